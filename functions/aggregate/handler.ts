@@ -1,0 +1,109 @@
+/**
+ * `aggregate`: every shard is in. Merges the shard partials in shard order (so
+ * the aggregate is bit-identical whatever the delivery order or duplication),
+ * composes the shard results into one results file in index order, and finishes
+ * the run once: SUCCEEDED, PARTIAL (failed shards listed) or FAILED. Only the
+ * delivery that wins the final transition publishes run-finished.
+ */
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { RunDocument, RunStatus } from '../../shared/documents.ts';
+import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
+import { mergeMetric, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
+import type { RunPlan } from '../../jobs/planning/plan.ts';
+import { runObjects } from '../../jobs/planning/plan.ts';
+import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
+import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import type { Dependencies } from '../pipeline/deps.ts';
+
+/** Partials read at once (bounded: a 100,000-shard run must not open 100,000 reads). */
+const READ_CONCURRENCY = 32;
+
+/** Creates the aggregate handler. */
+export function createAggregateHandler(deps: Dependencies) {
+  return async (event: CloudEvent<unknown>): Promise<RunStatus | 'ignored'> => {
+    let request;
+    try {
+      request = decodePubSubJson(event, aggregateRequestSchema);
+    } catch (error) {
+      if (!(error instanceof UndecodableMessageError)) throw error;
+      deps.log.error('aggregate request dropped: undecodable', { reason: error.message });
+      return 'ignored';
+    }
+    const { runId } = request;
+    const log = deps.log.with({ runId });
+    const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING'], { status: 'AGGREGATING' });
+    const run = moved ?? (await deps.runs.getRun(runId));
+    if (!run || run.status !== 'AGGREGATING' || !run.planUri) {
+      log.info('aggregation not needed', { status: run?.status });
+      return 'ignored';
+    }
+    const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
+    const shards = await deps.runs.listShards(runId);
+    if (shards.length < run.counts.shards) {
+      log.warn('aggregation requested before every shard was recorded: ignored', { recorded: shards.length, shards: run.counts.shards });
+      await deps.runs.transition(runId, ['AGGREGATING'], { status: 'RUNNING' });
+      return 'ignored';
+    }
+    const succeeded = shards.filter((s) => s.status === 'succeeded');
+    const failed = shards.filter((s) => s.status === 'failed');
+
+    const partials = await mapBounded(succeeded, READ_CONCURRENCY, async (s) =>
+      JSON.parse((await deps.store.read(s.partialUri!)).toString('utf8')) as ShardPartial,
+    );
+    const aggregates: Record<string, MetricAggregate> = {};
+    for (const metric of plan.metrics) {
+      const perShard: MetricPartial[] = partials.map((p) => p.metrics[metric]!).filter(Boolean);
+      aggregates[metric] = mergeMetric(perShard, plan.quantiles);
+    }
+
+    const resultsUri = runObjects.results(deps.config.buckets.results, runId);
+    await deps.store.compose(succeeded.map((s) => s.resultUri!), resultsUri, { contentType: 'application/x-ndjson' });
+    const localPath = deps.store.localPath?.(resultsUri);
+
+    const counts = {
+      parameters: plan.parameterCount,
+      shards: plan.shardCount,
+      shardsSucceeded: succeeded.length,
+      shardsFailed: failed.length,
+      parametersFailed: partials.reduce((n, p) => n + p.parametersFailed, 0),
+    };
+    const status: RunStatus = failed.length === 0 ? 'SUCCEEDED' : succeeded.length === 0 ? 'FAILED' : 'PARTIAL';
+    const patch: Partial<RunDocument> = {
+      status,
+      counts,
+      aggregates,
+      results: { uri: resultsUri, ...(localPath ? { path: localPath } : {}) },
+      cpuSeconds: shards.reduce((t, s) => t + s.cpuSeconds, 0),
+      finishedAt: deps.now().toISOString(),
+      ...(failed.length
+        ? {
+            failedShards: failed.map((s) => ({ shard: s.shard, reason: s.error ?? 'unknown' })),
+            error:
+              status === 'FAILED'
+                ? { code: 'ALL_SHARDS_FAILED', message: `every shard failed; first reason: ${failed[0]!.error ?? 'unknown'}` }
+                : { code: 'SHARDS_FAILED', message: `${failed.length} of ${shards.length} shards failed for good; results cover the rest` },
+          }
+        : {}),
+    };
+    const finished = await deps.runs.transition(runId, ['AGGREGATING'], patch);
+    if (finished) {
+      const event: RunFinished = { v: 1, runId, status: status as RunFinished['status'], counts: { ...counts }, resultsUri };
+      await deps.bus.publish('runFinished', event);
+      log.info('run finished', { status, ...counts });
+    }
+    return status;
+  };
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  });
+  await Promise.all(workers);
+  return out;
+}

@@ -1,0 +1,60 @@
+/**
+ * `collect`: records a shard completion once (create-if-absent keyed by run and
+ * shard: duplicates and retries change nothing) and, when every shard is in,
+ * asks for aggregation. Completions are counted with an aggregation query over
+ * the shard documents: no hot counter document.
+ */
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { TERMINAL_STATUSES, type ShardDocument } from '../../shared/documents.ts';
+import { completionEventSchema, type AggregateRequest } from '../../shared/messages.ts';
+import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import type { Dependencies } from '../pipeline/deps.ts';
+
+/** Creates the collect handler. */
+export function createCollectHandler(deps: Dependencies) {
+  return async (event: CloudEvent<unknown>): Promise<'recorded' | 'duplicate' | 'complete' | 'ignored'> => {
+    let completion;
+    try {
+      completion = decodePubSubJson(event, completionEventSchema);
+    } catch (error) {
+      if (!(error instanceof UndecodableMessageError)) throw error;
+      deps.log.error('completion dropped: undecodable', { reason: error.message });
+      return 'ignored';
+    }
+    const log = deps.log.with({ runId: completion.runId, shard: completion.shard });
+    const run = await deps.runs.getRun(completion.runId);
+    if (!run) {
+      log.warn('completion for an unknown run: ignored');
+      return 'ignored';
+    }
+    if (TERMINAL_STATUSES.includes(run.status)) {
+      log.info('late completion for a finished run: ignored', { status: run.status });
+      return 'ignored';
+    }
+    if (completion.shard >= run.counts.shards) {
+      log.error('completion for a shard outside the run: ignored', { shards: run.counts.shards });
+      return 'ignored';
+    }
+    const doc: ShardDocument = {
+      shard: completion.shard,
+      status: completion.status,
+      attempt: completion.attempt,
+      cluster: completion.cluster,
+      parameters: completion.parameters,
+      parametersFailed: completion.parametersFailed,
+      cpuSeconds: completion.cpuSeconds,
+      recordedAt: deps.now().toISOString(),
+      ...(completion.resultUri ? { resultUri: completion.resultUri } : {}),
+      ...(completion.partialUri ? { partialUri: completion.partialUri } : {}),
+      ...(completion.error ? { error: completion.error } : {}),
+    };
+    const recorded = await deps.runs.recordShard(completion.runId, doc);
+    // Counted even for a duplicate: an earlier delivery may have recorded the shard and crashed before this point.
+    const done = await deps.runs.countShards(completion.runId);
+    if (done < run.counts.shards) return recorded;
+    const request: AggregateRequest = { v: 1, runId: completion.runId };
+    await deps.bus.publish('aggregate', request);
+    log.info('all shards in: aggregation requested', { shards: done });
+    return 'complete';
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * `dispatch`: creates the Indexed Job of one (run, cluster, attempt) on its
+ * worker cluster. The Job name is deterministic, so a redelivered message gets
+ * 409 and is done. A refusal (403, 422) fails the run with DISPATCH_FAILED;
+ * transient errors are rethrown for redelivery.
+ */
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { topicName } from '../../shared/bus.ts';
+import { TERMINAL_STATUSES } from '../../shared/documents.ts';
+import { dispatchMessageSchema, type RunFinished } from '../../shared/messages.ts';
+import { FleetRequestError } from '../../jobs/fleet/fleet.ts';
+import { buildJob } from '../../jobs/fleet/job-builder.ts';
+import type { RunPlan } from '../../jobs/planning/plan.ts';
+import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import type { Dependencies } from '../pipeline/deps.ts';
+
+/** Creates the dispatch handler. */
+export function createDispatchHandler(deps: Dependencies) {
+  return async (event: CloudEvent<unknown>): Promise<'created' | 'exists' | 'skipped' | 'failed'> => {
+    let message;
+    try {
+      message = decodePubSubJson(event, dispatchMessageSchema);
+    } catch (error) {
+      if (!(error instanceof UndecodableMessageError)) throw error;
+      deps.log.error('dispatch message dropped: undecodable', { reason: error.message });
+      return 'skipped';
+    }
+    const log = deps.log.with({ runId: message.runId, cluster: message.cluster });
+    const run = await deps.runs.getRun(message.runId);
+    if (!run || !run.planUri) {
+      log.error('dispatch for a run that has no plan: skipped');
+      return 'skipped';
+    }
+    if (TERMINAL_STATUSES.includes(run.status)) {
+      log.info('run already finished: dispatch skipped', { status: run.status });
+      return 'skipped';
+    }
+    const cluster = deps.fleetConfig.clusters.find((c) => c.name === message.cluster);
+    if (!cluster) {
+      log.error('dispatch names a cluster missing from the fleet configuration', { cluster: message.cluster });
+      return 'skipped';
+    }
+    const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
+    const job = buildJob({
+      fleet: deps.fleetConfig,
+      cluster,
+      runId: message.runId,
+      attempt: message.attempt,
+      shards: message.shards,
+      planUri: run.planUri,
+      projectId: deps.config.projectId,
+      completionsTopic: topicName(deps.config.projectId, 'completions'),
+      retriesPerShard: plan.manifest.retries.perShard,
+      deadlineSeconds: plan.manifest.deadlineSeconds,
+    });
+    try {
+      const outcome = await deps.fleet.createJob(cluster.name, job);
+      log.info(outcome === 'created' ? 'job created' : 'job already exists', { job: job.metadata?.name, completions: job.spec?.completions });
+      return outcome;
+    } catch (error) {
+      if (!(error instanceof FleetRequestError)) throw error;
+      log.error('job refused by the cluster', { job: job.metadata?.name, status: error.status, reason: error.message });
+      const failed = await deps.runs.transition(message.runId, ['ACCEPTED', 'RUNNING'], {
+        status: 'FAILED',
+        error: { code: 'DISPATCH_FAILED', message: error.message },
+        finishedAt: deps.now().toISOString(),
+      });
+      if (failed) {
+        const finished: RunFinished = { v: 1, runId: message.runId, status: 'FAILED', counts: { ...failed.counts } };
+        await deps.bus.publish('runFinished', finished);
+      }
+      return 'failed';
+    }
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * Builds the real dependencies of a function from its environment: the one file
+ * that constructs clients. Fails fast at start with a typed error.
+ */
+import { createPubSubBus } from '../../shared/bus.ts';
+import { createFirestore, createObjectStore, createPubSub } from '../../shared/clients.ts';
+import { parseRuntimeConfig } from '../../shared/config.ts';
+import { loadFleetConfig } from '../../shared/fleet-config.ts';
+import { createLogger } from '../../shared/log.ts';
+import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { createFleet } from '../../jobs/fleet/create-fleet.ts';
+import type { Dependencies } from './deps.ts';
+
+/** The dependencies of the function `component`, from `process.env`. */
+export async function createDependencies(component: string, env: Record<string, string | undefined> = process.env): Promise<Dependencies> {
+  const config = parseRuntimeConfig(env);
+  const fleetConfig = loadFleetConfig(config.fleetConfigPath);
+  const endpoints = {
+    projectId: config.projectId,
+    ...(config.firestoreEmulatorHost ? { firestoreEmulatorHost: config.firestoreEmulatorHost } : {}),
+    ...(config.pubsubEmulatorHost ? { pubsubEmulatorHost: config.pubsubEmulatorHost } : {}),
+  };
+  return {
+    runs: new FirestoreRunStore(createFirestore(endpoints)),
+    bus: createPubSubBus(createPubSub(endpoints)),
+    store: createObjectStore(config.storage),
+    fleet: createFleet(config.fleet, fleetConfig),
+    fleetConfig,
+    config,
+    log: createLogger({ component, minimumSeverity: config.logLevel }),
+    now: () => new Date(),
+  };
+}

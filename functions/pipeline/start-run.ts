@@ -1,0 +1,130 @@
+/**
+ * Starting a run, shared by `ingest` (upload) and `run-request` (Pub/Sub):
+ * create the run document (idempotent), validate, plan, place, publish one
+ * dispatch message per (run, cluster), mark it RUNNING. A rejected manifest ends
+ * REJECTED with a code and a message; no Job is created.
+ */
+import { digest } from '../../shared/ids.ts';
+import { emptyCounts, type RunOrigin, type RunPlacement } from '../../shared/documents.ts';
+import { PermanentError } from '../../shared/errors.ts';
+import type { DispatchMessage, RunFinished } from '../../shared/messages.ts';
+import { jobName } from '../../jobs/fleet/job-builder.ts';
+import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
+import { planRun, runObjects } from '../../jobs/planning/plan.ts';
+import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import { validateManifest } from '../../jobs/planning/validate.ts';
+import type { Dependencies } from './deps.ts';
+
+/** What arrived: manifest bytes (upload, manifestUri) or an already-parsed manifest (inline request). */
+export type ManifestInput = { bytes: Buffer } | { value: unknown };
+
+/** How a start ended, for logs and tests. */
+export type StartOutcome = 'started' | 'rejected' | 'duplicate' | 'conflict';
+
+/** Starts (or resumes starting) the run `runId`. Transient failures throw so the event is redelivered. */
+export async function startRun(
+  deps: Dependencies,
+  input: {
+    runId: string;
+    origin: RunOrigin;
+    manifest: ManifestInput;
+    manifestObject: string | null;
+    fallbackName: string;
+    /** Known to be unacceptable before reading it (e.g. too large): record the run as REJECTED with this. */
+    rejectWith?: PermanentError;
+  },
+): Promise<StartOutcome> {
+  const { runs, log } = deps;
+  const manifestHash =
+    'bytes' in input.manifest ? digest(input.manifest.bytes.toString('latin1')) : digest(JSON.stringify(input.manifest.value) ?? 'undefined');
+  const now = deps.now().toISOString();
+  const created = await runs.createRun({
+    runId: input.runId,
+    name: input.fallbackName,
+    status: 'ACCEPTED',
+    origin: input.origin,
+    manifestHash,
+    counts: emptyCounts(),
+    attempt: 0,
+    createdAt: now,
+  });
+  if (created.outcome === 'exists') {
+    if (created.existing.manifestHash !== manifestHash) return 'conflict';
+    // ACCEPTED means an earlier delivery stopped part-way: every step below is idempotent, so finish it.
+    if (created.existing.status !== 'ACCEPTED') return 'duplicate';
+  }
+
+  if (input.rejectWith) return reject(deps, input.runId, input.rejectWith, undefined);
+  let value: unknown;
+  let validated;
+  try {
+    value = 'bytes' in input.manifest ? decodeManifestBytes(input.manifest.bytes) : input.manifest.value;
+    validated = validateManifest(value, deps.fleetConfig);
+  } catch (error) {
+    if (error instanceof PermanentError) return reject(deps, input.runId, error, nameOf(value));
+    throw error;
+  }
+  const { manifest } = validated;
+
+  let plan;
+  try {
+    plan = await planRun({
+      runId: input.runId,
+      validated,
+      store: deps.store,
+      manifestsBucket: deps.config.buckets.manifests,
+      resultsBucket: deps.config.buckets.results,
+      manifestObject: input.manifestObject,
+    });
+  } catch (error) {
+    if (error instanceof PermanentError) return reject(deps, input.runId, error, manifest.name);
+    throw error;
+  }
+  const planUri = runObjects.plan(deps.config.buckets.results, input.runId);
+  await deps.store.write(planUri, JSON.stringify(plan), { ifAbsent: true, contentType: 'application/json' });
+
+  const slices = placeShards(plan.shardCount, eligibleClusters(deps.fleetConfig, manifest.placement.clusters));
+  const placement: RunPlacement[] = slices.map((s) => ({
+    cluster: s.cluster.name,
+    region: s.cluster.region,
+    offset: s.offset,
+    count: s.count,
+    job: jobName(input.runId, s.cluster.name, 0),
+  }));
+  await runs.update(input.runId, {
+    name: manifest.name,
+    kernel: manifest.kernel.name,
+    planUri,
+    placement,
+    counts: { ...emptyCounts(), parameters: plan.parameterCount, shards: plan.shardCount },
+  });
+  await Promise.all(
+    slices.map((s) => {
+      const message: DispatchMessage = { v: 1, runId: input.runId, cluster: s.cluster.name, attempt: 0, shards: { offset: s.offset, count: s.count } };
+      return deps.bus.publish('dispatch', message);
+    }),
+  );
+  await runs.transition(input.runId, ['ACCEPTED'], { status: 'RUNNING', startedAt: deps.now().toISOString() });
+  log.info('run started', { runId: input.runId, parameters: plan.parameterCount, shards: plan.shardCount, clusters: placement.map((p) => p.cluster) });
+  return 'started';
+}
+
+async function reject(deps: Dependencies, runId: string, error: PermanentError, name: string | undefined): Promise<StartOutcome> {
+  const moved = await deps.runs.transition(runId, ['ACCEPTED'], {
+    status: 'REJECTED',
+    ...(name ? { name } : {}),
+    error: { code: error.code, message: error.message },
+    finishedAt: deps.now().toISOString(),
+  });
+  deps.log.warn('manifest rejected', { runId, code: error.code, reason: error.message });
+  if (moved) {
+    const finished: RunFinished = { v: 1, runId, status: 'REJECTED', counts: { ...moved.counts } };
+    await deps.bus.publish('runFinished', finished);
+  }
+  return 'rejected';
+}
+
+function nameOf(value: unknown): string | undefined {
+  const name = (value as { name?: unknown } | null)?.name;
+  return typeof name === 'string' && name.length > 0 && name.length <= 100 ? name : undefined;
+}

@@ -1,0 +1,142 @@
+/**
+ * The typed configuration of one Altus stack (one environment), derived from
+ * the fleet configuration by one pure function. Nothing here reads the
+ * environment or the disk: `main.ts` does, and passes what it read.
+ */
+import type { FleetConfig, WorkerCluster } from '../shared/fleet-config.ts';
+import { planNetwork, type NetworkPlan } from './network-plan.ts';
+
+/** Node pool names the stack itself uses on every worker cluster. */
+export const SYSTEM_POOL = 'system';
+export const BATCH_POOL = 'batch';
+
+/** Where the worker image lives (an Artifact Registry Docker repository). */
+export interface RegistryConfig {
+  /** Repository location: a region (`us-central1`) or a multi-region (`us`). */
+  readonly location: string;
+  readonly repositoryId: string;
+  /** `<location>-docker.pkg.dev/<project>/<repository>/worker`, without tag or digest. */
+  readonly workerImage: string;
+}
+
+/** A network allowed to reach the clusters' private control planes (an operator's VPN, a bastion). */
+export interface AuthorizedNetwork {
+  readonly cidr: string;
+  readonly name: string;
+}
+
+/** Everything {@link AltusStack} needs. */
+export interface AltusStackConfig {
+  readonly project: string;
+  readonly environment: string;
+  readonly hub: { readonly name: string; readonly region: string };
+  readonly workers: readonly WorkerCluster[];
+  /** Kubernetes namespace the Jobs run in, and the worker Kubernetes service account. */
+  readonly namespace: string;
+  readonly workerServiceAccount: FleetConfig['workerServiceAccount'];
+  readonly network: NetworkPlan;
+  /** Region of the functions, the buckets, the scheduler and the VPC connector: the hub's. */
+  readonly region: string;
+  readonly buckets: { readonly manifests: string; readonly results: string; readonly sources: string };
+  /** Days shard outputs and results are kept; after 30 days they move to Nearline. */
+  readonly resultsRetentionDays: number;
+  readonly registry: RegistryConfig;
+  /** Terraform path expression of the zipped functions build (evaluated at plan time, not at synth). */
+  readonly functionsArchive: string;
+  /** Path of the fleet configuration inside the deployed functions. */
+  readonly functionsFleetConfigPath: string;
+  /** Text of the Firestore security rules. */
+  readonly firestoreRules: string;
+  /** Firestore location: the hub region. */
+  readonly firestoreLocation: string;
+  readonly releaseChannel: 'RAPID' | 'REGULAR' | 'STABLE';
+  readonly operatorNetworks: readonly AuthorizedNetwork[];
+  /** Members (`group:…`, `user:…`) allowed to open the dashboard; never allUsers. */
+  readonly dashboardInvokers: readonly string[];
+  /** Existing notification channel ids the alerts notify. */
+  readonly alertNotificationChannels: readonly string[];
+  /** Cron schedule of the reconcile tick (Cloud Scheduler). */
+  readonly reconcileSchedule: string;
+}
+
+/** What the fleet configuration does not say. */
+export interface StackOptions {
+  readonly firestoreRules: string;
+  readonly functionsArchive?: string;
+  readonly functionsFleetConfigPath?: string;
+  readonly releaseChannel?: AltusStackConfig['releaseChannel'];
+  readonly operatorNetworks?: readonly AuthorizedNetwork[];
+  readonly dashboardInvokers?: readonly string[];
+  readonly alertNotificationChannels?: readonly string[];
+  readonly reconcileSchedule?: string;
+  readonly resultsRetentionDays?: number;
+}
+
+/** The fleet configuration cannot be deployed as it is. */
+export class StackConfigError extends Error {
+  override readonly name = 'StackConfigError';
+}
+
+/**
+ * Terraform runs in `cdktf.out/stacks/<stack>/`; the build writes `dist/functions.zip`
+ * at the repository root.
+ */
+export const DEFAULT_FUNCTIONS_ARCHIVE = '${path.module}/../../../dist/functions.zip';
+
+const REGISTRY_IMAGE = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//;
+
+/** The Artifact Registry repository the fleet's worker image names, or `altus` in the hub region. */
+export function registryFor(fleet: FleetConfig): RegistryConfig {
+  const match = REGISTRY_IMAGE.exec(fleet.workerImage);
+  const ours = match && match[2] === fleet.project;
+  const location = ours ? match[1]! : fleet.hub.region;
+  const repositoryId = ours ? match[3]! : 'altus';
+  return { location, repositoryId, workerImage: `${location}-docker.pkg.dev/${fleet.project}/${repositoryId}/worker` };
+}
+
+/** Derives the stack configuration of `fleet`. */
+export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions): AltusStackConfig {
+  for (const cluster of fleet.clusters) {
+    for (const pool of cluster.gpuPools) {
+      if (pool.name === SYSTEM_POOL || pool.name === BATCH_POOL) {
+        throw new StackConfigError(`GPU pool "${pool.name}" of cluster ${cluster.name}: the names "${SYSTEM_POOL}" and "${BATCH_POOL}" are reserved`);
+      }
+    }
+  }
+  for (const member of options.dashboardInvokers ?? []) {
+    if (member === 'allUsers' || member === 'allAuthenticatedUsers') {
+      throw new StackConfigError(`dashboardInvokers: ${member} would make the dashboard public; name users, groups or service accounts`);
+    }
+  }
+  const retention = options.resultsRetentionDays ?? 90;
+  if (!Number.isInteger(retention) || retention < 31) {
+    throw new StackConfigError(`resultsRetentionDays must be a whole number of days, at least 31 (Nearline minimum); got ${retention}`);
+  }
+  return {
+    project: fleet.project,
+    environment: fleet.environment,
+    hub: fleet.hub,
+    workers: fleet.clusters,
+    namespace: fleet.namespace,
+    workerServiceAccount: fleet.workerServiceAccount,
+    network: planNetwork([fleet.hub, ...fleet.clusters]),
+    region: fleet.hub.region,
+    // The runtime's defaults (shared/config.ts), also passed explicitly to the functions.
+    buckets: {
+      manifests: `${fleet.project}-altus-manifests`,
+      results: `${fleet.project}-altus-results`,
+      sources: `${fleet.project}-altus-sources`,
+    },
+    resultsRetentionDays: retention,
+    registry: registryFor(fleet),
+    functionsArchive: options.functionsArchive ?? DEFAULT_FUNCTIONS_ARCHIVE,
+    functionsFleetConfigPath: options.functionsFleetConfigPath ?? '/workspace/altus.config.json',
+    firestoreRules: options.firestoreRules,
+    firestoreLocation: fleet.hub.region,
+    releaseChannel: options.releaseChannel ?? 'REGULAR',
+    operatorNetworks: options.operatorNetworks ?? [],
+    dashboardInvokers: options.dashboardInvokers ?? [],
+    alertNotificationChannels: options.alertNotificationChannels ?? [],
+    reconcileSchedule: options.reconcileSchedule ?? '*/5 * * * *',
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * The Google APIs the fleet uses, enabled by the stack itself, and an aspect
+ * that makes every other resource wait for them (a fresh project otherwise
+ * fails its first `cdktf deploy` on "API not enabled").
+ */
+import { Aspects, DataResource, TerraformResource, type IAspect } from 'cdktf';
+import { Construct, type IConstruct } from 'constructs';
+import { ProjectService } from '@cdktf/provider-google/lib/project-service/index.js';
+
+/** Services Altus needs. */
+export const REQUIRED_APIS = [
+  'artifactregistry.googleapis.com',
+  'cloudbuild.googleapis.com',
+  'cloudfunctions.googleapis.com',
+  'cloudscheduler.googleapis.com',
+  'compute.googleapis.com',
+  'container.googleapis.com',
+  'eventarc.googleapis.com',
+  'firebaserules.googleapis.com',
+  'firestore.googleapis.com',
+  'iam.googleapis.com',
+  'logging.googleapis.com',
+  'monitoring.googleapis.com',
+  'pubsub.googleapis.com',
+  'run.googleapis.com',
+  'storage.googleapis.com',
+  'vpcaccess.googleapis.com',
+] as const;
+
+/** Props of {@link Apis}. */
+export interface ApisProps {
+  readonly project: string;
+}
+
+/** Enables {@link REQUIRED_APIS}; `ready` is the one node the rest of the stack depends on. */
+export class Apis extends Construct {
+  /** Completes once every API is enabled. */
+  readonly ready: DataResource;
+
+  constructor(scope: Construct, id: string, props: ApisProps) {
+    super(scope, id);
+    const services = REQUIRED_APIS.map(
+      (service) =>
+        new ProjectService(this, service.split('.')[0]!, {
+          project: props.project,
+          service,
+          // Other workloads of the project may use these APIs: never disable them on destroy.
+          disableOnDestroy: false,
+          disableDependentServices: false,
+        }),
+    );
+    this.ready = new DataResource(this, 'ready', { dependsOn: services });
+  }
+
+  /** Makes every resource under `scope` (except the APIs themselves) depend on {@link ready}. */
+  applyTo(scope: IConstruct): void {
+    Aspects.of(scope).add(new DependOnApis(this.ready));
+  }
+}
+
+class DependOnApis implements IAspect {
+  constructor(private readonly ready: DataResource) {}
+
+  visit(node: IConstruct): void {
+    if (!(node instanceof TerraformResource) || node instanceof ProjectService || node === this.ready) return;
+    const fqn = this.ready.fqn;
+    if (!(node.dependsOn ?? []).includes(fqn)) node.dependsOn = [...(node.dependsOn ?? []), fqn];
+  }
+}

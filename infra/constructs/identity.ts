@@ -1,0 +1,74 @@
+/**
+ * The identities of the fleet: one service account per function, one for the
+ * worker pods (bound to their Kubernetes service account through Workload
+ * Identity), one for the nodes, and the few that act for the platform (push
+ * invoker, Eventarc trigger, builds). No keys: every one of them is used by a
+ * Google service or through Workload Identity. What each may do is granted in
+ * `access.ts`.
+ */
+import { Construct } from 'constructs';
+import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
+import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { FunctionName, FunctionSpec } from '../function-catalog.ts';
+
+/** Props of {@link Identity}. */
+export interface IdentityProps {
+  readonly project: string;
+  readonly functions: readonly FunctionSpec[];
+  /** Account id of the worker pods' Google service account (from the fleet configuration). */
+  readonly workerAccountId: string;
+}
+
+/** Google-managed service agents the wiring relies on. */
+export interface ServiceAgents {
+  /** Pub/Sub: mints push OIDC tokens, forwards to the dead-letter topic. */
+  readonly pubsub: string;
+  /** Cloud Storage: publishes object notifications for the upload trigger. */
+  readonly storage: string;
+}
+
+/** The service accounts of the fleet. */
+export class Identity extends Construct {
+  /** One runtime service account per function. */
+  readonly functions: Readonly<Record<FunctionName, ServiceAccount>>;
+  /** Signs the OIDC tokens of the push subscriptions. */
+  readonly pushInvoker: ServiceAccount;
+  /** Identity of the Eventarc trigger that invokes `ingest`. */
+  readonly eventarcTrigger: ServiceAccount;
+  /** Worker pods, through Workload Identity. */
+  readonly worker: ServiceAccount;
+  /** GKE nodes (hub and workers): logging, metrics, image pulls. */
+  readonly nodes: ServiceAccount;
+  /** Builds the functions from the source archive. */
+  readonly functionsBuild: ServiceAccount;
+  /** Builds and pushes the worker image (`npm run image`). */
+  readonly imageBuild: ServiceAccount;
+  readonly projectNumber: string;
+  readonly serviceAgents: ServiceAgents;
+
+  constructor(scope: Construct, id: string, props: IdentityProps) {
+    super(scope, id);
+    const account = (accountId: string, displayName: string) =>
+      new ServiceAccount(this, accountId, { project: props.project, accountId, displayName });
+
+    this.functions = Object.fromEntries(
+      props.functions.map((f) => [f.name, account(`altus-fn-${f.name}`, `Altus function ${f.name}`)]),
+    ) as Record<FunctionName, ServiceAccount>;
+    this.pushInvoker = account('altus-push-invoker', 'Altus Pub/Sub push invoker');
+    this.eventarcTrigger = account('altus-eventarc', 'Altus Eventarc trigger of ingest');
+    this.worker = account(props.workerAccountId, 'Altus worker pods (Workload Identity)');
+    this.nodes = account('altus-nodes', 'Altus GKE nodes');
+    this.functionsBuild = account('altus-fn-build', 'Altus functions build');
+    this.imageBuild = account('altus-image-build', 'Altus worker image build');
+
+    const project = new DataGoogleProject(this, 'project', { projectId: props.project });
+    this.projectNumber = project.number;
+    const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'storage-agent', { project: props.project });
+    this.serviceAgents = {
+      pubsub: `service-${project.number}@gcp-sa-pubsub.iam.gserviceaccount.com`,
+      storage: storageAgent.emailAddress,
+    };
+  }
+}
+

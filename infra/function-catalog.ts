@@ -1,0 +1,166 @@
+/**
+ * Every Cloud Function of Altus, how it is triggered and how it is sized: the
+ * one table the functions, messaging, identity and policy code read. Topic ids
+ * come from `shared/messages.ts`, plus the infrastructure-only reconcile topic.
+ */
+import { TOPIC_IDS, type TopicRole } from '../shared/messages.ts';
+
+/** Topic roles of the deployment: the runtime's, plus the scheduler's tick for reconcile. */
+export type InfraTopicRole = TopicRole | 'reconcile';
+
+/** Topic ids by role, as deployed. */
+export const INFRA_TOPIC_IDS: Readonly<Record<InfraTopicRole, string>> = {
+  ...TOPIC_IDS,
+  reconcile: 'altus-reconcile',
+};
+
+/** Every topic role, in a stable order. */
+export const INFRA_TOPIC_ROLES = Object.keys(INFRA_TOPIC_IDS) as InfraTopicRole[];
+
+/** Names of the functions (also their entry points). */
+export type FunctionName = 'ingest' | 'run-request' | 'dispatch' | 'collect' | 'aggregate' | 'reconcile' | 'dashboard';
+
+/** How a function is invoked. */
+export type FunctionTrigger =
+  /** Eventarc: object finalized in the manifests bucket. */
+  | { readonly kind: 'storage' }
+  /** A push subscription on `topic`, delivered to the function's URL. */
+  | { readonly kind: 'push'; readonly topic: InfraTopicRole; readonly ackDeadlineSeconds: number; readonly maxDeliveryAttempts: number }
+  /** Plain HTTPS, IAM-authenticated. */
+  | { readonly kind: 'http' };
+
+/** What a function reads, writes and publishes; the identity code grants exactly this. */
+export interface FunctionAccess {
+  readonly manifests?: 'read';
+  readonly results?: 'read' | 'create' | 'read-create';
+  readonly firestore: 'read' | 'read-write';
+  readonly publishes: readonly InfraTopicRole[];
+  /** Reads cluster endpoints (roles/container.clusterViewer); Kubernetes RBAC comes from the fleet bootstrap. */
+  readonly clusters?: boolean;
+}
+
+/** One function. */
+export interface FunctionSpec {
+  readonly name: FunctionName;
+  readonly entryPoint: string;
+  readonly description: string;
+  readonly trigger: FunctionTrigger;
+  readonly memory: string;
+  readonly cpu: string;
+  readonly timeoutSeconds: number;
+  readonly maxInstances: number;
+  readonly concurrency: number;
+  /** Egress to private ranges through the VPC connector (the worker control planes). */
+  readonly vpcEgress: boolean;
+  readonly access: FunctionAccess;
+}
+
+const push = (topic: InfraTopicRole, ackDeadlineSeconds: number, maxDeliveryAttempts = 10): FunctionTrigger => ({
+  kind: 'push',
+  topic,
+  ackDeadlineSeconds,
+  maxDeliveryAttempts,
+});
+
+/**
+ * The functions. A push-driven function's timeout equals its subscription's ack
+ * deadline, so Pub/Sub does not redeliver while the first delivery still runs.
+ */
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  {
+    name: 'ingest',
+    entryPoint: 'ingest',
+    description: 'Starts a run from a manifest uploaded to the manifests bucket',
+    trigger: { kind: 'storage' },
+    memory: '512Mi',
+    cpu: '1',
+    timeoutSeconds: 120,
+    maxInstances: 20,
+    concurrency: 1,
+    vpcEgress: false,
+    access: { manifests: 'read', results: 'create', firestore: 'read-write', publishes: ['dispatch', 'runFinished'] },
+  },
+  {
+    name: 'run-request',
+    entryPoint: 'run-request',
+    description: 'Starts a run from a run request message',
+    trigger: push('runRequests', 120),
+    memory: '512Mi',
+    cpu: '1',
+    timeoutSeconds: 120,
+    maxInstances: 20,
+    concurrency: 1,
+    vpcEgress: false,
+    access: { manifests: 'read', results: 'create', firestore: 'read-write', publishes: ['dispatch', 'runFinished', 'deadLetter'] },
+  },
+  {
+    name: 'dispatch',
+    entryPoint: 'dispatch',
+    description: 'Creates the Indexed Job of one (run, cluster, attempt) on a worker cluster',
+    trigger: push('dispatch', 60),
+    memory: '512Mi',
+    cpu: '1',
+    timeoutSeconds: 60,
+    maxInstances: 20,
+    concurrency: 1,
+    vpcEgress: true,
+    access: { results: 'read', firestore: 'read-write', publishes: ['runFinished'], clusters: true },
+  },
+  {
+    name: 'collect',
+    entryPoint: 'collect',
+    description: 'Records shard completions and requests aggregation when a run is complete',
+    trigger: push('completions', 30, 20),
+    memory: '512Mi',
+    cpu: '1',
+    timeoutSeconds: 30,
+    maxInstances: 50,
+    concurrency: 40,
+    vpcEgress: false,
+    access: { firestore: 'read-write', publishes: ['aggregate'] },
+  },
+  {
+    name: 'aggregate',
+    entryPoint: 'aggregate',
+    description: 'Merges shard partials and finishes a run',
+    trigger: push('aggregate', 600),
+    memory: '1Gi',
+    cpu: '1',
+    timeoutSeconds: 600,
+    maxInstances: 10,
+    concurrency: 1,
+    vpcEgress: false,
+    access: { results: 'read-create', firestore: 'read-write', publishes: ['runFinished'] },
+  },
+  {
+    name: 'reconcile',
+    entryPoint: 'reconcile',
+    description: 'Finds lost, failed and straggling shards, re-dispatches them and finishes runs',
+    trigger: push('reconcile', 300, 5),
+    memory: '512Mi',
+    cpu: '1',
+    timeoutSeconds: 300,
+    maxInstances: 1,
+    concurrency: 1,
+    vpcEgress: true,
+    access: { results: 'read', firestore: 'read-write', publishes: ['dispatch', 'aggregate', 'runFinished'], clusters: true },
+  },
+  {
+    name: 'dashboard',
+    entryPoint: 'dashboard',
+    description: 'Read-only dashboard of runs (HTTPS, IAM-authenticated)',
+    trigger: { kind: 'http' },
+    memory: '256Mi',
+    cpu: '1',
+    timeoutSeconds: 60,
+    maxInstances: 5,
+    concurrency: 20,
+    vpcEgress: false,
+    access: { results: 'read', firestore: 'read', publishes: [] },
+  },
+];
+
+/** The push-driven functions with their triggers. */
+export function pushFunctions(): Array<FunctionSpec & { trigger: Extract<FunctionTrigger, { kind: 'push' }> }> {
+  return FUNCTIONS.filter((f): f is FunctionSpec & { trigger: Extract<FunctionTrigger, { kind: 'push' }> } => f.trigger.kind === 'push');
+}

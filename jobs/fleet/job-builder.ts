@@ -1,0 +1,140 @@
+/**
+ * The Job builder (pure): one Kubernetes Indexed Job per (run, cluster, attempt).
+ * Every field here is one the batch/v1 API knows; the tests validate the output
+ * against the official schema and the API server's own rules.
+ */
+import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
+import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
+import { digest } from '../../shared/ids.ts';
+import type { ShardSelection } from '../../shared/messages.ts';
+import { WORKER_ENV } from '../worker/environment.ts';
+import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
+
+/** Labels tying every Job and pod to its run. */
+export const LABELS = {
+  name: 'app.kubernetes.io/name',
+  managedBy: 'app.kubernetes.io/managed-by',
+  runId: 'altus.dev/run-id',
+  cluster: 'altus.dev/cluster',
+  attempt: 'altus.dev/attempt',
+} as const;
+
+/** The worker container's name (the pod failure policy refers to it). */
+export const WORKER_CONTAINER = 'worker';
+/** Seconds a pod gets to stop: GKE gives ordinary pods the first 15 s of a Spot VM's 30 s notice. */
+export const TERMINATION_GRACE_SECONDS = 15;
+/** Finished Jobs are garbage-collected after this long (results live in the bucket, not in the Job). */
+export const TTL_AFTER_FINISHED_SECONDS = 3600;
+/** Longest Job name: Indexed pods are named `<job>-<index>-<suffix>` and hostnames must stay within 63. */
+export const MAX_JOB_NAME = 52;
+
+/** What the builder needs to know about one dispatch. */
+export interface JobRequest {
+  fleet: FleetConfig;
+  cluster: WorkerCluster;
+  runId: string;
+  attempt: number;
+  shards: ShardSelection;
+  planUri: string;
+  projectId: string;
+  /** Full name of the completions topic, `projects/P/topics/T`. */
+  completionsTopic: string;
+  retriesPerShard: number;
+  deadlineSeconds: number;
+}
+
+/**
+ * Deterministic DNS-1123 Job name for (run, cluster, attempt): a retried dispatch
+ * produces the same name, gets 409 Conflict and treats it as done.
+ */
+export function jobName(runId: string, cluster: string, attempt: number): string {
+  const full = `altus-${runId}-${cluster}-a${attempt}`;
+  if (full.length <= MAX_JOB_NAME) return full;
+  const hash = digest(runId, cluster, String(attempt)).slice(0, 10);
+  const suffix = `-a${attempt}-${hash}`;
+  return `altus-${runId}`.slice(0, MAX_JOB_NAME - suffix.length).replace(/-+$/, '') + suffix;
+}
+
+/** Number of Job indexes a selection covers. */
+export function selectionSize(shards: ShardSelection): number {
+  return 'list' in shards ? shards.list.length : shards.count;
+}
+
+/** Builds the Indexed Job for one (run, cluster, attempt). */
+export function buildJob(request: JobRequest): V1Job {
+  const { fleet, cluster, runId, attempt, shards } = request;
+  const completions = selectionSize(shards);
+  const name = jobName(runId, cluster.name, attempt);
+  const labels = {
+    [LABELS.name]: 'altus-worker',
+    [LABELS.managedBy]: 'altus',
+    [LABELS.runId]: runId,
+    [LABELS.cluster]: cluster.name,
+    [LABELS.attempt]: String(attempt),
+  };
+  const env: V1EnvVar[] = [
+    { name: WORKER_ENV.runId, value: runId },
+    { name: WORKER_ENV.attempt, value: String(attempt) },
+    { name: WORKER_ENV.cluster, value: cluster.name },
+    { name: WORKER_ENV.planUri, value: request.planUri },
+    'list' in shards
+      ? { name: WORKER_ENV.shardList, value: shards.list.join(',') }
+      : { name: WORKER_ENV.shardOffset, value: String(shards.offset) },
+    { name: WORKER_ENV.completionsTopic, value: request.completionsTopic },
+    { name: WORKER_ENV.projectId, value: request.projectId },
+    { name: WORKER_ENV.maxRetries, value: String(request.retriesPerShard) },
+    {
+      name: WORKER_ENV.indexFailureCount,
+      valueFrom: { fieldRef: { fieldPath: "metadata.annotations['batch.kubernetes.io/job-index-failure-count']" } },
+    },
+  ];
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: fleet.namespace, labels },
+    spec: {
+      completionMode: 'Indexed',
+      completions,
+      parallelism: Math.min(completions, cluster.maxParallelism),
+      backoffLimitPerIndex: request.retriesPerShard,
+      maxFailedIndexes: completions,
+      podReplacementPolicy: 'Failed',
+      podFailurePolicy: {
+        rules: [
+          // Spot reclaim, eviction, preemption: not the shard's fault, not counted against its retries.
+          { action: 'Ignore', onPodConditions: [{ type: 'DisruptionTarget', status: 'True' }] },
+          // Bad input or a broken pod environment: retrying the same index cannot help.
+          { action: 'FailIndex', onExitCodes: { containerName: WORKER_CONTAINER, operator: 'In', values: [EXIT_BAD_INPUT, EXIT_BAD_ENVIRONMENT] } },
+        ],
+      },
+      activeDeadlineSeconds: request.deadlineSeconds,
+      ttlSecondsAfterFinished: TTL_AFTER_FINISHED_SECONDS,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'Never',
+          serviceAccountName: fleet.workerServiceAccount.kubernetes,
+          priorityClassName: fleet.priorityClass,
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          ...(cluster.spot
+            ? {
+                nodeSelector: { 'cloud.google.com/gke-spot': 'true' },
+                tolerations: [{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
+              }
+            : {}),
+          containers: [
+            {
+              name: WORKER_CONTAINER,
+              image: fleet.workerImage,
+              env,
+              resources: {
+                requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory },
+                limits: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,18 @@
+/**
+ * A warm worker process of the local fleet: it runs one index at a time, each
+ * with exactly the environment its pod would have, and reports the exit code.
+ * Killing the process loses only the index it is running.
+ */
+import { runWorker, WorkerCache } from '../../worker/worker.ts';
+
+interface RunIndex {
+  id: number;
+  env: Record<string, string>;
+}
+
+const cache = new WorkerCache();
+process.on('message', (message: RunIndex) => {
+  void runWorker(message.env, cache).then((exitCode) => process.send?.({ id: message.id, exitCode }));
+});
+process.on('disconnect', () => process.exit(0));
+process.send?.({ ready: true });

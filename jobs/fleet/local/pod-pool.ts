@@ -1,0 +1,113 @@
+/**
+ * A pool of warm worker processes (process start costs ~0.1 s here, plus the
+ * TypeScript loader): the local fleet's "nodes". Each process runs one index at
+ * a time; a process that dies mid-index reports exit 137 (as a killed container
+ * would) and is replaced.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const POD_HOST = fileURLToPath(new URL('./pod-host.ts', import.meta.url));
+
+/** How an index ended. */
+export interface PodExit {
+  exitCode: number;
+  /** Set when the process died (killed) rather than returning. */
+  signal?: string;
+}
+
+interface Slot {
+  child: ChildProcess;
+  ready: Promise<void>;
+  busy?: { id: number; resolve: (exit: PodExit) => void; pid: number };
+}
+
+/** Runs indexes on at most `size` warm processes. */
+export class PodPool {
+  private readonly slots: Slot[] = [];
+  private readonly waiting: Array<(slot: Slot) => void> = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(readonly size: number) {
+    for (let i = 0; i < size; i++) this.slots.push(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const child = fork(POD_HOST, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    let markReady!: () => void;
+    const slot: Slot = { child, ready: new Promise((r) => (markReady = r)) };
+    child.on('message', (message: { ready?: boolean; id?: number; exitCode?: number }) => {
+      if (message.ready) return markReady();
+      if (slot.busy && message.id === slot.busy.id) {
+        const { resolve } = slot.busy;
+        slot.busy = undefined;
+        resolve({ exitCode: message.exitCode ?? 1 });
+        this.release(slot);
+      }
+    });
+    child.on('exit', (code, signal) => {
+      const busy = slot.busy;
+      slot.busy = undefined;
+      this.idle = this.idle.filter((s) => s !== slot);
+      const index = this.slots.indexOf(slot);
+      if (index >= 0 && !this.closed) {
+        const replacement = this.spawn();
+        this.slots[index] = replacement;
+        if (busy) busy.resolve({ exitCode: signal === 'SIGKILL' ? 137 : (code ?? 1), ...(signal ? { signal } : {}) });
+        void replacement.ready.then(() => this.release(replacement));
+      } else if (busy) {
+        busy.resolve({ exitCode: 137, signal: signal ?? 'SIGTERM' });
+      }
+    });
+    void slot.ready.then(() => this.release(slot));
+    return slot;
+  }
+
+  private idle: Slot[] = [];
+
+  private release(slot: Slot): void {
+    if (this.closed || !this.slots.includes(slot) || slot.busy) return;
+    const next = this.waiting.shift();
+    if (next) next(slot);
+    else if (!this.idle.includes(slot)) this.idle.push(slot);
+  }
+
+  private acquire(): Promise<Slot> {
+    const slot = this.idle.shift();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** Runs one index with `env`; `onStart` receives the pid (to kill it for deletion or chaos). */
+  async run(env: Record<string, string>, onStart?: (pid: number) => void): Promise<PodExit> {
+    const slot = await this.acquire();
+    const id = this.nextId++;
+    return new Promise<PodExit>((resolve) => {
+      slot.busy = { id, resolve, pid: slot.child.pid ?? -1 };
+      onStart?.(slot.child.pid ?? -1);
+      slot.child.send({ id, env });
+    });
+  }
+
+  /** Kills the process running an index (as a pod deletion would). */
+  kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
+    const slot = this.slots.find((s) => s.child.pid === pid);
+    slot?.child.kill(signal);
+  }
+
+  /** Stops every process. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all(
+      this.slots.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
+            s.child.once('exit', () => resolve());
+            s.child.kill('SIGTERM');
+          }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,35 @@
+/**
+ * The kernel contract: a pure function from one parameter set to named numeric
+ * outputs, registered by name. Kernels run in worker pods, never in a function.
+ */
+import type { z } from 'zod';
+
+/** Named numeric outputs of one parameter set, e.g. `{ price: 4.76, stdError: 0.01 }`. */
+export type KernelOutputs = Record<string, number>;
+
+/**
+ * A parameter set outside the kernel's domain (volatility <= 0, NaN, ...). It fails
+ * only that parameter set, reported with its index and this reason.
+ */
+export class DomainError extends Error {
+  override readonly name = 'DomainError';
+}
+
+/** Evaluates one parameter set; `index` is its global parameter index (seeds random streams). */
+export type KernelEvaluator<P> = (params: P, index: number) => KernelOutputs;
+
+/** A registered kernel. */
+export interface Kernel<O = unknown, P = unknown> {
+  /** Registry name, as written in `manifest.kernel.name`. */
+  readonly name: string;
+  /** One line for `altus kernels` and the README. */
+  readonly description: string;
+  /** Kernel options (flat beside `name` in the manifest, without `name`); strict, with defaults. */
+  readonly optionsSchema: z.ZodType<O>;
+  /** Shape of one parameter set (types, required keys, defaults); domain checks happen in the evaluator. */
+  readonly parametersSchema: z.ZodType<P>;
+  /** Output names every successful evaluation returns, in this order. */
+  readonly outputs: readonly string[];
+  /** Prepares an evaluator once per shard (precomputation, buffers). */
+  prepare(options: O): KernelEvaluator<P>;
+}

@@ -1,0 +1,80 @@
+/**
+ * Indexes an NDJSON or CSV parameter file in one streaming pass: counts its
+ * parameter sets (non-empty lines) and records the byte offset where each shard
+ * starts, so workers read their shard by byte range. Memory is O(shards).
+ */
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { LIMITS } from '../../shared/limits.ts';
+import { parseCsvHeader } from './csv.ts';
+import { readLines, UTF8_BOM } from './lines.ts';
+
+/** Where each shard of a parameter file lives. */
+export interface FileIndex {
+  uri: string;
+  format: 'ndjson' | 'csv';
+  /** The generation indexed; workers refuse a rewritten object. */
+  generation: string;
+  count: number;
+  /** Byte offset of each shard's first line; shard k ends where k+1 starts, the last at `endOffset`. */
+  shardOffsets: number[];
+  endOffset: number;
+  /** CSV column names. */
+  header?: string[];
+}
+
+/** The parameter file cannot be used; the message says why. */
+export class ParameterFileError extends Error {
+  override readonly name = 'ParameterFileError';
+}
+
+/** Streams the object once and builds its {@link FileIndex}. */
+export async function indexParameterFile(
+  store: ObjectStore,
+  uri: string,
+  format: 'ndjson' | 'csv',
+  shardSize: number,
+  limits: { maxParameters: number; maxShards: number } = { maxParameters: LIMITS.parameters, maxShards: LIMITS.shards },
+): Promise<FileIndex> {
+  const info = await store.stat(uri);
+  if (!info) throw new ParameterFileError(`the parameter file ${uri} does not exist`);
+  if (info.size > LIMITS.parameterFileBytes) {
+    throw new ParameterFileError(`the parameter file is ${info.size} bytes, over the ${LIMITS.parameterFileBytes}-byte cap`);
+  }
+  const head = await firstBytes(store, uri);
+  const start = head.subarray(0, 3).equals(UTF8_BOM) ? 3 : 0;
+  const shardOffsets: number[] = [];
+  let header: string[] | undefined;
+  let count = 0;
+  try {
+    for await (const line of readLines(store.readStream(uri, { start }), start, LIMITS.parameterLineBytes)) {
+      if (line.bytes.length === 0) continue;
+      if (format === 'csv' && header === undefined) {
+        header = parseCsvHeader(line.bytes.toString('utf8'));
+        continue;
+      }
+      if (count % shardSize === 0) {
+        if (shardOffsets.length >= limits.maxShards) {
+          throw new ParameterFileError(
+            `the file needs more than ${limits.maxShards} shards at shardSize ${shardSize}; raise shardSize`,
+          );
+        }
+        shardOffsets.push(line.offset);
+      }
+      count++;
+      if (count > limits.maxParameters) {
+        throw new ParameterFileError(`the file has more than ${limits.maxParameters} parameter sets (the cap)`);
+      }
+    }
+  } catch (error) {
+    if (error instanceof ParameterFileError) throw error;
+    throw new ParameterFileError(`cannot read ${uri} as ${format}: ${(error as Error).message}`, { cause: error });
+  }
+  if (format === 'csv' && header === undefined) throw new ParameterFileError('the CSV file has no header line');
+  return { uri, format, generation: info.generation, count, shardOffsets, endOffset: info.size, ...(header ? { header } : {}) };
+}
+
+async function firstBytes(store: ObjectStore, uri: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of store.readStream(uri, { start: 0, end: 3 }) as AsyncIterable<Buffer>) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}

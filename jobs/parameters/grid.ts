@@ -1,0 +1,56 @@
+/**
+ * Grid parameter source: the cartesian product of the axes, in the order written,
+ * the last axis varying fastest. Parameter set i is computed from i alone.
+ */
+import type { GridAxis } from '../../shared/manifest.ts';
+
+type Value = number | string | boolean;
+
+/** A grid ready to index: axis names and their point lists. */
+export interface Grid {
+  readonly base: Record<string, unknown>;
+  readonly names: readonly string[];
+  readonly sizes: readonly number[];
+  readonly count: number;
+  pointOf(axis: number, j: number): Value;
+}
+
+/** Number of points on an axis. */
+export function axisSize(axis: GridAxis): number {
+  return Array.isArray(axis) ? axis.length : axis.steps;
+}
+
+/** Builds a grid; `count` is exact up to 2^53 (callers cap it far below). */
+export function createGrid(base: Record<string, unknown>, axes: Record<string, GridAxis>): Grid {
+  const names = Object.keys(axes);
+  const list = names.map((n) => axes[n]!);
+  const sizes = list.map(axisSize);
+  const count = sizes.reduce((a, b) => a * b, 1);
+  return {
+    base,
+    names,
+    sizes,
+    count,
+    pointOf(axis, j) {
+      const a = list[axis]!;
+      if (Array.isArray(a)) return a[j]!;
+      if (a.steps === 1 || j === 0) return a.from;
+      // Both ends exact; interior points by one multiply-add from `from`.
+      if (j === a.steps - 1) return a.to;
+      return a.from + ((a.to - a.from) * j) / (a.steps - 1);
+    },
+  };
+}
+
+/** Parameter set `index` of the grid: the base with each axis's point applied. */
+export function gridParameters(grid: Grid, index: number): Record<string, unknown> {
+  const params: Record<string, unknown> = { ...grid.base };
+  let rest = index;
+  for (let axis = grid.names.length - 1; axis >= 0; axis--) {
+    const size = grid.sizes[axis]!;
+    const j = rest % size;
+    rest = (rest - j) / size;
+    params[grid.names[axis]!] = grid.pointOf(axis, j);
+  }
+  return params;
+}

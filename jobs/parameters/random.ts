@@ -1,0 +1,52 @@
+/**
+ * Seeded random parameter source: parameter set i depends only on (seed, i), so
+ * any shard or pod regenerates it identically. Fields are drawn in the order
+ * written from one xoshiro256+ stream per parameter set.
+ */
+import type { RandomField } from '../../shared/manifest.ts';
+import { streamFor } from '../kernels/rng.ts';
+
+/** Draws before a truncated normal falls back to clamping (documented in the README). */
+const MAX_REJECTIONS = 1000;
+
+/** Parameter set `index` of a random source. */
+export function randomParameters(
+  source: { seed: number; base: Record<string, unknown>; fields: Record<string, RandomField> },
+  index: number,
+): Record<string, unknown> {
+  const stream = streamFor(source.seed, index);
+  const params: Record<string, unknown> = { ...source.base };
+  for (const [name, field] of Object.entries(source.fields)) {
+    params[name] = draw(field, () => stream.nextDouble());
+  }
+  return params;
+}
+
+function draw(field: RandomField, uniform: () => number): number {
+  const min = field.min ?? -Infinity;
+  const max = field.max ?? Infinity;
+  if ('uniform' in field) {
+    const [a, b] = field.uniform;
+    return clamp(a + (b - a) * uniform(), min, max);
+  }
+  const [mean, sd] = field.normal;
+  for (let attempt = 0; attempt < MAX_REJECTIONS; attempt++) {
+    const value = mean + sd * standardNormal(uniform);
+    if (value >= min && value <= max) return value;
+  }
+  return clamp(mean, min, max);
+}
+
+/** Marsaglia's polar method (one of the pair; the other is discarded to keep draws per field fixed-order). */
+function standardNormal(uniform: () => number): number {
+  for (;;) {
+    const u = 2 * uniform() - 1;
+    const v = 2 * uniform() - 1;
+    const s = u * u + v * v;
+    if (s > 0 && s < 1) return u * Math.sqrt((-2 * Math.log(s)) / s);
+  }
+}
+
+function clamp(x: number, min: number, max: number): number {
+  return x < min ? min : x > max ? max : x;
+}

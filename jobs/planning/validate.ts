@@ -1,0 +1,125 @@
+/**
+ * Validates a decoded manifest against the schema, the kernel registry and the
+ * fleet configuration. Every failure is a {@link PermanentError} with a documented
+ * code and a message that says what to fix; nothing here touches the network.
+ */
+import { PermanentError } from '../../shared/errors.ts';
+import type { FleetConfig } from '../../shared/fleet-config.ts';
+import { LIMITS } from '../../shared/limits.ts';
+import { describeIssues, manifestSchema, sourceKind, type Manifest } from '../../shared/manifest.ts';
+import type { Kernel } from '../kernels/kernel.ts';
+import { getKernel, kernelNames } from '../kernels/registry.ts';
+import { createGrid, gridParameters } from '../parameters/grid.ts';
+import { randomParameters } from '../parameters/random.ts';
+
+/** A manifest that passed every check, with its kernel resolved. */
+export interface ValidatedManifest {
+  manifest: Manifest;
+  kernel: Kernel;
+  kernelOptions: Record<string, unknown>;
+  /** Outputs to aggregate, in kernel output order. */
+  metrics: string[];
+  /** Parameter count, known up front for inline, grid and random sources (files are counted when indexed). */
+  parameterCount: number | null;
+}
+
+/** Checks a decoded manifest; throws {@link PermanentError} on the first class of problem found. */
+export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedManifest {
+  const parsed = manifestSchema.safeParse(value);
+  if (!parsed.success) throw new PermanentError('MANIFEST_INVALID', describeIssues(parsed.error.issues));
+  const manifest = parsed.data;
+
+  const kernel = getKernel(manifest.kernel.name);
+  if (!kernel) {
+    throw new PermanentError(
+      'UNKNOWN_KERNEL',
+      `kernel.name: unknown kernel "${manifest.kernel.name}"; registered kernels: ${kernelNames().join(', ')}`,
+    );
+  }
+  const { name: _name, ...rawOptions } = manifest.kernel;
+  const options = kernel.optionsSchema.safeParse(rawOptions);
+  if (!options.success) throw new PermanentError('KERNEL_OPTIONS_INVALID', describeIssues(options.error.issues, 'kernel'));
+
+  const metrics = resolveMetrics(manifest, kernel);
+  checkPlacement(manifest, fleet);
+  const parameterCount = checkParameters(manifest, kernel);
+  return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, parameterCount };
+}
+
+function resolveMetrics(manifest: Manifest, kernel: Kernel): string[] {
+  const requested = manifest.aggregate.metrics;
+  if (!requested) return [...kernel.outputs];
+  const unknown = requested.filter((m) => !kernel.outputs.includes(m));
+  if (unknown.length > 0) {
+    throw new PermanentError(
+      'MANIFEST_INVALID',
+      `aggregate.metrics: ${unknown.map((m) => `"${m}"`).join(', ')} not produced by ${kernel.name}; its outputs are ${kernel.outputs.join(', ')}`,
+    );
+  }
+  return kernel.outputs.filter((o) => requested.includes(o));
+}
+
+function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {
+  const wanted = manifest.placement.clusters;
+  if (!wanted) {
+    if (!fleet.clusters.some((c) => c.available)) throw new PermanentError('PLACEMENT_INVALID', 'no worker cluster of the fleet is available');
+    return;
+  }
+  const names = fleet.clusters.map((c) => c.name);
+  const unknown = wanted.filter((w) => !names.includes(w));
+  if (unknown.length > 0) {
+    throw new PermanentError('PLACEMENT_INVALID', `placement.clusters: unknown cluster(s) ${unknown.join(', ')}; the fleet has ${names.join(', ')}`);
+  }
+  if (!fleet.clusters.some((c) => wanted.includes(c.name) && c.available)) {
+    throw new PermanentError('PLACEMENT_INVALID', `placement.clusters: none of ${wanted.join(', ')} is available`);
+  }
+}
+
+function checkParameters(manifest: Manifest, kernel: Kernel): number | null {
+  const source = manifest.parameters;
+  const kind = sourceKind(source);
+  let count: number;
+  let sample: ((i: number) => Record<string, unknown>) | undefined;
+  if (kind === 'inline') {
+    const list = source.inline!;
+    count = list.length;
+    if (count === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.inline is empty; give at least one parameter set');
+    list.forEach((params, i) => checkShape(kernel, params, `parameters.inline.${i}`));
+  } else if (kind === 'grid') {
+    const { base, axes } = source.grid!;
+    if (Object.keys(axes).length === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.grid.axes is empty; give at least one axis');
+    const grid = createGrid(base, axes);
+    count = grid.count;
+    sample = (i) => gridParameters(grid, i);
+  } else if (kind === 'random') {
+    const random = source.random!;
+    count = random.count;
+    sample = (i) => randomParameters(random, i);
+  } else {
+    return null;
+  }
+  checkCounts(count, manifest.shardSize);
+  // Grid and random sets all share one shape: checking the first catches a wrong key or type for all of them.
+  if (sample) checkShape(kernel, sample(0), `parameters.${kind}`);
+  return count;
+}
+
+/** Throws when the count or the shard count exceeds the caps. */
+export function checkCounts(count: number, shardSize: number): void {
+  if (count === 0) throw new PermanentError('PARAMETERS_EMPTY', 'the parameter source yields no parameter sets');
+  if (count > LIMITS.parameters) {
+    throw new PermanentError('PARAMETERS_TOO_MANY', `the source yields ${count} parameter sets; the cap is ${LIMITS.parameters}. Split the run.`);
+  }
+  const shards = Math.ceil(count / shardSize);
+  if (shards > LIMITS.shards) {
+    throw new PermanentError(
+      'TOO_MANY_SHARDS',
+      `${count} parameter sets at shardSize ${shardSize} make ${shards} shards; the cap is ${LIMITS.shards}. Use shardSize >= ${Math.ceil(count / LIMITS.shards)}.`,
+    );
+  }
+}
+
+function checkShape(kernel: Kernel, params: Record<string, unknown>, where: string): void {
+  const result = kernel.parametersSchema.safeParse(params);
+  if (!result.success) throw new PermanentError('MANIFEST_INVALID', `${where}: ${describeIssues(result.error.issues)}`);
+}

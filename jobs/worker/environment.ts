@@ -1,0 +1,126 @@
+/**
+ * The worker's environment contract: what an Indexed Job gives a pod
+ * (`JOB_COMPLETION_INDEX`) plus the `ALTUS_*` variables the Job builder sets.
+ * Parsed once, from an env object passed in, into a typed value.
+ */
+import { z } from 'zod';
+
+/** Environment variable names, documented in the README ("Worker contract"). */
+export const WORKER_ENV = {
+  completionIndex: 'JOB_COMPLETION_INDEX',
+  runId: 'ALTUS_RUN_ID',
+  attempt: 'ALTUS_ATTEMPT',
+  cluster: 'ALTUS_CLUSTER',
+  planUri: 'ALTUS_PLAN_URI',
+  shardOffset: 'ALTUS_SHARD_OFFSET',
+  shardList: 'ALTUS_SHARD_LIST',
+  completionsTopic: 'ALTUS_COMPLETIONS_TOPIC',
+  projectId: 'ALTUS_PROJECT_ID',
+  maxRetries: 'ALTUS_MAX_RETRIES',
+  indexFailureCount: 'ALTUS_INDEX_FAILURE_COUNT',
+  storage: 'ALTUS_STORAGE',
+  localStorageDir: 'ALTUS_LOCAL_STORAGE_DIR',
+  pubsubEmulatorHost: 'PUBSUB_EMULATOR_HOST',
+  logFile: 'ALTUS_LOG_FILE',
+} as const;
+
+const intString = (name: string) =>
+  z
+    .string({ error: `${name} is required` })
+    .regex(/^\d+$/, `${name} must be a non-negative integer`)
+    .transform(Number);
+
+const schema = z
+  .object({
+    [WORKER_ENV.completionIndex]: intString(WORKER_ENV.completionIndex),
+    [WORKER_ENV.runId]: z.string({ error: `${WORKER_ENV.runId} is required` }).min(1),
+    [WORKER_ENV.attempt]: intString(WORKER_ENV.attempt).default(0),
+    [WORKER_ENV.cluster]: z.string().min(1).default('local'),
+    [WORKER_ENV.planUri]: z.string({ error: `${WORKER_ENV.planUri} is required` }).startsWith('gs://'),
+    [WORKER_ENV.shardOffset]: intString(WORKER_ENV.shardOffset).optional(),
+    [WORKER_ENV.shardList]: z
+      .string()
+      .regex(/^\d+(,\d+)*$/, `${WORKER_ENV.shardList} must be comma-separated shard numbers`)
+      .transform((s) => s.split(',').map(Number))
+      .optional(),
+    [WORKER_ENV.completionsTopic]: z.string({ error: `${WORKER_ENV.completionsTopic} is required` }).min(1),
+    [WORKER_ENV.projectId]: z.string({ error: `${WORKER_ENV.projectId} is required` }).min(1),
+    [WORKER_ENV.maxRetries]: intString(WORKER_ENV.maxRetries).default(3),
+    [WORKER_ENV.indexFailureCount]: z
+      .string()
+      .optional()
+      .transform((s) => (s && /^\d+$/.test(s) ? Number(s) : 0)),
+    [WORKER_ENV.storage]: z.enum(['gcs', 'local']).default('gcs'),
+    [WORKER_ENV.localStorageDir]: z.string().optional(),
+    [WORKER_ENV.pubsubEmulatorHost]: z.string().optional(),
+    [WORKER_ENV.logFile]: z.string().optional(),
+  })
+  .superRefine((env, ctx) => {
+    const hasOffset = env[WORKER_ENV.shardOffset] !== undefined;
+    const hasList = env[WORKER_ENV.shardList] !== undefined;
+    if (hasOffset === hasList) {
+      ctx.addIssue({ code: 'custom', message: `set exactly one of ${WORKER_ENV.shardOffset} and ${WORKER_ENV.shardList}` });
+    }
+    if (env[WORKER_ENV.storage] === 'local' && !env[WORKER_ENV.localStorageDir]) {
+      ctx.addIssue({ code: 'custom', message: `${WORKER_ENV.localStorageDir} is required when ${WORKER_ENV.storage}=local` });
+    }
+  });
+
+/** The parsed worker environment. */
+export interface WorkerEnvironment {
+  completionIndex: number;
+  /** The global shard this pod computes. */
+  shard: number;
+  runId: string;
+  attempt: number;
+  cluster: string;
+  planUri: string;
+  completionsTopic: string;
+  projectId: string;
+  maxRetries: number;
+  /** How many times this index already failed (downward API annotation). */
+  indexFailureCount: number;
+  storage: { kind: 'gcs' } | { kind: 'local'; root: string };
+  pubsubEmulatorHost?: string;
+  logFile?: string;
+}
+
+/** The pod environment is unusable; the message lists every problem. */
+export class WorkerEnvironmentError extends Error {
+  override readonly name = 'WorkerEnvironmentError';
+}
+
+/** Parses the pod's environment; throws {@link WorkerEnvironmentError}. */
+export function parseWorkerEnvironment(env: Record<string, string | undefined>): WorkerEnvironment {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new WorkerEnvironmentError(`invalid worker environment: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  const e = result.data;
+  const index = e[WORKER_ENV.completionIndex];
+  const list = e[WORKER_ENV.shardList];
+  let shard: number;
+  if (list) {
+    if (index >= list.length) {
+      throw new WorkerEnvironmentError(`${WORKER_ENV.completionIndex}=${index} is outside ${WORKER_ENV.shardList} (${list.length} shards)`);
+    }
+    shard = list[index]!;
+  } else {
+    shard = e[WORKER_ENV.shardOffset]! + index;
+  }
+  return {
+    completionIndex: index,
+    shard,
+    runId: e[WORKER_ENV.runId],
+    attempt: e[WORKER_ENV.attempt],
+    cluster: e[WORKER_ENV.cluster],
+    planUri: e[WORKER_ENV.planUri],
+    completionsTopic: e[WORKER_ENV.completionsTopic],
+    projectId: e[WORKER_ENV.projectId],
+    maxRetries: e[WORKER_ENV.maxRetries],
+    indexFailureCount: e[WORKER_ENV.indexFailureCount],
+    storage: e[WORKER_ENV.storage] === 'local' ? { kind: 'local', root: e[WORKER_ENV.localStorageDir]! } : { kind: 'gcs' },
+    ...(e[WORKER_ENV.pubsubEmulatorHost] ? { pubsubEmulatorHost: e[WORKER_ENV.pubsubEmulatorHost] } : {}),
+    ...(e[WORKER_ENV.logFile] ? { logFile: e[WORKER_ENV.logFile] } : {}),
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * Computes one shard: runs the kernel over its parameter sets, writes the shard's
+ * result rows and its statistics partial to the results bucket, create-only.
+ * A parameter set that fails (bad shape, out of domain) becomes an error row;
+ * the shard goes on.
+ */
+import { describeIssues } from '../../shared/manifest.ts';
+import { MetricAccumulator, type MetricPartial } from '../../shared/stats/partial.ts';
+import { shardKey } from '../../shared/ids.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import type { Kernel } from '../kernels/kernel.ts';
+import { runObjects, type RunPlan } from '../planning/plan.ts';
+import { shardInputs } from './shard-input.ts';
+
+/** The statistics partial of one shard, stored beside its rows. */
+export interface ShardPartial {
+  v: 1;
+  runId: string;
+  shard: number;
+  parameters: number;
+  parametersFailed: number;
+  metrics: Record<string, MetricPartial>;
+}
+
+/** What a computed shard reports in its completion event. */
+export interface ShardOutcome {
+  resultUri: string;
+  partialUri: string;
+  parameters: number;
+  parametersFailed: number;
+  /** False when both objects already existed (another pod, or an earlier attempt, wrote them). */
+  computed: boolean;
+}
+
+/** Computes shard `shard` of `plan` (unless its result already exists) and stores it. */
+export async function runShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore }): Promise<ShardOutcome> {
+  const { plan, shard, kernel, store } = input;
+  const bucket = plan.resultsBucket;
+  const key = shardKey(shard);
+  const resultUri = runObjects.shardResult(bucket, plan.runId, key);
+  const partialUri = runObjects.shardPartial(bucket, plan.runId, key);
+
+  const existing = await store.stat(partialUri);
+  if (existing && (await store.stat(resultUri))) {
+    // Results are deterministic: a finished shard is not recomputed, only reported again.
+    const partial = JSON.parse((await store.read(partialUri)).toString('utf8')) as ShardPartial;
+    return { resultUri, partialUri, parameters: partial.parameters, parametersFailed: partial.parametersFailed, computed: false };
+  }
+
+  const evaluate = kernel.prepare(plan.kernelOptions);
+  const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
+  const chunks: string[] = [];
+  let parameters = 0;
+  let parametersFailed = 0;
+  for await (const input of shardInputs(plan, shard, store)) {
+    parameters++;
+    const row = evaluateRow(kernel, evaluate, input.index, input.params, 'error' in input ? input.error : undefined);
+    if ('error' in row) parametersFailed++;
+    else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
+    chunks.push(JSON.stringify(row));
+  }
+  const partial: ShardPartial = {
+    v: 1,
+    runId: plan.runId,
+    shard,
+    parameters,
+    parametersFailed,
+    metrics: Object.fromEntries([...accumulators].map(([m, acc]) => [m, acc.toPartial()])),
+  };
+  await store.write(resultUri, chunks.length ? chunks.join('\n') + '\n' : '', { ifAbsent: true, contentType: 'application/x-ndjson' });
+  await store.write(partialUri, JSON.stringify(partial), { ifAbsent: true, contentType: 'application/json' });
+  return { resultUri, partialUri, parameters, parametersFailed, computed: true };
+}
+
+type Row = Record<string, unknown>;
+
+function evaluateRow(
+  kernel: Kernel,
+  evaluate: ReturnType<Kernel['prepare']>,
+  index: number,
+  raw: Record<string, unknown> | null,
+  readError: string | undefined,
+): Row {
+  if (raw === null) return { index, params: null, error: readError ?? 'unreadable parameter set' };
+  const parsed = kernel.parametersSchema.safeParse(raw);
+  if (!parsed.success) return { index, params: raw, error: describeIssues(parsed.error.issues) };
+  const params = parsed.data as Record<string, unknown>;
+  try {
+    const outputs = evaluate(params, index);
+    const row: Row = { index, params };
+    for (const name of kernel.outputs) {
+      const value = outputs[name];
+      if (typeof value !== 'number' || !Number.isFinite(value)) {
+        return { index, params, error: `${kernel.name} produced a non-finite ${name}` };
+      }
+      row[name] = value;
+    }
+    return row;
+  } catch (error) {
+    return { index, params, error: (error as Error).message };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The parameter sets of one shard, generated from the plan: inline entries,
+ * grid points and random draws are computed from their global index; file
+ * shards are streamed from the shard's byte range. Never the whole source in memory.
+ */
+import { LIMITS } from '../../shared/limits.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { csvRecord, splitCsvLine } from '../parameters/csv.ts';
+import { createGrid, gridParameters } from '../parameters/grid.ts';
+import { readLines } from '../parameters/lines.ts';
+import { randomParameters } from '../parameters/random.ts';
+import { shardRange, type RunPlan } from '../planning/plan.ts';
+
+/** One parameter set of the shard, or why it could not be read. */
+export type ShardInput = { index: number; params: Record<string, unknown> } | { index: number; params: null; error: string };
+
+/** The shard's input cannot be used at all (bad input: do not retry). */
+export class ShardInputError extends Error {
+  override readonly name = 'ShardInputError';
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Yields the shard's parameter sets in index order. */
+export async function* shardInputs(plan: RunPlan, shard: number, store: ObjectStore): AsyncGenerator<ShardInput> {
+  if (!Number.isInteger(shard) || shard < 0 || shard >= plan.shardCount) {
+    throw new ShardInputError(`shard ${shard} is outside the run's ${plan.shardCount} shards`);
+  }
+  const { start, end } = shardRange(plan, shard);
+  const source = plan.manifest.parameters;
+  if (source.inline) {
+    for (let i = start; i < end; i++) yield { index: i, params: source.inline[i]! };
+  } else if (source.grid) {
+    const grid = createGrid(source.grid.base, source.grid.axes);
+    for (let i = start; i < end; i++) yield { index: i, params: gridParameters(grid, i) };
+  } else if (source.random) {
+    for (let i = start; i < end; i++) yield { index: i, params: randomParameters(source.random, i) };
+  } else if (plan.file) {
+    yield* fileInputs(plan, shard, start, end, store);
+  } else {
+    throw new ShardInputError('the plan has no parameter source');
+  }
+}
+
+async function* fileInputs(plan: RunPlan, shard: number, start: number, end: number, store: ObjectStore): AsyncGenerator<ShardInput> {
+  const file = plan.file!;
+  const info = await store.stat(file.uri);
+  if (!info) throw new ShardInputError(`the parameter file ${file.uri} no longer exists`);
+  if (info.generation !== file.generation) {
+    throw new ShardInputError(`the parameter file ${file.uri} was rewritten after the run was planned (generation ${file.generation} -> ${info.generation})`);
+  }
+  const from = file.shardOffsets[shard]!;
+  const to = file.shardOffsets[shard + 1] ?? file.endOffset;
+  let index = start;
+  for await (const line of readLines(store.readStream(file.uri, { start: from, end: to }), from, LIMITS.parameterLineBytes)) {
+    if (line.bytes.length === 0) continue;
+    if (index >= end) throw new ShardInputError(`shard ${shard} holds more lines than planned: the file changed`);
+    yield parseLine(line.bytes, index, file.format, file.header);
+    index++;
+  }
+  if (index !== end) throw new ShardInputError(`shard ${shard} holds ${index - start} lines, ${end - start} were planned: the file changed`);
+}
+
+function parseLine(bytes: Buffer, index: number, format: 'ndjson' | 'csv', header: string[] | undefined): ShardInput {
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { index, params: null, error: 'the line is not valid UTF-8' };
+  }
+  try {
+    if (format === 'csv') return { index, params: csvRecord(header ?? [], splitCsvLine(text)) };
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      return { index, params: null, error: 'the line is not a JSON object' };
+    }
+    return { index, params: value as Record<string, unknown> };
+  } catch (error) {
+    return { index, params: null, error: `the line is not valid ${format === 'csv' ? 'CSV' : 'JSON'}: ${(error as Error).message}` };
+  }
+}

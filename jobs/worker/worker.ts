@@ -1,0 +1,123 @@
+/**
+ * The worker runtime: what a pod runs for one index of an Indexed Job. It reads
+ * its shard from the environment, computes it, stores the result create-only and
+ * publishes one completion event. Returns the process exit code (see exit-codes.ts).
+ */
+import { appendFileSync } from 'node:fs';
+import type { PubSub } from '@google-cloud/pubsub';
+import { createPubSub, createObjectStore } from '../../shared/clients.ts';
+import { createLogger, type Logger } from '../../shared/log.ts';
+import type { CompletionEvent } from '../../shared/messages.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { getKernel } from '../kernels/registry.ts';
+import type { RunPlan } from '../planning/plan.ts';
+import { parseWorkerEnvironment, WorkerEnvironmentError, type WorkerEnvironment } from './environment.ts';
+import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRYABLE } from './exit-codes.ts';
+import { runShard } from './run-shard.ts';
+import { ShardInputError } from './shard-input.ts';
+
+/** Clients a worker uses; a warm process reuses them across indexes. */
+export interface WorkerClients {
+  store: ObjectStore;
+  pubsub: PubSub;
+}
+
+/** Caches clients and plans per process (a warm local worker runs many indexes). */
+export class WorkerCache {
+  private readonly clients = new Map<string, WorkerClients>();
+  private readonly plans = new Map<string, RunPlan>();
+
+  clientsFor(env: WorkerEnvironment): WorkerClients {
+    const key = JSON.stringify([env.storage, env.projectId, env.pubsubEmulatorHost]);
+    let clients = this.clients.get(key);
+    if (!clients) {
+      clients = {
+        store: createObjectStore(env.storage),
+        pubsub: createPubSub({ projectId: env.projectId, ...(env.pubsubEmulatorHost ? { pubsubEmulatorHost: env.pubsubEmulatorHost } : {}) }),
+      };
+      this.clients.set(key, clients);
+    }
+    return clients;
+  }
+
+  async plan(uri: string, store: ObjectStore): Promise<RunPlan> {
+    let plan = this.plans.get(uri);
+    if (!plan) {
+      plan = JSON.parse((await store.read(uri)).toString('utf8')) as RunPlan;
+      if (this.plans.size > 16) this.plans.clear();
+      this.plans.set(uri, plan);
+    }
+    return plan;
+  }
+}
+
+/** The input is unusable for good: fail the shard, do not retry. */
+class BadInputError extends Error {
+  override readonly name = 'BadInputError';
+}
+
+/** Runs one index. Never throws: every outcome is an exit code. */
+export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache()): Promise<number> {
+  let env: WorkerEnvironment;
+  try {
+    env = parseWorkerEnvironment(rawEnv);
+  } catch (error) {
+    process.stderr.write(`altus-worker: ${(error as Error).message}\n`);
+    return error instanceof WorkerEnvironmentError ? EXIT_BAD_ENVIRONMENT : EXIT_RETRYABLE;
+  }
+  const log = workerLogger(env);
+  const started = process.cpuUsage();
+  const { store, pubsub } = cache.clientsFor(env);
+  const publish = (event: Omit<CompletionEvent, 'v' | 'runId' | 'shard' | 'attempt' | 'cluster' | 'cpuSeconds'>) => {
+    const usage = process.cpuUsage(started);
+    const full: CompletionEvent = {
+      v: 1,
+      runId: env.runId,
+      shard: env.shard,
+      attempt: env.attempt,
+      cluster: env.cluster,
+      cpuSeconds: (usage.user + usage.system) / 1e6,
+      ...event,
+    };
+    return pubsub.topic(env.completionsTopic).publishMessage({ json: full });
+  };
+
+  try {
+    const plan = await cache.plan(env.planUri, store).catch((cause) => {
+      throw new Error(`cannot read the run plan ${env.planUri}: ${(cause as Error).message}`, { cause });
+    });
+    const kernel = getKernel(plan.manifest.kernel.name);
+    if (!kernel) throw new BadInputError(`kernel "${plan.manifest.kernel.name}" is not in this worker image`);
+    log.info('shard started', { shard: env.shard, attempt: env.attempt, indexFailureCount: env.indexFailureCount });
+    const outcome = await runShard({ plan, shard: env.shard, kernel, store }).catch((error) => {
+      throw error instanceof ShardInputError ? new BadInputError(error.message, { cause: error }) : error;
+    });
+    await publish({ status: 'succeeded', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed });
+    log.info('shard done', { shard: env.shard, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed, computed: outcome.computed });
+    return EXIT_OK;
+  } catch (error) {
+    const message = (error as Error).message;
+    const permanent = error instanceof BadInputError;
+    // On the last allowed attempt the pod itself reports the shard lost, so the run does not wait for reconcile.
+    const lastAttempt = env.indexFailureCount >= env.maxRetries;
+    log.error(permanent ? 'shard failed: bad input' : 'shard failed', { shard: env.shard, error: message, lastAttempt });
+    if (permanent || lastAttempt) {
+      try {
+        await publish({ status: 'failed', parameters: 0, parametersFailed: 0, error: message.slice(0, 2000) });
+      } catch (publishError) {
+        log.error('could not publish the failure', { error: (publishError as Error).message });
+        return EXIT_RETRYABLE;
+      }
+    }
+    return permanent ? EXIT_BAD_INPUT : EXIT_RETRYABLE;
+  }
+}
+
+function workerLogger(env: WorkerEnvironment): Logger {
+  const file = env.logFile;
+  return createLogger({
+    component: 'worker',
+    labels: { runId: env.runId, shard: env.shard, cluster: env.cluster },
+    ...(file ? { sink: (line: string) => appendFileSync(file, line + '\n') } : {}),
+  });
+}

@@ -1,0 +1,37 @@
+/** Human-readable run summaries for the terminal. */
+import type { RunDocument } from '../../shared/documents.ts';
+
+const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(4) : x.toFixed(6).replace(/\.?0+$/, ''));
+
+/** A run as a few lines of text: status, counts, aggregates table, results location. */
+export function renderRun(run: RunDocument): string {
+  const lines: string[] = [];
+  const seconds = run.finishedAt && run.createdAt ? (Date.parse(run.finishedAt) - Date.parse(run.createdAt)) / 1000 : undefined;
+  lines.push(`run ${run.runId} (${run.name}): ${run.status}${seconds !== undefined ? ` in ${seconds.toFixed(1)} s` : ''}`);
+  if (run.error) lines.push(`error ${run.error.code}: ${run.error.message}`);
+  const c = run.counts;
+  if (c.shards > 0) {
+    lines.push(`parameters ${c.parameters} (failed ${c.parametersFailed}) · shards ${c.shards} (succeeded ${c.shardsSucceeded}, failed ${c.shardsFailed})`);
+  }
+  if (run.aggregates && Object.keys(run.aggregates).length) {
+    const levels = Object.keys(Object.values(run.aggregates)[0]!.quantiles);
+    const header = ['metric', 'count', 'mean', 'stddev', 'min', 'max', ...levels.map((q) => `q${q}`)];
+    const rows = Object.entries(run.aggregates).map(([metric, a]) => [
+      metric,
+      String(a.count),
+      fmt(a.mean),
+      fmt(a.stddev),
+      fmt(a.min),
+      fmt(a.max),
+      ...levels.map((q) => fmt(a.quantiles[q]!)),
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+    lines.push('', line(header), ...rows.map(line), '');
+  }
+  if (run.failedShards?.length) {
+    lines.push(`failed shards: ${run.failedShards.slice(0, 10).map((f) => `${f.shard} (${f.reason})`).join('; ')}${run.failedShards.length > 10 ? ' …' : ''}`);
+  }
+  if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,53 @@
+/**
+ * `altus submit`: uploads a manifest as it is (the pipeline judges its content)
+ * plus any parameter file it names by a relative path, to the manifests bucket.
+ * Locally, the upload then emits the finalize event the way Eventarc would.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
+import { runIdForUpload } from '../../shared/ids.ts';
+import { LocalObjectStore } from '../../shared/storage/local-store.ts';
+import { objectUri } from '../../shared/storage/object-store.ts';
+import { deliverFinalized } from '../stack/eventarc.ts';
+import type { StackInfo } from '../stack/state.ts';
+import { UsageError } from './exit-codes.ts';
+
+/** What was uploaded. */
+export interface Submission {
+  runId: string;
+  object: string;
+  uploadedFiles: string[];
+}
+
+/** Uploads `manifestPath` to the local stack and triggers ingest; resolves to the run id. */
+export async function submitLocal(stack: StackInfo, manifestPath: string): Promise<Submission> {
+  const path = resolve(manifestPath);
+  if (!existsSync(path)) throw new UsageError(`no such manifest file: ${manifestPath}`);
+  const bytes = readFileSync(path);
+  const store = new LocalObjectStore(stack.storageDir);
+  const bucket = stack.buckets.manifests;
+  const object = basename(path);
+  const uploadedFiles: string[] = [];
+  const relativeFile = referencedFile(bytes);
+  if (relativeFile) {
+    const local = resolve(dirname(path), relativeFile);
+    if (!existsSync(local)) throw new UsageError(`the manifest's parameters.file.uri names ${relativeFile}, which does not exist next to it (${local})`);
+    const key = relativeFile.split('/').filter((s) => s && s !== '.').join('/');
+    if (key.split('/').includes('..')) throw new UsageError(`parameters.file.uri ${relativeFile} must stay inside the manifest's folder to be uploaded with it`);
+    await store.write(objectUri(bucket, key), readFileSync(local));
+    uploadedFiles.push(key);
+  }
+  const { info } = await store.write(objectUri(bucket, object), bytes, { contentType: 'application/json' });
+  await deliverFinalized(stack.ingestUrl, info);
+  return { runId: runIdForUpload(bucket, object, info.generation), object, uploadedFiles };
+}
+
+/** A relative `parameters.file.uri`, if the manifest is JSON and has one (otherwise the pipeline will say what is wrong). */
+function referencedFile(bytes: Buffer): string | undefined {
+  try {
+    const uri = (JSON.parse(bytes.toString('utf8')) as { parameters?: { file?: { uri?: unknown } } })?.parameters?.file?.uri;
+    return typeof uri === 'string' && !uri.startsWith('gs://') ? uri : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * The local stack's supervisor, started detached by `altus up`: the emulators,
+ * one Functions Framework server per function, the local fleet, the topic
+ * wiring. It records itself in `<home>/stack.json` and, on SIGTERM (`altus down`),
+ * exports Firestore and stops everything it started.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createPubSub } from '../../shared/clients.ts';
+import { loadFleetConfig } from '../../shared/fleet-config.ts';
+import { checkEmulatorPrerequisites, exportFirestore, startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
+import { freePort, startProcess, stopProcessGroup, waitForHttp, waitForPort, type ManagedProcess } from './processes.ts';
+import { STACK_FUNCTIONS, stackEnvironment, stackFile, writeStack, type StackFunction, type StackInfo } from './state.ts';
+import { wireTopics } from './wiring.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const FRAMEWORK = join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
+
+const { values } = parseArgs({
+  options: { home: { type: 'string' }, 'fleet-config': { type: 'string' }, 'project-id': { type: 'string' }, parallelism: { type: 'string' } },
+});
+const home = values.home!;
+const projectId = values['project-id'] ?? 'demo-altus';
+const fleetConfigPath = values['fleet-config'] ?? join(ROOT, 'altus.config.json');
+const logDir = join(home, 'logs');
+const storageDir = join(home, 'buckets');
+const dataDir = join(home, 'firestore');
+const children: ManagedProcess[] = [];
+let info: StackInfo | undefined;
+let stopping = false;
+
+async function start(): Promise<void> {
+  for (const dir of [home, logDir, storageDir, dataDir]) mkdirSync(dir, { recursive: true });
+  const fleet = loadFleetConfig(fleetConfigPath);
+  checkEmulatorPrerequisites();
+  const [pubsubPort, firestorePort, fleetPort, ...functionPorts] = await Promise.all(
+    Array.from({ length: 3 + STACK_FUNCTIONS.length }, () => freePort()),
+  );
+  const [pubsub, firestore] = await Promise.all([
+    startPubSubEmulator(pubsubPort!, projectId, logDir),
+    startFirestoreEmulator(firestorePort!, dataDir, logDir),
+  ]);
+  children.push(pubsub, firestore);
+  const functions = Object.fromEntries(STACK_FUNCTIONS.map((fn, i) => [fn, `http://127.0.0.1:${functionPorts[i]}`])) as Record<StackFunction, string>;
+  info = {
+    status: 'starting',
+    supervisorPid: process.pid,
+    home,
+    projectId,
+    pubsubEmulatorHost: `127.0.0.1:${pubsubPort}`,
+    firestoreEmulatorHost: `127.0.0.1:${firestorePort}`,
+    topics: {} as StackInfo['topics'],
+    buckets: { manifests: 'altus-manifests', results: 'altus-results' },
+    storageDir,
+    functions,
+    localFleetUrl: `http://127.0.0.1:${fleetPort}`,
+    ingestUrl: functions.ingest,
+    logDir,
+    startedAt: new Date().toISOString(),
+  };
+  for (const bucket of Object.values(info.buckets)) mkdirSync(join(storageDir, bucket), { recursive: true });
+
+  const env = { ...process.env, ...stackEnvironment(info), ALTUS_FLEET_CONFIG: fleetConfigPath, NODE_ENV: 'production' };
+  children.push(
+    startProcess(
+      'local-fleet',
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        join(ROOT, 'jobs/fleet/local/main.ts'),
+        `--port=${fleetPort}`,
+        `--clusters=${fleet.clusters.map((c) => c.name).join(',')}`,
+        `--storage-dir=${storageDir}`,
+        `--pubsub-emulator-host=${info.pubsubEmulatorHost}`,
+        `--project-id=${projectId}`,
+        `--log-dir=${join(logDir, 'pods')}`,
+        `--parallelism=${values.parallelism ?? availableParallelism()}`,
+      ],
+      { env, logFile: join(logDir, 'local-fleet.log'), cwd: ROOT },
+    ),
+  );
+  STACK_FUNCTIONS.forEach((fn, i) => {
+    children.push(
+      startProcess(
+        fn,
+        process.execPath,
+        ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${functionPorts[i]}`, '--signature-type=cloudevent'],
+        { env, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
+      ),
+    );
+  });
+  await Promise.all([
+    waitForHttp(`${info.localFleetUrl}/_altus/clusters`, 60_000),
+    ...functionPorts.map((port) => waitForPort(port!, 60_000)),
+  ]);
+  info.topics = await wireTopics(createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost }), projectId, functions);
+  info.status = 'ready';
+  writeStack(home, info);
+}
+
+async function stop(code: number): Promise<never> {
+  if (stopping) return new Promise<never>(() => {});
+  stopping = true;
+  if (info) writeStack(home, { ...info, status: 'stopping' });
+  if (info && info.status !== 'failed') {
+    try {
+      await exportFirestore(Number(info.firestoreEmulatorHost.split(':')[1]), projectId, dataDir);
+    } catch (error) {
+      process.stderr.write(`supervisor: Firestore export failed, run history since the last export is lost: ${(error as Error).message}\n`);
+    }
+  }
+  await Promise.all(children.reverse().map((c) => stopProcessGroup(c.pid)));
+  rmSync(stackFile(home), { force: true });
+  process.exit(code);
+}
+
+process.on('SIGTERM', () => void stop(0));
+process.on('SIGINT', () => void stop(0));
+try {
+  await start();
+} catch (error) {
+  const message = (error as Error).message;
+  process.stderr.write(`supervisor: ${message}\n`);
+  mkdirSync(home, { recursive: true });
+  info = { ...(info ?? ({} as StackInfo)), status: 'failed', error: message, supervisorPid: process.pid, home } as StackInfo;
+  writeStack(home, info);
+  await Promise.all(children.reverse().map((c) => stopProcessGroup(c.pid)));
+  process.exit(1);
+}

@@ -1,0 +1,68 @@
+/**
+ * Runtime configuration of the functions and tools: the one module that reads
+ * environment variables, parsed by a pure function (`parseRuntimeConfig(env)`)
+ * and validated at start with a typed error.
+ */
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+
+/** Default fleet configuration: `altus.config.json` at the repository root. */
+export const DEFAULT_FLEET_CONFIG = fileURLToPath(new URL('../altus.config.json', import.meta.url));
+
+const schema = z.object({
+  ALTUS_PROJECT_ID: z.string().min(1).optional(),
+  GOOGLE_CLOUD_PROJECT: z.string().min(1).optional(),
+  FIRESTORE_EMULATOR_HOST: z.string().min(1).optional(),
+  PUBSUB_EMULATOR_HOST: z.string().min(1).optional(),
+  ALTUS_STORAGE: z.enum(['gcs', 'local']).default('gcs'),
+  ALTUS_LOCAL_STORAGE_DIR: z.string().min(1).optional(),
+  ALTUS_MANIFESTS_BUCKET: z.string().min(3).optional(),
+  ALTUS_RESULTS_BUCKET: z.string().min(3).optional(),
+  ALTUS_FLEET: z.enum(['kubernetes', 'local']).default('kubernetes'),
+  ALTUS_LOCAL_FLEET_URL: z.string().url().optional(),
+  ALTUS_FLEET_CONFIG: z.string().min(1).optional(),
+  ALTUS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
+});
+
+/** What every function and tool needs to know about where things are. */
+export interface RuntimeConfig {
+  projectId: string;
+  firestoreEmulatorHost?: string;
+  pubsubEmulatorHost?: string;
+  storage: { kind: 'gcs' } | { kind: 'local'; root: string };
+  buckets: { manifests: string; results: string };
+  fleet: { kind: 'kubernetes' } | { kind: 'local'; url: string };
+  fleetConfigPath: string;
+  logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
+}
+
+/** The environment is missing or has invalid settings. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/** Parses the runtime configuration from an environment (pass `process.env`). */
+export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  const e = parsed.data;
+  const projectId = e.ALTUS_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
+  if (!projectId) throw new ConfigError('set ALTUS_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to the Google Cloud project id');
+  if (e.ALTUS_STORAGE === 'local' && !e.ALTUS_LOCAL_STORAGE_DIR) throw new ConfigError('ALTUS_STORAGE=local needs ALTUS_LOCAL_STORAGE_DIR');
+  if (e.ALTUS_FLEET === 'local' && !e.ALTUS_LOCAL_FLEET_URL) throw new ConfigError('ALTUS_FLEET=local needs ALTUS_LOCAL_FLEET_URL');
+  return {
+    projectId,
+    ...(e.FIRESTORE_EMULATOR_HOST ? { firestoreEmulatorHost: e.FIRESTORE_EMULATOR_HOST } : {}),
+    ...(e.PUBSUB_EMULATOR_HOST ? { pubsubEmulatorHost: e.PUBSUB_EMULATOR_HOST } : {}),
+    storage: e.ALTUS_STORAGE === 'local' ? { kind: 'local', root: e.ALTUS_LOCAL_STORAGE_DIR! } : { kind: 'gcs' },
+    buckets: {
+      manifests: e.ALTUS_MANIFESTS_BUCKET ?? `${projectId}-altus-manifests`,
+      results: e.ALTUS_RESULTS_BUCKET ?? `${projectId}-altus-results`,
+    },
+    fleet: e.ALTUS_FLEET === 'local' ? { kind: 'local', url: e.ALTUS_LOCAL_FLEET_URL! } : { kind: 'kubernetes' },
+    fleetConfigPath: e.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG,
+    logLevel: e.ALTUS_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * Firestore documents: `runs/{runId}` (one per run, written O(1) times) and
+ * `runs/{runId}/shards/{shard}` (created once per shard, create-if-absent).
+ * Completions are counted with an aggregation query over the shard documents,
+ * never by incrementing one hot document.
+ */
+import type { MetricAggregate } from './stats/partial.ts';
+
+/** Run statuses; terminal ones never change again (except a retry reopening PARTIAL/FAILED). */
+export const RUN_STATUSES = ['ACCEPTED', 'RUNNING', 'AGGREGATING', 'SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED', 'CANCELLED'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED', 'CANCELLED'];
+
+/** Where a run came from. */
+export type RunOrigin =
+  | { kind: 'upload'; bucket: string; object: string; generation: string }
+  | { kind: 'request'; requestId: string };
+
+/** Counts on the run document. */
+export interface RunCounts {
+  parameters: number;
+  shards: number;
+  shardsSucceeded: number;
+  shardsFailed: number;
+  parametersFailed: number;
+}
+
+/** One cluster's share of a run. */
+export interface RunPlacement {
+  cluster: string;
+  region: string;
+  offset: number;
+  count: number;
+  job: string;
+}
+
+/** `runs/{runId}`. */
+export interface RunDocument {
+  runId: string;
+  name: string;
+  status: RunStatus;
+  origin: RunOrigin;
+  /** SHA-256 of the manifest bytes: a repeated request id with another manifest is a conflict. */
+  manifestHash: string;
+  kernel?: string;
+  error?: { code: string; message: string };
+  counts: RunCounts;
+  aggregates?: Record<string, MetricAggregate>;
+  results?: { uri: string; path?: string };
+  planUri?: string;
+  placement?: RunPlacement[];
+  failedShards?: Array<{ shard: number; reason: string }>;
+  cpuSeconds?: number;
+  attempt: number;
+  createdAt: string;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** `runs/{runId}/shards/{shardKey}`. */
+export interface ShardDocument {
+  shard: number;
+  status: 'succeeded' | 'failed';
+  attempt: number;
+  cluster: string;
+  resultUri?: string;
+  partialUri?: string;
+  parameters: number;
+  parametersFailed: number;
+  cpuSeconds: number;
+  error?: string;
+  recordedAt: string;
+}
+
+/** Zero counts. */
+export function emptyCounts(): RunCounts {
+  return { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 };
+}

@@ -1,0 +1,143 @@
+/**
+ * The fleet configuration (`altus.config.json`): the one source of truth for the
+ * project, the hub, the worker clusters and the worker identity. Read by `infra/`
+ * (what to build) and by the functions (where to dispatch).
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+const dns1123Label = z
+  .string()
+  .min(1)
+  .max(40)
+  .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and "-", starting with a letter');
+
+const region = z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'a GCP region such as us-central1');
+
+/** Prices in USD; per vCPU-hour for CPU pools, per GPU-hour for GPU pools. */
+const pricing = z
+  .object({
+    spotPerVcpuHour: z.number().nonnegative(),
+    onDemandPerVcpuHour: z.number().nonnegative(),
+  })
+  .strict();
+
+/** A GPU node pool on a worker cluster. */
+export const gpuPoolSchema = z
+  .object({
+    name: dns1123Label,
+    acceleratorType: z.enum(['nvidia-h100-80gb', 'nvidia-a100-80gb', 'nvidia-tesla-a100', 'nvidia-l4', 'nvidia-tesla-t4']),
+    acceleratorCount: z.number().int().min(1).max(16),
+    machineType: z.string().min(1),
+    maxNodes: z.number().int().min(1),
+    spot: z.boolean().default(true),
+    pricing: z
+      .object({ spotPerGpuHour: z.number().nonnegative(), onDemandPerGpuHour: z.number().nonnegative() })
+      .strict(),
+  })
+  .strict();
+
+/** A disposable GKE Standard worker cluster. */
+export const workerClusterSchema = z
+  .object({
+    name: dns1123Label,
+    region,
+    /** Share of a run's shards relative to the other clusters' weights. */
+    weight: z.number().positive().default(1),
+    /** Spot VMs for the CPU pool; false means on-demand. */
+    spot: z.boolean().default(true),
+    /** Upper bound on a Job's parallelism on this cluster (pods at once). */
+    maxParallelism: z.number().int().min(1).max(100_000),
+    machineType: z.string().min(1),
+    /** vCPUs of one node of machineType, for capacity and cost. */
+    vcpusPerNode: z.number().int().min(1),
+    maxNodes: z.number().int().min(1),
+    /** A cluster marked unavailable receives no new shards. */
+    available: z.boolean().default(true),
+    pricing,
+    gpuPools: z.array(gpuPoolSchema).default([]),
+  })
+  .strict();
+
+/** The whole fleet configuration. */
+export const fleetConfigSchema = z
+  .object({
+    $schema: z.string().optional(),
+    project: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/, 'a GCP project id'),
+    /** Environment name, used in resource names (dev, prod, ...). */
+    environment: dns1123Label.default('dev'),
+    hub: z.object({ name: dns1123Label, region }).strict(),
+    clusters: z.array(workerClusterSchema).min(1),
+    /** Kubernetes namespace the Jobs run in on every worker cluster. */
+    namespace: dns1123Label.default('altus'),
+    /** The worker image, by digest once `npm run image` has pushed it. */
+    workerImage: z.string().min(1),
+    /** Registries custom kernel images may come from (prefixes). */
+    allowedImageRegistries: z.array(z.string().min(1)).default([]),
+    workerServiceAccount: z
+      .object({
+        /** Kubernetes service account the pods run as. */
+        kubernetes: dns1123Label,
+        /** Google service account it maps to through Workload Identity (account id, not email). */
+        google: z.string().regex(/^[a-z][-a-z0-9]{4,28}[a-z0-9]$/),
+      })
+      .strict(),
+    /** Resources of one worker pod for built-in kernels. */
+    workerResources: z
+      .object({ cpu: z.string().default('1'), memory: z.string().default('1Gi') })
+      .strict()
+      .default({ cpu: '1', memory: '1Gi' }),
+    priorityClass: dns1123Label.default('altus-batch'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, cluster] of config.clusters.entries()) {
+      if (seen.has(cluster.name)) {
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${cluster.name}"` });
+      }
+      seen.add(cluster.name);
+    }
+    if (seen.has(config.hub.name)) {
+      ctx.addIssue({ code: 'custom', path: ['hub', 'name'], message: 'the hub cannot share a name with a worker cluster' });
+    }
+  });
+
+/** The fleet configuration after defaults are applied. */
+export type FleetConfig = z.infer<typeof fleetConfigSchema>;
+/** One worker cluster of the fleet. */
+export type WorkerCluster = FleetConfig['clusters'][number];
+/** One GPU pool of a worker cluster. */
+export type GpuPool = z.infer<typeof gpuPoolSchema>;
+
+/** The fleet configuration is missing or invalid. */
+export class FleetConfigError extends Error {
+  override readonly name = 'FleetConfigError';
+}
+
+/** Validates a parsed fleet configuration; throws {@link FleetConfigError} listing every problem. */
+export function parseFleetConfig(value: unknown, source = 'fleet configuration'): FleetConfig {
+  const result = fleetConfigSchema.safeParse(value);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => `  - ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new FleetConfigError(`${source} is invalid:\n${problems.join('\n')}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a fleet configuration file. */
+export function loadFleetConfig(path: string): FleetConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new FleetConfigError(`cannot read the fleet configuration ${path}`, { cause });
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (cause) {
+    throw new FleetConfigError(`${path} is not valid JSON: ${(cause as Error).message}`, { cause });
+  }
+  return parseFleetConfig(value, path);
+}
