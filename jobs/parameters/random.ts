@@ -4,7 +4,7 @@
  * written from one xoshiro256+ stream per parameter set.
  */
 import type { RandomField } from '../../shared/manifest.ts';
-import { streamFor } from '../kernels/rng.ts';
+import { splitMix64At, streamFor } from '../kernels/rng.ts';
 
 /** Draws before a truncated normal falls back to clamping (documented in the README). */
 const MAX_REJECTIONS = 1000;
@@ -14,12 +14,20 @@ export function randomParameters(
   source: { seed: number; base: Record<string, unknown>; fields: Record<string, RandomField> },
   index: number,
 ): Record<string, unknown> {
-  const stream = streamFor(source.seed, index);
+  const stream = streamFor(parameterSeed(source.seed), index);
   const params: Record<string, unknown> = { ...source.base };
   for (const [name, field] of Object.entries(source.fields)) {
     params[name] = draw(field, () => stream.nextDouble());
   }
   return params;
+}
+
+/**
+ * The seed of the parameter draws: derived from the source's seed through SplitMix64
+ * so it never shares a stream with a kernel seeded with the same number.
+ */
+function parameterSeed(seed: number): number {
+  return Number(splitMix64At(BigInt(seed), 1n << 40n) & ((1n << 53n) - 1n));
 }
 
 function draw(field: RandomField, uniform: () => number): number {

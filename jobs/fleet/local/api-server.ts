@@ -129,7 +129,7 @@ export class LocalFleetServer {
     return [...this.clusters.entries()].map(([name, c]) => ({
       name,
       down: c.down,
-      jobs: [...c.jobs.values()].map((j) => ({ name: j.job.metadata?.name, status: j.view().status })),
+      jobs: [...c.jobs.values()].map((j) => ({ name: j.job.metadata?.name, runId: j.job.metadata?.labels?.['altus.dev/run-id'], status: j.view().status })),
     }));
   }
 }

@@ -1,0 +1,79 @@
+/**
+ * Test access to the local stack started by `npm test` (scripts/test-with-stack.ts):
+ * clients pointed at its emulators, submission helpers, and polling.
+ */
+import { PubSub } from '@google-cloud/pubsub';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFirestore, createPubSub } from '../../shared/clients.ts';
+import { TERMINAL_STATUSES, type RunDocument } from '../../shared/documents.ts';
+import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { requireStack } from '../../scripts/cli/stack-control.ts';
+import { submitLocal } from '../../scripts/cli/submit.ts';
+import type { StackInfo } from '../../scripts/stack/state.ts';
+
+/** The stack of this test run; throws with a hint when the tests run without one. */
+export function testStack(): StackInfo {
+  const home = process.env.ALTUS_TEST_HOME;
+  if (!home) throw new Error('ALTUS_TEST_HOME is not set: run the stack-backed tests with `npm test`');
+  return requireStack(home);
+}
+
+/** Clients against the test stack. */
+export function stackClients(stack: StackInfo): { runs: FirestoreRunStore; pubsub: PubSub } {
+  const endpoints = { projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost, pubsubEmulatorHost: stack.pubsubEmulatorHost };
+  return { runs: new FirestoreRunStore(createFirestore(endpoints)), pubsub: createPubSub(endpoints) };
+}
+
+/** Waits until the run exists and is terminal. */
+export async function waitForRun(runs: FirestoreRunStore, runId: string, timeoutMilliseconds = 120_000): Promise<RunDocument> {
+  const deadline = Date.now() + timeoutMilliseconds;
+  let last: RunDocument | null = null;
+  while (Date.now() < deadline) {
+    last = await runs.getRun(runId);
+    if (last && TERMINAL_STATUSES.includes(last.status)) return last;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`run ${runId} did not finish in ${timeoutMilliseconds} ms (last status ${last?.status ?? 'none'})`);
+}
+
+/** Writes a manifest (object or raw text) and optional side files to a fresh folder; returns the manifest path. */
+export function writeManifest(name: string, manifest: unknown, files: Record<string, string> = {}): string {
+  const dir = mkdtempSync(join(tmpdir(), 'altus-manifest-'));
+  const path = join(dir, name);
+  writeFileSync(path, typeof manifest === 'string' ? manifest : JSON.stringify(manifest));
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  return path;
+}
+
+/** Uploads a manifest through the stack and waits for its run to end. */
+export async function runManifest(stack: StackInfo, path: string, timeoutMilliseconds?: number): Promise<RunDocument> {
+  const { runId } = await submitLocal(stack, path);
+  return waitForRun(stackClients(stack).runs, runId, timeoutMilliseconds);
+}
+
+/** The results file of a finished run, as text. */
+export function resultsText(run: RunDocument): string {
+  if (!run.results?.path) throw new Error(`run ${run.runId} has no local results file`);
+  return readFileSync(run.results.path, 'utf8');
+}
+
+/** Jobs the local fleet holds for a run, across clusters. */
+export async function fleetJobsFor(stack: StackInfo, runId: string): Promise<string[]> {
+  const res = await fetch(`${stack.localFleetUrl}/_altus/clusters`);
+  const clusters = (await res.json()) as Array<{ jobs: Array<{ name: string; runId?: string }> }>;
+  return clusters.flatMap((c) => c.jobs.filter((j) => j.runId === runId).map((j) => j.name));
+}
+
+/** A valid manifest to start from. */
+export function baseManifest(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiVersion: 'altus/v1',
+    kind: 'Run',
+    name: 'test-run',
+    kernel: { name: 'black-scholes' },
+    parameters: { inline: [{ type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 }] },
+    ...overrides,
+  };
+}
