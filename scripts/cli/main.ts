@@ -20,6 +20,7 @@ import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
 import { followRun } from './follow.ts';
 import { renderRun } from './render.ts';
 import { down, requireStack, up } from './stack-control.ts';
+import { registerFleetCommands } from './fleet-commands.ts';
 import { submitLocal } from './submit.ts';
 
 const home = stackHome(process.env, process.cwd());
@@ -143,6 +144,8 @@ program
       process.exitCode = EXIT.rejected;
     }
   });
+
+registerFleetCommands(program, { home });
 
 try {
   await program.parseAsync(process.argv);
