@@ -28,7 +28,7 @@ test('create-only writes keep the first object; overwrites change the generation
 
 test('object names that could escape the folder are refused', () => {
   for (const uri of ['gs://bucket/../etc/passwd', 'gs://bucket/a/./b', 'gs://bucket//x', 'gs://bucket/a\u0000b', 'gs://bucket/a\nb', 'http://x/y']) {
-    assert.throws(() => parseObjectUri(uri), undefined, uri);
+    assert.throws(() => parseObjectUri(uri), Error, uri);
   }
 });
 
