@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
-import { createFirestore } from '../../shared/clients.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { createFirestore, createObjectStore } from '../../shared/clients.ts';
+import { ConfigError, DEFAULT_FLEET_CONFIG, parseRuntimeConfig } from '../../shared/config.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import { FleetConfigError, loadFleetConfig } from '../../shared/fleet-config.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
@@ -21,7 +21,7 @@ import { followRun } from './follow.ts';
 import { renderRun } from './render.ts';
 import { down, requireStack, up } from './stack-control.ts';
 import { registerFleetCommands } from './fleet-commands.ts';
-import { submitLocal } from './submit.ts';
+import { submitLocal, submitToCloud } from './submit.ts';
 
 const home = stackHome(process.env, process.cwd());
 const out = (text: string) => process.stdout.write(text + '\n');
@@ -46,15 +46,25 @@ function upLine(info: StackInfo): Record<string, unknown> {
   };
 }
 
-async function submitAndFollow(manifest: string, options: { wait?: boolean; json?: boolean; timeout: string }): Promise<number> {
-  const stack = requireStack(home);
-  const submission = await submitLocal(stack, manifest);
+async function submitAndFollow(manifest: string, options: { wait?: boolean; json?: boolean; timeout: string; cloud?: boolean }): Promise<number> {
+  let runs: FirestoreRunStore;
+  let submission;
+  if (options.cloud) {
+    // The deployment named by the environment (ALTUS_PROJECT_ID, ...), with Application Default Credentials.
+    const config = parseRuntimeConfig({ ALTUS_STORAGE: 'gcs', ...process.env });
+    submission = await submitToCloud(createObjectStore(config.storage), config.buckets.manifests, manifest);
+    runs = new FirestoreRunStore(createFirestore({ projectId: config.projectId }));
+  } else {
+    const stack = requireStack(home);
+    submission = await submitLocal(stack, manifest);
+    runs = runStore(stack);
+  }
   err(`submitted ${submission.object} as run ${submission.runId}${submission.uploadedFiles.length ? ` (with ${submission.uploadedFiles.join(', ')})` : ''}`);
   if (!options.wait) {
     if (options.json) out(JSON.stringify({ runId: submission.runId, object: submission.object }));
     return EXIT.succeeded;
   }
-  const run = await followRun(runStore(stack), submission.runId, { timeoutSeconds: Number(options.timeout) });
+  const run = await followRun(runs, submission.runId, { timeoutSeconds: Number(options.timeout) });
   out(options.json ? JSON.stringify(run) : renderRun(run));
   return exitCodeFor(run.status);
 }
@@ -88,6 +98,7 @@ program
   .option('--wait', 'follow the run until it ends, with progress on stderr')
   .option('--json', 'print the final run document as one JSON object')
   .option('--timeout <seconds>', 'give up waiting after this long', '3600')
+  .option('--cloud', 'upload to the deployment in ALTUS_PROJECT_ID (GCS and Firestore, Application Default Credentials) instead of the local stack')
   .action(async (manifest: string, options) => {
     process.exitCode = await submitAndFollow(manifest, options);
   });
@@ -152,7 +163,7 @@ try {
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? 0 : EXIT.usage;
-  } else if (error instanceof UsageError || error instanceof FleetConfigError) {
+  } else if (error instanceof UsageError || error instanceof FleetConfigError || error instanceof ConfigError) {
     err(`altus: ${error.message}`);
     process.exitCode = EXIT.usage;
   } else {

@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { runIdForUpload } from '../../shared/ids.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
-import { objectUri } from '../../shared/storage/object-store.ts';
+import { objectUri, type ObjectInfo, type ObjectStore } from '../../shared/storage/object-store.ts';
 import { deliverFinalized } from '../stack/eventarc.ts';
 import type { StackInfo } from '../stack/state.ts';
 import { UsageError } from './exit-codes.ts';
@@ -21,11 +21,19 @@ export interface Submission {
 
 /** Uploads `manifestPath` to the local stack and triggers ingest; resolves to the run id. */
 export async function submitLocal(stack: StackInfo, manifestPath: string): Promise<Submission> {
+  const store = new LocalObjectStore(stack.storageDir);
+  return upload(store, stack.buckets.manifests, manifestPath, (info) => deliverFinalized(stack.ingestUrl, info));
+}
+
+/** Uploads `manifestPath` to the deployment's manifests bucket in GCS; Eventarc triggers ingest. */
+export async function submitToCloud(store: ObjectStore, manifestsBucket: string, manifestPath: string): Promise<Submission> {
+  return upload(store, manifestsBucket, manifestPath, async () => {});
+}
+
+async function upload(store: ObjectStore, bucket: string, manifestPath: string, finalized: (info: ObjectInfo) => Promise<void>): Promise<Submission> {
   const path = resolve(manifestPath);
   if (!existsSync(path)) throw new UsageError(`no such manifest file: ${manifestPath}`);
   const bytes = readFileSync(path);
-  const store = new LocalObjectStore(stack.storageDir);
-  const bucket = stack.buckets.manifests;
   const object = basename(path);
   const uploadedFiles: string[] = [];
   const relativeFile = referencedFile(bytes);
@@ -38,7 +46,7 @@ export async function submitLocal(stack: StackInfo, manifestPath: string): Promi
     uploadedFiles.push(key);
   }
   const { info } = await store.write(objectUri(bucket, object), bytes, { contentType: 'application/json' });
-  await deliverFinalized(stack.ingestUrl, info);
+  await finalized(info);
   return { runId: runIdForUpload(bucket, object, info.generation), object, uploadedFiles };
 }
 
