@@ -1,10 +1,128 @@
 /**
- * Fleet commands of the `altus` CLI (render-jobs, fleet bootstrap, cancel),
- * registered on the main program.
+ * Fleet commands of the `altus` CLI, registered on the main program:
+ * `render-jobs` (the Jobs dispatch would create, without a cluster) and
+ * `cancel` (delete a run's Jobs everywhere, then mark it CANCELLED).
  */
+import { readFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { createFirestore } from '../../shared/clients.ts';
+import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { digest, isValidRunId, runIdForUpload } from '../../shared/ids.ts';
+import { PermanentError } from '../../shared/errors.ts';
+import { loadFleetConfig } from '../../shared/fleet-config.ts';
+import type { RunStore } from '../../shared/run-store.ts';
+import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { LocalObjectStore } from '../../shared/storage/local-store.ts';
+import { parseObjectUri } from '../../shared/storage/object-store.ts';
+import type { Fleet } from '../../jobs/fleet/fleet.ts';
+import { gkeClusterAccess } from '../../jobs/fleet/gke-access.ts';
+import { LABELS } from '../../jobs/fleet/job-builder.ts';
+import { KubernetesFleet } from '../../jobs/fleet/kubernetes-fleet.ts';
+import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
+import { renderJobs } from '../../jobs/fleet/render.ts';
+import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
+import { planRun } from '../../jobs/planning/plan.ts';
+import { validateManifest } from '../../jobs/planning/validate.ts';
+import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
+import { requireStack } from './stack-control.ts';
+
+/** Bucket name standing for the manifest's own folder when a parameter file is counted locally. */
+const MANIFEST_FOLDER_BUCKET = 'manifest-folder';
+
+/** The manifest's folder as an object store: `gs://manifest-folder/<name>` is `<folder>/<name>`. */
+class ManifestFolderStore extends LocalObjectStore {
+  override pathOf(uri: string): string {
+    return join(this.root, ...parseObjectUri(uri).name.split('/'));
+  }
+}
+
+/** Shard count of a manifest, counting a relative parameter file next to it as ingest would. */
+async function shardCountOf(path: string, validated: ReturnType<typeof validateManifest>, runId: string): Promise<number> {
+  const file = validated.manifest.parameters.file;
+  if (file?.uri.startsWith('gs://')) {
+    throw new UsageError(`parameters.file.uri is ${file.uri}: its shard count is only known when ingest indexes it; use a local relative path to render`);
+  }
+  const plan = await planRun({
+    runId,
+    validated,
+    store: new ManifestFolderStore(dirname(resolve(path))),
+    manifestsBucket: MANIFEST_FOLDER_BUCKET,
+    resultsBucket: 'unused',
+    manifestObject: basename(path),
+  });
+  return plan.shardCount;
+}
+
+/** Cancels a run: marks it CANCELLED (so dispatch and reconcile create nothing more), then deletes its Jobs on every cluster. */
+export async function cancelRun(
+  deps: { fleet: Fleet; runs: RunStore; clusters: readonly string[]; namespace: string; now: () => Date },
+  runId: string,
+): Promise<{ status: string; cancelled: boolean; deletedJobs: number }> {
+  const run = await deps.runs.getRun(runId);
+  if (!run) throw new UsageError(`no run ${runId}`);
+  const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING', 'AGGREGATING'], {
+    status: 'CANCELLED',
+    error: { code: 'CANCELLED', message: `cancelled by altus cancel at ${deps.now().toISOString()}` },
+    finishedAt: deps.now().toISOString(),
+  });
+  const selector = `${LABELS.runId}=${runId}`;
+  const counts = await Promise.all(deps.clusters.map((cluster) => deps.fleet.deleteJobs(cluster, deps.namespace, selector)));
+  return { status: moved?.status ?? run.status, cancelled: moved !== null, deletedJobs: counts.reduce((a, b) => a + b, 0) };
+}
 
 /** Adds the fleet commands to `program`. */
-export function registerFleetCommands(_program: Command, _context: { home: string }): void {
-  // The GKE fleet commands land here (issue: dispatch onto the GKE worker fleet).
+export function registerFleetCommands(program: Command, context: { home: string }): void {
+  program
+    .command('render-jobs <manifest>')
+    .description('print the Kubernetes Jobs dispatch would create for a manifest, as one JSON array, without calling any cluster')
+    .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
+    .option('--run-id <id>', 'run id to render with (default: derived from the manifest like an upload\'s run id)')
+    .action(async (manifest: string, options: { config: string; runId?: string }) => {
+      const fleet = loadFleetConfig(options.config);
+      let bytes: Buffer;
+      try {
+        bytes = readFileSync(manifest);
+      } catch (cause) {
+        throw new UsageError(`cannot read ${manifest}`, { cause });
+      }
+      const runId = options.runId ?? runIdForUpload(`${fleet.project}-altus-manifests`, basename(manifest), digest(bytes.toString('latin1')).slice(0, 16));
+      if (!isValidRunId(runId)) throw new UsageError(`--run-id ${runId}: lowercase letters, digits and "-", at most 40 characters`);
+      try {
+        const validated = validateManifest(decodeManifestBytes(bytes), fleet);
+        const shardCount = await shardCountOf(manifest, validated, runId);
+        process.stdout.write(JSON.stringify(renderJobs({ fleet, manifest: validated.manifest, runId, shardCount }), null, 2) + '\n');
+        if (!options.runId) process.stderr.write(`rendered with run id ${runId} (the real one comes from the upload or request id; set it with --run-id)\n`);
+      } catch (error) {
+        if (!(error instanceof PermanentError)) throw error;
+        process.stderr.write(`invalid: ${error.code}: ${error.message}\n`);
+        process.exitCode = EXIT.rejected;
+      }
+    });
+
+  program
+    .command('cancel <runId>')
+    .description('delete a run\'s Jobs on every worker cluster and mark it CANCELLED (exit 4)')
+    .option('--cloud', 'act on the GKE fleet and Firestore of the fleet configuration instead of the local stack')
+    .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
+    .action(async (runId: string, options: { cloud?: boolean; config: string }) => {
+      const config = loadFleetConfig(options.config);
+      let deps;
+      if (options.cloud) {
+        deps = { fleet: new KubernetesFleet(gkeClusterAccess(config)), runs: new FirestoreRunStore(createFirestore({ projectId: config.project })), clusters: config.clusters.map((c) => c.name) };
+      } else {
+        const stack = requireStack(context.home);
+        const listed = (await (await fetch(`${stack.localFleetUrl}/_altus/clusters`)).json()) as Array<{ name: string }>;
+        deps = {
+          fleet: new KubernetesFleet(localClusterAccess(stack.localFleetUrl)),
+          runs: new FirestoreRunStore(createFirestore({ projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost })),
+          clusters: listed.map((c) => c.name),
+        };
+      }
+      const result = await cancelRun({ ...deps, namespace: config.namespace, now: () => new Date() }, runId);
+      process.stdout.write(
+        (result.cancelled ? `run ${runId} cancelled` : `run ${runId} had already ended ${result.status}`) + `; ${result.deletedJobs} Job(s) deleted\n`,
+      );
+      process.exitCode = result.cancelled ? EXIT.cancelled : exitCodeFor(result.status as Parameters<typeof exitCodeFor>[0]);
+    });
 }
