@@ -1,0 +1,42 @@
+/**
+ * `altus cancel` through the real stack: a long Monte Carlo run is cancelled
+ * while its Jobs run; it ends CANCELLED (exit 4) and the local fleet holds no
+ * Job for it afterwards.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { submitLocal } from '../../scripts/cli/submit.ts';
+import { baseManifest, fleetJobsFor, stackClients, testStack, writeManifest } from '../support/stack.ts';
+
+const CLI = fileURLToPath(new URL('../../scripts/cli/main.ts', import.meta.url));
+
+test('a running run is cancelled: CANCELLED with code CANCELLED, exit 4, no Jobs left', async () => {
+  const stack = testStack();
+  const { runs } = stackClients(stack);
+  const manifest = baseManifest({
+    name: 'long-mc',
+    kernel: { name: 'european-option-mc', paths: 2_000_000, seed: 3 },
+    parameters: { random: { count: 400, seed: 1, base: { type: 'call', spot: 100, strike: 100, rate: 0.01, maturity: 1 }, fields: { volatility: { uniform: [0.1, 0.3] } } } },
+    shardSize: 2,
+  });
+  const { runId } = await submitLocal(stack, writeManifest('long-mc.json', manifest));
+  const deadline = Date.now() + 60_000;
+  while ((await fleetJobsFor(stack, runId)).length === 0) {
+    assert.ok(Date.now() < deadline, 'the run never reached the fleet');
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const cancel = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'cancel', runId], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
+  assert.equal(cancel.status, 4, cancel.stderr);
+  assert.match(cancel.stdout, new RegExp(`run ${runId} cancelled; [1-9]\\d* Job\\(s\\) deleted`));
+  const run = await runs.getRun(runId);
+  assert.equal(run?.status, 'CANCELLED');
+  assert.equal(run?.error?.code, 'CANCELLED');
+  assert.ok(run?.finishedAt);
+  assert.deepEqual(await fleetJobsFor(stack, runId), []);
+  // Late completions must not move a cancelled run.
+  await new Promise((r) => setTimeout(r, 2000));
+  assert.equal((await runs.getRun(runId))?.status, 'CANCELLED');
+  assert.deepEqual(await fleetJobsFor(stack, runId), []);
+});
