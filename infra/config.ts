@@ -4,11 +4,30 @@
  * environment or the disk: `main.ts` does, and passes what it read.
  */
 import type { FleetConfig, WorkerCluster } from '../shared/fleet-config.ts';
+import { FUNCTIONS, type FunctionName } from './function-catalog.ts';
 import { planNetwork, type NetworkPlan } from './network-plan.ts';
 
 /** Node pool names the stack itself uses on every worker cluster. */
 export const SYSTEM_POOL = 'system';
 export const BATCH_POOL = 'batch';
+/** Most nodes of the system pool. */
+export const SYSTEM_POOL_MAX_NODES = 3;
+/** Nodes a /14 pod range holds at GKE's default 110 pods per node (a /24 each). */
+export const MAX_NODES_PER_CLUSTER = 1024;
+
+/** Account ids of the platform's own service accounts. */
+export const PLATFORM_ACCOUNT_IDS = {
+  pushInvoker: 'altus-push-invoker',
+  eventarcTrigger: 'altus-eventarc',
+  nodes: 'altus-nodes',
+  functionsBuild: 'altus-functions-build',
+  imageBuild: 'altus-image-build',
+} as const;
+
+/** Account id of a function's runtime service account (the fleet bootstrap binds `altus-dispatch@…` and `altus-reconcile@…`). */
+export function functionAccountId(name: FunctionName): string {
+  return `altus-${name}`;
+}
 
 /** Where the worker image lives (an Artifact Registry Docker repository). */
 export interface RegistryConfig {
@@ -97,11 +116,21 @@ export function registryFor(fleet: FleetConfig): RegistryConfig {
 /** Derives the stack configuration of `fleet`. */
 export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions): AltusStackConfig {
   for (const cluster of fleet.clusters) {
+    const nodes = SYSTEM_POOL_MAX_NODES + cluster.maxNodes + cluster.gpuPools.reduce((n, p) => n + p.maxNodes, 0);
+    if (nodes > MAX_NODES_PER_CLUSTER) {
+      throw new StackConfigError(
+        `cluster ${cluster.name} may grow to ${nodes} nodes; its /14 pod range holds ${MAX_NODES_PER_CLUSTER} (a /24 per node): lower maxNodes or add a cluster`,
+      );
+    }
     for (const pool of cluster.gpuPools) {
       if (pool.name === SYSTEM_POOL || pool.name === BATCH_POOL) {
         throw new StackConfigError(`GPU pool "${pool.name}" of cluster ${cluster.name}: the names "${SYSTEM_POOL}" and "${BATCH_POOL}" are reserved`);
       }
     }
+  }
+  const taken = [...Object.values(PLATFORM_ACCOUNT_IDS), ...FUNCTIONS.map((f) => functionAccountId(f.name))];
+  if (taken.includes(fleet.workerServiceAccount.google)) {
+    throw new StackConfigError(`workerServiceAccount.google "${fleet.workerServiceAccount.google}" is the account id of another Altus identity`);
   }
   for (const member of options.dashboardInvokers ?? []) {
     if (member === 'allUsers' || member === 'allAuthenticatedUsers') {

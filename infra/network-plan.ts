@@ -99,13 +99,6 @@ export function planNetwork(clusters: readonly PlannedCluster[]): NetworkPlan {
   };
 }
 
-/** The subnet of `region` in `plan`; throws when the plan has none. */
-export function subnetFor(plan: NetworkPlan, region: string): SubnetPlan {
-  const subnet = plan.subnets.find((s) => s.region === region);
-  if (!subnet) throw new NetworkPlanError(`the network plan has no subnet in ${region}`);
-  return subnet;
-}
-
 /** Ranges of `cluster` in `plan`; throws when the plan has none. */
 export function rangesFor(plan: NetworkPlan, cluster: string): ClusterRanges {
   const ranges = plan.clusters[cluster];

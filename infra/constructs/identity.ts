@@ -10,6 +10,7 @@ import { Construct } from 'constructs';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { functionAccountId, PLATFORM_ACCOUNT_IDS } from '../config.ts';
 import type { FunctionName, FunctionSpec } from '../function-catalog.ts';
 
 /** Props of {@link Identity}. */
@@ -53,14 +54,14 @@ export class Identity extends Construct {
       new ServiceAccount(this, accountId, { project: props.project, accountId, displayName });
 
     this.functions = Object.fromEntries(
-      props.functions.map((f) => [f.name, account(`altus-fn-${f.name}`, `Altus function ${f.name}`)]),
+      props.functions.map((f) => [f.name, account(functionAccountId(f.name), `Altus function ${f.name}`)]),
     ) as Record<FunctionName, ServiceAccount>;
-    this.pushInvoker = account('altus-push-invoker', 'Altus Pub/Sub push invoker');
-    this.eventarcTrigger = account('altus-eventarc', 'Altus Eventarc trigger of ingest');
+    this.pushInvoker = account(PLATFORM_ACCOUNT_IDS.pushInvoker, 'Altus Pub/Sub push invoker');
+    this.eventarcTrigger = account(PLATFORM_ACCOUNT_IDS.eventarcTrigger, 'Altus Eventarc trigger of ingest');
     this.worker = account(props.workerAccountId, 'Altus worker pods (Workload Identity)');
-    this.nodes = account('altus-nodes', 'Altus GKE nodes');
-    this.functionsBuild = account('altus-fn-build', 'Altus functions build');
-    this.imageBuild = account('altus-image-build', 'Altus worker image build');
+    this.nodes = account(PLATFORM_ACCOUNT_IDS.nodes, 'Altus GKE nodes');
+    this.functionsBuild = account(PLATFORM_ACCOUNT_IDS.functionsBuild, 'Altus functions build');
+    this.imageBuild = account(PLATFORM_ACCOUNT_IDS.imageBuild, 'Altus worker image build');
 
     const project = new DataGoogleProject(this, 'project', { projectId: props.project });
     this.projectNumber = project.number;

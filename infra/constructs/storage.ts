@@ -26,11 +26,13 @@ export class Storage extends Construct {
   readonly sources: StorageBucket;
   /** The uploaded functions archive; its name changes with its content, so functions rebuild exactly when it does. */
   readonly functionsSource: StorageBucketObject;
+  /** The archive's path, as a Terraform local. */
+  readonly functionsArchive: TerraformLocal;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
-    const bucket = (name: string, extra: Partial<StorageBucketConfig>) =>
-      new StorageBucket(this, name, {
+    const bucket = (key: string, name: string, extra: Partial<StorageBucketConfig>) =>
+      new StorageBucket(this, key, {
         project: props.project,
         name,
         location: props.location,
@@ -42,7 +44,7 @@ export class Storage extends Construct {
       });
 
     const abortUploads = { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } };
-    this.manifests = bucket(props.names.manifests, {
+    this.manifests = bucket('manifests', props.names.manifests, {
       versioning: { enabled: true },
       lifecycleRule: [
         // A replaced or deleted manifest stays recoverable for 30 days.
@@ -50,14 +52,14 @@ export class Storage extends Construct {
         abortUploads,
       ],
     });
-    this.results = bucket(props.names.results, {
+    this.results = bucket('results', props.names.results, {
       lifecycleRule: [
         { action: { type: 'SetStorageClass', storageClass: 'NEARLINE' }, condition: { age: 30, matchesStorageClass: ['STANDARD'] } },
         { action: { type: 'Delete' }, condition: { age: props.resultsRetentionDays } },
         abortUploads,
       ],
     });
-    this.sources = bucket(props.names.sources, {
+    this.sources = bucket('sources', props.names.sources, {
       lifecycleRule: [
         // Old function archives and Cloud Build staging tarballs.
         { action: { type: 'Delete' }, condition: { age: 30, matchesPrefix: ['image-source/'] } },
@@ -66,7 +68,7 @@ export class Storage extends Construct {
     });
 
     // A local, so the path expression stays unescaped and is read by Terraform at plan time, not by synth.
-    const archive = new TerraformLocal(this, 'functions_archive', props.functionsArchive);
+    const archive = (this.functionsArchive = new TerraformLocal(this, 'functions_archive', props.functionsArchive));
     this.functionsSource = new StorageBucketObject(this, 'functions-source', {
       bucket: this.sources.name,
       name: `functions/functions-${Fn.filemd5(archive.asString)}.zip`,

@@ -1,0 +1,146 @@
+/**
+ * Who may do what: every IAM grant of the fleet in one place, each on the
+ * narrowest resource that carries the permission. Topic-level publisher,
+ * bucket-level object access, invoker on one function's service; project-level
+ * only where Google offers nothing narrower (Firestore, cluster viewer, log
+ * writing, the node role, Eventarc's receiver). No basic roles, no keys.
+ */
+import { Construct } from 'constructs';
+import type { ITerraformDependable } from 'cdktf';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member/index.js';
+import type { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository/index.js';
+import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
+import { CloudRunV2ServiceIamMember } from '@cdktf/provider-google/lib/cloud-run-v2-service-iam-member/index.js';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member/index.js';
+import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member/index.js';
+import type { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
+import { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member/index.js';
+import type { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
+import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member/index.js';
+import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
+import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import type { FunctionName, FunctionSpec, InfraTopicRole } from '../function-catalog.ts';
+import type { Identity } from './identity.ts';
+
+/** Props of {@link Access}. */
+export interface AccessProps {
+  readonly project: string;
+  readonly region: string;
+  readonly identity: Identity;
+  readonly specs: readonly FunctionSpec[];
+  readonly functions: Readonly<Record<FunctionName, Cloudfunctions2Function>>;
+  readonly buckets: { readonly manifests: StorageBucket; readonly results: StorageBucket; readonly sources: StorageBucket };
+  readonly topics: Readonly<Record<InfraTopicRole, PubsubTopic>>;
+  readonly pushSubscriptions: readonly PubsubSubscription[];
+  readonly repositories: { readonly images: ArtifactRegistryRepository; readonly functionImages: ArtifactRegistryRepository };
+  /** The worker pods' Kubernetes identity: `<namespace>/<service account>`. */
+  readonly workerKubernetesAccount: { readonly namespace: string; readonly name: string };
+  /** The workload identity pool exists once a cluster with Workload Identity does. */
+  readonly workloadPoolCreatedBy: readonly ITerraformDependable[];
+  readonly dashboardInvokers: readonly string[];
+}
+
+/** The IAM grants. */
+export class Access extends Construct {
+  /** Grants the Eventarc trigger of `ingest` needs before it can be created. */
+  readonly triggerPrerequisites: readonly ITerraformDependable[];
+
+  constructor(scope: Construct, id: string, props: AccessProps) {
+    super(scope, id);
+    const { project, identity, buckets } = props;
+    const onProject = (key: string, role: string, member: string) => new ProjectIamMember(this, `project-${key}`, { project, role, member });
+    const onBucket = (key: string, bucket: StorageBucket, role: string, member: string) =>
+      new StorageBucketIamMember(this, `bucket-${key}`, { bucket: bucket.name, role, member });
+    const publisher = (key: string, topic: PubsubTopic, member: string) =>
+      new PubsubTopicIamMember(this, `publish-${key}`, { project, topic: topic.name, role: 'roles/pubsub.publisher', member });
+    const invoker = (key: string, fn: Cloudfunctions2Function, member: string) =>
+      new CloudRunV2ServiceIamMember(this, `invoke-${key}`, { project, location: props.region, name: fn.name, role: 'roles/run.invoker', member });
+    const onRepository = (key: string, repository: ArtifactRegistryRepository, role: string, member: string) =>
+      new ArtifactRegistryRepositoryIamMember(this, `repository-${key}`, {
+        project,
+        location: repository.location,
+        repository: repository.name,
+        role,
+        member,
+      });
+
+    // Functions: exactly what their catalog entry says they touch.
+    for (const spec of props.specs) {
+      const member = identity.functions[spec.name].member;
+      const { access } = spec;
+      if (access.manifests === 'read') onBucket(`${spec.name}-manifests-read`, buckets.manifests, 'roles/storage.objectViewer', member);
+      if (access.results === 'read' || access.results === 'read-create') {
+        onBucket(`${spec.name}-results-read`, buckets.results, 'roles/storage.objectViewer', member);
+      }
+      if (access.results === 'create' || access.results === 'read-create') {
+        // Create-only: results and plans are written once (if-absent), never overwritten.
+        onBucket(`${spec.name}-results-create`, buckets.results, 'roles/storage.objectCreator', member);
+      }
+      onProject(`${spec.name}-firestore`, access.firestore === 'read' ? 'roles/datastore.viewer' : 'roles/datastore.user', member);
+      for (const role of access.publishes) publisher(`${spec.name}-${role}`, props.topics[role], member);
+      // Cluster endpoints only; what it may do inside a cluster is the namespace RBAC of `altus fleet bootstrap`.
+      if (access.clusters) onProject(`${spec.name}-cluster-viewer`, 'roles/container.clusterViewer', member);
+    }
+
+    // Invocation: push functions by the invoker, ingest by its trigger, the dashboard by the named people.
+    for (const spec of props.specs) {
+      const fn = props.functions[spec.name];
+      if (spec.trigger.kind === 'push') invoker(`${spec.name}-push`, fn, identity.pushInvoker.member);
+      if (spec.trigger.kind === 'storage') invoker(`${spec.name}-eventarc`, fn, identity.eventarcTrigger.member);
+      if (spec.trigger.kind === 'http') {
+        for (const member of props.dashboardInvokers) invoker(`${spec.name}-${member.replace(/[^a-zA-Z0-9]+/g, '-')}`, fn, member);
+      }
+    }
+    const eventReceiver = onProject('eventarc-receiver', 'roles/eventarc.eventReceiver', identity.eventarcTrigger.member);
+    // Eventarc's upload trigger is a Pub/Sub topic the Cloud Storage service agent publishes object notifications to.
+    const storageAgent = onProject('storage-agent-publisher', 'roles/pubsub.publisher', `serviceAccount:${identity.serviceAgents.storage}`);
+    this.triggerPrerequisites = [eventReceiver, storageAgent];
+
+    // Pub/Sub service agent: mints the push OIDC tokens, moves messages to the dead-letter topic.
+    const pubsubAgent = `serviceAccount:${identity.serviceAgents.pubsub}`;
+    new ServiceAccountIamMember(this, 'pubsub-agent-token-creator', {
+      serviceAccountId: identity.pushInvoker.name,
+      role: 'roles/iam.serviceAccountTokenCreator',
+      member: pubsubAgent,
+    });
+    publisher('pubsub-agent-dead-letter', props.topics.deadLetter, pubsubAgent);
+    props.pushSubscriptions.forEach(
+      (subscription, i) =>
+        new PubsubSubscriptionIamMember(this, `dead-letter-forwarder-${i}`, {
+          project,
+          subscription: subscription.name,
+          role: 'roles/pubsub.subscriber',
+          member: pubsubAgent,
+        }),
+    );
+
+    // Worker pods: Workload Identity from their Kubernetes service account; read inputs, create shard results, publish completions.
+    const { namespace, name } = props.workerKubernetesAccount;
+    new ServiceAccountIamMember(this, 'worker-workload-identity', {
+      serviceAccountId: identity.worker.name,
+      role: 'roles/iam.workloadIdentityUser',
+      member: `serviceAccount:${project}.svc.id.goog[${namespace}/${name}]`,
+      dependsOn: [...props.workloadPoolCreatedBy],
+    });
+    const worker = identity.worker.member;
+    onBucket('worker-manifests-read', buckets.manifests, 'roles/storage.objectViewer', worker);
+    onBucket('worker-results-read', buckets.results, 'roles/storage.objectViewer', worker);
+    onBucket('worker-results-create', buckets.results, 'roles/storage.objectCreator', worker);
+    publisher('worker-completions', props.topics.completions, worker);
+
+    // Nodes: the minimal GKE node role, and pulls from the worker image repository.
+    onProject('nodes-default', 'roles/container.defaultNodeServiceAccount', identity.nodes.member);
+    onRepository('nodes-pull', props.repositories.images, 'roles/artifactregistry.reader', identity.nodes.member);
+
+    // Builds: read the staged source, push to their own repository, write build logs.
+    const builds = [
+      { key: 'functions-build', account: identity.functionsBuild, repository: props.repositories.functionImages },
+      { key: 'image-build', account: identity.imageBuild, repository: props.repositories.images },
+    ];
+    for (const { key, account, repository } of builds) {
+      onProject(`${key}-logs`, 'roles/logging.logWriter', account.member);
+      onBucket(`${key}-sources-read`, buckets.sources, 'roles/storage.objectViewer', account.member);
+      onRepository(`${key}-push`, repository, 'roles/artifactregistry.writer', account.member);
+    }
+  }
+}

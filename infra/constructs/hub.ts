@@ -1,0 +1,61 @@
+/**
+ * The hub: a GKE Autopilot cluster in the hub region, the stable home of the
+ * fleet's observability (Google Cloud Managed Service for Prometheus; a Grafana
+ * can be added there). It is not in the fleet configuration's `clusters`, so
+ * nothing dispatches batch Jobs to it, and the fleet bootstrap gives the
+ * dispatch identity no RBAC on it.
+ */
+import { Construct } from 'constructs';
+import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
+import type { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/index.js';
+import type { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork/index.js';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { AuthorizedNetwork } from '../config.ts';
+import type { ClusterRanges } from '../network-plan.ts';
+import { privateControlPlane } from './control-plane.ts';
+
+/** Props of {@link Hub}. */
+export interface HubProps {
+  readonly project: string;
+  readonly name: string;
+  readonly region: string;
+  readonly vpc: ComputeNetwork;
+  readonly subnet: ComputeSubnetwork;
+  readonly ranges: ClusterRanges;
+  readonly authorizedNetworks: readonly AuthorizedNetwork[];
+  readonly releaseChannel: string;
+  readonly nodeServiceAccount: ServiceAccount;
+}
+
+/** The hub cluster. */
+export class Hub extends Construct {
+  readonly cluster: ContainerCluster;
+
+  constructor(scope: Construct, id: string, props: HubProps) {
+    super(scope, id);
+    this.cluster = new ContainerCluster(this, 'cluster', {
+      project: props.project,
+      name: props.name,
+      location: props.region,
+      enableAutopilot: true,
+      network: props.vpc.id,
+      subnetwork: props.subnet.id,
+      ...privateControlPlane(props.ranges, props.authorizedNetworks),
+      releaseChannel: { channel: props.releaseChannel },
+      monitoringConfig: {
+        enableComponents: ['SYSTEM_COMPONENTS'],
+        managedPrometheus: { enabled: true },
+      },
+      // Autopilot nodes run as the dedicated node account, not the Compute Engine default one.
+      clusterAutoscaling: {
+        autoProvisioningDefaults: {
+          serviceAccount: props.nodeServiceAccount.email,
+          oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+        },
+      },
+      resourceLabels: { 'altus-role': 'hub' },
+      // Stateless: metrics live in Cloud Monitoring, not in the cluster.
+      deletionProtection: false,
+    });
+  }
+}

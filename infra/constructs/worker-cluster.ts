@@ -1,0 +1,144 @@
+/**
+ * One disposable worker cluster: GKE Standard, regional, default pool removed,
+ * private nodes, Workload Identity, Shielded nodes with secure boot, Dataplane
+ * V2 (network policy), image streaming, managed Prometheus (plus DCGM metrics
+ * when it has GPU pools). Node pools:
+ *
+ * - `system`: one small on-demand node (at most 3) for kube-dns and the GKE
+ *   agents, so the batch pools can really scale to zero;
+ * - `batch`: the configured machine type, Spot unless the cluster says
+ *   `spot: false`, tainted `cloud.google.com/gke-spot` (the Job template
+ *   tolerates it), 0 to `maxNodes`;
+ * - one pool per configured GPU pool, 0 to its `maxNodes`, Spot unless it says not.
+ */
+import { Construct } from 'constructs';
+import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
+import { ContainerNodePool, type ContainerNodePoolNodeConfig } from '@cdktf/provider-google/lib/container-node-pool/index.js';
+import type { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/index.js';
+import type { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork/index.js';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { WorkerCluster as WorkerClusterConfig } from '../../shared/fleet-config.ts';
+import { BATCH_POOL, SYSTEM_POOL, SYSTEM_POOL_MAX_NODES, type AuthorizedNetwork } from '../config.ts';
+import type { ClusterRanges } from '../network-plan.ts';
+import { privateControlPlane } from './control-plane.ts';
+
+/** Kubernetes node label naming the pool's role (`system`, `batch`, or the GPU pool's name). */
+export const POOL_LABEL = 'altus.dev/pool';
+/** Machine type of the system pool. */
+export const SYSTEM_MACHINE_TYPE = 'e2-medium';
+
+/** Props of {@link WorkerCluster}. */
+export interface WorkerClusterProps {
+  readonly project: string;
+  readonly config: WorkerClusterConfig;
+  readonly vpc: ComputeNetwork;
+  readonly subnet: ComputeSubnetwork;
+  readonly ranges: ClusterRanges;
+  readonly authorizedNetworks: readonly AuthorizedNetwork[];
+  readonly releaseChannel: string;
+  readonly nodeServiceAccount: ServiceAccount;
+}
+
+/** A worker cluster and its node pools. */
+export class WorkerCluster extends Construct {
+  readonly cluster: ContainerCluster;
+  /** Node pools by name. */
+  readonly pools: Readonly<Record<string, ContainerNodePool>>;
+
+  constructor(scope: Construct, id: string, props: WorkerClusterProps) {
+    super(scope, id);
+    const { project, config } = props;
+    const nodeIdentity = {
+      serviceAccount: props.nodeServiceAccount.email,
+      oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+      shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+      workloadMetadataConfig: { mode: 'GKE_METADATA' },
+    };
+
+    this.cluster = new ContainerCluster(this, 'cluster', {
+      project,
+      name: config.name,
+      location: config.region,
+      // Pools are managed below; the default one only exists while the cluster is created.
+      removeDefaultNodePool: true,
+      initialNodeCount: 1,
+      nodeConfig: nodeIdentity,
+      network: props.vpc.id,
+      subnetwork: props.subnet.id,
+      ...privateControlPlane(props.ranges, props.authorizedNetworks),
+      releaseChannel: { channel: props.releaseChannel },
+      workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
+      enableShieldedNodes: true,
+      // Dataplane V2 enforces NetworkPolicy.
+      datapathProvider: 'ADVANCED_DATAPATH',
+      nodePoolDefaults: { nodeConfigDefaults: { gcfsConfig: { enabled: true } } },
+      monitoringConfig: {
+        enableComponents: config.gpuPools.length > 0 ? ['SYSTEM_COMPONENTS', 'DCGM'] : ['SYSTEM_COMPONENTS'],
+        managedPrometheus: { enabled: true },
+      },
+      loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
+      costManagementConfig: { enabled: true },
+      resourceLabels: { 'altus-role': 'worker', 'altus-cluster': config.name },
+      // Disposable by design: results live in the bucket and Firestore.
+      deletionProtection: false,
+      lifecycle: { ignoreChanges: ['node_config'] },
+    });
+
+    const pool = (name: string, autoscaling: { min: number; max: number }, nodeConfig: ContainerNodePoolNodeConfig) =>
+      new ContainerNodePool(this, `pool-${name}`, {
+        project,
+        name,
+        cluster: this.cluster.name,
+        location: config.region,
+        initialNodeCount: autoscaling.min === 0 ? 0 : 1,
+        autoscaling: {
+          totalMinNodeCount: autoscaling.min,
+          totalMaxNodeCount: autoscaling.max,
+          // Spot capacity: take it in whichever zone has it.
+          locationPolicy: autoscaling.min === 0 ? 'ANY' : 'BALANCED',
+        },
+        management: { autoRepair: true, autoUpgrade: true },
+        upgradeSettings: { strategy: 'SURGE', maxSurge: 1, maxUnavailable: 0 },
+        nodeConfig: {
+          ...nodeIdentity,
+          imageType: 'COS_CONTAINERD',
+          gcfsConfig: { enabled: true },
+          gvnic: { enabled: true },
+          diskType: 'pd-balanced',
+          metadata: { 'disable-legacy-endpoints': 'true' },
+          resourceLabels: { 'altus-cluster': config.name, 'altus-pool': name },
+          ...nodeConfig,
+          labels: { [POOL_LABEL]: name, ...nodeConfig.labels },
+        },
+      });
+
+    const pools: Record<string, ContainerNodePool> = {};
+    pools[SYSTEM_POOL] = pool(SYSTEM_POOL, { min: 1, max: SYSTEM_POOL_MAX_NODES }, { machineType: SYSTEM_MACHINE_TYPE, diskSizeGb: 50, spot: false });
+    pools[BATCH_POOL] = pool(
+      BATCH_POOL,
+      { min: 0, max: config.maxNodes },
+      {
+        machineType: config.machineType,
+        diskSizeGb: 50,
+        spot: config.spot,
+        // Only pods that tolerate Spot (the Job template does) land here; the system pool hosts the rest.
+        ...(config.spot ? { taint: [{ key: 'cloud.google.com/gke-spot', value: 'true', effect: 'NO_SCHEDULE' }] } : {}),
+      },
+    );
+    for (const gpu of config.gpuPools) {
+      pools[gpu.name] = pool(
+        gpu.name,
+        { min: 0, max: gpu.maxNodes },
+        {
+          machineType: gpu.machineType,
+          diskSizeGb: 100,
+          spot: gpu.spot,
+          guestAccelerator: [
+            { type: gpu.acceleratorType, count: gpu.acceleratorCount, gpuDriverInstallationConfig: { gpuDriverVersion: 'LATEST' } },
+          ],
+        },
+      );
+    }
+    this.pools = pools;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Policy checks on the synthesized Terraform JSON (pure): each returns the
+ * violations it finds, named after the equivalent Checkov rule where one exists
+ * (`CKV_GCP_*`) and `ALTUS_*` for the fleet's own wiring rules. The tests fail
+ * the build on any violation of the real stack, and prove every check fails on
+ * a broken fragment.
+ */
+import type { FleetConfig } from '../shared/fleet-config.ts';
+import { BATCH_POOL, SYSTEM_POOL, SYSTEM_POOL_MAX_NODES } from './config.ts';
+import { at, isTrue, parseSynthesized, referencesIn, resourcesOf, type SynthesizedResource, type SynthesizedStack } from './synthesized.ts';
+
+/** One broken rule on one resource. */
+export interface Violation {
+  readonly check: string;
+  readonly resource: string;
+  readonly message: string;
+}
+
+/** What the checks know beyond the JSON: the fleet configuration says which pools may run on demand. */
+export interface PolicyContext {
+  readonly fleet?: Pick<FleetConfig, 'clusters'>;
+}
+
+/** A named check. */
+export interface PolicyCheck {
+  readonly id: string;
+  readonly title: string;
+  run(stack: SynthesizedStack, context: PolicyContext): Violation[];
+}
+
+const PUBLIC_MEMBERS = ['allUsers', 'allAuthenticatedUsers'];
+const BASIC_ROLES = ['roles/owner', 'roles/editor', 'roles/viewer'];
+const isIam = (type: string) => /_iam_(member|binding|policy)$/.test(type);
+
+/** Members and roles an IAM resource grants (policy documents are searched as text). */
+function grants(r: SynthesizedResource): { members: string[]; roles: string[]; text: string } {
+  const members = [r.body.member, ...((r.body.members as unknown[] | undefined) ?? [])].filter((m): m is string => typeof m === 'string');
+  const roles = typeof r.body.role === 'string' ? [r.body.role] : [];
+  return { members, roles, text: typeof r.body.policy_data === 'string' ? r.body.policy_data : '' };
+}
+
+/** Resources of `type` failing `ok`, as violations of `check`. */
+function each(stack: SynthesizedStack, type: string | ((t: string) => boolean), check: string, ok: (r: SynthesizedResource) => string | null): Violation[] {
+  return resourcesOf(stack, type).flatMap((r) => {
+    const problem = ok(r);
+    return problem ? [{ check, resource: r.address, message: problem }] : [];
+  });
+}
+
+const standard = (r: SynthesizedResource) => !isTrue(r.body.enable_autopilot);
+const nodePools = (stack: SynthesizedStack) => resourcesOf(stack, 'google_container_node_pool');
+
+/** The checks, in the order they report. */
+export const CHECKS: readonly PolicyCheck[] = [
+  {
+    id: 'CKV_GCP_114',
+    title: 'Public access prevention is enforced on every bucket',
+    run: (s) => each(s, 'google_storage_bucket', 'CKV_GCP_114', (r) => (r.body.public_access_prevention === 'enforced' ? null : 'public_access_prevention is not "enforced"')),
+  },
+  {
+    id: 'CKV_GCP_29',
+    title: 'Uniform bucket-level access on every bucket',
+    run: (s) => each(s, 'google_storage_bucket', 'CKV_GCP_29', (r) => (isTrue(r.body.uniform_bucket_level_access) ? null : 'uniform_bucket_level_access is not enabled')),
+  },
+  {
+    id: 'CKV_GCP_28',
+    title: 'No bucket is readable or writable by allUsers / allAuthenticatedUsers',
+    run: (s) =>
+      each(s, (t) => t.startsWith('google_storage_bucket_iam_'), 'CKV_GCP_28', (r) => {
+        const g = grants(r);
+        return g.members.some((m) => PUBLIC_MEMBERS.includes(m)) || PUBLIC_MEMBERS.some((m) => g.text.includes(m)) ? 'grants a bucket role to the public' : null;
+      }),
+  },
+  {
+    id: 'CKV_GCP_107',
+    title: 'No function is invokable by allUsers / allAuthenticatedUsers',
+    run: (s) =>
+      each(s, (t) => /^google_(cloudfunctions2?_function|cloud_run(_v2)?_service)_iam_/.test(t), 'CKV_GCP_107', (r) => {
+        const g = grants(r);
+        return g.members.some((m) => PUBLIC_MEMBERS.includes(m)) || PUBLIC_MEMBERS.some((m) => g.text.includes(m)) ? 'makes a function public' : null;
+      }),
+  },
+  {
+    id: 'CKV_GCP_117',
+    title: 'No basic role (owner, editor, viewer) is granted',
+    run: (s) =>
+      each(s, isIam, 'CKV_GCP_117', (r) => {
+        const g = grants(r);
+        const basic = BASIC_ROLES.find((role) => g.roles.includes(role) || g.text.includes(`"${role}"`));
+        return basic ? `grants the basic role ${basic}` : null;
+      }),
+  },
+  {
+    id: 'CKV_GCP_41',
+    title: 'No project-level Service Account User or Token Creator',
+    run: (s) =>
+      each(s, (t) => t.startsWith('google_project_iam_'), 'CKV_GCP_41', (r) =>
+        grants(r).roles.some((role) => role === 'roles/iam.serviceAccountUser' || role === 'roles/iam.serviceAccountTokenCreator')
+          ? 'grants service account impersonation on the whole project'
+          : null,
+      ),
+  },
+  {
+    id: 'ALTUS_NO_SA_KEYS',
+    title: 'No service-account keys',
+    run: (s) => each(s, 'google_service_account_key', 'ALTUS_NO_SA_KEYS', () => 'creates a service-account key; use Workload Identity or a Google-managed identity'),
+  },
+  {
+    id: 'CKV_GCP_25',
+    title: 'Every cluster has private nodes',
+    run: (s) => each(s, 'google_container_cluster', 'CKV_GCP_25', (r) => (isTrue(at(r.body, 'private_cluster_config', 'enable_private_nodes')) ? null : 'nodes are not private')),
+  },
+  {
+    id: 'CKV_GCP_69',
+    title: 'Workload Identity: Standard clusters have a workload pool, node pools use the GKE metadata server',
+    run: (s) => [
+      ...each(s, (t) => t === 'google_container_cluster', 'CKV_GCP_69', (r) =>
+        standard(r) && typeof at(r.body, 'workload_identity_config', 'workload_pool') !== 'string' ? 'Workload Identity is not enabled' : null,
+      ),
+      ...each(s, 'google_container_node_pool', 'CKV_GCP_69', (r) =>
+        at(r.body, 'node_config', 'workload_metadata_config', 'mode') === 'GKE_METADATA' ? null : 'pods may reach the node metadata server (mode is not GKE_METADATA)',
+      ),
+    ],
+  },
+  {
+    id: 'CKV_GCP_71',
+    title: 'Shielded GKE nodes on Standard clusters',
+    run: (s) => each(s, 'google_container_cluster', 'CKV_GCP_71', (r) => (!standard(r) || isTrue(r.body.enable_shielded_nodes) ? null : 'shielded nodes are not enabled')),
+  },
+  {
+    id: 'CKV_GCP_68',
+    title: 'Secure boot on every node pool',
+    run: (s) =>
+      each(s, 'google_container_node_pool', 'CKV_GCP_68', (r) =>
+        isTrue(at(r.body, 'node_config', 'shielded_instance_config', 'enable_secure_boot')) ? null : 'secure boot is not enabled',
+      ),
+  },
+  {
+    id: 'CKV_GCP_12',
+    title: 'Network policy on Standard clusters (Dataplane V2 or Calico)',
+    run: (s) =>
+      each(s, 'google_container_cluster', 'CKV_GCP_12', (r) =>
+        !standard(r) || r.body.datapath_provider === 'ADVANCED_DATAPATH' || isTrue(at(r.body, 'network_policy', 'enabled')) ? null : 'network policy is not enforced',
+      ),
+  },
+  {
+    id: 'CKV_GCP_9',
+    title: 'Node auto-repair',
+    run: (s) => each(s, 'google_container_node_pool', 'CKV_GCP_9', (r) => (isTrue(at(r.body, 'management', 'auto_repair')) ? null : 'auto-repair is off')),
+  },
+  {
+    id: 'CKV_GCP_10',
+    title: 'Node auto-upgrade',
+    run: (s) => each(s, 'google_container_node_pool', 'CKV_GCP_10', (r) => (isTrue(at(r.body, 'management', 'auto_upgrade')) ? null : 'auto-upgrade is off')),
+  },
+  {
+    id: 'CKV_GCP_74',
+    title: 'Private Google Access on every subnet',
+    run: (s) => each(s, 'google_compute_subnetwork', 'CKV_GCP_74', (r) => (isTrue(r.body.private_ip_google_access) ? null : 'Private Google Access is off')),
+  },
+  {
+    id: 'CKV_GCP_26',
+    title: 'VPC flow logs on every subnet',
+    run: (s) => each(s, 'google_compute_subnetwork', 'CKV_GCP_26', (r) => (at(r.body, 'log_config') ? null : 'flow logs are off')),
+  },
+  {
+    id: 'ALTUS_PUSH_OIDC',
+    title: 'Every push subscription authenticates with an OIDC token',
+    run: (s) =>
+      each(s, 'google_pubsub_subscription', 'ALTUS_PUSH_OIDC', (r) =>
+        at(r.body, 'push_config') && !at(r.body, 'push_config', 'oidc_token', 'service_account_email') ? 'pushes without an OIDC token' : null,
+      ),
+  },
+  {
+    id: 'ALTUS_PUSH_DEAD_LETTER',
+    title: 'Every push subscription has a dead-letter policy',
+    run: (s) =>
+      each(s, 'google_pubsub_subscription', 'ALTUS_PUSH_DEAD_LETTER', (r) =>
+        at(r.body, 'push_config') && !(at(r.body, 'dead_letter_policy', 'dead_letter_topic') && at(r.body, 'dead_letter_policy', 'max_delivery_attempts'))
+          ? 'pushes without a dead-letter topic and a maximum of delivery attempts'
+          : null,
+      ),
+  },
+  {
+    id: 'ALTUS_DEAD_LETTER_SUBSCRIBED',
+    title: 'Every dead-letter topic has a subscription',
+    run: (s) => {
+      const subscriptions = resourcesOf(s, 'google_pubsub_subscription');
+      const subscribed = new Set(subscriptions.flatMap((sub) => referencesIn(sub.body.topic)));
+      const deadLetterTopics = new Set(subscriptions.flatMap((sub) => referencesIn(at(sub.body, 'dead_letter_policy', 'dead_letter_topic'))));
+      return [...deadLetterTopics]
+        .filter((topic) => !subscribed.has(topic))
+        .map((topic) => ({ check: 'ALTUS_DEAD_LETTER_SUBSCRIBED', resource: topic, message: 'dead-lettered messages would be dropped: no subscription' }));
+    },
+  },
+  {
+    id: 'ALTUS_FUNCTION_FED',
+    title: 'Every Pub/Sub-driven function has its push subscription',
+    run: (s) => {
+      const endpoints = resourcesOf(s, 'google_pubsub_subscription').flatMap((sub) => referencesIn(at(sub.body, 'push_config', 'push_endpoint')));
+      return each(s, 'google_cloudfunctions2_function', 'ALTUS_FUNCTION_FED', (r) => {
+        const http = (r.body.labels as Record<string, string> | undefined)?.['altus-trigger'] === 'http';
+        return http || at(r.body, 'event_trigger') || endpoints.includes(r.address) ? null : 'no push subscription, event trigger or HTTP role feeds it';
+      });
+    },
+  },
+  { id: 'ALTUS_SPOT_POOLS', title: 'Worker pools run on Spot unless the fleet configuration says otherwise', run: spotPools },
+];
+
+/** Expected Spot setting of a pool per the configuration; the small system pool may run on demand. */
+function spotPools(stack: SynthesizedStack, context: PolicyContext): Violation[] {
+  const clusterNames = new Map(resourcesOf(stack, 'google_container_cluster').map((c) => [c.address, c.body.name]));
+  return nodePools(stack).flatMap((pool): Violation[] => {
+    const name = String(pool.body.name);
+    const clusterName = referencesIn(pool.body.cluster).map((a) => clusterNames.get(a))[0] ?? pool.body.cluster;
+    const cluster = context.fleet?.clusters.find((c) => c.name === clusterName);
+    const spot = isTrue(at(pool.body, 'node_config', 'spot')) || isTrue(at(pool.body, 'node_config', 'preemptible'));
+    const violation = (message: string): Violation[] => [{ check: 'ALTUS_SPOT_POOLS', resource: pool.address, message }];
+    if (name === SYSTEM_POOL) {
+      const small = Number(at(pool.body, 'autoscaling', 'total_max_node_count') ?? Infinity) <= SYSTEM_POOL_MAX_NODES && !at(pool.body, 'node_config', 'guest_accelerator');
+      return small ? [] : violation(`the system pool may run on demand only with at most ${SYSTEM_POOL_MAX_NODES} nodes and no accelerators`);
+    }
+    const expected = name === BATCH_POOL ? cluster?.spot : cluster?.gpuPools.find((g) => g.name === name)?.spot;
+    if (expected === false) return spot ? violation('runs on Spot although the configuration says spot: false') : [];
+    return spot ? [] : violation('is not Spot and the configuration does not say spot: false');
+  });
+}
+
+/** Runs every check; an empty list means the stack passes. */
+export function checkPolicies(stack: string | SynthesizedStack, context: PolicyContext = {}): Violation[] {
+  const parsed = parseSynthesized(stack);
+  return CHECKS.flatMap((c) => c.run(parsed, context));
+}
+
+/** One line per violation, for a failing build's output. */
+export function formatViolations(violations: readonly Violation[]): string {
+  return violations.map((v) => `${v.check} ${v.resource}: ${v.message}`).join('\n');
+}

@@ -1,0 +1,172 @@
+/**
+ * One Altus environment: the whole fleet from one typed configuration. The
+ * constructs are assembled in dependency order: identities and places first,
+ * then clusters, functions, the messaging that feeds them, the grants between
+ * all of these, alerts and outputs.
+ */
+import { TerraformOutput, TerraformStack } from 'cdktf';
+import type { Construct } from 'constructs';
+import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
+import type { AltusStackConfig } from './config.ts';
+import { FUNCTIONS, INFRA_TOPIC_IDS } from './function-catalog.ts';
+import { rangesFor } from './network-plan.ts';
+import { Access } from './constructs/access.ts';
+import { Alerts } from './constructs/alerts.ts';
+import { Apis } from './constructs/apis.ts';
+import { Functions } from './constructs/functions.ts';
+import { Hub } from './constructs/hub.ts';
+import { Identity } from './constructs/identity.ts';
+import { Messaging } from './constructs/messaging.ts';
+import { Network } from './constructs/network.ts';
+import { Registry } from './constructs/registry.ts';
+import { State } from './constructs/state.ts';
+import { Storage } from './constructs/storage.ts';
+import { Workers } from './constructs/workers.ts';
+
+/** The stack id of an environment. */
+export function stackName(environment: string): string {
+  return `altus-${environment}`;
+}
+
+/** The Altus fleet of one environment. */
+export class AltusStack extends TerraformStack {
+  /** The constructs, for tests and for stacks that extend this one. */
+  readonly identity: Identity;
+  readonly network: Network;
+  readonly storage: Storage;
+  readonly registry: Registry;
+  readonly state: State;
+  readonly hub: Hub;
+  readonly workers: Workers;
+  readonly functions: Functions;
+  readonly messaging: Messaging;
+  readonly access: Access;
+  readonly alerts: Alerts;
+
+  constructor(scope: Construct, id: string, config: AltusStackConfig) {
+    super(scope, id);
+    const { project, region } = config;
+    new GoogleProvider(this, 'google', {
+      project,
+      region,
+      defaultLabels: { app: 'altus', environment: config.environment },
+    });
+    const apis = new Apis(this, 'apis', { project });
+
+    const identity = new Identity(this, 'identity', { project, functions: FUNCTIONS, workerAccountId: config.workerServiceAccount.google });
+    const network = new Network(this, 'network', { project, plan: config.network, connectorRegion: region });
+    const storage = new Storage(this, 'storage', {
+      project,
+      location: region,
+      names: config.buckets,
+      resultsRetentionDays: config.resultsRetentionDays,
+      functionsArchive: config.functionsArchive,
+    });
+    const registry = new Registry(this, 'registry', { project, registry: config.registry, functionsRegion: region });
+    const state = new State(this, 'state', { project, location: config.firestoreLocation, rules: config.firestoreRules });
+
+    // The functions' egress range may reach every control plane; operators reach them through the DNS endpoint or their own networks.
+    const authorizedNetworks = [{ cidr: config.network.connectorCidr, name: 'altus-functions' }, ...config.operatorNetworks];
+    const hubSubnet = network.subnets[config.hub.region];
+    if (!hubSubnet) throw new Error(`no subnet in the hub region ${config.hub.region}`);
+    const hub = new Hub(this, 'hub', {
+      project,
+      name: config.hub.name,
+      region: config.hub.region,
+      vpc: network.vpc,
+      subnet: hubSubnet,
+      ranges: rangesFor(config.network, config.hub.name),
+      authorizedNetworks,
+      releaseChannel: config.releaseChannel,
+      nodeServiceAccount: identity.nodes,
+    });
+    const workers = new Workers(this, 'workers', {
+      project,
+      clusters: config.workers,
+      plan: config.network,
+      vpc: network.vpc,
+      subnets: network.subnets,
+      authorizedNetworks,
+      releaseChannel: config.releaseChannel,
+      nodeServiceAccount: identity.nodes,
+    });
+
+    const functions = new Functions(this, 'functions', {
+      project,
+      region,
+      specs: FUNCTIONS,
+      runtimeAccounts: identity.functions,
+      buildAccount: identity.functionsBuild,
+      triggerAccount: identity.eventarcTrigger,
+      buildRepository: registry.functionImages,
+      sourceBucket: storage.sources,
+      sourceObject: storage.functionsSource,
+      manifestsBucket: storage.manifests,
+      connector: network.connector,
+      environment: {
+        ALTUS_PROJECT_ID: project,
+        ALTUS_STORAGE: 'gcs',
+        ALTUS_MANIFESTS_BUCKET: config.buckets.manifests,
+        ALTUS_RESULTS_BUCKET: config.buckets.results,
+        ALTUS_FLEET: 'kubernetes',
+        ALTUS_FLEET_CONFIG: config.functionsFleetConfigPath,
+        ALTUS_LOG_LEVEL: 'INFO',
+      },
+    });
+    const messaging = new Messaging(this, 'messaging', {
+      project,
+      region,
+      functions: functions.byName,
+      invoker: identity.pushInvoker,
+      reconcileSchedule: config.reconcileSchedule,
+    });
+
+    const access = new Access(this, 'access', {
+      project,
+      region,
+      identity,
+      specs: FUNCTIONS,
+      functions: functions.byName,
+      buckets: { manifests: storage.manifests, results: storage.results, sources: storage.sources },
+      topics: messaging.topics,
+      pushSubscriptions: Object.values(messaging.pushSubscriptions),
+      repositories: { images: registry.images, functionImages: registry.functionImages },
+      workerKubernetesAccount: { namespace: config.namespace, name: config.workerServiceAccount.kubernetes },
+      workloadPoolCreatedBy: Object.values(workers.clusters).map((w) => w.cluster),
+      dashboardInvokers: config.dashboardInvokers,
+    });
+    functions.waitForTriggerPrerequisites(access.triggerPrerequisites);
+
+    const alerts = new Alerts(this, 'alerts', {
+      project,
+      deadLetterRecords: messaging.recordSubscriptions.deadLetter,
+      notificationChannels: config.alertNotificationChannels,
+    });
+
+    new TerraformOutput(this, 'manifests_bucket', { value: storage.manifests.name });
+    new TerraformOutput(this, 'results_bucket', { value: storage.results.name });
+    new TerraformOutput(this, 'topics', { value: Object.fromEntries(Object.entries(messaging.topics).map(([role, t]) => [role, t.name])) });
+    new TerraformOutput(this, 'hub_endpoint', { value: hub.cluster.endpoint });
+    new TerraformOutput(this, 'cluster_endpoints', {
+      description: 'Private control-plane endpoints of the worker clusters (the DNS endpoints serve operators)',
+      value: Object.fromEntries(Object.entries(workers.clusters).map(([name, w]) => [name, w.cluster.endpoint])),
+    });
+    new TerraformOutput(this, 'dashboard_url', { value: functions.byName.dashboard.serviceConfig.uri });
+    new TerraformOutput(this, 'worker_image_repository', { value: config.registry.workerImage });
+    new TerraformOutput(this, 'image_build_service_account', { value: identity.imageBuild.email });
+    new TerraformOutput(this, 'run_requests_topic', { value: `projects/${project}/topics/${INFRA_TOPIC_IDS.runRequests}` });
+
+    apis.applyTo(this);
+    this.identity = identity;
+    this.network = network;
+    this.storage = storage;
+    this.registry = registry;
+    this.state = state;
+    this.hub = hub;
+    this.workers = workers;
+    this.functions = functions;
+    this.messaging = messaging;
+    this.access = access;
+    this.alerts = alerts;
+  }
+}
