@@ -5,42 +5,21 @@
  * `owner` token, as the server SDKs send it) is not.
  */
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { startFirestoreEmulator } from '../../scripts/stack/emulators.ts';
+import { freePort, stopProcessGroup, type ManagedProcess } from '../../scripts/stack/processes.ts';
 import { RULES_PATH } from './fleet-fixture.ts';
 
 const PROJECT = 'demo-rules';
 const gcloud = spawnSync('gcloud', ['--version'], { stdio: 'ignore' });
 const skip = gcloud.error ? 'gcloud (with the Firestore emulator) is not installed here' : false;
 
-let emulator: ChildProcess | undefined;
+let emulator: ManagedProcess | undefined;
 let base = '';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitUntilUp(url: string, timeoutMilliseconds: number): Promise<void> {
-  const deadline = Date.now() + timeoutMilliseconds;
-  while (Date.now() < deadline) {
-    if (emulator?.exitCode !== null && emulator?.exitCode !== undefined) throw new Error(`the emulator exited with ${emulator.exitCode}`);
-    try {
-      if ((await (await fetch(url)).text()).trim() === 'Ok') return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`the Firestore emulator did not answer on ${url} within ${timeoutMilliseconds} ms`);
-}
 
 /** An unsigned ID token for a signed-in end user, as the emulator accepts from client SDKs. */
 function userToken(uid: string): string {
@@ -66,24 +45,15 @@ before(async () => {
   if (skip) return;
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  // Its own process group: the gcloud wrapper starts a Java server that outlives it.
-  emulator = spawn('gcloud', ['emulators', 'firestore', 'start', `--host-port=127.0.0.1:${port}`, `--rules=${RULES_PATH}`], {
-    detached: true,
-    stdio: 'ignore',
-  });
-  await waitUntilUp(`${base}/`, 60_000);
+  // The local stack's launcher: its own process group (the gcloud wrapper's Java server outlives the wrapper).
+  const scratch = mkdtempSync(join(tmpdir(), 'altus-rules-'));
+  emulator = await startFirestoreEmulator(port, join(scratch, 'data'), scratch, RULES_PATH);
   const created = await call('PATCH', '/runs/r1', 'owner', run);
   assert.equal(created.status, 200, created.text);
 });
 
-after(() => {
-  if (emulator?.pid) {
-    try {
-      process.kill(-emulator.pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+after(async () => {
+  if (emulator) await stopProcessGroup(emulator.pid, 1000);
 });
 
 test('a client without credentials cannot read a run', { skip }, async () => {
