@@ -49,12 +49,29 @@ export interface RunDocument {
   results?: { uri: string; path?: string };
   planUri?: string;
   placement?: RunPlacement[];
+  /** The manifest's `placement.clusters`, when it restricts the choice (re-dispatches honour it). */
+  placementClusters?: string[];
   failedShards?: Array<{ shard: number; reason: string }>;
+  /** Shards sent again as a new attempt (reconcile, retry), newest last. */
+  redispatches?: RunRedispatch[];
+  /** When aggregation started (reconcile asks again if it stalls). */
+  aggregatingSince?: string;
+  /** Deadline of the run (ISO 8601): startedAt + deadlineSeconds. */
+  deadlineAt?: string;
   cpuSeconds?: number;
   attempt: number;
   createdAt: string;
   startedAt?: string;
   finishedAt?: string;
+}
+
+/** One re-dispatch of scattered shards onto a cluster. */
+export interface RunRedispatch {
+  attempt: number;
+  cluster: string;
+  shards: number[];
+  reason: string;
+  at: string;
 }
 
 /** `runs/{runId}/shards/{shardKey}`. */

@@ -70,8 +70,12 @@ export const runFinishedSchema = z
   .strict();
 export type RunFinished = z.infer<typeof runFinishedSchema>;
 
+/** `reconcile`: a tick (scheduler in the cloud, an interval locally), or one run to look at now. */
+export const reconcileRequestSchema = z.object({ v: z.literal(1), runId: runId.optional() }).strict();
+export type ReconcileRequest = z.infer<typeof reconcileRequestSchema>;
+
 /** The topics by role, as `altus up --json` and the infrastructure name them. */
-export const TOPIC_ROLES = ['runRequests', 'dispatch', 'completions', 'aggregate', 'runFinished', 'deadLetter'] as const;
+export const TOPIC_ROLES = ['runRequests', 'dispatch', 'completions', 'aggregate', 'runFinished', 'deadLetter', 'reconcile'] as const;
 export type TopicRole = (typeof TOPIC_ROLES)[number];
 
 /** Topic ids (short names) by role. */
@@ -82,4 +86,5 @@ export const TOPIC_IDS: Record<TopicRole, string> = {
   aggregate: 'altus-aggregate',
   runFinished: 'altus-run-finished',
   deadLetter: 'altus-dead-letter',
+  reconcile: 'altus-reconcile',
 };

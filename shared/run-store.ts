@@ -29,6 +29,10 @@ export interface RunStore {
   listShards(runId: string): Promise<ShardDocument[]>;
   /** Most recent runs first. */
   listRuns(limit: number): Promise<RunDocument[]>;
+  /** Runs in one of `statuses` (reconcile's working set). */
+  listRunsByStatus(statuses: readonly RunStatus[], limit: number): Promise<RunDocument[]>;
+  /** Removes shard records (a retry re-opens failed shards). */
+  deleteShards(runId: string, shards: readonly number[]): Promise<void>;
 }
 
 /** {@link RunStore} on Firestore (native mode). */
@@ -95,6 +99,17 @@ export class FirestoreRunStore implements RunStore {
   async listShards(runId: string): Promise<ShardDocument[]> {
     const snap = await this.shards(runId).orderBy('shard').get();
     return snap.docs.map((d) => d.data() as ShardDocument);
+  }
+
+  async listRunsByStatus(statuses: readonly RunStatus[], limit: number): Promise<RunDocument[]> {
+    const snap = await this.db.collection('runs').where('status', 'in', [...statuses]).limit(limit).get();
+    return snap.docs.map((d) => d.data() as RunDocument);
+  }
+
+  async deleteShards(runId: string, shards: readonly number[]): Promise<void> {
+    const writer = this.db.bulkWriter();
+    for (const shard of shards) void writer.delete(this.shards(runId).doc(shardKey(shard)));
+    await writer.close();
   }
 
   async listRuns(limit: number): Promise<RunDocument[]> {

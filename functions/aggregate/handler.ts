@@ -31,7 +31,7 @@ export function createAggregateHandler(deps: Dependencies) {
     }
     const { runId } = request;
     const log = deps.log.with({ runId });
-    const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING'], { status: 'AGGREGATING' });
+    const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING'], { status: 'AGGREGATING', aggregatingSince: deps.now().toISOString() });
     const run = moved ?? (await deps.runs.getRun(runId));
     if (!run || run.status !== 'AGGREGATING' || !run.planUri) {
       log.info('aggregation not needed', { status: run?.status });

@@ -96,6 +96,7 @@ export async function startRun(
     kernel: manifest.kernel.name,
     planUri,
     placement,
+    ...(manifest.placement.clusters ? { placementClusters: manifest.placement.clusters } : {}),
     counts: { ...emptyCounts(), parameters: plan.parameterCount, shards: plan.shardCount },
   });
   await Promise.all(
@@ -104,7 +105,12 @@ export async function startRun(
       return deps.bus.publish('dispatch', message);
     }),
   );
-  await runs.transition(input.runId, ['ACCEPTED'], { status: 'RUNNING', startedAt: deps.now().toISOString() });
+  const started = deps.now();
+  await runs.transition(input.runId, ['ACCEPTED'], {
+    status: 'RUNNING',
+    startedAt: started.toISOString(),
+    deadlineAt: new Date(started.getTime() + manifest.deadlineSeconds * 1000).toISOString(),
+  });
   log.info('run started', { runId: input.runId, parameters: plan.parameterCount, shards: plan.shardCount, clusters: placement.map((p) => p.cluster) });
   return 'started';
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { TopicRole } from '../../shared/messages.ts';
 
 /** Names of the functions the stack serves. */
-export const STACK_FUNCTIONS = ['ingest', 'run-request', 'dispatch', 'collect', 'aggregate'] as const;
+export const STACK_FUNCTIONS = ['ingest', 'run-request', 'dispatch', 'collect', 'aggregate', 'reconcile'] as const;
 export type StackFunction = (typeof STACK_FUNCTIONS)[number];
 
 /** Everything a client needs to use the stack. */

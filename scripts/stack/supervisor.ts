@@ -20,7 +20,13 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FRAMEWORK = join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
 
 const { values } = parseArgs({
-  options: { home: { type: 'string' }, 'fleet-config': { type: 'string' }, 'project-id': { type: 'string' }, parallelism: { type: 'string' } },
+  options: {
+    home: { type: 'string' },
+    'fleet-config': { type: 'string' },
+    'project-id': { type: 'string' },
+    parallelism: { type: 'string' },
+    'reconcile-seconds': { type: 'string' },
+  },
 });
 const home = values.home!;
 const projectId = values['project-id'] ?? 'demo-altus';
@@ -97,7 +103,14 @@ async function start(): Promise<void> {
     waitForHttp(`${info.localFleetUrl}/_altus/clusters`, 60_000),
     ...functionPorts.map((port) => waitForPort(port!, 60_000)),
   ]);
-  info.topics = await wireTopics(createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost }), projectId, functions);
+  const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });
+  info.topics = await wireTopics(bus, projectId, functions);
+  // Locally, an interval stands in for Cloud Scheduler's reconcile tick.
+  const tickMilliseconds = Number(values['reconcile-seconds'] ?? 10) * 1000;
+  const reconcileTopic = bus.topic(info.topics.reconcile);
+  setInterval(() => {
+    reconcileTopic.publishMessage({ json: { v: 1 } }).catch((error: Error) => process.stderr.write(`supervisor: reconcile tick failed: ${error.message}\n`));
+  }, tickMilliseconds);
   info.status = 'ready';
   writeStack(home, info);
 }

@@ -15,6 +15,7 @@ export const PUSH_SUBSCRIPTIONS: ReadonlyArray<{ role: TopicRole; fn: StackFunct
   { role: 'dispatch', fn: 'dispatch', ackDeadlineSeconds: 60 },
   { role: 'completions', fn: 'collect', ackDeadlineSeconds: 30 },
   { role: 'aggregate', fn: 'aggregate', ackDeadlineSeconds: 600 },
+  { role: 'reconcile', fn: 'reconcile', ackDeadlineSeconds: 300 },
 ];
 
 /** Pull subscriptions that record what no function consumes. */

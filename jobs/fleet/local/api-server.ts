@@ -59,6 +59,22 @@ export class LocalFleetServer {
     if (down) for (const job of state.jobs.values()) job.stop();
   }
 
+  /**
+   * Fault injection: SIGKILLs up to `count` running pods of a run, as a node
+   * failure would; the controller retries each killed index within its budget.
+   */
+  killPods(runId: string, count: number): number {
+    let killed = 0;
+    for (const job of this.allJobs().filter((j) => j.job.metadata?.labels?.['altus.dev/run-id'] === runId)) {
+      for (const pid of job.runningPods().values()) {
+        if (killed >= count) return killed;
+        this.pool.kill(pid, 'SIGKILL');
+        killed++;
+      }
+    }
+    return killed;
+  }
+
   /** Every Job on every cluster (for progress views and fault injection). */
   allJobs(): LocalJob[] {
     return [...this.clusters.values()].flatMap((c) => [...c.jobs.values()]);
@@ -73,6 +89,8 @@ export class LocalFleetServer {
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       if (url.pathname === '/_altus/clusters' && req.method === 'GET') return send(res, 200, this.summary());
+      const kill = /^\/_altus\/runs\/([^/]+)\/kill$/.exec(url.pathname);
+      if (kill && req.method === 'POST') return send(res, 200, { killed: this.killPods(kill[1]!, Number(url.searchParams.get('count') ?? 1)) });
       const admin = /^\/_altus\/clusters\/([^/]+)\/(down|up)$/.exec(url.pathname);
       if (admin && req.method === 'POST') {
         this.setClusterDown(admin[1]!, admin[2] === 'down');

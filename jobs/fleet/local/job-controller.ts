@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
-import { formatIndexes } from './indexes.ts';
+import { formatIndexes } from '../indexes.ts';
 import type { PodPool } from './pod-pool.ts';
 
 /** The environment every "node" of the local fleet adds to its pods. */

@@ -1,0 +1,61 @@
+/**
+ * Re-dispatching scattered shards as a new attempt: the shards are spread over
+ * the eligible clusters (minus any excluded, e.g. unreachable), recorded on the
+ * run, and one dispatch message per cluster carries an explicit shard list.
+ * Used by reconcile (lost shards) and by `altus retry` (failed shards).
+ */
+import type { RunDocument, RunRedispatch } from '../../shared/documents.ts';
+import type { DispatchMessage } from '../../shared/messages.ts';
+import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import type { Dependencies } from './deps.ts';
+
+/** The attempt number after every attempt the run has used. */
+export function nextAttempt(run: RunDocument): number {
+  return Math.max(run.attempt ?? 0, ...(run.redispatches ?? []).map((r) => r.attempt)) + 1;
+}
+
+/** Which cluster and attempt currently own each shard (placement, then re-dispatches in order). */
+export function shardOwners(run: RunDocument): Map<number, { cluster: string; attempt: number }> {
+  const owners = new Map<number, { cluster: string; attempt: number }>();
+  for (const slice of run.placement ?? []) {
+    for (let s = slice.offset; s < slice.offset + slice.count; s++) owners.set(s, { cluster: slice.cluster, attempt: 0 });
+  }
+  for (const r of run.redispatches ?? []) for (const s of r.shards) owners.set(s, { cluster: r.cluster, attempt: r.attempt });
+  return owners;
+}
+
+/**
+ * Sends `shards` again as one new attempt. `restrictTo` is the manifest's placement;
+ * `exclude` drops clusters (unreachable ones). Returns the new re-dispatch records,
+ * or [] when no cluster can take them.
+ */
+export async function redispatchShards(
+  deps: Dependencies,
+  run: RunDocument,
+  input: { shards: number[]; reason: string; restrictTo?: readonly string[]; exclude?: ReadonlySet<string> },
+): Promise<RunRedispatch[]> {
+  if (input.shards.length === 0) return [];
+  const clusters = eligibleClusters(deps.fleetConfig, input.restrictTo).filter((c) => !input.exclude?.has(c.name));
+  if (clusters.length === 0) return [];
+  const attempt = nextAttempt(run);
+  const sorted = [...input.shards].sort((a, b) => a - b);
+  const at = deps.now().toISOString();
+  const records: RunRedispatch[] = placeShards(sorted.length, clusters).map((slice) => ({
+    attempt,
+    cluster: slice.cluster.name,
+    shards: sorted.slice(slice.offset, slice.offset + slice.count),
+    reason: input.reason,
+    at,
+  }));
+  // Recorded first, guarded on the run still being open: a dispatch never runs ahead of the record of it.
+  const updated = await deps.runs.transition(run.runId, ['RUNNING'], { redispatches: [...(run.redispatches ?? []), ...records] });
+  if (!updated) return [];
+  await Promise.all(
+    records.map((r) => {
+      const message: DispatchMessage = { v: 1, runId: run.runId, cluster: r.cluster, attempt, shards: { list: r.shards } };
+      return deps.bus.publish('dispatch', message);
+    }),
+  );
+  deps.log.info('shards re-dispatched', { runId: run.runId, attempt, reason: input.reason, clusters: records.map((r) => `${r.cluster}:${r.shards.length}`) });
+  return records;
+}

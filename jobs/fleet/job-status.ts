@@ -1,0 +1,46 @@
+/**
+ * Reading an Altus Job back: which global shards its indexes cover (from the
+ * worker environment the builder set) and which of them completed or failed
+ * for good (`completedIndexes`, `failedIndexes`, conditions).
+ */
+import type { V1Job } from '@kubernetes/client-node';
+import { WORKER_ENV } from '../worker/environment.ts';
+import { parseIndexes } from './indexes.ts';
+
+/** A Job's shards and how far they got. */
+export interface JobProgress {
+  /** Global shard of each index. */
+  shards: number[];
+  completed: number[];
+  failed: number[];
+  /** The Job ended (Complete or Failed condition): indexes in neither list will not run again. */
+  finished: boolean;
+  /** Why a finished Job failed, if it did. */
+  failureReason?: string;
+}
+
+/** The global shards of a Job's indexes, from ALTUS_SHARD_OFFSET or ALTUS_SHARD_LIST. */
+export function jobShards(job: V1Job): number[] {
+  const env = job.spec?.template.spec?.containers[0]?.env ?? [];
+  const value = (name: string) => env.find((e) => e.name === name)?.value;
+  const list = value(WORKER_ENV.shardList);
+  if (list) return list.split(',').map(Number);
+  const offset = Number(value(WORKER_ENV.shardOffset) ?? 0);
+  return Array.from({ length: job.spec?.completions ?? 0 }, (_, i) => offset + i);
+}
+
+/** Progress of a Job in global shard numbers. */
+export function jobProgress(job: V1Job): JobProgress {
+  const shards = jobShards(job);
+  const toShards = (indexes: number[]) => indexes.filter((i) => i < shards.length).map((i) => shards[i]!);
+  const conditions = job.status?.conditions ?? [];
+  const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
+  const complete = conditions.some((c) => c.type === 'Complete' && c.status === 'True');
+  return {
+    shards,
+    completed: toShards(parseIndexes(job.status?.completedIndexes)),
+    failed: toShards(parseIndexes(job.status?.failedIndexes)),
+    finished: complete || failed !== undefined,
+    ...(failed ? { failureReason: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() } : {}),
+  };
+}
