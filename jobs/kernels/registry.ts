@@ -4,8 +4,9 @@
 import { blackScholes } from './black-scholes.ts';
 import { europeanOptionMc } from './european-option-mc.ts';
 import type { Kernel } from './kernel.ts';
+import { portfolioVar } from './portfolio-var.ts';
 
-const BUILT_IN: readonly Kernel[] = [erased(blackScholes), erased(europeanOptionMc)];
+const BUILT_IN: readonly Kernel[] = [erased(blackScholes), erased(europeanOptionMc), erased(portfolioVar)];
 
 /** Every registered kernel, by name. */
 export const kernels: ReadonlyMap<string, Kernel> = new Map(BUILT_IN.map((kernel) => [kernel.name, kernel]));

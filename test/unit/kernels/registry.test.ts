@@ -3,13 +3,14 @@ import assert from 'node:assert/strict';
 import { getKernel, kernelNames, kernels } from '../../../jobs/kernels/registry.ts';
 
 test('the built-in kernels are registered under their own names', () => {
-  assert.deepEqual(kernelNames(), ['black-scholes', 'european-option-mc']);
+  assert.deepEqual(kernelNames(), ['black-scholes', 'european-option-mc', 'portfolio-var']);
   for (const [name, kernel] of kernels) assert.equal(kernel.name, name);
 });
 
 const LOOKUPS: ReadonlyArray<readonly [name: string, outputs: readonly string[] | undefined]> = [
   ['black-scholes', ['price', 'delta', 'gamma', 'vega', 'theta', 'rho']],
   ['european-option-mc', ['price', 'stdError']],
+  ['portfolio-var', ['var', 'es', 'pnlMean', 'pnlStdDev']],
   ['Black-Scholes', undefined],
   ['heston-mc', undefined],
 ];
