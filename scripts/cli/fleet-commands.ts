@@ -1,7 +1,8 @@
 /**
  * Fleet commands of the `altus` CLI, registered on the main program:
- * `render-jobs` (the Jobs dispatch would create, without a cluster) and
- * `cancel` (delete a run's Jobs everywhere, then mark it CANCELLED).
+ * `render-jobs` (the Jobs dispatch would create, without a cluster),
+ * `cancel` (mark a run CANCELLED, then delete its Jobs everywhere) and the
+ * `fleet` group (`fleet bootstrap`, in its own module).
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -25,6 +26,7 @@ import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
 import { planRun } from '../../jobs/planning/plan.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
+import { registerBootstrapCommand } from './fleet-bootstrap-command.ts';
 import { requireStack } from './stack-control.ts';
 
 /** Bucket name standing for the manifest's own folder when a parameter file is counted locally. */
@@ -125,4 +127,7 @@ export function registerFleetCommands(program: Command, context: { home: string 
       );
       process.exitCode = result.cancelled ? EXIT.cancelled : exitCodeFor(result.status as Parameters<typeof exitCodeFor>[0]);
     });
+
+  const fleet = program.command('fleet').description('the worker fleet: bootstrap the GKE clusters');
+  registerBootstrapCommand(fleet);
 }

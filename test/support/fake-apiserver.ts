@@ -1,12 +1,19 @@
 /**
- * A small fake kube-apiserver for HTTP-level tests of the Kubernetes fleet: the
- * batch/v1 Job endpoints under `/clusters/<name>`, request bodies checked with
- * the same schema and rules as real admission (422 with a Status on refusal),
- * 201 on create, 409 AlreadyExists on a duplicate name, and faults injected per
- * request (a queue of statuses answered before the real handling).
+ * A small fake kube-apiserver for HTTP-level tests of the Kubernetes fleet and
+ * the fleet bootstrap, one per test file, every cluster under `/clusters/<name>`:
+ * - batch/v1 Jobs: bodies checked with the same schema and rules as real
+ *   admission (422 with a Status on refusal), 201 on create, 409 AlreadyExists
+ *   on a duplicate name, list and delete-collection by label selector;
+ * - the bootstrap kinds (Namespace, ResourceQuota, ServiceAccount, PriorityClass,
+ *   Role, RoleBinding): create (404 when the namespace does not exist), get and
+ *   replace (409 on a stale resourceVersion, 422 on an immutable field), with
+ *   the server's own additions (the namespace's name label, canonical quantities);
+ * - faults injected per request: a queue of statuses answered before the real
+ *   handling, each optionally only for a method and path.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { V1Job } from '@kubernetes/client-node';
+import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
+import { schemaProblems } from '../../jobs/fleet/admission.ts';
 import type { JobAdmission } from '../../jobs/fleet/local/api-server.ts';
 
 /** One request as the fake server saw it. */
@@ -17,14 +24,36 @@ export interface SeenRequest {
   status: number;
 }
 
+/** An injected answer; without `method`/`path` it answers the next request whatever it is. */
+export interface Fault {
+  status: number;
+  message?: string;
+  method?: string;
+  path?: RegExp;
+}
+
 const JOBS_PATH = /^\/clusters\/([^/]+)\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?$/;
+/** `/clusters/<c>/api/v1[/namespaces/<ns>]/<resource>[/<name>]`, or the same under `/apis/<group>/v1`. */
+const OBJECT_PATH = /^\/clusters\/([^/]+)\/(api\/v1|apis\/[^/]+\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/;
+/** The bootstrap kinds by resource: their kind and the path prefix they live under. */
+const RESOURCES: Record<string, { kind: string; api: string; namespaced: boolean }> = {
+  namespaces: { kind: 'Namespace', api: 'api/v1', namespaced: false },
+  resourcequotas: { kind: 'ResourceQuota', api: 'api/v1', namespaced: true },
+  serviceaccounts: { kind: 'ServiceAccount', api: 'api/v1', namespaced: true },
+  priorityclasses: { kind: 'PriorityClass', api: 'apis/scheduling.k8s.io/v1', namespaced: false },
+  roles: { kind: 'Role', api: 'apis/rbac.authorization.k8s.io/v1', namespaced: true },
+  rolebindings: { kind: 'RoleBinding', api: 'apis/rbac.authorization.k8s.io/v1', namespaced: true },
+};
 
 /** The fake API server. */
 export class FakeApiServer {
   /** Answers for the next requests, in order, before normal handling (e.g. `{ status: 503 }`). */
-  readonly faults: Array<{ status: number; message?: string }> = [];
+  readonly faults: Fault[] = [];
   readonly requests: SeenRequest[] = [];
   private readonly jobs = new Map<string, V1Job>();
+  /** Bootstrap-kind objects by `<cluster>/<resource>/<namespace>/<name>`. */
+  private readonly objects = new Map<string, KubernetesObject>();
+  private resourceVersion = 0;
   private server: Server | undefined;
 
   constructor(private readonly admit: JobAdmission) {}
@@ -45,6 +74,19 @@ export class FakeApiServer {
     return [...this.jobs.entries()].filter(([k]) => k.startsWith(`${cluster}/`)).map(([, job]) => job);
   }
 
+  /** Bootstrap-kind objects stored on `cluster`, in creation order. */
+  objectsOn(cluster: string): KubernetesObject[] {
+    return [...this.objects.entries()].filter(([k]) => k.startsWith(`${cluster}/`)).map(([, o]) => o);
+  }
+
+  /** Changes a stored object as someone else would (a new resourceVersion); throws when it does not exist. */
+  edit<T extends KubernetesObject>(cluster: string, kind: string, name: string, change: (object: T) => void): void {
+    const found = this.objectsOn(cluster).find((o) => o.kind === kind && o.metadata?.name === name);
+    if (!found) throw new Error(`no ${kind} ${name} on ${cluster}`);
+    change(found as T);
+    found.metadata!.resourceVersion = String(++this.resourceVersion);
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
     const seen: SeenRequest = { method: req.method ?? '', path: url.pathname, query: Object.fromEntries(url.searchParams), status: 0 };
@@ -55,8 +97,13 @@ export class FakeApiServer {
       res.end(JSON.stringify(body));
     };
     const body = await readBody(req);
-    const fault = this.faults.shift();
-    if (fault) return reply(fault.status, statusBody(fault.status, reasonFor(fault.status), fault.message ?? `injected HTTP ${fault.status}`));
+    const faultAt = this.faults.findIndex((f) => (f.method ?? seen.method) === seen.method && (f.path?.test(seen.path) ?? true));
+    if (faultAt >= 0) {
+      const [fault] = this.faults.splice(faultAt, 1) as [Fault];
+      return reply(fault.status, statusBody(fault.status, reasonFor(fault.status), fault.message ?? `injected HTTP ${fault.status}`));
+    }
+    const object = OBJECT_PATH.exec(url.pathname);
+    if (object && RESOURCES[object[4]!]) return this.handleObject(req.method ?? '', object, body, reply);
     const match = JOBS_PATH.exec(url.pathname);
     if (!match) return reply(404, statusBody(404, 'NotFound', `the server could not find the requested resource`));
     const [, cluster, namespace] = match as unknown as [string, string, string];
@@ -77,6 +124,77 @@ export class FakeApiServer {
     }
     return reply(405, statusBody(405, 'MethodNotAllowed', `${req.method} is not supported`));
   }
+
+  /** Create, get and replace of a bootstrap kind, as the API server does them. */
+  private handleObject(method: string, match: RegExpExecArray, body: string, reply: (code: number, body: unknown) => void): void {
+    const [, cluster, api, namespace, resource, name] = match as unknown as [string, string, string, string | undefined, string, string | undefined];
+    const spec = RESOURCES[resource]!;
+    if (spec.api !== api || spec.namespaced !== (namespace !== undefined)) return reply(404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+    const key = (n: string) => `${cluster}/${resource}/${namespace ?? ''}/${n}`;
+    const notFound = (n: string) => statusBody(404, 'NotFound', `${resource} "${n}" not found`);
+    if (method === 'GET' && name) {
+      const stored = this.objects.get(key(name));
+      return stored ? reply(200, stored) : reply(404, notFound(name));
+    }
+    if (method !== 'POST' && !(method === 'PUT' && name)) return reply(405, statusBody(405, 'MethodNotAllowed', `${method} is not supported`));
+    const incoming = JSON.parse(body) as KubernetesObject & Record<string, unknown>;
+    const objectName = incoming.metadata?.name ?? '';
+    if (incoming.kind !== spec.kind) return reply(400, statusBody(400, 'BadRequest', `${incoming.kind} sent to ${resource}`));
+    const problems = schemaProblems(incoming);
+    if (problems.length) return reply(422, statusBody(422, 'Invalid', `${spec.kind} "${objectName}" is invalid: ${problems.join('; ')}`));
+    if (namespace !== undefined && !this.objects.has(`${cluster}/namespaces//${namespace}`)) return reply(404, statusBody(404, 'NotFound', `namespaces "${namespace}" not found`));
+    const existing = this.objects.get(key(objectName));
+    if (method === 'POST') {
+      if (existing) return reply(409, statusBody(409, 'AlreadyExists', `${resource} "${objectName}" already exists`));
+      const created = withServerFields(incoming, namespace, ++this.resourceVersion);
+      this.objects.set(key(objectName), created);
+      return reply(201, created);
+    }
+    if (objectName !== name) return reply(400, statusBody(400, 'BadRequest', 'the name of the object does not match the name on the URL'));
+    if (!existing) return reply(404, notFound(name));
+    if (incoming.metadata?.resourceVersion !== existing.metadata?.resourceVersion) {
+      return reply(409, statusBody(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+    }
+    const immutable = spec.kind === 'PriorityClass' ? ['value', 'preemptionPolicy'] : spec.kind === 'RoleBinding' ? ['roleRef'] : [];
+    const changed = immutable.filter((f) => JSON.stringify(incoming[f]) !== JSON.stringify((existing as Record<string, unknown>)[f]));
+    if (changed.length) return reply(422, statusBody(422, 'Invalid', `${spec.kind} "${name}" is invalid: ${changed.map((f) => `${f}: field is immutable`).join('; ')}`));
+    const replaced = withServerFields(incoming, namespace, ++this.resourceVersion, existing);
+    this.objects.set(key(name), replaced);
+    return reply(200, replaced);
+  }
+}
+
+/** What the API server adds: identity, version, the namespace's name label and finalizer, canonical quota quantities, defaults. */
+function withServerFields(object: KubernetesObject & Record<string, unknown>, namespace: string | undefined, version: number, existing?: KubernetesObject): KubernetesObject {
+  const stored = structuredClone(object);
+  const name = stored.metadata?.name ?? '';
+  stored.metadata = {
+    ...stored.metadata,
+    ...(namespace ? { namespace } : {}),
+    uid: existing?.metadata?.uid ?? crypto.randomUUID(),
+    resourceVersion: String(version),
+    creationTimestamp: existing?.metadata?.creationTimestamp ?? new Date(),
+  };
+  if (stored.kind === 'Namespace') {
+    stored.metadata.labels = { ...stored.metadata.labels, 'kubernetes.io/metadata.name': name };
+    stored.spec = { finalizers: ['kubernetes'] };
+    stored.status = { phase: 'Active' };
+  }
+  if (stored.kind === 'ResourceQuota') {
+    const hard = Object.entries((stored.spec as { hard?: Record<string, string> } | undefined)?.hard ?? {});
+    stored.spec = { ...(stored.spec as object), hard: Object.fromEntries(hard.map(([k, q]) => [k, canonicalQuantity(q)])) };
+    stored.status = { hard: (stored.spec as { hard: unknown }).hard, used: {} };
+  }
+  if (stored.kind === 'PriorityClass') stored.preemptionPolicy ??= 'PreemptLowerPriority';
+  return stored;
+}
+
+/** The API server's canonical form of a plain decimal quantity ("5000" → "5k"); others are left as they are. */
+function canonicalQuantity(quantity: string): string {
+  if (!/^[1-9][0-9]*$/.test(quantity)) return quantity;
+  const zeros = /0*$/.exec(quantity)![0].length;
+  const [suffix, power] = zeros >= 9 ? ['G', 9] : zeros >= 6 ? ['M', 6] : zeros >= 3 ? ['k', 3] : ['', 0];
+  return `${quantity.slice(0, quantity.length - (power as number))}${suffix}`;
 }
 
 function selects(job: V1Job, selector: string | null): boolean {

@@ -1,0 +1,116 @@
+import { afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { V1PriorityClass, V1ResourceQuota, V1RoleBinding } from '@kubernetes/client-node';
+import { kubernetesAdmission } from '../../../jobs/fleet/admission.ts';
+import { buildBootstrap } from '../../../jobs/fleet/bootstrap.ts';
+import { applyBootstrap, BootstrapApplyError, type ClusterApplyReport } from '../../../jobs/fleet/bootstrap-apply.ts';
+import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
+import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { loadFleetConfig } from '../../../shared/fleet-config.ts';
+import { FakeApiServer } from '../../support/fake-apiserver.ts';
+
+const config = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const plan = buildBootstrap(config);
+const OBJECTS = [
+  'Namespace altus',
+  'ResourceQuota altus/altus-workers',
+  'ServiceAccount altus/altus-worker',
+  'PriorityClass altus-batch',
+  'Role altus/altus-job-operator',
+  'RoleBinding altus/altus-job-operator',
+];
+
+let server: FakeApiServer;
+let baseUrl = '';
+beforeEach(async () => {
+  server = new FakeApiServer(kubernetesAdmission);
+  baseUrl = await server.start();
+});
+afterEach(() => server.stop());
+
+const apply = () => applyBootstrap(plan, localClusterAccess(baseUrl));
+const actions = (reports: ClusterApplyReport[]) => Object.fromEntries(reports.map((r) => [r.cluster, r.outcomes.map((o) => `${o.object}: ${o.action}`)]));
+const every = (action: string) => OBJECTS.map((o) => `${o}: ${action}`);
+
+test('the first apply creates every object on every cluster, the namespace first', async () => {
+  const reports = await apply();
+  assert.deepEqual(actions(reports), { 'worker-a': every('created'), 'worker-b': every('created') });
+  assert.ok(reports.every((r) => r.error === undefined));
+  for (const cluster of ['worker-a', 'worker-b']) {
+    assert.deepEqual(server.objectsOn(cluster).map((o) => o.kind), ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding']);
+    const posts = server.requests.filter((r) => r.method === 'POST' && r.path.startsWith(`/clusters/${cluster}/`));
+    assert.deepEqual(posts.map((r) => r.status), [201, 201, 201, 201, 201, 201]);
+    assert.equal(posts[0]!.path, `/clusters/${cluster}/api/v1/namespaces`);
+  }
+});
+
+test('a second apply finds everything as it should be: unchanged, no replace (the server\'s canonical "5k" is the same quota)', async () => {
+  await apply();
+  const quota = server.objectsOn('worker-a').find((o) => o.kind === 'ResourceQuota') as V1ResourceQuota;
+  assert.equal(quota.spec?.hard?.pods, '5k', 'the fake API server rewrites quantities like a real one');
+  const reports = await apply();
+  assert.deepEqual(actions(reports), { 'worker-a': every('unchanged'), 'worker-b': every('unchanged') });
+  assert.equal(server.requests.filter((r) => r.method === 'PUT').length, 0);
+});
+
+test('drift is put back: a shrunk quota and a removed subject are replaced, keeping labels someone else added', async () => {
+  await apply();
+  server.edit<V1ResourceQuota>('worker-b', 'ResourceQuota', 'altus-workers', (o) => {
+    o.spec!.hard!.pods = '10';
+    o.metadata!.labels = { ...o.metadata!.labels, 'team.example.com/owner': 'risk' };
+  });
+  server.edit<V1RoleBinding>('worker-b', 'RoleBinding', 'altus-job-operator', (o) => void o.subjects!.pop());
+  const reports = await apply();
+  assert.deepEqual(actions(reports)['worker-a'], every('unchanged'));
+  const b = reports.find((r) => r.cluster === 'worker-b')!;
+  assert.deepEqual(
+    b.outcomes.filter((o) => o.action !== 'unchanged'),
+    [
+      { object: 'ResourceQuota altus/altus-workers', action: 'updated', detail: 'spec.hard' },
+      { object: 'RoleBinding altus/altus-job-operator', action: 'updated', detail: 'subjects' },
+    ],
+  );
+  const quota = server.objectsOn('worker-b').find((o) => o.kind === 'ResourceQuota') as V1ResourceQuota;
+  assert.equal(quota.spec?.hard?.pods, '5k');
+  assert.equal(quota.metadata?.labels?.['team.example.com/owner'], 'risk');
+  const binding = server.objectsOn('worker-b').find((o) => o.kind === 'RoleBinding') as V1RoleBinding;
+  assert.equal(binding.subjects?.length, 2);
+  assert.deepEqual(actions(await apply())['worker-b'], every('unchanged'));
+});
+
+test('a PriorityClass with another value is kept (the value is immutable) and the report says how to fix it', async () => {
+  await apply();
+  server.edit<V1PriorityClass>('worker-a', 'PriorityClass', 'altus-batch', (o) => void (o.value = 5));
+  const reports = await apply();
+  const outcome = reports.find((r) => r.cluster === 'worker-a')!.outcomes.find((o) => o.object === 'PriorityClass altus-batch')!;
+  assert.equal(outcome.action, 'kept');
+  assert.match(outcome.detail!, /^value \(5, wanted 1000\) cannot change in place: delete PriorityClass altus-batch and run bootstrap again$/);
+  assert.equal(server.requests.filter((r) => r.method === 'PUT').length, 0);
+});
+
+test('403 on one cluster: a clear error naming the object and the cluster; later objects are not tried; the other cluster is done', async () => {
+  const message =
+    'roles.rbac.authorization.k8s.io is forbidden: User "ops@example.com" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "altus"';
+  server.faults.push({ status: 403, method: 'POST', path: /^\/clusters\/worker-b\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/altus\/roles$/, message });
+  const reports = await apply();
+  assert.deepEqual(actions(reports)['worker-a'], every('created'));
+  const b = reports.find((r) => r.cluster === 'worker-b')!;
+  assert.deepEqual(b.outcomes.map((o) => o.object), OBJECTS.slice(0, 4));
+  assert.ok(b.error instanceof BootstrapApplyError);
+  assert.equal(b.error.message, `create Role altus/altus-job-operator on cluster worker-b was refused (HTTP 403): ${message}`);
+  assert.equal(b.error.cluster, 'worker-b');
+  assert.equal(b.error.object, 'Role altus/altus-job-operator');
+  assert.equal(b.error.status, 403);
+  assert.ok(!server.objectsOn('worker-b').some((o) => o.kind === 'RoleBinding'));
+});
+
+test('a cluster whose access cannot be resolved is reported, the others applied', async () => {
+  const local = localClusterAccess(baseUrl);
+  const reports = await applyBootstrap(plan, async (cluster) => {
+    if (cluster === 'worker-a') throw new Error('cluster worker-a in us-central1 has no endpoint or CA certificate');
+    return local(cluster);
+  });
+  assert.equal(reports[0]!.error?.message, 'cannot reach cluster worker-a: cluster worker-a in us-central1 has no endpoint or CA certificate');
+  assert.deepEqual(reports[0]!.outcomes, []);
+  assert.deepEqual(actions(reports)['worker-b'], every('created'));
+});
