@@ -3,11 +3,27 @@
  * shard recording are create-if-absent (`create()` fails with ALREADY_EXISTS),
  * status changes are guarded transitions, so redelivered events change nothing.
  */
-import type { Firestore } from '@google-cloud/firestore';
+import { FieldValue, type Firestore } from '@google-cloud/firestore';
 import type { RunDocument, RunStatus, ShardDocument } from './documents.ts';
 import { shardKey } from './ids.ts';
 
 const ALREADY_EXISTS = 6;
+
+/** A change to a run document; a field set to null is removed. */
+export type RunPatch = { [K in keyof RunDocument]?: RunDocument[K] | null };
+
+function toFirestore(patch: RunPatch): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v === null ? FieldValue.delete() : v]));
+}
+
+function applied(current: RunDocument, patch: RunPatch): RunDocument {
+  const next: Record<string, unknown> = { ...current };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete next[k];
+    else if (v !== undefined) next[k] = v;
+  }
+  return next as unknown as RunDocument;
+}
 
 /** The store of runs and their shard records. */
 export interface RunStore {
@@ -18,9 +34,9 @@ export interface RunStore {
    * Applies `patch` only if the run's status is one of `from`; returns the updated
    * document, or null when the guard did not hold (someone else moved it first).
    */
-  transition(runId: string, from: readonly RunStatus[], patch: Partial<RunDocument>): Promise<RunDocument | null>;
+  transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunDocument | null>;
   /** Unconditional merge of fields that do not change the status. */
-  update(runId: string, patch: Partial<RunDocument>): Promise<void>;
+  update(runId: string, patch: RunPatch): Promise<void>;
   /** Records a shard once; 'duplicate' when it was already recorded (first result wins). */
   recordShard(runId: string, doc: ShardDocument): Promise<'recorded' | 'duplicate'>;
   /** How many shards are recorded (aggregation query: no hot counter document). */
@@ -64,20 +80,20 @@ export class FirestoreRunStore implements RunStore {
     return snap.exists ? (snap.data() as RunDocument) : null;
   }
 
-  async transition(runId: string, from: readonly RunStatus[], patch: Partial<RunDocument>): Promise<RunDocument | null> {
+  async transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunDocument | null> {
     return this.db.runTransaction(async (tx) => {
       const ref = this.run(runId);
       const snap = await tx.get(ref);
       if (!snap.exists) return null;
       const current = snap.data() as RunDocument;
       if (!from.includes(current.status)) return null;
-      tx.update(ref, patch as Record<string, unknown>);
-      return { ...current, ...patch };
+      tx.update(ref, toFirestore(patch));
+      return applied(current, patch);
     });
   }
 
-  async update(runId: string, patch: Partial<RunDocument>): Promise<void> {
-    await this.run(runId).update(patch as Record<string, unknown>);
+  async update(runId: string, patch: RunPatch): Promise<void> {
+    await this.run(runId).update(toFirestore(patch));
   }
 
   async recordShard(runId: string, doc: ShardDocument): Promise<'recorded' | 'duplicate'> {

@@ -6,7 +6,8 @@
  * delivery that wins the final transition publishes run-finished.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import type { RunDocument, RunStatus } from '../../shared/documents.ts';
+import type { RunStatus } from '../../shared/documents.ts';
+import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
 import { mergeMetric, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
@@ -68,7 +69,7 @@ export function createAggregateHandler(deps: Dependencies) {
       parametersFailed: partials.reduce((n, p) => n + p.parametersFailed, 0),
     };
     const status: RunStatus = failed.length === 0 ? 'SUCCEEDED' : succeeded.length === 0 ? 'FAILED' : 'PARTIAL';
-    const patch: Partial<RunDocument> = {
+    const patch: RunPatch = {
       status,
       counts,
       aggregates,
@@ -83,7 +84,7 @@ export function createAggregateHandler(deps: Dependencies) {
                 ? { code: 'ALL_SHARDS_FAILED', message: `every shard failed; first reason: ${failed[0]!.error ?? 'unknown'}` }
                 : { code: 'SHARDS_FAILED', message: `${failed.length} of ${shards.length} shards failed for good; results cover the rest` },
           }
-        : {}),
+        : { failedShards: null, error: null }),
     };
     const finished = await deps.runs.transition(runId, ['AGGREGATING'], patch);
     if (finished) {

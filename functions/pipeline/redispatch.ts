@@ -4,7 +4,8 @@
  * run, and one dispatch message per cluster carries an explicit shard list.
  * Used by reconcile (lost shards) and by `altus retry` (failed shards).
  */
-import type { RunDocument, RunRedispatch } from '../../shared/documents.ts';
+import type { RunDocument, RunRedispatch, RunStatus } from '../../shared/documents.ts';
+import type { RunPatch } from '../../shared/run-store.ts';
 import type { DispatchMessage } from '../../shared/messages.ts';
 import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
 import type { Dependencies } from './deps.ts';
@@ -32,7 +33,16 @@ export function shardOwners(run: RunDocument): Map<number, { cluster: string; at
 export async function redispatchShards(
   deps: Dependencies,
   run: RunDocument,
-  input: { shards: number[]; reason: string; restrictTo?: readonly string[]; exclude?: ReadonlySet<string> },
+  input: {
+    shards: number[];
+    reason: string;
+    restrictTo?: readonly string[];
+    exclude?: ReadonlySet<string>;
+    /** Statuses the run may be in (default RUNNING; a retry re-opens PARTIAL and FAILED runs). */
+    from?: readonly RunStatus[];
+    /** More changes made in the same guarded write (a retry's status, cleared error). */
+    patch?: RunPatch;
+  },
 ): Promise<RunRedispatch[]> {
   if (input.shards.length === 0) return [];
   const clusters = eligibleClusters(deps.fleetConfig, input.restrictTo).filter((c) => !input.exclude?.has(c.name));
@@ -48,7 +58,10 @@ export async function redispatchShards(
     at,
   }));
   // Recorded first, guarded on the run still being open: a dispatch never runs ahead of the record of it.
-  const updated = await deps.runs.transition(run.runId, ['RUNNING'], { redispatches: [...(run.redispatches ?? []), ...records] });
+  const updated = await deps.runs.transition(run.runId, input.from ?? ['RUNNING'], {
+    ...input.patch,
+    redispatches: [...(run.redispatches ?? []), ...records],
+  });
   if (!updated) return [];
   await Promise.all(
     records.map((r) => {

@@ -20,6 +20,10 @@ import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
 import { followRun } from './follow.ts';
 import { renderRun } from './render.ts';
 import { down, requireStack, up } from './stack-control.ts';
+import { createLogger } from '../../shared/log.ts';
+import { retryRun, RetryRefusedError } from '../../functions/pipeline/retry.ts';
+import { createDependencies } from '../../functions/pipeline/runtime.ts';
+import { stackEnvironment } from '../stack/state.ts';
 import { registerFleetCommands } from './fleet-commands.ts';
 import { submitLocal, submitToCloud } from './submit.ts';
 
@@ -154,6 +158,30 @@ program
       err(`invalid: ${error.code}: ${error.message}`);
       process.exitCode = EXIT.rejected;
     }
+  });
+
+program
+  .command('retry <runId>')
+  .description("re-dispatch a PARTIAL or FAILED run's failed shards as a new attempt; the same run finishes again")
+  .option('--wait', 'follow the run until it ends again')
+  .option('--json', 'print the final run document as one JSON object (with --wait)')
+  .option('--timeout <seconds>', 'give up waiting after this long', '3600')
+  .option('--cloud', 'the deployment in ALTUS_PROJECT_ID instead of the local stack')
+  .action(async (runId: string, options: { wait?: boolean; json?: boolean; timeout: string; cloud?: boolean }) => {
+    const env = options.cloud ? process.env : { ...stackEnvironment(requireStack(home)), ALTUS_FLEET_CONFIG: process.env.ALTUS_FLEET_CONFIG };
+    const deps = await createDependencies('cli', env);
+    let outcome;
+    try {
+      outcome = await retryRun({ ...deps, log: createLogger({ component: 'cli', sink: err, minimumSeverity: 'WARNING' }) }, runId);
+    } catch (error) {
+      if (error instanceof RetryRefusedError) throw new UsageError(error.message);
+      throw error;
+    }
+    err(`run ${runId}: ${outcome.shards} failed shard(s) re-dispatched as attempt ${outcome.attempt}`);
+    if (!options.wait) return;
+    const run = await followRun(deps.runs, runId, { timeoutSeconds: Number(options.timeout) });
+    out(options.json ? JSON.stringify(run) : renderRun(run));
+    process.exitCode = exitCodeFor(run.status);
   });
 
 registerFleetCommands(program, { home });

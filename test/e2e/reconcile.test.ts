@@ -5,6 +5,7 @@
  * config, the local fleet), on a stack of its own so other suites are not disturbed.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -84,6 +85,22 @@ describe('reconcile', { timeout: 600_000 }, () => {
     assert.equal(run.counts.shardsSucceeded, 3);
     assert.equal(run.error?.code, 'SHARDS_FAILED');
     assert.match(run.failedShards![0]!.reason, /retries exhausted/);
+
+    // altus retry: the failed shard goes again as a new attempt and the same run finishes SUCCEEDED.
+    const cli = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/main.ts', 'retry', runId, '--wait', '--json'], {
+      env: { ...process.env, ALTUS_HOME: home },
+      encoding: 'utf8',
+      timeout: 180_000,
+    });
+    assert.equal(cli.status, 0, cli.stderr);
+    const retried = JSON.parse(cli.stdout) as typeof run;
+    assert.equal(retried.runId, runId);
+    assert.equal(retried.status, 'SUCCEEDED');
+    assert.equal(retried.counts.shardsFailed, 0);
+    assert.equal(retried.failedShards, undefined);
+    assert.equal(retried.error, undefined);
+    assert.equal(resultsText(retried).trim().split('\n').length, 4);
+    assert.equal(retried.redispatches?.at(-1)?.reason, 'retry by hand');
   });
 
   test('a worker cluster lost mid-run: its shards finish on the other, results identical to a clean run', async () => {
