@@ -54,6 +54,8 @@ export interface RunDocument {
   failedShards?: Array<{ shard: number; reason: string }>;
   /** Shards sent again as a new attempt (reconcile, retry), newest last. */
   redispatches?: RunRedispatch[];
+  /** The last failure of a handler on this run's messages (they are redelivered, then parked). */
+  lastError?: { source: string; message: string; at: string };
   /** When aggregation started (reconcile asks again if it stalls). */
   aggregatingSince?: string;
   /** Deadline of the run (ISO 8601): startedAt + deadlineSeconds. */

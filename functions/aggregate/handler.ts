@@ -9,11 +9,12 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { RunStatus } from '../../shared/documents.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
+import { metricHistogram } from '../../shared/stats/histogram.ts';
 import { mergeMetric, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
-import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
 /** Partials read at once (bounded: a 100,000-shard run must not open 100,000 reads). */
@@ -22,14 +23,8 @@ const READ_CONCURRENCY = 32;
 /** Creates the aggregate handler. */
 export function createAggregateHandler(deps: Dependencies) {
   return async (event: CloudEvent<unknown>): Promise<RunStatus | 'ignored'> => {
-    let request;
-    try {
-      request = decodePubSubJson(event, aggregateRequestSchema);
-    } catch (error) {
-      if (!(error instanceof UndecodableMessageError)) throw error;
-      deps.log.error('aggregate request dropped: undecodable', { reason: error.message });
-      return 'ignored';
-    }
+    // Undecodable messages throw UndecodableMessageError: the poison guard parks them.
+    const request = decodePubSubJson(event, aggregateRequestSchema);
     const { runId } = request;
     const log = deps.log.with({ runId });
     const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING'], { status: 'AGGREGATING', aggregatingSince: deps.now().toISOString() });
@@ -54,7 +49,9 @@ export function createAggregateHandler(deps: Dependencies) {
     const aggregates: Record<string, MetricAggregate> = {};
     for (const metric of plan.metrics) {
       const perShard: MetricPartial[] = partials.map((p) => p.metrics[metric]!).filter(Boolean);
-      aggregates[metric] = mergeMetric(perShard, plan.quantiles);
+      const merged = mergeMetric(perShard, plan.quantiles);
+      const histogram = metricHistogram(perShard, merged);
+      aggregates[metric] = histogram ? { ...merged, histogram } : merged;
     }
 
     const resultsUri = runObjects.results(deps.config.buckets.results, runId);

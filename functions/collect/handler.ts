@@ -7,20 +7,14 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { TERMINAL_STATUSES, type ShardDocument } from '../../shared/documents.ts';
 import { completionEventSchema, type AggregateRequest } from '../../shared/messages.ts';
-import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
 /** Creates the collect handler. */
 export function createCollectHandler(deps: Dependencies) {
   return async (event: CloudEvent<unknown>): Promise<'recorded' | 'duplicate' | 'complete' | 'ignored'> => {
-    let completion;
-    try {
-      completion = decodePubSubJson(event, completionEventSchema);
-    } catch (error) {
-      if (!(error instanceof UndecodableMessageError)) throw error;
-      deps.log.error('completion dropped: undecodable', { reason: error.message });
-      return 'ignored';
-    }
+    // Undecodable messages throw UndecodableMessageError: the poison guard parks them.
+    const completion = decodePubSubJson(event, completionEventSchema);
     const log = deps.log.with({ runId: completion.runId, shard: completion.shard });
     const run = await deps.runs.getRun(completion.runId);
     if (!run) {

@@ -11,20 +11,14 @@ import { dispatchMessageSchema, type RunFinished } from '../../shared/messages.t
 import { FleetRequestError } from '../../jobs/fleet/fleet.ts';
 import { buildJob } from '../../jobs/fleet/job-builder.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
-import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
 /** Creates the dispatch handler. */
 export function createDispatchHandler(deps: Dependencies) {
   return async (event: CloudEvent<unknown>): Promise<'created' | 'exists' | 'skipped' | 'failed'> => {
-    let message;
-    try {
-      message = decodePubSubJson(event, dispatchMessageSchema);
-    } catch (error) {
-      if (!(error instanceof UndecodableMessageError)) throw error;
-      deps.log.error('dispatch message dropped: undecodable', { reason: error.message });
-      return 'skipped';
-    }
+    // Undecodable messages throw UndecodableMessageError: the poison guard parks them.
+    const message = decodePubSubJson(event, dispatchMessageSchema);
     const log = deps.log.with({ runId: message.runId, cluster: message.cluster });
     const run = await deps.runs.getRun(message.runId);
     if (!run || !run.planUri) {

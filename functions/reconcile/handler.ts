@@ -8,7 +8,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { RunDocument } from '../../shared/documents.ts';
 import { reconcileRequestSchema, type AggregateRequest } from '../../shared/messages.ts';
-import { decodePubSubJson, UndecodableMessageError } from '../pipeline/decode.ts';
+import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { reconcileRun, type ReconcileReport } from './reconcile-run.ts';
 
@@ -20,14 +20,8 @@ const RUNS_PER_TICK = 200;
 /** Creates the reconcile handler. */
 export function createReconcileHandler(deps: Dependencies) {
   return async (event: CloudEvent<unknown>): Promise<ReconcileReport[]> => {
-    let request;
-    try {
-      request = decodePubSubJson(event, reconcileRequestSchema);
-    } catch (error) {
-      if (!(error instanceof UndecodableMessageError)) throw error;
-      deps.log.error('reconcile tick dropped: undecodable', { reason: error.message });
-      return [];
-    }
+    // Undecodable messages throw UndecodableMessageError: the poison guard parks them.
+    const request = decodePubSubJson(event, reconcileRequestSchema);
     let runs: RunDocument[];
     if (request.runId) {
       const run = await deps.runs.getRun(request.runId);

@@ -9,27 +9,16 @@ import { PermanentError } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { runRequestSchema } from '../../shared/messages.ts';
 import { ObjectNotFoundError, ObjectTooLargeError, parseObjectUri } from '../../shared/storage/object-store.ts';
-import { decodePubSubJson, rawMessage, UndecodableMessageError } from '../pipeline/decode.ts';
+import { decodePubSubJson } from '../pipeline/decode.ts';
+import { parkMessage } from '../pipeline/poison-guard.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { startRun, type StartOutcome } from '../pipeline/start-run.ts';
 
 /** Creates the run-request handler. */
 export function createRunRequestHandler(deps: Dependencies) {
-  const park = async (event: CloudEvent<unknown>, reason: string, detail: string) => {
-    const raw = rawMessage(event);
-    await deps.bus.publish('deadLetter', { source: 'run-request', reason, detail, data: raw.data, attributes: raw.attributes }, { reason });
-  };
-
   return async (event: CloudEvent<unknown>): Promise<StartOutcome | 'parked'> => {
-    let request;
-    try {
-      request = decodePubSubJson(event, runRequestSchema);
-    } catch (error) {
-      if (!(error instanceof UndecodableMessageError)) throw error;
-      deps.log.error('run request rejected: cannot start a run without a valid requestId and manifest', { reason: error.message });
-      await park(event, 'UNDECODABLE', error.message);
-      return 'parked';
-    }
+    // Without a valid requestId there is no run to record a rejection on: the poison guard parks it with the reason.
+    const request = decodePubSubJson(event, runRequestSchema);
     const runId = request.requestId;
     const log = deps.log.with({ runId });
     const origin = { kind: 'request' as const, requestId: runId };
@@ -55,7 +44,7 @@ export function createRunRequestHandler(deps: Dependencies) {
     }
     if (outcome === 'conflict') {
       log.warn('run request parked: this requestId already started a run with a different manifest', { requestId: runId });
-      await park(event, 'REQUEST_CONFLICT', `requestId ${runId} already names a run with a different manifest`);
+      await parkMessage(deps, 'run-request', event, 'REQUEST_CONFLICT', `requestId ${runId} already names a run with a different manifest`);
     }
     return outcome;
   };

@@ -9,6 +9,9 @@ import type { PubSub } from '@google-cloud/pubsub';
 import { TOPIC_IDS, TOPIC_ROLES, type TopicRole } from '../../shared/messages.ts';
 import type { StackFunction } from './state.ts';
 
+/** Deliveries of one message before its subscription parks it on the dead-letter topic. */
+export const MAX_DELIVERY_ATTEMPTS = 5;
+
 /** Which function each push subscription feeds, and its ack deadline. */
 export const PUSH_SUBSCRIPTIONS: ReadonlyArray<{ role: TopicRole; fn: StackFunction; ackDeadlineSeconds: number }> = [
   { role: 'runRequests', fn: 'run-request', ackDeadlineSeconds: 120 },
@@ -38,6 +41,8 @@ export async function wireTopics(pubsub: PubSub, projectId: string, functionUrls
         pushConfig: { pushEndpoint },
         ackDeadlineSeconds: sub.ackDeadlineSeconds,
         retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 60 } },
+        // As in the cloud: a message that keeps failing is parked after a bounded number of deliveries.
+        deadLetterPolicy: { deadLetterTopic: `projects/${projectId}/topics/${TOPIC_IDS.deadLetter}`, maxDeliveryAttempts: MAX_DELIVERY_ATTEMPTS },
       }),
     );
   }

@@ -4,6 +4,7 @@
  * merge of the partials in shard order, so it is bit-identical however the
  * shards were computed, duplicated or retried.
  */
+import type { MetricHistogram } from './histogram.ts';
 import { createSketch, encodeSketch, mergeEncodedSketch, sketchQuantile, type EncodedSketch } from './sketch.ts';
 
 /** The partial statistics of one metric over one shard. */
@@ -28,6 +29,8 @@ export interface MetricAggregate {
   max: number;
   /** Keyed by the level as written in the manifest, e.g. "0.01". */
   quantiles: Record<string, number>;
+  /** Distribution of the values from the merged sketch (aggregate adds it; see histogram.ts). */
+  histogram?: MetricHistogram;
 }
 
 /** Accumulates one metric over a shard. */

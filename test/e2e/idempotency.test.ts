@@ -9,7 +9,7 @@ import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { objectUri } from '../../shared/storage/object-store.ts';
 import { runIdForUpload } from '../../shared/ids.ts';
 import { deliverFinalized } from '../../scripts/stack/eventarc.ts';
-import { baseManifest, stackClients, testStack, waitForRun } from '../support/stack.ts';
+import { baseManifest, deadLetterTap, pullUntil, stackClients, testStack, waitForRun } from '../support/stack.ts';
 
 describe('idempotent run creation', () => {
   test('the same finalize event twice is one run; a new generation is a second run', async () => {
@@ -47,7 +47,7 @@ describe('idempotent run creation', () => {
     assert.equal(run.status, 'SUCCEEDED');
     assert.equal(run.name, 'by-request');
 
-    const records = pubsub.subscription('altus-dead-letter-records');
+    const records = await deadLetterTap(stack);
     await topic.publishMessage({ json: { requestId, manifest: baseManifest({ name: 'other' }) } });
     const parked = await pullUntil(records, (m) => m.reason === 'REQUEST_CONFLICT' && String(m.detail).includes(requestId));
     assert.match(String(parked.detail), /different manifest/);
@@ -59,34 +59,9 @@ describe('idempotent run creation', () => {
   test('a request id that is not a valid run id is parked with its reason', async () => {
     const stack = testStack();
     const { pubsub } = stackClients(stack);
+    const tap = await deadLetterTap(stack);
     await pubsub.topic(stack.topics.runRequests).publishMessage({ json: { requestId: 'Not Valid!', manifest: baseManifest() } });
-    const parked = await pullUntil(pubsub.subscription('altus-dead-letter-records'), (m) => m.reason === 'UNDECODABLE' && String(m.detail).includes('requestId'));
+    const parked = await pullUntil(tap, (m) => m.reason === 'UNDECODABLE' && String(m.detail).includes('requestId'));
     assert.match(String(parked.detail), /lowercase letters/);
   });
 });
-
-type Parked = { reason?: string; detail?: unknown };
-
-async function pullUntil(
-  subscription: ReturnType<ReturnType<typeof stackClients>['pubsub']['subscription']>,
-  match: (m: Parked) => boolean,
-  timeoutMilliseconds = 30_000,
-): Promise<Parked> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      subscription.removeAllListeners('message');
-      void subscription.close();
-      reject(new Error('no matching parked message'));
-    }, timeoutMilliseconds);
-    subscription.on('message', (message) => {
-      message.ack();
-      const body = JSON.parse(message.data.toString('utf8')) as Parked;
-      if (match(body)) {
-        clearTimeout(timer);
-        subscription.removeAllListeners('message');
-        void subscription.close();
-        resolve(body);
-      }
-    });
-  });
-}

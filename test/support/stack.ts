@@ -77,3 +77,43 @@ export function baseManifest(overrides: Record<string, unknown> = {}): Record<st
     ...overrides,
   };
 }
+
+/** A message on the dead-letter records subscription: parked by a function (JSON with a reason) or by a dead-letter policy. */
+export type Parked = { reason?: string; detail?: unknown; source?: string; attributes?: Record<string, string>; raw?: string };
+
+/** Pulls from a subscription until a message matches (acking what it reads). */
+export async function pullUntil(
+  subscription: ReturnType<ReturnType<typeof stackClients>['pubsub']['subscription']>,
+  match: (m: Parked) => boolean,
+  timeoutMilliseconds = 30_000,
+): Promise<Parked> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      subscription.removeAllListeners('message');
+      void subscription.close();
+      reject(new Error('no matching parked message'));
+    }, timeoutMilliseconds);
+    subscription.on('message', (message) => {
+      message.ack();
+      let body: Parked;
+      try {
+        body = { ...(JSON.parse(message.data.toString('utf8')) as Parked), attributes: message.attributes, raw: message.data.toString('utf8') };
+      } catch {
+        body = { attributes: message.attributes, raw: message.data.toString('utf8') };
+      }
+      if (match(body)) {
+        clearTimeout(timer);
+        subscription.removeAllListeners('message');
+        void subscription.close();
+        resolve(body);
+      }
+    });
+  });
+}
+
+/** A fresh subscription on the dead-letter topic: sees only what is parked from now on, and no other test's messages. */
+export async function deadLetterTap(stack: StackInfo) {
+  const { pubsub } = stackClients(stack);
+  const [subscription] = await pubsub.topic(stack.topics.deadLetter).createSubscription(`tap-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`);
+  return subscription;
+}

@@ -1,0 +1,66 @@
+/**
+ * The guard every Pub/Sub-driven function runs behind, so a bad event can never
+ * crash a function, loop forever or vanish:
+ * - an event older than the age limit is parked (a retry storm cannot run forever);
+ * - an undecodable message is parked with its reason, not retried;
+ * - any other failure is recorded on the run (`lastError`) and rethrown, so
+ *   Pub/Sub redelivers it with backoff, up to the subscription's
+ *   maxDeliveryAttempts, after which its dead-letter policy parks it.
+ * Parked messages go to the dead-letter topic as they came, with the reason.
+ */
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { messageOf } from '../../shared/errors.ts';
+import { RUN_ID_PATTERN } from '../../shared/ids.ts';
+import { rawMessage, UndecodableMessageError, type PubSubEnvelope } from './decode.ts';
+import type { Dependencies } from './deps.ts';
+
+/** Events older than this are parked instead of handled (Pub/Sub keeps messages 7 days). */
+export const MAX_EVENT_AGE_MILLISECONDS = 6 * 3600_000;
+
+/** Why a message was parked (the `reason` attribute on the dead-letter topic). */
+export type ParkReason = 'UNDECODABLE' | 'EVENT_TOO_OLD' | 'REQUEST_CONFLICT';
+
+/** Publishes the message as it came to the dead-letter topic, with the reason. */
+export async function parkMessage(deps: Dependencies, source: string, event: CloudEvent<unknown>, reason: ParkReason, detail: string): Promise<void> {
+  const raw = rawMessage(event);
+  await deps.bus.publish('deadLetter', { source, reason, detail, data: raw.data, attributes: raw.attributes }, { reason, source });
+  deps.log.warn('message parked on the dead-letter topic', { source, reason, detail });
+}
+
+/** Wraps a Pub/Sub CloudEvent handler with the poison guard. */
+export function guardPubSub(deps: Dependencies, source: string, handler: (event: CloudEvent<unknown>) => Promise<unknown>) {
+  return async (event: CloudEvent<unknown>): Promise<void> => {
+    const published = Date.parse(((event.data ?? {}) as PubSubEnvelope).message?.publishTime ?? '');
+    if (Number.isFinite(published) && deps.now().getTime() - published > MAX_EVENT_AGE_MILLISECONDS) {
+      await parkMessage(deps, source, event, 'EVENT_TOO_OLD', `published ${new Date(published).toISOString()}, older than ${MAX_EVENT_AGE_MILLISECONDS / 3600_000} h`);
+      return;
+    }
+    try {
+      await handler(event);
+    } catch (error) {
+      if (error instanceof UndecodableMessageError) {
+        await parkMessage(deps, source, event, 'UNDECODABLE', error.message);
+        return;
+      }
+      const runId = runIdOf(event);
+      deps.log.error('handler failed; the message will be redelivered', { source, runId, error: messageOf(error) });
+      if (runId) {
+        await deps.runs
+          .update(runId, { lastError: { source, message: messageOf(error).slice(0, 1000), at: deps.now().toISOString() } })
+          .catch(() => undefined);
+      }
+      throw error;
+    }
+  };
+}
+
+/** The run id of a message, when its payload names a valid one. */
+function runIdOf(event: CloudEvent<unknown>): string | undefined {
+  try {
+    const body = JSON.parse(Buffer.from(rawMessage(event).data, 'base64').toString('utf8')) as { runId?: unknown; requestId?: unknown };
+    const id = body.runId ?? body.requestId;
+    return typeof id === 'string' && RUN_ID_PATTERN.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
