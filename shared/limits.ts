@@ -17,4 +17,6 @@ export const LIMITS = {
   parameterLineBytes: 64 * 1024,
   /** Deepest JSON nesting in a manifest. */
   jsonDepth: 32,
+  /** Most keys in one JSON object of a manifest or parameter set. */
+  objectKeys: 1000,
 } as const;

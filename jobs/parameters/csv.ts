@@ -58,6 +58,8 @@ export function csvRecord(header: readonly string[], fields: readonly string[]):
 export function parseCsvHeader(line: string): string[] {
   const header = splitCsvLine(line).map((h) => h.trim());
   if (header.some((h) => h === '')) throw new Error('the CSV header has an empty column name');
+  const forbidden = header.find((h) => h === '__proto__' || h === 'constructor' || h === 'prototype');
+  if (forbidden) throw new Error(`the CSV header column "${forbidden}" is not allowed`);
   const dup = header.find((h, i) => header.indexOf(h) !== i);
   if (dup !== undefined) throw new Error(`the CSV header repeats the column "${dup}"`);
   return header;

@@ -24,17 +24,44 @@ export function decodeManifestBytes(bytes: Uint8Array): unknown {
   } catch (cause) {
     throw new PermanentError('MANIFEST_NOT_JSON', `the manifest is not valid JSON: ${(cause as Error).message}`, { cause });
   }
-  checkDepth(value, 0);
+  checkStructure(value, 0, '');
   return value;
 }
 
-function checkDepth(value: unknown, depth: number): void {
+/** Keys that could reach an object's prototype if anything downstream merged objects naively. */
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first forbidden key in a parsed JSON value, with its path, if any. */
+export function findForbiddenKey(value: unknown, path = ''): string | undefined {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = findForbiddenKey(item, `${path}.${i}`);
+      if (found) return found;
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return `${path}.${key}`.slice(1);
+      const found = findForbiddenKey(item, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+function checkStructure(value: unknown, depth: number, path: string): void {
   if (depth > LIMITS.jsonDepth) {
     throw new PermanentError('MANIFEST_INVALID', `the manifest nests deeper than ${LIMITS.jsonDepth} levels`);
   }
   if (Array.isArray(value)) {
-    for (const item of value) if (typeof item === 'object' && item !== null) checkDepth(item, depth + 1);
+    value.forEach((item, i) => typeof item === 'object' && item !== null && checkStructure(item, depth + 1, `${path}.${i}`));
   } else if (typeof value === 'object' && value !== null) {
-    for (const item of Object.values(value)) if (typeof item === 'object' && item !== null) checkDepth(item, depth + 1);
+    const entries = Object.entries(value);
+    if (entries.length > LIMITS.objectKeys) {
+      throw new PermanentError('MANIFEST_INVALID', `${path.slice(1) || 'the manifest'} has ${entries.length} keys; at most ${LIMITS.objectKeys} are allowed in one object`);
+    }
+    for (const [key, item] of entries) {
+      if (FORBIDDEN_KEYS.has(key)) throw new PermanentError('MANIFEST_INVALID', `${`${path}.${key}`.slice(1)}: the key "${key}" is not allowed`);
+      if (typeof item === 'object' && item !== null) checkStructure(item, depth + 1, `${path}.${key}`);
+    }
   }
 }

@@ -9,6 +9,7 @@ import { csvRecord, splitCsvLine } from '../parameters/csv.ts';
 import { createGrid, gridParameters } from '../parameters/grid.ts';
 import { readLines } from '../parameters/lines.ts';
 import { randomParameters } from '../parameters/random.ts';
+import { findForbiddenKey } from '../planning/decode.ts';
 import { shardRange, type RunPlan } from '../planning/plan.ts';
 
 /** One parameter set of the shard, or why it could not be read. */
@@ -74,6 +75,8 @@ function parseLine(bytes: Buffer, index: number, format: 'ndjson' | 'csv', heade
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       return { index, params: null, error: 'the line is not a JSON object' };
     }
+    const forbidden = findForbiddenKey(value);
+    if (forbidden) return { index, params: null, error: `the key "${forbidden}" is not allowed` };
     return { index, params: value as Record<string, unknown> };
   } catch (error) {
     return { index, params: null, error: `the line is not valid ${format === 'csv' ? 'CSV' : 'JSON'}: ${(error as Error).message}` };

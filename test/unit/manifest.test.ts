@@ -69,3 +69,15 @@ test('decode: not UTF-8, not JSON, too deep, too large', () => {
   }
   assert.deepEqual(decodeManifestBytes(Buffer.from('\ufeff{"a":1}')), { a: 1 });
 });
+
+test('decode: prototype keys and oversized objects are refused with the path', () => {
+  const cases: Array<[string, RegExp]> = [
+    ['{"kernel": {"name": "x", "__proto__": {"polluted": true}}}', /kernel\.__proto__: the key "__proto__" is not allowed/],
+    ['{"parameters": {"inline": [{"constructor": 1}]}}', /parameters\.inline\.0\.constructor/],
+    [JSON.stringify(Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]))), /1001 keys; at most 1000/],
+  ];
+  for (const [text, message] of cases) {
+    assert.throws(() => decodeManifestBytes(Buffer.from(text)), (e: unknown) => e instanceof PermanentError && e.code === 'MANIFEST_INVALID' && message.test(e.message));
+  }
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
+});

@@ -72,3 +72,19 @@ test('file shards refuse a parameter file rewritten after planning', async () =>
     for await (const _ of shardInputs(plan, 0, store)) void _;
   }, /rewritten after the run was planned/);
 });
+
+test('file lines with prototype keys, bad UTF-8 or non-objects fail alone, with the reason', async () => {
+  const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-params-')));
+  const uri = 'gs://bucket-a/hostile.ndjson';
+  const lines = [Buffer.from('{"__proto__": {"x": 1}}'), Buffer.from([0x7b, 0xff, 0x7d]), Buffer.from('[1,2]'), Buffer.from('{"ok": true}')];
+  await store.write(uri, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
+  const index = await indexParameterFile(store, uri, 'ndjson', 10);
+  const plan = { runId: 'r', parameterCount: 4, shardSize: 10, shardCount: 1, manifest: { parameters: { file: { uri, format: 'ndjson' } } }, file: index } as unknown as RunPlan;
+  const seen: Array<{ index: number; error?: string }> = [];
+  for await (const input of shardInputs(plan, 0, store)) seen.push(input as { index: number; error?: string });
+  assert.match(seen[0]!.error!, /"__proto__" is not allowed/);
+  assert.match(seen[1]!.error!, /not valid UTF-8/);
+  assert.match(seen[2]!.error!, /not a JSON object/);
+  assert.equal(seen[3]!.error, undefined);
+  assert.throws(() => parseCsvHeader('type,__proto__'), /not allowed/);
+});
