@@ -47,14 +47,26 @@ export async function runShard(input: { plan: RunPlan; shard: number; kernel: Ke
     return { resultUri, partialUri, parameters: partial.parameters, parametersFailed: partial.parametersFailed, computed: false };
   }
 
+  const { rows, partial } = await computeShard({ plan, shard, kernel, store });
+  await store.write(resultUri, rows, { ifAbsent: true, contentType: 'application/x-ndjson' });
+  await store.write(partialUri, JSON.stringify(partial), { ifAbsent: true, contentType: 'application/json' });
+  return { resultUri, partialUri, parameters: partial.parameters, parametersFailed: partial.parametersFailed, computed: true };
+}
+
+/**
+ * Computes shard `shard` in memory: its result rows (NDJSON, index order) and its
+ * statistics partial. Deterministic: the same plan and shard give the same bytes.
+ */
+export async function computeShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore }): Promise<{ rows: string; partial: ShardPartial }> {
+  const { plan, shard, kernel, store } = input;
   const evaluate = kernel.prepare(plan.kernelOptions);
   const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
   const chunks: string[] = [];
   let parameters = 0;
   let parametersFailed = 0;
-  for await (const input of shardInputs(plan, shard, store)) {
+  for await (const item of shardInputs(plan, shard, store)) {
     parameters++;
-    const row = evaluateRow(kernel, evaluate, input.index, input.params, 'error' in input ? input.error : undefined);
+    const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
     if ('error' in row) parametersFailed++;
     else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
     chunks.push(JSON.stringify(row));
@@ -67,9 +79,7 @@ export async function runShard(input: { plan: RunPlan; shard: number; kernel: Ke
     parametersFailed,
     metrics: Object.fromEntries([...accumulators].map(([m, acc]) => [m, acc.toPartial()])),
   };
-  await store.write(resultUri, chunks.length ? chunks.join('\n') + '\n' : '', { ifAbsent: true, contentType: 'application/x-ndjson' });
-  await store.write(partialUri, JSON.stringify(partial), { ifAbsent: true, contentType: 'application/json' });
-  return { resultUri, partialUri, parameters, parametersFailed, computed: true };
+  return { rows: chunks.length ? chunks.join('\n') + '\n' : '', partial };
 }
 
 type Row = Record<string, unknown>;

@@ -25,6 +25,7 @@ import { retryRun, RetryRefusedError } from '../../functions/pipeline/retry.ts';
 import { createDependencies } from '../../functions/pipeline/runtime.ts';
 import { stackEnvironment } from '../stack/state.ts';
 import { registerFleetCommands } from './fleet-commands.ts';
+import { rerunShard } from './rerun-shard.ts';
 import { submitLocal, submitToCloud } from './submit.ts';
 
 const home = stackHome(process.env, process.cwd());
@@ -182,6 +183,27 @@ program
     const run = await followRun(deps.runs, runId, { timeoutSeconds: Number(options.timeout) });
     out(options.json ? JSON.stringify(run) : renderRun(run));
     process.exitCode = exitCodeFor(run.status);
+  });
+
+program
+  .command('rerun-shard <runId> <shard>')
+  .description('recompute one shard here and report whether it is byte-identical to the recorded result (exit 1 if not)')
+  .option('--json', 'print the report as one JSON object')
+  .option('--cloud', 'the deployment in ALTUS_PROJECT_ID instead of the local stack')
+  .action(async (runId: string, shardText: string, options: { json?: boolean; cloud?: boolean }) => {
+    const env = options.cloud ? process.env : stackEnvironment(requireStack(home));
+    const deps = await createDependencies('cli', env);
+    const run = await deps.runs.getRun(runId);
+    if (!run) throw new UsageError(`no run ${runId}`);
+    const report = await rerunShard(deps.store, run, Number(shardText));
+    out(
+      options.json
+        ? JSON.stringify(report)
+        : `shard ${report.shard} of ${runId}: ${report.identical && report.partialIdentical ? 'byte-identical' : 'DIFFERENT'} ` +
+            `(${report.recomputedBytes} bytes recomputed in ${report.seconds.toFixed(2)} s, ${report.recordedBytes} recorded` +
+            `${report.firstDifferentLine ? `; first difference on line ${report.firstDifferentLine}` : ''}${report.partialIdentical ? '' : '; statistics partial differs'})`,
+    );
+    process.exitCode = report.identical && report.partialIdentical ? EXIT.succeeded : EXIT.failedOrPartial;
   });
 
 registerFleetCommands(program, { home });

@@ -3,6 +3,9 @@
  * collect → aggregate → Firestore, with the real emulators and functions.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { baseManifest, fleetJobsFor, resultsText, runManifest, testStack, writeManifest } from '../support/stack.ts';
 
@@ -47,6 +50,22 @@ describe('pipeline end to end', () => {
     const a = resultsText(fine);
     assert.equal(a.split('\n').filter(Boolean).length, 24);
     assert.equal(a, resultsText(coarse));
+  });
+
+  test('altus rerun-shard recomputes a shard byte-identically, and notices a tampered result', async () => {
+    const stack = testStack();
+    const run = await runManifest(stack, writeManifest('rerun.json', baseManifest({ name: 'rerun', kernel: { name: 'european-option-mc', paths: 5000, seed: 3 }, parameters: { inline: [hull, { ...hull, strike: 44 }, { ...hull, type: 'put' }] }, shardSize: 2 })));
+    assert.equal(run.status, 'SUCCEEDED');
+    const rerun = () =>
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/main.ts', 'rerun-shard', run.runId, '1', '--json'], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
+    const clean = rerun();
+    assert.equal(clean.status, 0, clean.stderr);
+    assert.deepEqual((({ identical, partialIdentical }) => ({ identical, partialIdentical }))(JSON.parse(clean.stdout) as { identical: boolean; partialIdentical: boolean }), { identical: true, partialIdentical: true });
+    const stored = join(stack.storageDir, stack.buckets.results, 'runs', run.runId, 'shards', '000001.ndjson');
+    writeFileSync(stored, readFileSync(stored, 'utf8').replace(/"price":(\d)/, '"price":9$1'));
+    const tampered = rerun();
+    assert.equal(tampered.status, 1);
+    assert.equal((JSON.parse(tampered.stdout) as { firstDifferentLine: number }).firstDifferentLine, 1);
   });
 
   test('a parameter set outside the domain fails alone, with its index and reason', async () => {

@@ -1,0 +1,58 @@
+/**
+ * `altus rerun-shard <runId> <shard>`: recomputes one shard from the run's plan,
+ * here, and compares it byte for byte with the result the fleet recorded —
+ * the proof that results depend only on (manifest, parameter index).
+ */
+import type { RunDocument } from '../../shared/documents.ts';
+import { shardKey } from '../../shared/ids.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { getKernel } from '../../jobs/kernels/registry.ts';
+import { runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
+import { computeShard } from '../../jobs/worker/run-shard.ts';
+import { UsageError } from './exit-codes.ts';
+
+/** The comparison of a recomputed shard with the recorded one. */
+export interface RerunReport {
+  runId: string;
+  shard: number;
+  identical: boolean;
+  recordedBytes: number;
+  recomputedBytes: number;
+  partialIdentical: boolean;
+  /** 1-based line of the first difference, when the rows differ. */
+  firstDifferentLine?: number;
+  seconds: number;
+}
+
+/** Recomputes `shard` of `run` and compares it with the stored result. */
+export async function rerunShard(store: ObjectStore, run: RunDocument, shard: number): Promise<RerunReport> {
+  if (!run.planUri) throw new UsageError(`run ${run.runId} has no plan (${run.status})`);
+  if (!Number.isInteger(shard) || shard < 0 || shard >= run.counts.shards) throw new UsageError(`shard must be 0..${run.counts.shards - 1}`);
+  const plan = JSON.parse((await store.read(run.planUri)).toString('utf8')) as RunPlan;
+  const kernel = getKernel(plan.manifest.kernel.name);
+  if (!kernel) throw new UsageError(`kernel ${plan.manifest.kernel.name} is not in this build`);
+  const resultUri = runObjects.shardResult(plan.resultsBucket, run.runId, shardKey(shard));
+  const partialUri = runObjects.shardPartial(plan.resultsBucket, run.runId, shardKey(shard));
+  if (!(await store.stat(resultUri))) throw new UsageError(`shard ${shard} of ${run.runId} has no recorded result (${resultUri})`);
+  const started = performance.now();
+  const { rows, partial } = await computeShard({ plan, shard, kernel, store });
+  const seconds = (performance.now() - started) / 1000;
+  const recorded = (await store.read(resultUri)).toString('utf8');
+  const recordedPartial = (await store.read(partialUri)).toString('utf8');
+  const report: RerunReport = {
+    runId: run.runId,
+    shard,
+    identical: recorded === rows,
+    recordedBytes: Buffer.byteLength(recorded),
+    recomputedBytes: Buffer.byteLength(rows),
+    partialIdentical: recordedPartial === JSON.stringify(partial),
+    seconds,
+  };
+  if (!report.identical) {
+    const a = recorded.split('\n');
+    const b = rows.split('\n');
+    const line = a.findIndex((l, i) => l !== b[i]);
+    report.firstDifferentLine = (line < 0 ? Math.min(a.length, b.length) : line) + 1;
+  }
+  return report;
+}
