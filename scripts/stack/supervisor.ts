@@ -79,7 +79,7 @@ async function start(): Promise<void> {
         'tsx',
         join(ROOT, 'jobs/fleet/local/main.ts'),
         `--port=${fleetPort}`,
-        `--clusters=${fleet.clusters.map((c) => c.name).join(',')}`,
+        `--fleet-config=${fleetConfigPath}`,
         `--storage-dir=${storageDir}`,
         `--pubsub-emulator-host=${info.pubsubEmulatorHost}`,
         `--project-id=${projectId}`,
