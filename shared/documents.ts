@@ -56,6 +56,8 @@ export interface RunDocument {
   redispatches?: RunRedispatch[];
   /** The last failure of a handler on this run's messages (they are redelivered, then parked). */
   lastError?: { source: string; message: string; at: string };
+  /** run-finished was published for the current finish (a retry re-opens and clears it). */
+  runFinishedPublished?: boolean;
   /** When aggregation started (reconcile asks again if it stalls). */
   aggregatingSince?: string;
   /** Deadline of the run (ISO 8601): startedAt + deadlineSeconds. */

@@ -6,7 +6,7 @@
  * delivery that wins the final transition publishes run-finished.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import type { RunStatus } from '../../shared/documents.ts';
+import { TERMINAL_STATUSES, type RunDocument, type RunStatus } from '../../shared/documents.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
 import { metricHistogram } from '../../shared/stats/histogram.ts';
@@ -29,6 +29,11 @@ export function createAggregateHandler(deps: Dependencies) {
     const log = deps.log.with({ runId });
     const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING'], { status: 'AGGREGATING', aggregatingSince: deps.now().toISOString() });
     const run = moved ?? (await deps.runs.getRun(runId));
+    if (run && TERMINAL_STATUSES.includes(run.status) && run.results && !run.runFinishedPublished) {
+      // An earlier delivery finished the run but died before announcing it.
+      await announce(deps, run);
+      return run.status;
+    }
     if (!run || run.status !== 'AGGREGATING' || !run.planUri) {
       log.info('aggregation not needed', { status: run?.status });
       return 'ignored';
@@ -56,6 +61,7 @@ export function createAggregateHandler(deps: Dependencies) {
 
     const resultsUri = runObjects.results(deps.config.buckets.results, runId);
     await deps.store.compose(succeeded.map((s) => s.resultUri!), resultsUri, { contentType: 'application/x-ndjson' });
+    deps.faults.crashPoint('aggregate.after-compose');
     const localPath = deps.store.localPath?.(resultsUri);
 
     const counts = {
@@ -85,8 +91,8 @@ export function createAggregateHandler(deps: Dependencies) {
     };
     const finished = await deps.runs.transition(runId, ['AGGREGATING'], patch);
     if (finished) {
-      const event: RunFinished = { v: 1, runId, status: status as RunFinished['status'], counts: { ...counts }, resultsUri };
-      await deps.bus.publish('runFinished', event);
+      deps.faults.crashPoint('aggregate.after-finish');
+      await announce(deps, finished);
       log.info('run finished', { status, ...counts });
     }
     return status;
@@ -104,4 +110,20 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   });
   await Promise.all(workers);
   return out;
+}
+
+/**
+ * Publishes run-finished and notes it on the run. At least once: a delivery that
+ * dies between the two publishes it again (consumers key on runId).
+ */
+async function announce(deps: Dependencies, run: RunDocument): Promise<void> {
+  const event: RunFinished = {
+    v: 1,
+    runId: run.runId,
+    status: run.status as RunFinished['status'],
+    counts: { ...run.counts },
+    ...(run.results ? { resultsUri: run.results.uri } : {}),
+  };
+  await deps.bus.publish('runFinished', event);
+  await deps.runs.update(run.runId, { runFinishedPublished: true });
 }

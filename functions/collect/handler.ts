@@ -43,6 +43,7 @@ export function createCollectHandler(deps: Dependencies) {
       ...(completion.error ? { error: completion.error } : {}),
     };
     const recorded = await deps.runs.recordShard(completion.runId, doc);
+    deps.faults.crashPoint('collect.after-record');
     // Counted even for a duplicate: an earlier delivery may have recorded the shard and crashed before this point.
     const done = await deps.runs.countShards(completion.runId);
     if (done < run.counts.shards) return recorded;

@@ -49,6 +49,7 @@ export function createDispatchHandler(deps: Dependencies) {
     });
     try {
       const outcome = await deps.fleet.createJob(cluster.name, job);
+      deps.faults.crashPoint('dispatch.after-create-job');
       log.info(outcome === 'created' ? 'job created' : 'job already exists', { job: job.metadata?.name, completions: job.spec?.completions });
       return outcome;
     } catch (error) {

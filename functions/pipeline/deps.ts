@@ -8,6 +8,7 @@ import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { Logger } from '../../shared/log.ts';
 import type { RunStore } from '../../shared/run-store.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import type { Faults } from '../../shared/faults.ts';
 import type { Fleet } from '../../jobs/fleet/fleet.ts';
 
 /** Everything a handler may use. */
@@ -21,4 +22,6 @@ export interface Dependencies {
   log: Logger;
   /** Injectable clock (ISO timestamps on documents). */
   now: () => Date;
+  /** Crash points for the chaos suite (no-ops unless armed). */
+  faults: Faults;
 }

@@ -63,6 +63,7 @@ export async function redispatchShards(
     redispatches: [...(run.redispatches ?? []), ...records],
   });
   if (!updated) return [];
+  deps.faults.crashPoint('reconcile.after-redispatch');
   await Promise.all(
     records.map((r) => {
       const message: DispatchMessage = { v: 1, runId: run.runId, cluster: r.cluster, attempt, shards: { list: r.shards } };

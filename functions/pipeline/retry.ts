@@ -44,6 +44,7 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
       failedShards: null,
       finishedAt: null,
       aggregatingSince: null,
+      runFinishedPublished: null,
       deadlineAt: new Date(now.getTime() + plan.manifest.deadlineSeconds * 1000).toISOString(),
     },
   });

@@ -48,6 +48,7 @@ export async function startRun(
     attempt: 0,
     createdAt: now,
   });
+  if (created.outcome === 'created') deps.faults.crashPoint('start-run.after-create');
   if (created.outcome === 'exists') {
     if (created.existing.manifestHash !== manifestHash) return 'conflict';
     // ACCEPTED means an earlier delivery stopped part-way: every step below is idempotent, so finish it.
@@ -82,6 +83,7 @@ export async function startRun(
   }
   const planUri = runObjects.plan(deps.config.buckets.results, input.runId);
   await deps.store.write(planUri, JSON.stringify(plan), { ifAbsent: true, contentType: 'application/json' });
+  deps.faults.crashPoint('start-run.after-plan');
 
   const slices = placeShards(plan.shardCount, eligibleClusters(deps.fleetConfig, manifest.placement.clusters));
   const placement: RunPlacement[] = slices.map((s) => ({
@@ -105,6 +107,7 @@ export async function startRun(
       return deps.bus.publish('dispatch', message);
     }),
   );
+  deps.faults.crashPoint('start-run.after-dispatch');
   const started = deps.now();
   await runs.transition(input.runId, ['ACCEPTED'], {
     status: 'RUNNING',
