@@ -22,7 +22,6 @@ const schema = z.object({
   ALTUS_LOCAL_FLEET_URL: z.string().url().optional(),
   ALTUS_FLEET_CONFIG: z.string().min(1).optional(),
   ALTUS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
-  ALTUS_CHAOS_CRASH_ONCE: z.string().optional(),
   ALTUS_CHAOS_DIR: z.string().optional(),
 });
 
@@ -36,8 +35,8 @@ export interface RuntimeConfig {
   fleet: { kind: 'kubernetes' } | { kind: 'local'; url: string };
   fleetConfigPath: string;
   logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
-  /** Chaos suite only: crash points armed to fire once, and where their markers live. */
-  chaos?: { crashOnce: string[]; markerDir: string };
+  /** Chaos suite only: the folder where crash points are armed (see shared/faults.ts). */
+  chaosDir?: string;
 }
 
 /** The environment is missing or has invalid settings. */
@@ -56,7 +55,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
   if (!projectId) throw new ConfigError('set ALTUS_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to the Google Cloud project id');
   if (e.ALTUS_STORAGE === 'local' && !e.ALTUS_LOCAL_STORAGE_DIR) throw new ConfigError('ALTUS_STORAGE=local needs ALTUS_LOCAL_STORAGE_DIR');
   if (e.ALTUS_FLEET === 'local' && !e.ALTUS_LOCAL_FLEET_URL) throw new ConfigError('ALTUS_FLEET=local needs ALTUS_LOCAL_FLEET_URL');
-  if (e.ALTUS_CHAOS_CRASH_ONCE && e.ALTUS_STORAGE !== 'local') throw new ConfigError('ALTUS_CHAOS_CRASH_ONCE is for the local stack only');
+  if (e.ALTUS_CHAOS_DIR && e.ALTUS_STORAGE !== 'local') throw new ConfigError('ALTUS_CHAOS_DIR is for the local stack only');
   return {
     projectId,
     ...(e.FIRESTORE_EMULATOR_HOST ? { firestoreEmulatorHost: e.FIRESTORE_EMULATOR_HOST } : {}),
@@ -69,8 +68,6 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     fleet: e.ALTUS_FLEET === 'local' ? { kind: 'local', url: e.ALTUS_LOCAL_FLEET_URL! } : { kind: 'kubernetes' },
     fleetConfigPath: e.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG,
     logLevel: e.ALTUS_LOG_LEVEL,
-    ...(e.ALTUS_CHAOS_CRASH_ONCE
-      ? { chaos: { crashOnce: e.ALTUS_CHAOS_CRASH_ONCE.split(',').filter(Boolean), markerDir: e.ALTUS_CHAOS_DIR ?? `${e.ALTUS_LOCAL_STORAGE_DIR ?? '.'}/.chaos` } }
-      : {}),
+    ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),
   };
 }

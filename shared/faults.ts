@@ -1,13 +1,12 @@
 /**
  * Fault injection for the chaos suite: named crash points inside handlers,
- * between their writes. Off unless the runtime configuration names points
- * (`ALTUS_CHAOS_CRASH_ONCE`, local stack only); each named point kills the
- * process once — as an instance dying mid-request would — and a marker file
- * keeps it from firing again after the restart.
+ * between their writes. Off unless the runtime configuration names a chaos
+ * folder (local stack only). A point is armed by creating `<dir>/armed/<point>`;
+ * it then kills the process once — as an instance dying mid-request would — and
+ * `<dir>/fired/<point>` keeps it from firing again after the restart.
  */
-import { mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-
 /** Crash points the handlers declare; the names the chaos suite may arm. */
 export const CRASH_POINTS = [
   'start-run.after-create',
@@ -29,15 +28,15 @@ export interface Faults {
 /** No faults: production. */
 export const NO_FAULTS: Faults = { crashPoint: () => undefined };
 
-/** Crashes once at each armed point; `markerDir` remembers which already fired (across restarts). */
-export function crashOnce(points: readonly string[], markerDir: string, exit: (code: number) => never = process.exit): Faults {
-  const armed = new Set(points);
-  mkdirSync(markerDir, { recursive: true });
+/** Crashes once at each point armed under `dir`. */
+export function chaosFaults(dir: string, exit: (code: number) => never = process.exit): Faults {
+  mkdirSync(join(dir, 'armed'), { recursive: true });
+  mkdirSync(join(dir, 'fired'), { recursive: true });
   return {
     crashPoint(point) {
-      if (!armed.has(point)) return;
+      if (!existsSync(join(dir, 'armed', point))) return;
       try {
-        closeSync(openSync(join(markerDir, point), 'wx'));
+        closeSync(openSync(join(dir, 'fired', point), 'wx'));
       } catch {
         return; // fired before
       }
@@ -45,4 +44,15 @@ export function crashOnce(points: readonly string[], markerDir: string, exit: (c
       exit(137);
     },
   };
+}
+
+/** Arms crash points (the chaos suite's side). */
+export function armCrashPoints(dir: string, points: readonly CrashPoint[]): void {
+  mkdirSync(join(dir, 'armed'), { recursive: true });
+  for (const point of points) closeSync(openSync(join(dir, 'armed', point), 'w'));
+}
+
+/** Which armed points have fired. */
+export function firedCrashPoints(dir: string): CrashPoint[] {
+  return CRASH_POINTS.filter((p) => existsSync(join(dir, 'fired', p)));
 }

@@ -6,7 +6,7 @@ import { createPubSubBus } from '../../shared/bus.ts';
 import { createFirestore, createObjectStore, createPubSub } from '../../shared/clients.ts';
 import { parseRuntimeConfig } from '../../shared/config.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
-import { crashOnce, NO_FAULTS } from '../../shared/faults.ts';
+import { chaosFaults, NO_FAULTS } from '../../shared/faults.ts';
 import { createLogger } from '../../shared/log.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { createFleet } from '../../jobs/fleet/create-fleet.ts';
@@ -30,6 +30,6 @@ export async function createDependencies(component: string, env: Record<string, 
     config,
     log: createLogger({ component, minimumSeverity: config.logLevel }),
     now: () => new Date(),
-    faults: config.chaos ? crashOnce(config.chaos.crashOnce, config.chaos.markerDir) : NO_FAULTS,
+    faults: config.chaosDir ? chaosFaults(config.chaosDir) : NO_FAULTS,
   };
 }

@@ -31,7 +31,16 @@ export function requireStack(home: string): StackInfo {
 }
 
 /** Starts the stack unless it runs already; resolves when it is ready. */
-export async function up(home: string, options: { fleetConfig?: string; timeoutSeconds?: number; onWait?: (elapsedSeconds: number) => void } = {}): Promise<{ info: StackInfo; started: boolean }> {
+export async function up(
+  home: string,
+  options: {
+    fleetConfig?: string;
+    timeoutSeconds?: number;
+    onWait?: (elapsedSeconds: number) => void;
+    /** More environment for the stack's processes (e.g. ALTUS_CHAOS_DIR for the chaos suite). */
+    env?: Record<string, string>;
+  } = {},
+): Promise<{ info: StackInfo; started: boolean }> {
   const existing = readStack(home);
   if (existing && alive(existing.supervisorPid)) {
     if (existing.status === 'ready') return { info: existing, started: false };
@@ -43,7 +52,7 @@ export async function up(home: string, options: { fleetConfig?: string; timeoutS
   const args = ['--import', 'tsx', SUPERVISOR, `--home=${home}`];
   if (options.fleetConfig) args.push(`--fleet-config=${options.fleetConfig}`);
   if (!existing) {
-    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log] });
+    const child = spawn(process.execPath, args, { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...options.env } });
     child.unref();
   }
   const started = Date.now();
