@@ -1,8 +1,10 @@
 /**
  * `altus submit`: uploads a manifest as it is (the pipeline judges its content)
- * plus any parameter file it names by a relative path, to the manifests bucket.
+ * plus any parameter file it names by a relative path, to the manifests bucket,
+ * under a folder of its own (`uploads/<time>-<random>/`).
  * Locally, the upload then emits the finalize event the way Eventarc would.
  */
+import { randomBytes } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { runIdForUpload } from '../../shared/ids.ts';
@@ -34,13 +36,15 @@ async function upload(store: ObjectStore, bucket: string, manifestPath: string, 
   const path = resolve(manifestPath);
   if (!existsSync(path)) throw new UsageError(`no such manifest file: ${manifestPath}`);
   const bytes = readFileSync(path);
-  const object = basename(path);
+  // Each submission gets its own folder: two submissions naming the same parameter file never overwrite each other.
+  const folder = `uploads/${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '')}-${randomBytes(3).toString('hex')}/`;
+  const object = folder + basename(path);
   const uploadedFiles: string[] = [];
   const relativeFile = referencedFile(bytes);
   if (relativeFile) {
     const local = resolve(dirname(path), relativeFile);
     if (!existsSync(local)) throw new UsageError(`the manifest's parameters.file.uri names ${relativeFile}, which does not exist next to it (${local})`);
-    const key = relativeFile.split('/').filter((s) => s && s !== '.').join('/');
+    const key = folder + relativeFile.split('/').filter((s) => s && s !== '.').join('/');
     if (key.split('/').includes('..')) throw new UsageError(`parameters.file.uri ${relativeFile} must stay inside the manifest's folder to be uploaded with it`);
     await store.write(objectUri(bucket, key), readFileSync(local));
     uploadedFiles.push(key);

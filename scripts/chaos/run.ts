@@ -1,0 +1,53 @@
+/**
+ * Runs chaos scenarios on a local stack of their own (armed for crash points),
+ * one after another, and returns the table rows.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFirestore, createPubSub } from '../../shared/clients.ts';
+import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { LocalObjectStore } from '../../shared/storage/local-store.ts';
+import { down, up } from '../cli/stack-control.ts';
+import { ChaosProxy } from './proxy.ts';
+import { SCENARIOS, type ChaosContext } from './scenarios.ts';
+import type { ChaosRow } from './verdict.ts';
+
+/** Starts a stack, runs `names` in order, stops the stack. */
+export async function runChaos(names: readonly string[], progress: (line: string) => void = () => undefined): Promise<ChaosRow[]> {
+  const unknown = names.filter((n) => !(n in SCENARIOS));
+  if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const home = mkdtempSync(join(tmpdir(), 'altus-chaos-'));
+  const chaosDir = join(home, 'chaos');
+  progress(`starting a chaos stack in ${home}`);
+  const { info: stack } = await up(home, { env: { ALTUS_CHAOS_DIR: chaosDir } });
+  const endpoints = { projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost, pubsubEmulatorHost: stack.pubsubEmulatorHost };
+  const pubsub = createPubSub(endpoints);
+  const proxy = new ChaosProxy(stack, pubsub);
+  await proxy.start();
+  const ctx: ChaosContext = {
+    stack,
+    runs: new FirestoreRunStore(createFirestore(endpoints)),
+    pubsub,
+    store: new LocalObjectStore(stack.storageDir),
+    proxy,
+    chaosDir,
+    progress,
+  };
+  const rows: ChaosRow[] = [];
+  try {
+    for (const name of names) {
+      progress(`scenario: ${name}`);
+      try {
+        rows.push(await SCENARIOS[name]!(ctx));
+      } catch (error) {
+        rows.push({ scenario: name, runs: 0, identical: false, shardsLost: -1, shardsDoubleCounted: -1, seconds: 0, note: `ERROR: ${(error as Error).message}` });
+      }
+      progress(`  ${JSON.stringify(rows.at(-1))}`);
+    }
+  } finally {
+    await proxy.close().catch(() => undefined);
+    await down(home);
+  }
+  return rows;
+}
