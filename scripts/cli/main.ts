@@ -46,6 +46,7 @@ function upLine(info: StackInfo): Record<string, unknown> {
     storageDir: info.storageDir,
     functions: info.functions,
     localFleetUrl: info.localFleetUrl,
+    dashboardUrl: info.dashboardUrl,
     logDir: info.logDir,
     home: info.home,
   };
@@ -87,7 +88,7 @@ program
   .action(async (options: { json?: boolean; fleetConfig: string }) => {
     loadFleetConfig(options.fleetConfig);
     const { info, started } = await up(home, { fleetConfig: resolve(options.fleetConfig) });
-    out(options.json ? JSON.stringify(upLine(info)) : `altus stack ${started ? 'ready' : 'already running'}: Pub/Sub ${info.pubsubEmulatorHost}, Firestore ${info.firestoreEmulatorHost}, buckets in ${info.storageDir}, logs in ${info.logDir}`);
+    out(options.json ? JSON.stringify(upLine(info)) : `altus stack ${started ? 'ready' : 'already running'}: Pub/Sub ${info.pubsubEmulatorHost}, Firestore ${info.firestoreEmulatorHost}, buckets in ${info.storageDir}, logs in ${info.logDir}\ndashboard: ${info.dashboardUrl}`);
   });
 
 program
@@ -114,7 +115,8 @@ program
   .option('--json', 'print the final run document as one JSON object')
   .option('--timeout <seconds>', 'give up waiting after this long', '3600')
   .action(async (manifest: string, options: { json?: boolean; timeout: string }) => {
-    const { started } = await up(home, { onWait: (s) => s > 0 && Math.round(s * 4) % 20 === 0 && err(`starting the local stack… ${Math.round(s)} s`) });
+    const { info, started } = await up(home, { onWait: (s) => s > 0 && Math.round(s * 4) % 20 === 0 && err(`starting the local stack… ${Math.round(s)} s`) });
+    err(`dashboard: ${info.dashboardUrl}`);
     try {
       process.exitCode = await submitAndFollow(manifest, { ...options, wait: true });
     } finally {

@@ -24,6 +24,8 @@ export interface StackInfo {
   storageDir: string;
   functions: Record<StackFunction, string>;
   localFleetUrl: string;
+  /** The read-only dashboard (web app and JSON API). */
+  dashboardUrl: string;
   /** URL the local Eventarc posts object-finalized CloudEvents to (the ingest function). */
   ingestUrl: string;
   logDir: string;

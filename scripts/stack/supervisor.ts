@@ -1,7 +1,7 @@
 /**
  * The local stack's supervisor, started detached by `altus up`: the emulators,
- * one Functions Framework server per function, the local fleet, the topic
- * wiring. It records itself in `<home>/stack.json` and, on SIGTERM (`altus down`),
+ * one Functions Framework server per function (the dashboard among them), the
+ * local fleet, the topic wiring. It records itself in `<home>/stack.json` and, on SIGTERM (`altus down`),
  * exports Firestore and stops everything it started.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -42,8 +42,8 @@ async function start(): Promise<void> {
   for (const dir of [home, logDir, storageDir, dataDir]) mkdirSync(dir, { recursive: true });
   const fleet = loadFleetConfig(fleetConfigPath);
   checkEmulatorPrerequisites();
-  const [pubsubPort, firestorePort, fleetPort, ...functionPorts] = await Promise.all(
-    Array.from({ length: 3 + STACK_FUNCTIONS.length }, () => freePort()),
+  const [pubsubPort, firestorePort, fleetPort, dashboardPort, ...functionPorts] = await Promise.all(
+    Array.from({ length: 4 + STACK_FUNCTIONS.length }, () => freePort()),
   );
   const [pubsub, firestore] = await Promise.all([
     startPubSubEmulator(pubsubPort!, projectId, logDir),
@@ -63,6 +63,7 @@ async function start(): Promise<void> {
     storageDir,
     functions,
     localFleetUrl: `http://127.0.0.1:${fleetPort}`,
+    dashboardUrl: `http://127.0.0.1:${dashboardPort}/`,
     ingestUrl: functions.ingest,
     logDir,
     startedAt: new Date().toISOString(),
@@ -99,8 +100,18 @@ async function start(): Promise<void> {
       ),
     );
   });
+  // The dashboard is the one HTTP function: no push subscription, it serves people.
+  children.push(
+    startProcess(
+      'dashboard',
+      process.execPath,
+      ['--import', 'tsx', FRAMEWORK, '--target=dashboard', `--source=${join(ROOT, 'functions/dashboard/index.ts')}`, `--port=${dashboardPort}`, '--signature-type=http'],
+      { env, logFile: join(logDir, 'dashboard.log'), cwd: ROOT },
+    ),
+  );
   await Promise.all([
     waitForHttp(`${info.localFleetUrl}/_altus/clusters`, 60_000),
+    waitForHttp(`${info.dashboardUrl}api/runs?limit=1`, 60_000),
     ...functionPorts.map((port) => waitForPort(port!, 60_000)),
   ]);
   const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });

@@ -1,0 +1,113 @@
+/**
+ * The dashboard's read-only JSON API: the runs list, one run's detail (progress
+ * per cluster, failures, timings, aggregates with histograms, cost, results) and
+ * its failed parameter sets. Every answer is bounded whatever the run's size.
+ */
+import type { RunDocument, RunPlacement, ShardDocument } from '../../shared/documents.ts';
+import type { MetricAggregate } from '../../shared/stats/partial.ts';
+import { parseObjectUri } from '../../shared/storage/object-store.ts';
+import type { DashboardDependencies } from './deps.ts';
+import { failedParameterSets, type FailedParameterSet } from './failed-parameters.ts';
+import { isTerminal, overallProgress, runDurationSeconds, runProgress, summarizeRun, type RunProgress, type RunSummary } from './progress.ts';
+
+/** Most runs one list answer holds. */
+export const MAX_RUNS_LISTED = 200;
+/** Failed shards and failed parameter sets listed at most on a run page. */
+export const MAX_FAILURES_LISTED = 100;
+
+/** Where a run's results file can be had. */
+export interface ResultsLink {
+  uri: string;
+  /** Relative URL of the download the dashboard serves (stores on this machine). */
+  downloadPath?: string;
+  /** The object in the Cloud Console (GCS). */
+  consoleUrl?: string;
+}
+
+/** Everything the run page shows. */
+export interface RunDetail {
+  summary: RunSummary;
+  progress: RunProgress;
+  timings: {
+    createdAt: string;
+    startedAt?: string;
+    finishedAt?: string;
+    /** Creation to start: validation, planning, placement. */
+    queuedSeconds?: number;
+    /** Start to finish, or to now. */
+    runningSeconds?: number;
+    /** CPU time of the shards, known once the run has ended. */
+    cpuSeconds?: number;
+  };
+  placement: RunPlacement[];
+  redispatches: Array<{ attempt: number; cluster: string; shards: number; reason: string; at: string }>;
+  failedShards: Array<Pick<ShardDocument, 'shard' | 'cluster' | 'attempt'> & { reason: string }>;
+  quantileLevels: string[];
+  aggregates: Record<string, MetricAggregate>;
+  /** The run's `cost` field as written, when there is one. */
+  cost?: unknown;
+  results?: ResultsLink;
+  lastError?: { source: string; message: string; at: string };
+}
+
+/** The most recent runs, newest first. */
+export async function listRunSummaries(deps: DashboardDependencies, limit: number): Promise<RunSummary[]> {
+  const runs = await deps.runs.listRuns(Math.min(Math.max(1, limit), MAX_RUNS_LISTED));
+  const now = deps.now();
+  return Promise.all(runs.map(async (run) => summarizeRun(run, await overallProgress(run, deps.shards), now)));
+}
+
+/** One run's detail, or null when there is no such run. */
+export async function runDetail(deps: DashboardDependencies, runId: string): Promise<RunDetail | null> {
+  const run = await deps.runs.getRun(runId);
+  if (!run) return null;
+  const now = deps.now();
+  const [progress, failed] = await Promise.all([
+    runProgress(run, deps.shards, deps.regions),
+    deps.shards.failed(runId, MAX_FAILURES_LISTED),
+  ]);
+  const aggregates = run.aggregates ?? {};
+  const first = Object.values(aggregates)[0];
+  const cost = (run as RunDocument & { cost?: unknown }).cost;
+  return {
+    summary: summarizeRun(run, progress, now),
+    progress,
+    timings: {
+      createdAt: run.createdAt,
+      ...(run.startedAt ? { startedAt: run.startedAt, queuedSeconds: secondsBetween(run.createdAt, run.startedAt) } : {}),
+      ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
+      ...(run.startedAt ? { runningSeconds: runDurationSeconds(run, now) } : {}),
+      ...(run.cpuSeconds !== undefined ? { cpuSeconds: run.cpuSeconds } : {}),
+    },
+    placement: run.placement ?? [],
+    redispatches: (run.redispatches ?? []).map((r) => ({ attempt: r.attempt, cluster: r.cluster, shards: r.shards.length, reason: r.reason, at: r.at })),
+    failedShards: failed.map((s) => ({ shard: s.shard, cluster: s.cluster, attempt: s.attempt, reason: s.error ?? 'unknown' })),
+    quantileLevels: first ? Object.keys(first.quantiles) : [],
+    aggregates: isTerminal(run) ? aggregates : {},
+    ...(cost !== undefined && cost !== null ? { cost } : {}),
+    ...(run.results ? { results: resultsLink(deps, run) } : {}),
+    ...(run.lastError ? { lastError: run.lastError } : {}),
+  };
+}
+
+/** Up to `limit` failed parameter sets of a run, and how many failed in all when the run has ended. */
+export async function runFailedParameters(
+  deps: DashboardDependencies,
+  run: RunDocument,
+  limit: number,
+): Promise<{ rows: FailedParameterSet[]; total?: number }> {
+  const rows = await failedParameterSets(deps, run.runId, Math.min(Math.max(1, limit), MAX_FAILURES_LISTED));
+  return { rows, ...(isTerminal(run) ? { total: run.counts.parametersFailed } : {}) };
+}
+
+function resultsLink(deps: DashboardDependencies, run: RunDocument): ResultsLink {
+  const uri = run.results!.uri;
+  if (deps.store.localPath) return { uri, downloadPath: `api/runs/${run.runId}/results.ndjson` };
+  const { bucket, name } = parseObjectUri(uri);
+  const path = [bucket, ...name.split('/')].map(encodeURIComponent).join('/');
+  return { uri, consoleUrl: `https://console.cloud.google.com/storage/browser/_details/${path}?project=${encodeURIComponent(deps.projectId)}` };
+}
+
+function secondsBetween(from: string, to: string): number {
+  return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);
+}
