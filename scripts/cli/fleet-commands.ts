@@ -2,7 +2,8 @@
  * Fleet commands of the `altus` CLI, registered on the main program:
  * `render-jobs` (the Jobs dispatch would create, without a cluster),
  * `cancel` (mark a run CANCELLED, then delete its Jobs everywhere) and the
- * `fleet` group (`fleet bootstrap`, in its own module).
+ * `fleet` group (`fleet bootstrap` for GKE, `fleet clusters|lose|restore` for
+ * the local stack, each in its own module).
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -27,6 +28,7 @@ import { planRun } from '../../jobs/planning/plan.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
 import { registerBootstrapCommand } from './fleet-bootstrap-command.ts';
+import { localClusters, registerLocalFleetCommands } from './fleet-local-commands.ts';
 import { requireStack } from './stack-control.ts';
 
 /** Bucket name standing for the manifest's own folder when a parameter file is counted locally. */
@@ -114,7 +116,7 @@ export function registerFleetCommands(program: Command, context: { home: string 
         deps = { fleet: new KubernetesFleet(gkeClusterAccess(config)), runs: new FirestoreRunStore(createFirestore({ projectId: config.project })), clusters: config.clusters.map((c) => c.name) };
       } else {
         const stack = requireStack(context.home);
-        const listed = (await (await fetch(`${stack.localFleetUrl}/_altus/clusters`)).json()) as Array<{ name: string }>;
+        const listed = await localClusters(stack.localFleetUrl);
         deps = {
           fleet: new KubernetesFleet(localClusterAccess(stack.localFleetUrl)),
           runs: new FirestoreRunStore(createFirestore({ projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost })),
@@ -128,6 +130,7 @@ export function registerFleetCommands(program: Command, context: { home: string 
       process.exitCode = result.cancelled ? EXIT.cancelled : exitCodeFor(result.status as Parameters<typeof exitCodeFor>[0]);
     });
 
-  const fleet = program.command('fleet').description('the worker fleet: bootstrap the GKE clusters');
+  const fleet = program.command('fleet').description('the worker fleet: bootstrap the GKE clusters; inspect and fault-inject the local one');
   registerBootstrapCommand(fleet);
+  registerLocalFleetCommands(fleet, context);
 }
