@@ -25,6 +25,7 @@ import { retryRun, RetryRefusedError } from '../../functions/pipeline/retry.ts';
 import { createDependencies } from '../../functions/pipeline/runtime.ts';
 import { stackEnvironment } from '../stack/state.ts';
 import { registerFleetCommands } from './fleet-commands.ts';
+import { registerRunCommands } from './run-commands.ts';
 import { rerunShard } from './rerun-shard.ts';
 import { submitLocal, submitToCloud } from './submit.ts';
 
@@ -209,6 +210,7 @@ program
   });
 
 registerFleetCommands(program, { home });
+registerRunCommands(program, { home, env: process.env });
 
 try {
   await program.parseAsync(process.argv);
