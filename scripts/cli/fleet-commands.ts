@@ -1,35 +1,27 @@
 /**
  * Fleet commands of the `altus` CLI, registered on the main program:
  * `render-jobs` (the Jobs dispatch would create, without a cluster),
- * `cancel` (mark a run CANCELLED, then delete its Jobs everywhere) and the
- * `fleet` group (`fleet bootstrap` for GKE, `fleet clusters|lose|restore` for
- * the local stack, each in its own module).
+ * `cancel` (mark a run CANCELLED, publish its end, delete its Jobs everywhere)
+ * and the `fleet` group (`fleet bootstrap` for GKE, `fleet clusters|lose|restore`
+ * for the local stack); all but `render-jobs` in modules of their own.
  */
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { createFirestore } from '../../shared/clients.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import { digest, isValidRunId, runIdForUpload } from '../../shared/ids.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
-import type { RunStore } from '../../shared/run-store.ts';
-import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
-import type { Fleet } from '../../jobs/fleet/fleet.ts';
-import { gkeClusterAccess } from '../../jobs/fleet/gke-access.ts';
-import { LABELS } from '../../jobs/fleet/job-builder.ts';
-import { KubernetesFleet } from '../../jobs/fleet/kubernetes-fleet.ts';
-import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { renderJobs } from '../../jobs/fleet/render.ts';
 import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
 import { planRun } from '../../jobs/planning/plan.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
-import { EXIT, exitCodeFor, UsageError } from './exit-codes.ts';
+import { EXIT, UsageError } from './exit-codes.ts';
+import { registerCancelCommand } from './cancel-command.ts';
 import { registerBootstrapCommand } from './fleet-bootstrap-command.ts';
-import { localClusters, registerLocalFleetCommands } from './fleet-local-commands.ts';
-import { requireStack } from './stack-control.ts';
+import { registerLocalFleetCommands } from './fleet-local-commands.ts';
 
 /** Bucket name standing for the manifest's own folder when a parameter file is counted locally. */
 const MANIFEST_FOLDER_BUCKET = 'manifest-folder';
@@ -56,23 +48,6 @@ async function shardCountOf(path: string, validated: ReturnType<typeof validateM
     manifestObject: basename(path),
   });
   return plan.shardCount;
-}
-
-/** Cancels a run: marks it CANCELLED (so dispatch and reconcile create nothing more), then deletes its Jobs on every cluster. */
-export async function cancelRun(
-  deps: { fleet: Fleet; runs: RunStore; clusters: readonly string[]; namespace: string; now: () => Date },
-  runId: string,
-): Promise<{ status: string; cancelled: boolean; deletedJobs: number }> {
-  const run = await deps.runs.getRun(runId);
-  if (!run) throw new UsageError(`no run ${runId}`);
-  const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING', 'AGGREGATING'], {
-    status: 'CANCELLED',
-    error: { code: 'CANCELLED', message: `cancelled by altus cancel at ${deps.now().toISOString()}` },
-    finishedAt: deps.now().toISOString(),
-  });
-  const selector = `${LABELS.runId}=${runId}`;
-  const counts = await Promise.all(deps.clusters.map((cluster) => deps.fleet.deleteJobs(cluster, deps.namespace, selector)));
-  return { status: moved?.status ?? run.status, cancelled: moved !== null, deletedJobs: counts.reduce((a, b) => a + b, 0) };
 }
 
 /** Adds the fleet commands to `program`. */
@@ -104,31 +79,7 @@ export function registerFleetCommands(program: Command, context: { home: string 
       }
     });
 
-  program
-    .command('cancel <runId>')
-    .description('delete a run\'s Jobs on every worker cluster and mark it CANCELLED (exit 4)')
-    .option('--cloud', 'act on the GKE fleet and Firestore of the fleet configuration instead of the local stack')
-    .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
-    .action(async (runId: string, options: { cloud?: boolean; config: string }) => {
-      const config = loadFleetConfig(options.config);
-      let deps;
-      if (options.cloud) {
-        deps = { fleet: new KubernetesFleet(gkeClusterAccess(config)), runs: new FirestoreRunStore(createFirestore({ projectId: config.project })), clusters: config.clusters.map((c) => c.name) };
-      } else {
-        const stack = requireStack(context.home);
-        const listed = await localClusters(stack.localFleetUrl);
-        deps = {
-          fleet: new KubernetesFleet(localClusterAccess(stack.localFleetUrl)),
-          runs: new FirestoreRunStore(createFirestore({ projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost })),
-          clusters: listed.map((c) => c.name),
-        };
-      }
-      const result = await cancelRun({ ...deps, namespace: config.namespace, now: () => new Date() }, runId);
-      process.stdout.write(
-        (result.cancelled ? `run ${runId} cancelled` : `run ${runId} had already ended ${result.status}`) + `; ${result.deletedJobs} Job(s) deleted\n`,
-      );
-      process.exitCode = result.cancelled ? EXIT.cancelled : exitCodeFor(result.status as Parameters<typeof exitCodeFor>[0]);
-    });
+  registerCancelCommand(program, context);
 
   const fleet = program.command('fleet').description('the worker fleet: bootstrap the GKE clusters; inspect and fault-inject the local one');
   registerBootstrapCommand(fleet);

@@ -1,23 +1,31 @@
 /**
  * `altus cancel` through the real stack: a long Monte Carlo run is cancelled
- * while its Jobs run; it ends CANCELLED (exit 4) and the local fleet holds no
- * Job for it afterwards.
+ * while its Jobs run; it ends CANCELLED (exit 4), one run-finished event with
+ * status CANCELLED is published, and the local fleet holds no Job for it afterwards.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { submitLocal } from '../../scripts/cli/submit.ts';
+import { runFinishedSchema, type RunFinished } from '../../shared/messages.ts';
 import { baseManifest, fleetJobsFor, stackClients, testStack, writeManifest } from '../support/stack.ts';
 
 const CLI = fileURLToPath(new URL('../../scripts/cli/main.ts', import.meta.url));
 
-test('a running run is cancelled: CANCELLED with code CANCELLED, exit 4, no Jobs left', async () => {
+test('a running run is cancelled: CANCELLED with code CANCELLED, exit 4, one run-finished event, no Jobs left', async () => {
   const stack = testStack();
-  const { runs } = stackClients(stack);
+  const { runs, pubsub } = stackClients(stack);
+  // A fresh subscription: sees run-finished events from now on, no other test's deliveries taken.
+  const [tap] = await pubsub.topic(stack.topics.runFinished).createSubscription(`cancel-tap-${Date.now()}`);
+  const finished: RunFinished[] = [];
+  tap.on('message', (message) => {
+    message.ack();
+    finished.push(runFinishedSchema.parse(JSON.parse(message.data.toString('utf8'))));
+  });
   const manifest = baseManifest({
     name: 'long-mc',
-    kernel: { name: 'european-option-mc', paths: 2_000_000, seed: 3 },
+    kernel: { name: 'european-option-mc', paths: 6_000_000, seed: 3 },
     parameters: { random: { count: 400, seed: 1, base: { type: 'call', spot: 100, strike: 100, rate: 0.01, maturity: 1 }, fields: { volatility: { uniform: [0.1, 0.3] } } } },
     shardSize: 2,
   });
@@ -35,8 +43,12 @@ test('a running run is cancelled: CANCELLED with code CANCELLED, exit 4, no Jobs
   assert.equal(run?.error?.code, 'CANCELLED');
   assert.ok(run?.finishedAt);
   assert.deepEqual(await fleetJobsFor(stack, runId), []);
-  // Late completions must not move a cancelled run.
+  // Late completions must not move a cancelled run, nor announce another end.
   await new Promise((r) => setTimeout(r, 2000));
   assert.equal((await runs.getRun(runId))?.status, 'CANCELLED');
   assert.deepEqual(await fleetJobsFor(stack, runId), []);
+  await tap.close();
+  await tap.delete();
+  const ours = finished.filter((f) => f.runId === runId);
+  assert.deepEqual(ours, [{ v: 1, runId, status: 'CANCELLED', counts: run!.counts }]);
 });
