@@ -82,9 +82,15 @@ async function timed(scenario: string, body: () => Promise<Omit<ChaosRow, 'scena
   return { scenario, ...row, seconds: (performance.now() - started) / 1000 };
 }
 
-/** Runs `manifest` while `fault` acts on it (given the run id), and judges it. */
-async function faulted(ctx: ChaosContext, manifest: unknown, fault: (runId: string) => Promise<string>): Promise<Omit<ChaosRow, 'scenario' | 'seconds'>> {
+/** Runs `manifest` while `fault` acts on it (given the run id), and judges it; `before` runs just before the upload. */
+async function faulted(
+  ctx: ChaosContext,
+  manifest: unknown,
+  fault: (runId: string) => Promise<string>,
+  before: () => Promise<void> = async () => undefined,
+): Promise<Omit<ChaosRow, 'scenario' | 'seconds'>> {
   const expected = await baseline(ctx, manifest);
+  await before();
   const runId = await submit(ctx, 'faulted.json', manifest);
   const note = await fault(runId);
   const run = await waitForEnd(ctx, runId);
@@ -168,10 +174,12 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
 
   'crash each function': (ctx) =>
     timed('each function crashed once mid-handler', () =>
-      faulted(ctx, LIGHT, async () => {
-        armCrashPoints(ctx.chaosDir, CRASH_POINTS.filter((p) => p !== 'reconcile.after-redispatch'));
-        return 'armed';
-      }).then((row) => ({ ...row, note: `crashed at ${firedCrashPoints(ctx.chaosDir).length} points: ${firedCrashPoints(ctx.chaosDir).join(', ')}` })),
+      faulted(
+        ctx,
+        LIGHT,
+        async () => 'armed',
+        async () => armCrashPoints(ctx.chaosDir, CRASH_POINTS.filter((p) => p !== 'reconcile.after-redispatch')),
+      ).then((row) => ({ ...row, note: `crashed at ${firedCrashPoints(ctx.chaosDir).length} points: ${firedCrashPoints(ctx.chaosDir).join(', ')}` })),
     ),
 
   'completion dropped': (ctx) =>

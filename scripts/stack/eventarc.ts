@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectInfo } from '../../shared/storage/object-store.ts';
 import { sleep } from './processes.ts';
 
-/** Posts the finalize event for `object` to `url`; throws after `attempts` failures. */
-export async function deliverFinalized(url: string, object: ObjectInfo, attempts = 6): Promise<void> {
+/** Posts the finalize event for `object` to `url`, retrying with capped exponential backoff; throws after `attempts` failures. */
+export async function deliverFinalized(url: string, object: ObjectInfo, attempts = 10): Promise<void> {
   const body = JSON.stringify({
     kind: 'storage#object',
     bucket: object.bucket,
@@ -40,6 +40,6 @@ export async function deliverFinalized(url: string, object: ObjectInfo, attempts
     }
     if (attempt >= attempts) throw new Error(`ingest did not accept the upload event after ${attempt} attempts (${reason})`);
     await sleep(delay);
-    delay *= 2;
+    delay = Math.min(delay * 2, 10_000);
   }
 }

@@ -71,7 +71,8 @@ async function start(): Promise<void> {
   for (const bucket of Object.values(info.buckets)) mkdirSync(join(storageDir, bucket), { recursive: true });
 
   const env = { ...process.env, ...stackEnvironment(info), ALTUS_FLEET_CONFIG: fleetConfigPath, NODE_ENV: 'production' };
-  children.push(
+  const pubsubHost = info.pubsubEmulatorHost;
+  keepRunning(() =>
     startProcess(
       'local-fleet',
       process.execPath,
@@ -82,7 +83,7 @@ async function start(): Promise<void> {
         `--port=${fleetPort}`,
         `--fleet-config=${fleetConfigPath}`,
         `--storage-dir=${storageDir}`,
-        `--pubsub-emulator-host=${info.pubsubEmulatorHost}`,
+        `--pubsub-emulator-host=${pubsubHost}`,
         `--project-id=${projectId}`,
         `--log-dir=${join(logDir, 'pods')}`,
         `--parallelism=${values.parallelism ?? availableParallelism()}`,
@@ -91,7 +92,7 @@ async function start(): Promise<void> {
     ),
   );
   STACK_FUNCTIONS.forEach((fn, i) => {
-    children.push(
+    keepRunning(() =>
       startProcess(
         fn,
         process.execPath,
@@ -101,7 +102,7 @@ async function start(): Promise<void> {
     );
   });
   // The dashboard is the one HTTP function: no push subscription, it serves people.
-  children.push(
+  keepRunning(() =>
     startProcess(
       'dashboard',
       process.execPath,
@@ -124,6 +125,21 @@ async function start(): Promise<void> {
   }, tickMilliseconds);
   info.status = 'ready';
   writeStack(home, info);
+}
+
+/**
+ * Starts a server and starts it again whenever it dies (as Cloud Functions starts
+ * a new instance after a crash); the deliveries it dropped come back from Pub/Sub.
+ */
+function keepRunning(start: () => ManagedProcess): void {
+  const proc = start();
+  children.push(proc);
+  proc.child.once('exit', (code, signal) => {
+    if (stopping) return;
+    process.stderr.write(`supervisor: ${proc.name} exited (${signal ?? code}); restarting it\n`);
+    children.splice(children.indexOf(proc), 1);
+    setTimeout(() => !stopping && keepRunning(start), 500);
+  });
 }
 
 async function stop(code: number): Promise<never> {

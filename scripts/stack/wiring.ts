@@ -17,7 +17,8 @@ export const PUSH_SUBSCRIPTIONS: ReadonlyArray<{ role: TopicRole; fn: StackFunct
   { role: 'runRequests', fn: 'run-request', ackDeadlineSeconds: 120 },
   { role: 'dispatch', fn: 'dispatch', ackDeadlineSeconds: 60 },
   { role: 'completions', fn: 'collect', ackDeadlineSeconds: 30 },
-  { role: 'aggregate', fn: 'aggregate', ackDeadlineSeconds: 600 },
+  // Shorter than the cloud's 600 s: the emulator redelivers a push whose handler died only after the deadline.
+  { role: 'aggregate', fn: 'aggregate', ackDeadlineSeconds: 120 },
   { role: 'reconcile', fn: 'reconcile', ackDeadlineSeconds: 300 },
 ];
 
