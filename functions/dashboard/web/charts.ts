@@ -46,6 +46,10 @@ export const CHARTS_SCRIPT = String.raw`(function () {
             // Labels of neighbouring quantiles are staggered so they do not overlap.
             var y = top + (2 + (i % 3) * 14) * dpr;
             var left = x + 3 * dpr + width > u.bbox.left + u.bbox.width ? x - 3 * dpr - width : x + 3 * dpr;
+            // A light backing keeps the label readable over the bars.
+            ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
+            ctx.fillRect(left - 2 * dpr, y - 1 * dpr, width + 4 * dpr, 13 * dpr);
+            ctx.fillStyle = MARK;
             ctx.fillText(label, left, y);
           });
           ctx.restore();

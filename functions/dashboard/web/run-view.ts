@@ -17,6 +17,7 @@ export const RUN_VIEW_SCRIPT = String.raw`
     var finished = false;
 
     function rateAndEta(p) {
+      if (p.total > 0 && p.done >= p.total) return 'all shards in · aggregating';
       var now = Date.now();
       samples.push({ t: now, done: p.done });
       while (samples.length > 2 && now - samples[0].t > 20000) samples.shift();
