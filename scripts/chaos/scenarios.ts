@@ -57,7 +57,7 @@ async function submit(ctx: ChaosContext, name: string, manifest: unknown, files:
 }
 
 /** Waits for a run to end. */
-export async function waitForEnd(ctx: ChaosContext, runId: string, timeoutSeconds = 300): Promise<RunDocument> {
+export async function waitForEnd(ctx: ChaosContext, runId: string, timeoutSeconds = 600): Promise<RunDocument> {
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
     const run = await ctx.runs.getRun(runId);
