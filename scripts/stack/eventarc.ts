@@ -7,8 +7,12 @@ import { randomUUID } from 'node:crypto';
 import type { ObjectInfo } from '../../shared/storage/object-store.ts';
 import { sleep } from './processes.ts';
 
-/** Posts the finalize event for `object` to `url`, retrying with capped exponential backoff; throws after `attempts` failures. */
-export async function deliverFinalized(url: string, object: ObjectInfo, attempts = 10): Promise<void> {
+/**
+ * Posts the finalize event for `object` to `url`, retrying with capped exponential
+ * backoff (Eventarc retries for up to a day; locally we give up after `budgetMilliseconds`).
+ */
+export async function deliverFinalized(url: string, object: ObjectInfo, budgetMilliseconds = 300_000): Promise<void> {
+  const deadline = Date.now() + budgetMilliseconds;
   const body = JSON.stringify({
     kind: 'storage#object',
     bucket: object.bucket,
@@ -38,7 +42,7 @@ export async function deliverFinalized(url: string, object: ObjectInfo, attempts
     } catch (error) {
       reason = (error as Error).message;
     }
-    if (attempt >= attempts) throw new Error(`ingest did not accept the upload event after ${attempt} attempts (${reason})`);
+    if (Date.now() + delay > deadline) throw new Error(`ingest did not accept the upload event after ${attempt} attempts (${reason})`);
     await sleep(delay);
     delay = Math.min(delay * 2, 10_000);
   }
