@@ -117,7 +117,7 @@ program
   .option('--timeout <seconds>', 'give up waiting after this long', '3600')
   .action(async (manifest: string, options: { json?: boolean; timeout: string }) => {
     const { info, started } = await up(home, { onWait: (s) => s > 0 && Math.round(s * 4) % 20 === 0 && err(`starting the local stack… ${Math.round(s)} s`) });
-    err(`dashboard: ${info.dashboardUrl}`);
+    err(`dashboard: ${info.dashboardUrl}${started ? ' (until this run ends; `altus up` keeps a stack running)' : ''}`);
     try {
       process.exitCode = await submitAndFollow(manifest, { ...options, wait: true });
     } finally {
