@@ -2,7 +2,7 @@
  * The local stack's fleet from the CLI: `altus fleet clusters [--json]` (each
  * worker cluster's state and index counts) and fault injection,
  * `altus fleet lose <cluster>` / `altus fleet restore <cluster>` — a lost cluster
- * stops its Jobs and answers 503 to every API call, as an unreachable GKE
+ * kills its running pods and answers 503 to every API call, as an unreachable GKE
  * control plane would, until it is restored.
  */
 import type { V1JobStatus } from '@kubernetes/client-node';
@@ -88,10 +88,10 @@ export function registerLocalFleetCommands(fleet: Command, context: { home: stri
 
   fleet
     .command('lose <cluster>')
-    .description('fault injection on the local stack: the cluster stops its Jobs and answers 503 until restored')
+    .description('fault injection on the local stack: the cluster kills its running pods and answers 503 until restored')
     .action(async (cluster: string) => {
       await setClusterDown(requireStack(context.home).localFleetUrl, cluster, true);
-      process.stdout.write(`${cluster} lost: its Jobs stopped and its API answers 503 until \`altus fleet restore ${cluster}\`\n`);
+      process.stdout.write(`${cluster} lost: its running pods were killed and its API answers 503 until \`altus fleet restore ${cluster}\`\n`);
     });
 
   fleet

@@ -101,7 +101,7 @@ describe('fleet loss', { timeout: 300_000 }, () => {
 
     const lose = altus('fleet', 'lose', 'worker-b');
     assert.equal(lose.status, 0, lose.stderr);
-    assert.match(lose.stdout, /^worker-b lost: its Jobs stopped and its API answers 503/);
+    assert.match(lose.stdout, /^worker-b lost: its running pods were killed and its API answers 503/);
     const lost = clusters();
     assert.equal(lost['worker-b']!.down, true);
     assert.equal(lost['worker-b']!.jobs, 1, 'the lost Job is still listed, stopped');

@@ -1,6 +1,6 @@
 /**
  * A small fake kube-apiserver for HTTP-level tests of the Kubernetes fleet and
- * the fleet bootstrap, one per test file, every cluster under `/clusters/<name>`:
+ * the fleet bootstrap, every cluster under `/clusters/<name>`:
  * - batch/v1 Jobs: bodies checked with the same schema and rules as real
  *   admission (422 with a Status on refusal), 201 on create, 409 AlreadyExists
  *   on a duplicate name, list and delete-collection by label selector;
