@@ -56,7 +56,7 @@ export async function up(
     child.unref();
   }
   const started = Date.now();
-  const timeout = (options.timeoutSeconds ?? 180) * 1000;
+  const timeout = (options.timeoutSeconds ?? 420) * 1000;
   while (Date.now() - started < timeout) {
     await sleep(250);
     const info = readStack(home);

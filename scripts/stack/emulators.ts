@@ -34,7 +34,7 @@ export async function startPubSubEmulator(port: number, projectId: string, logDi
     env: process.env,
     logFile: join(logDir, 'pubsub-emulator.log'),
   });
-  await waitForHttp(`http://127.0.0.1:${port}/`, 90_000, (body) => body.includes('Ok'));
+  await waitForHttp(`http://127.0.0.1:${port}/`, 180_000, (body) => body.includes('Ok'));
   return proc;
 }
 
@@ -45,7 +45,7 @@ export async function startFirestoreEmulator(port: number, dataDir: string, logD
   if (exportMetadata) args.push(`--import-data=${exportMetadata}`);
   if (rulesFile) args.push(`--rules=${rulesFile}`);
   const proc = startProcess('firestore-emulator', 'gcloud', args, { env: process.env, logFile: join(logDir, 'firestore-emulator.log') });
-  await waitForHttp(`http://127.0.0.1:${port}/`, 90_000, (body) => body.includes('Ok'));
+  await waitForHttp(`http://127.0.0.1:${port}/`, 180_000, (body) => body.includes('Ok'));
   return proc;
 }
 

@@ -16,6 +16,8 @@ import { freePort, startProcess, stopProcessGroup, waitForHttp, waitForPort, typ
 import { STACK_FUNCTIONS, stackEnvironment, stackFile, writeStack, type StackFunction, type StackInfo } from './state.ts';
 import { wireTopics } from './wiring.ts';
 
+/** How long a function server or the local fleet may take to start listening. */
+const SERVER_START_MILLISECONDS = 240_000;
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FRAMEWORK = join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
 
@@ -110,10 +112,11 @@ async function start(): Promise<void> {
       { env, logFile: join(logDir, 'dashboard.log'), cwd: ROOT },
     ),
   );
+  // Generous: on a loaded 2-core machine several stacks may be compiling their TypeScript at once.
   await Promise.all([
-    waitForHttp(`${info.localFleetUrl}/_altus/clusters`, 60_000),
-    waitForHttp(`${info.dashboardUrl}api/runs?limit=1`, 60_000),
-    ...functionPorts.map((port) => waitForPort(port!, 60_000)),
+    waitForHttp(`${info.localFleetUrl}/_altus/clusters`, SERVER_START_MILLISECONDS),
+    waitForHttp(`${info.dashboardUrl}api/runs?limit=1`, SERVER_START_MILLISECONDS),
+    ...functionPorts.map((port) => waitForPort(port!, SERVER_START_MILLISECONDS)),
   ]);
   const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });
   info.topics = await wireTopics(bus, projectId, functions);
