@@ -30,7 +30,8 @@ export function createLogger(options: {
 }): Logger {
   const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
   const minimum = ORDER[options.minimumSeverity ?? 'INFO'];
-  const labels = { component: options.component, ...options.labels };
+  // Cloud Logging labels are strings: a numeric label (a shard) must match `labels.shard="N"` queries.
+  const labels = Object.fromEntries(Object.entries({ component: options.component, ...options.labels }).map(([k, v]) => [k, String(v)]));
   const write = (severity: Severity, message: string, fields?: Record<string, unknown>) => {
     if (ORDER[severity] < minimum) return;
     sink(JSON.stringify({ severity, message, time: new Date().toISOString(), 'logging.googleapis.com/labels': labels, ...fields }));
