@@ -55,7 +55,11 @@ export class LocalJob {
     while (!this.stopped) {
       const index = this.pending.shift();
       if (index === undefined) return;
-      const exit = await this.pool.run(this.podEnv(index), (pid) => this.running.set(index, pid));
+      const exit = await this.pool.run(this.podEnv(index), (pid) => {
+        // An index that was waiting for a slot when the Job stopped (deleted, cluster lost) must not run on.
+        if (this.stopped) this.pool.kill(pid, 'SIGKILL');
+        else this.running.set(index, pid);
+      });
       this.running.delete(index);
       if (this.stopped) return;
       if (exit.exitCode === 0) this.completed.add(index);
