@@ -1,18 +1,15 @@
 /**
  * Every Cloud Function of Altus, how it is triggered and how it is sized: the
  * one table the functions, messaging, identity and policy code read. Topic ids
- * come from `shared/messages.ts`, plus the infrastructure-only reconcile topic.
+ * come from `shared/messages.ts` (reconcile's scheduler tick included).
  */
 import { TOPIC_IDS, type TopicRole } from '../shared/messages.ts';
 
-/** Topic roles of the deployment: the runtime's, plus the scheduler's tick for reconcile. */
-export type InfraTopicRole = TopicRole | 'reconcile';
+/** Topic roles of the deployment: the runtime's (reconcile's scheduler tick included). */
+export type InfraTopicRole = TopicRole;
 
 /** Topic ids by role, as deployed. */
-export const INFRA_TOPIC_IDS: Readonly<Record<InfraTopicRole, string>> = {
-  ...TOPIC_IDS,
-  reconcile: 'altus-reconcile',
-};
+export const INFRA_TOPIC_IDS: Readonly<Record<InfraTopicRole, string>> = TOPIC_IDS;
 
 /** Every topic role, in a stable order. */
 export const INFRA_TOPIC_ROLES = Object.keys(INFRA_TOPIC_IDS) as InfraTopicRole[];

@@ -194,7 +194,7 @@ test('outputs: bucket names, topic names, cluster endpoints, the dashboard URL',
   const outputs = (JSON.parse(json) as { output: Record<string, { value: unknown }> }).output;
   assert.equal(outputs.manifests_bucket?.value, ref(stack.storage.manifests.name));
   assert.equal(outputs.results_bucket?.value, ref(stack.storage.results.name));
-  assert.deepEqual(Object.keys(outputs.topics?.value as object).sort(), [...Object.keys(TOPIC_IDS), 'reconcile'].sort());
+  assert.deepEqual(Object.keys(outputs.topics?.value as object).sort(), Object.keys(TOPIC_IDS).sort());
   assert.deepEqual(Object.keys(outputs.cluster_endpoints?.value as object), fleet.clusters.map((c) => c.name));
   assert.equal(outputs.dashboard_url?.value, ref(stack.functions.byName.dashboard.serviceConfig.uri));
 });
