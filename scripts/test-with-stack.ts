@@ -1,38 +1,57 @@
 /**
- * `npm test`: starts one local stack for the whole run (the emulators take ~10 s
- * each, so once, not per test), runs every test file with node's test runner
- * pointed at it through ALTUS_TEST_HOME, then stops the stack. Arguments are
+ * `npm test`: starts one local stack for the tests that share it (the emulators
+ * take ~10 s each, so once, not per test), runs those files with node's test
+ * runner pointed at it through ALTUS_TEST_HOME (two files at a time), stops it,
+ * then runs the files that start a stack of their own one at a time, so no more
+ * than one stack ever competes for the machine with the shared one gone.
+ *
+ * A file starts its own stack when its header says `@own-stack`. Arguments are
  * files or folders to search for `*.test.ts` (node 20's runner expands no globs).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, up } from './cli/stack-control.ts';
 
-const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
+const OWN_STACK = /^\s*\*\s*@own-stack\b/m;
+
 const files = (process.argv.slice(2).length ? process.argv.slice(2) : ['test']).flatMap(testFiles).sort();
 if (files.length === 0) {
   process.stderr.write('no *.test.ts files found\n');
   process.exit(1);
 }
-process.stderr.write(`starting the local stack for the tests in ${home}…\n`);
-const started = Date.now();
-await up(home);
-process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-let code = 1;
-try {
-  code = await new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=2', ...files], {
+const ownStack = files.filter((file) => OWN_STACK.test(readFileSync(file, 'utf8').slice(0, 2000)));
+const shared = files.filter((file) => !ownStack.includes(file));
+
+let code = 0;
+if (shared.length) {
+  const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
+  process.stderr.write(`starting the local stack for ${shared.length} test files in ${home}…\n`);
+  const started = Date.now();
+  await up(home);
+  process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  try {
+    code = await runTests(shared, 2, { ALTUS_TEST_HOME: home });
+  } finally {
+    await down(home);
+  }
+}
+if (ownStack.length) {
+  process.stderr.write(`running ${ownStack.length} test files that start their own stack, one at a time…\n`);
+  code = (await runTests(ownStack, 1, {})) || code;
+}
+process.exit(code);
+
+function runTests(paths: string[], concurrency: number, env: Record<string, string>): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...paths], {
       stdio: 'inherit',
-      env: { ...process.env, ALTUS_TEST_HOME: home },
+      env: { ...process.env, ...env },
     });
     child.on('exit', (c) => resolve(c ?? 1));
   });
-} finally {
-  await down(home);
 }
-process.exit(code);
 
 /** `*.test.ts` files under a folder (or the file itself). */
 function testFiles(path: string): string[] {

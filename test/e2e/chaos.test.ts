@@ -3,6 +3,8 @@
  * delivery, a repeated finalize event and a new generation, dropped completions,
  * poison messages and the malformed-input corpus, each judged against the
  * fault-free run of the same manifest. Runs on a stack of its own.
+ *
+ * @own-stack
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

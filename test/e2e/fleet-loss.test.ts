@@ -4,6 +4,8 @@
  * create with 503 — what dispatch sees from an unreachable GKE control plane.
  * Moving a lost cluster's shards elsewhere is reconcile's (its own test).
  * A stack of its own: losing a cluster of the shared one would stall other suites.
+ *
+ * @own-stack
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

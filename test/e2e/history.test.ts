@@ -1,6 +1,8 @@
 /**
  * Run history survives `altus down` / `altus up`: the Firestore emulator's data is
  * exported on the way down and imported on the way up. Uses a stack of its own.
+ *
+ * @own-stack
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';

@@ -3,6 +3,8 @@
  * dropped completion events, an index killed on its last attempt, a worker
  * cluster lost mid-run. Faults are injected at the infrastructure (Pub/Sub push
  * config, the local fleet), on a stack of its own so other suites are not disturbed.
+ *
+ * @own-stack
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

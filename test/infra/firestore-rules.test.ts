@@ -3,6 +3,8 @@
  * Firestore emulator: a client, signed in or not, is refused every read and
  * write, while the server identity the functions use (the emulator's admin
  * `owner` token, as the server SDKs send it) is not.
+ *
+ * @own-stack
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
