@@ -5,7 +5,7 @@
  * shards were computed, duplicated or retried.
  */
 import type { MetricHistogram } from './histogram.ts';
-import { createSketch, encodeSketch, mergeEncodedSketch, sketchQuantile, type EncodedSketch } from './sketch.ts';
+import { createSketch, mergeEncodedSketch, sketchQuantile, SketchBuilder, type EncodedSketch } from './sketch.ts';
 
 /** The partial statistics of one metric over one shard. */
 export interface MetricPartial {
@@ -40,7 +40,7 @@ export class MetricAccumulator {
   private m2 = 0;
   private min = Infinity;
   private max = -Infinity;
-  private readonly sketch = createSketch();
+  private readonly sketch = new SketchBuilder();
 
   add(value: number): void {
     if (!Number.isFinite(value)) return;
@@ -60,7 +60,7 @@ export class MetricAccumulator {
       m2: this.m2,
       min: this.count ? this.min : 0,
       max: this.count ? this.max : 0,
-      sketch: encodeSketch(this.sketch),
+      sketch: this.sketch.encode(),
     };
   }
 }
