@@ -3,6 +3,7 @@
  * the last axis varying fastest. Parameter set i is computed from i alone.
  */
 import type { GridAxis } from '../../shared/manifest.ts';
+import { ParameterShape } from './shape.ts';
 
 type Value = number | string | boolean;
 
@@ -13,6 +14,10 @@ export interface Grid {
   readonly sizes: readonly number[];
   readonly count: number;
   pointOf(axis: number, j: number): Value;
+  /** Builds the sets (base keys, then axes) without a per-set spread. */
+  readonly shape: ParameterShape;
+  /** Scratch for one set's axis values. */
+  readonly values: Value[];
 }
 
 /** Number of points on an axis. */
@@ -31,6 +36,8 @@ export function createGrid(base: Record<string, unknown>, axes: Record<string, G
     names,
     sizes,
     count,
+    shape: new ParameterShape(base, names),
+    values: new Array<Value>(names.length),
     pointOf(axis, j) {
       const a = list[axis]!;
       if (Array.isArray(a)) return a[j]!;
@@ -44,13 +51,13 @@ export function createGrid(base: Record<string, unknown>, axes: Record<string, G
 
 /** Parameter set `index` of the grid: the base with each axis's point applied. */
 export function gridParameters(grid: Grid, index: number): Record<string, unknown> {
-  const params: Record<string, unknown> = { ...grid.base };
+  const { values } = grid;
   let rest = index;
   for (let axis = grid.names.length - 1; axis >= 0; axis--) {
     const size = grid.sizes[axis]!;
     const j = rest % size;
     rest = (rest - j) / size;
-    params[grid.names[axis]!] = grid.pointOf(axis, j);
+    values[axis] = grid.pointOf(axis, j);
   }
-  return params;
+  return grid.shape.build(values);
 }

@@ -5,6 +5,7 @@
  */
 import type { RandomField } from '../../shared/manifest.ts';
 import { splitMix64At, streamFor } from '../kernels/rng.ts';
+import { ParameterShape } from './shape.ts';
 
 /** Draws before a truncated normal falls back to clamping (documented in the README). */
 const MAX_REJECTIONS = 1000;
@@ -14,12 +15,24 @@ export function randomParameters(
   source: { seed: number; base: Record<string, unknown>; fields: Record<string, RandomField> },
   index: number,
 ): Record<string, unknown> {
-  const stream = streamFor(parameterSeed(source.seed), index);
-  const params: Record<string, unknown> = { ...source.base };
-  for (const [name, field] of Object.entries(source.fields)) {
-    params[name] = draw(field, () => stream.nextDouble());
+  const prepared = preparedSource(source);
+  const stream = streamFor(prepared.seed, index);
+  const uniform = () => stream.nextDouble();
+  const values = prepared.fields.map((field) => draw(field, uniform));
+  return prepared.shape.build(values);
+}
+
+type Source = Parameters<typeof randomParameters>[0];
+const prepared = new WeakMap<Source, { seed: number; fields: RandomField[]; shape: ParameterShape }>();
+
+/** The source's parameter seed, fields in order and parameter shape, computed once per source object. */
+function preparedSource(source: Source) {
+  let p = prepared.get(source);
+  if (!p) {
+    p = { seed: parameterSeed(source.seed), fields: Object.values(source.fields), shape: new ParameterShape(source.base, Object.keys(source.fields)) };
+    prepared.set(source, p);
   }
-  return params;
+  return p;
 }
 
 /**
