@@ -10,6 +10,7 @@ import { shardKey } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import { runObjects, type RunPlan } from '../planning/plan.ts';
+import { RowJson } from './row-json.ts';
 import { shardInputs } from './shard-input.ts';
 
 /** The statistics partial of one shard, stored beside its rows. */
@@ -62,6 +63,7 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
   const evaluate = kernel.prepare(plan.kernelOptions);
   const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
   const chunks: string[] = [];
+  const json = new RowJson();
   let parameters = 0;
   let parametersFailed = 0;
   for await (const item of shardInputs(plan, shard, store)) {
@@ -69,7 +71,7 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
     const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
     if ('error' in row) parametersFailed++;
     else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
-    chunks.push(JSON.stringify(row));
+    chunks.push(json.row(row));
   }
   const partial: ShardPartial = {
     v: 1,
