@@ -71,13 +71,21 @@ export function exactTailRisk(values: ArrayLike<number>, confidence: number): Ta
 
 /**
  * VaR and ES at `confidence` from a sketch, each bin's representative clamped to the
- * exact [min, max] (the extremes are known exactly; clamping only moves toward the truth).
+ * exact [min, max] and the lowest value taken as the exact min (the extremes are known
+ * exactly; both only move a representative toward the value it stands for).
  */
 export function sketchTailRisk(sketch: DDSketch, confidence: number, range: { min: number; max: number }): TailRisk {
   if (sketch.count === 0) throw new RangeError('empty sketch');
   const clamp = (x: number) => Math.min(range.max, Math.max(range.min, x));
   const { mapping, store, negativeStore } = sketch;
-  return tailOfBins(sketch.count, confidence, (visit) => {
+  return tailOfBins(sketch.count, confidence, (ascending) => {
+    // The lowest bin's first value is the minimum, known exactly: a tail of one value is exact.
+    let first = true;
+    const visit = (value: number, count: number): boolean => {
+      if (!first) return ascending(value, count);
+      first = false;
+      return ascending(range.min, 1) && (count === 1 || ascending(value, count - 1));
+    };
     // Ascending values: the negative store from its largest magnitude down, zeros, then the positive store.
     for (let i = negativeStore.bins.length - 1; i >= 0; i--) {
       const count = negativeStore.bins[i]!;
