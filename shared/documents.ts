@@ -5,6 +5,7 @@
  * never by incrementing one hot document.
  */
 import type { MetricAggregate } from './stats/partial.ts';
+import type { MetricRisk } from './stats/tail-risk.ts';
 
 /** Run statuses; terminal ones never change again (except a retry reopening PARTIAL/FAILED). */
 export const RUN_STATUSES = ['ACCEPTED', 'RUNNING', 'AGGREGATING', 'SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED', 'CANCELLED'] as const;
@@ -46,6 +47,8 @@ export interface RunDocument {
   error?: { code: string; message: string };
   counts: RunCounts;
   aggregates?: Record<string, MetricAggregate>;
+  /** Run-level VaR and ES by metric (only `pnl`), when the manifest asks for `aggregate.expectedShortfall`. */
+  risk?: Record<string, MetricRisk>;
   results?: { uri: string; path?: string };
   planUri?: string;
   placement?: RunPlacement[];

@@ -92,6 +92,13 @@ export const manifestSchema = z
           .array(z.number().gt(0).lt(1))
           .max(50)
           .default([...DEFAULT_QUANTILES]),
+        /** Confidence levels of run-level VaR and ES of the `pnl` metric (checked against the metrics in validate). */
+        expectedShortfall: z
+          .array(z.number().gt(0).lt(1))
+          .min(1)
+          .max(20)
+          .refine((levels) => new Set(levels).size === levels.length, 'each level once')
+          .optional(),
       })
       .strict()
       .default({ quantiles: [...DEFAULT_QUANTILES] }),

@@ -11,6 +11,7 @@ import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
 import { metricHistogram } from '../../shared/stats/histogram.ts';
 import { mergeMetric, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
+import { metricRisk, PNL_METRIC, type MetricRisk } from '../../shared/stats/tail-risk.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
@@ -58,6 +59,10 @@ export function createAggregateHandler(deps: Dependencies) {
       const histogram = metricHistogram(perShard, merged);
       aggregates[metric] = histogram ? { ...merged, histogram } : merged;
     }
+    // Run-level VaR/ES: the tail of the merged P&L sketches, from the same deduplicated shard list.
+    const riskLevels = plan.manifest.aggregate.expectedShortfall;
+    const pnlRisk = riskLevels ? metricRisk(partials.map((p) => p.metrics[PNL_METRIC]!).filter(Boolean), riskLevels) : undefined;
+    const risk: Record<string, MetricRisk> | undefined = pnlRisk ? { [PNL_METRIC]: pnlRisk } : undefined;
 
     const resultsUri = runObjects.results(deps.config.buckets.results, runId);
     await deps.store.compose(succeeded.map((s) => s.resultUri!), resultsUri, { contentType: 'application/x-ndjson' });
@@ -76,6 +81,7 @@ export function createAggregateHandler(deps: Dependencies) {
       status,
       counts,
       aggregates,
+      risk: risk ?? null,
       results: { uri: resultsUri, ...(localPath ? { path: localPath } : {}) },
       cpuSeconds: shards.reduce((t, s) => t + s.cpuSeconds, 0),
       finishedAt: deps.now().toISOString(),

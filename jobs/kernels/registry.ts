@@ -5,8 +5,9 @@ import { blackScholes } from './black-scholes.ts';
 import { europeanOptionMc } from './european-option-mc.ts';
 import type { Kernel } from './kernel.ts';
 import { portfolioVar } from './portfolio-var.ts';
+import { scenarioRevaluation } from './scenario-revaluation.ts';
 
-const BUILT_IN: readonly Kernel[] = [erased(blackScholes), erased(europeanOptionMc), erased(portfolioVar)];
+const BUILT_IN: readonly Kernel[] = [erased(blackScholes), erased(europeanOptionMc), erased(portfolioVar), erased(scenarioRevaluation)];
 
 /** Every registered kernel, by name. */
 export const kernels: ReadonlyMap<string, Kernel> = new Map(BUILT_IN.map((kernel) => [kernel.name, kernel]));

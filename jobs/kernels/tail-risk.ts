@@ -3,6 +3,7 @@
  * the empirical distribution: a quantile chosen by quickselect (expected O(N)),
  * not a full sort.
  */
+import { tailMass } from '../../shared/stats/tail-risk.ts';
 
 /** Loss figures at one confidence level, as positive amounts when the tail loses money. */
 export interface TailRisk {
@@ -12,9 +13,6 @@ export interface TailRisk {
   expectedShortfall: number;
 }
 
-/** Relative distance from an integer below which N·(1 − c) counts as that integer. */
-const INTEGER_TOLERANCE = 1e-9;
-
 /**
  * k = ⌈N·(1 − c)⌉, the number of samples in the (1 − c) tail: x_(k) is the lower
  * empirical (1 − c)-quantile, min{x : F_N(x) ≥ 1 − c}. N·(1 − c) within 1e-9
@@ -23,10 +21,8 @@ const INTEGER_TOLERANCE = 1e-9;
  * k = 10,000. Always 1 ≤ k ≤ N.
  */
 export function tailCount(samples: number, confidence: number): number {
-  const exact = samples * (1 - confidence);
-  const nearest = Math.round(exact);
-  const k = Math.abs(exact - nearest) <= INTEGER_TOLERANCE * exact ? nearest : Math.ceil(exact);
-  return Math.min(samples, Math.max(1, k));
+  // The same snapping as the run-level figures (shared/stats/tail-risk.ts), so both count one tail.
+  return Math.min(samples, Math.max(1, Math.ceil(tailMass(samples, confidence))));
 }
 
 /**

@@ -7,6 +7,7 @@ import { PermanentError } from '../../shared/errors.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { describeIssues, manifestSchema, sourceKind, type Manifest } from '../../shared/manifest.ts';
+import { PNL_METRIC } from '../../shared/stats/tail-risk.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import { getKernel, kernelNames } from '../kernels/registry.ts';
 import { createGrid, gridParameters } from '../parameters/grid.ts';
@@ -41,6 +42,7 @@ export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedM
   if (!options.success) throw new PermanentError('KERNEL_OPTIONS_INVALID', describeIssues(options.error.issues, 'kernel'));
 
   const metrics = resolveMetrics(manifest, kernel);
+  checkRiskMetric(manifest, kernel, metrics);
   checkPlacement(manifest, fleet);
   const parameterCount = checkParameters(manifest, kernel);
   return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, parameterCount };
@@ -57,6 +59,15 @@ function resolveMetrics(manifest: Manifest, kernel: Kernel): string[] {
     );
   }
   return kernel.outputs.filter((o) => requested.includes(o));
+}
+
+/** `aggregate.expectedShortfall` needs a P&L to take the tail of: `pnl` among the aggregated metrics. */
+function checkRiskMetric(manifest: Manifest, kernel: Kernel, metrics: readonly string[]): void {
+  if (!manifest.aggregate.expectedShortfall || metrics.includes(PNL_METRIC)) return;
+  const why = kernel.outputs.includes(PNL_METRIC)
+    ? `add "${PNL_METRIC}" to aggregate.metrics`
+    : `${kernel.name} outputs ${kernel.outputs.join(', ')}; use a kernel that outputs "${PNL_METRIC}", e.g. scenario-revaluation`;
+  throw new PermanentError('MANIFEST_INVALID', `aggregate.expectedShortfall: VaR and ES are taken over the "${PNL_METRIC}" metric, which this run does not aggregate; ${why}`);
 }
 
 function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {

@@ -25,13 +25,31 @@ export function renderRun(run: RunDocument): string {
       fmt(a.max),
       ...levels.map((q) => fmt(a.quantiles[q]!)),
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-    lines.push('', line(header), ...rows.map(line), '');
+    lines.push('', ...table(header, rows), '');
+  }
+  for (const [metric, risk] of Object.entries(run.risk ?? {})) {
+    // Levels as written, like the quantile columns; VaR and ES as positive losses.
+    const levels = Object.keys(risk.var);
+    const rows = [
+      ['VaR', ...levels.map((c) => fmt(risk.var[c]!))],
+      ['ES', ...levels.map((c) => fmt(risk.es[c]!))],
+    ];
+    lines.push(
+      `${metric} risk over ${risk.count} values (from the merged sketch: within ${risk.relativeAccuracy * 100}% relative while the tail is all losses)`,
+      ...table(['c', ...levels], rows),
+      '',
+    );
   }
   if (run.failedShards?.length) {
     lines.push(`failed shards: ${run.failedShards.slice(0, 10).map((f) => `${f.shard} (${f.reason})`).join('; ')}${run.failedShards.length > 10 ? ' …' : ''}`);
   }
   if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
   return lines.join('\n');
+}
+
+/** Columns padded to their widest cell: the first left-aligned, numbers right-aligned. */
+function table(header: string[], rows: string[][]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(header), ...rows.map(line)];
 }

@@ -10,10 +10,11 @@ import { validateManifest } from '../../jobs/planning/validate.ts';
 
 const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
+const scenarioBook = { rate: 0.05, underlyings: { SPX: { spot: 5000, volatility: 0.2 } }, positions: [{ type: 'underlying', underlying: 'SPX', quantity: 1 }] };
 const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'm', kernel: { name: 'black-scholes' }, parameters: { inline: [option] } };
 
 test('the example manifests in examples/ are valid', () => {
-  for (const file of ['hull-mc.json', 'book-mc.json']) {
+  for (const file of ['hull-mc.json', 'book-mc.json', 'scenario-var.json']) {
     const v = validateManifest(decodeManifestBytes(readFileSync(new URL(`../../examples/${file}`, import.meta.url))), fleet);
     assert.ok(v.parameterCount! > 0, file);
   }
@@ -31,6 +32,14 @@ test('defaults: shardSize 1000, every output aggregated, default quantiles, 3 re
   assert.equal(v.kernelOptions.antithetic, true);
 });
 
+test('expectedShortfall: accepted with a pnl metric, absent by default', () => {
+  const scenario = { ...base, kernel: { name: 'scenario-revaluation', ...scenarioBook }, parameters: { inline: [{ spotReturn: -0.1 }] } };
+  assert.equal(validateManifest(scenario, fleet).manifest.aggregate.expectedShortfall, undefined);
+  const v = validateManifest({ ...scenario, aggregate: { expectedShortfall: [0.975, 0.99] } }, fleet);
+  assert.deepEqual(v.manifest.aggregate.expectedShortfall, [0.975, 0.99]);
+  assert.deepEqual(v.metrics, ['pnl', 'value']);
+});
+
 const rejected: Array<[string, unknown, string, RegExp]> = [
   ['kind missing', { ...base, kind: undefined }, 'MANIFEST_INVALID', /kind/],
   ['bad name', { ...base, name: 'has space' }, 'MANIFEST_INVALID', /name/],
@@ -46,6 +55,11 @@ const rejected: Array<[string, unknown, string, RegExp]> = [
   ['shard size zero', { ...base, shardSize: 0 }, 'MANIFEST_INVALID', /shardSize/],
   ['unknown placement', { ...base, placement: { clusters: ['x'] } }, 'PLACEMENT_INVALID', /unknown cluster/],
   ['random count over cap', { ...base, parameters: { random: { count: 1e9, fields: {} } } }, 'MANIFEST_INVALID', /count/],
+  ['expected shortfall without a pnl metric', { ...base, aggregate: { expectedShortfall: [0.99] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall: .*"pnl".*black-scholes outputs price.*scenario-revaluation/],
+  ['expected shortfall with pnl left out of the metrics', { ...base, kernel: { name: 'scenario-revaluation', ...scenarioBook }, parameters: { inline: [{}] }, aggregate: { metrics: ['value'], expectedShortfall: [0.99] } }, 'MANIFEST_INVALID', /add "pnl" to aggregate\.metrics/],
+  ['expected shortfall level of 1', { ...base, aggregate: { expectedShortfall: [0.99, 1] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall\.1/],
+  ['expected shortfall level twice', { ...base, aggregate: { expectedShortfall: [0.99, 0.99] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall: each level once/],
+  ['expected shortfall with no level', { ...base, aggregate: { expectedShortfall: [] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall/],
 ];
 
 for (const [name, manifest, code, message] of rejected) {

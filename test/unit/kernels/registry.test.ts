@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { getKernel, kernelNames, kernels } from '../../../jobs/kernels/registry.ts';
 
 test('the built-in kernels are registered under their own names', () => {
-  assert.deepEqual(kernelNames(), ['black-scholes', 'european-option-mc', 'portfolio-var']);
+  assert.deepEqual(kernelNames(), ['black-scholes', 'european-option-mc', 'portfolio-var', 'scenario-revaluation']);
   for (const [name, kernel] of kernels) assert.equal(kernel.name, name);
 });
 
@@ -11,6 +11,7 @@ const LOOKUPS: ReadonlyArray<readonly [name: string, outputs: readonly string[] 
   ['black-scholes', ['price', 'delta', 'gamma', 'vega', 'theta', 'rho']],
   ['european-option-mc', ['price', 'stdError']],
   ['portfolio-var', ['var', 'es', 'pnlMean', 'pnlStdDev']],
+  ['scenario-revaluation', ['pnl', 'value']],
   ['Black-Scholes', undefined],
   ['heston-mc', undefined],
 ];
