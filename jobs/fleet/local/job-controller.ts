@@ -59,7 +59,7 @@ export class LocalJob {
         // An index that was waiting for a slot when the Job stopped (deleted, cluster lost) must not run on.
         if (this.stopped) this.pool.kill(pid, 'SIGKILL');
         else this.running.set(index, pid);
-      });
+      }, this.job.metadata?.uid ?? this.job.metadata?.name ?? '');
       this.running.delete(index);
       if (this.stopped) return;
       if (exit.exitCode === 0) this.completed.add(index);

@@ -3,6 +3,11 @@
  * TypeScript loader): the local fleet's "nodes". Each process runs one index at
  * a time; a process that dies mid-index reports exit 137 (as a killed container
  * would) and is replaced.
+ *
+ * Waiting indexes are served round-robin across Jobs, not first come first
+ * served: a Job asks for up to its parallelism (thousands) at once, and a small
+ * run submitted after a big one must not wait for the whole big run, much as a
+ * real fleet's scheduler and autoscaler keep several Jobs progressing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +30,9 @@ interface Slot {
 /** Runs indexes on at most `size` warm processes. */
 export class PodPool {
   private readonly slots: Slot[] = [];
-  private readonly waiting: Array<(slot: Slot) => void> = [];
+  /** Waiting acquirers by group (a Job), and the groups in round-robin order. */
+  private readonly waiting = new Map<string, Array<(slot: Slot) => void>>();
+  private readonly turns: string[] = [];
   private nextId = 1;
   private closed = false;
 
@@ -34,7 +41,7 @@ export class PodPool {
   }
 
   private spawn(): Slot {
-    const child = fork(POD_HOST, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(POD_HOST, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ALTUS_METER_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     let markReady!: () => void;
     const slot: Slot = { child, ready: new Promise((r) => (markReady = r)) };
     child.on('message', (message: { ready?: boolean; id?: number; exitCode?: number }) => {
@@ -68,20 +75,44 @@ export class PodPool {
 
   private release(slot: Slot): void {
     if (this.closed || !this.slots.includes(slot) || slot.busy) return;
-    const next = this.waiting.shift();
+    const next = this.nextWaiting();
     if (next) next(slot);
     else if (!this.idle.includes(slot)) this.idle.push(slot);
   }
 
-  private acquire(): Promise<Slot> {
-    const slot = this.idle.shift();
-    if (slot) return Promise.resolve(slot);
-    return new Promise((resolve) => this.waiting.push(resolve));
+  /** The first waiter of the group whose turn it is; that group goes to the back of the line. */
+  private nextWaiting(): ((slot: Slot) => void) | undefined {
+    while (this.turns.length) {
+      const group = this.turns.shift()!;
+      const queue = this.waiting.get(group)!;
+      const next = queue.shift();
+      if (queue.length) this.turns.push(group);
+      else this.waiting.delete(group);
+      if (next) return next;
+    }
+    return undefined;
   }
 
-  /** Runs one index with `env`; `onStart` receives the pid (to kill it for deletion or chaos). */
-  async run(env: Record<string, string>, onStart?: (pid: number) => void): Promise<PodExit> {
-    const slot = await this.acquire();
+  private acquire(group: string): Promise<Slot> {
+    const slot = this.idle.shift();
+    if (slot) return Promise.resolve(slot);
+    return new Promise((resolve) => {
+      let queue = this.waiting.get(group);
+      if (!queue) {
+        queue = [];
+        this.waiting.set(group, queue);
+        this.turns.push(group);
+      }
+      queue.push(resolve);
+    });
+  }
+
+  /**
+   * Runs one index with `env`; `onStart` receives the pid (to kill it for deletion
+   * or chaos). `group` (the Job) is the unit of round-robin fairness.
+   */
+  async run(env: Record<string, string>, onStart?: (pid: number) => void, group = ''): Promise<PodExit> {
+    const slot = await this.acquire(group);
     const id = this.nextId++;
     return new Promise<PodExit>((resolve) => {
       slot.busy = { id, resolve, pid: slot.child.pid ?? -1 };

@@ -1,0 +1,26 @@
+/**
+ * The local fleet's pod pool serves waiting indexes round-robin across Jobs: a
+ * Job queued behind a big one starts its first index after at most one index of
+ * each Job ahead of it, not after all of them.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { PodPool } from '../../../jobs/fleet/local/pod-pool.ts';
+
+const pool = new PodPool(1);
+after(() => pool.close());
+
+test('pod pool: round-robin across Jobs; each index runs once and reports its exit', async () => {
+  const started: string[] = [];
+  // An empty environment is refused by the worker at once (exit 43): fast pods.
+  const run = (group: string, i: number) => pool.run({}, () => started.push(`${group}${i}`), group).then((exit) => exit.exitCode);
+  const big = Array.from({ length: 6 }, (_, i) => run('A', i));
+  const small = [run('B', 0), run('B', 1)];
+  const exits = await Promise.all([...big, ...small]);
+  assert.deepEqual(exits, Array(8).fill(43));
+  assert.equal(started.length, 8);
+  // A0 may have taken the idle slot before B queued; B0 must start within the next two.
+  assert.ok(started.indexOf('B0') <= 2, `B0 started ${started.indexOf('B0')}th: ${started.join(' ')}`);
+  assert.ok(started.indexOf('B1') <= 4, `B1 started ${started.indexOf('B1')}th: ${started.join(' ')}`);
+  assert.deepEqual(started.filter((s) => s.startsWith('A')), ['A0', 'A1', 'A2', 'A3', 'A4', 'A5']);
+});
