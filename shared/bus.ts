@@ -4,6 +4,7 @@
  */
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { TOPIC_IDS, type TopicRole } from './messages.ts';
+import { count } from './metering.ts';
 
 /** Publishes a message to the topic of a role; resolves to the message id. */
 export interface EventBus {
@@ -28,6 +29,9 @@ export function createPubSubBus(pubsub: PubSub): EventBus {
     return t;
   };
   return {
-    publish: (role, message, attributes) => topic(role).publishMessage({ json: message, ...(attributes ? { attributes } : {}) }),
+    publish: (role, message, attributes) => {
+      count('pubsubMessages');
+      return topic(role).publishMessage({ json: message, ...(attributes ? { attributes } : {}) });
+    },
   };
 }

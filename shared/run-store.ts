@@ -6,6 +6,7 @@
 import { FieldValue, type Firestore } from '@google-cloud/firestore';
 import type { RunDocument, RunStatus, ShardDocument } from './documents.ts';
 import { shardKey } from './ids.ts';
+import { count } from './metering.ts';
 
 const ALREADY_EXISTS = 6;
 
@@ -65,6 +66,7 @@ export class FirestoreRunStore implements RunStore {
 
   async createRun(doc: RunDocument) {
     try {
+      count('firestoreWrites');
       await this.run(doc.runId).create(doc);
       return { outcome: 'created' as const };
     } catch (error) {
@@ -87,17 +89,20 @@ export class FirestoreRunStore implements RunStore {
       if (!snap.exists) return null;
       const current = snap.data() as RunDocument;
       if (!from.includes(current.status)) return null;
+      count('firestoreWrites');
       tx.update(ref, toFirestore(patch));
       return applied(current, patch);
     });
   }
 
   async update(runId: string, patch: RunPatch): Promise<void> {
+    count('firestoreWrites');
     await this.run(runId).update(toFirestore(patch));
   }
 
   async recordShard(runId: string, doc: ShardDocument): Promise<'recorded' | 'duplicate'> {
     try {
+      count('firestoreWrites');
       await this.shards(runId).doc(shardKey(doc.shard)).create(doc);
       return 'recorded';
     } catch (error) {
@@ -124,6 +129,7 @@ export class FirestoreRunStore implements RunStore {
 
   async deleteShards(runId: string, shards: readonly number[]): Promise<void> {
     const writer = this.db.bulkWriter();
+    count('firestoreWrites', shards.length);
     for (const shard of shards) void writer.delete(this.shards(runId).doc(shardKey(shard)));
     await writer.close();
   }

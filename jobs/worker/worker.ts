@@ -15,6 +15,7 @@ import { parseWorkerEnvironment, WorkerEnvironmentError, type WorkerEnvironment 
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRYABLE } from './exit-codes.ts';
 import { runShard } from './run-shard.ts';
 import { ShardInputError } from './shard-input.ts';
+import { count } from '../../shared/metering.ts';
 
 /** Clients a worker uses; a warm process reuses them across indexes. */
 export interface WorkerClients {
@@ -79,6 +80,7 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
       cpuSeconds: (usage.user + usage.system) / 1e6,
       ...event,
     };
+    count('pubsubMessages');
     return pubsub.topic(env.completionsTopic).publishMessage({ json: full });
   };
 

@@ -90,7 +90,7 @@ async function start(): Promise<void> {
         `--log-dir=${join(logDir, 'pods')}`,
         `--parallelism=${values.parallelism ?? availableParallelism()}`,
       ],
-      { env, logFile: join(logDir, 'local-fleet.log'), cwd: ROOT },
+      { env: { ...env, ALTUS_METER_ROLE: 'local-fleet' }, logFile: join(logDir, 'local-fleet.log'), cwd: ROOT },
     ),
   );
   STACK_FUNCTIONS.forEach((fn, i) => {
@@ -99,7 +99,7 @@ async function start(): Promise<void> {
         fn,
         process.execPath,
         ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${functionPorts[i]}`, '--signature-type=cloudevent'],
-        { env, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
+        { env: { ...env, ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
       ),
     );
   });
@@ -109,7 +109,7 @@ async function start(): Promise<void> {
       'dashboard',
       process.execPath,
       ['--import', 'tsx', FRAMEWORK, '--target=dashboard', `--source=${join(ROOT, 'functions/dashboard/index.ts')}`, `--port=${dashboardPort}`, '--signature-type=http'],
-      { env, logFile: join(logDir, 'dashboard.log'), cwd: ROOT },
+      { env: { ...env, ALTUS_METER_ROLE: 'dashboard' }, logFile: join(logDir, 'dashboard.log'), cwd: ROOT },
     ),
   );
   // Generous: on a loaded 2-core machine several stacks may be compiling their TypeScript at once.

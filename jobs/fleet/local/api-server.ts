@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { V1Job } from '@kubernetes/client-node';
 import { LocalJob, type NodeEnvironment } from './job-controller.ts';
 import type { PodPool } from './pod-pool.ts';
+import { count } from '../../../shared/metering.ts';
 
 const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -99,6 +100,7 @@ export class LocalFleetServer {
       const match = /^\/clusters\/([^/]+)\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs(?:\/([^/]+))?(\/status)?$/.exec(url.pathname);
       if (!match) return send(res, 404, status(404, 'NotFound', `the local fleet does not serve ${url.pathname}`));
       const [, clusterName, namespace, name] = match as unknown as [string, string, string, string | undefined];
+      count('kubernetesCalls');
       const cluster = this.clusters.get(clusterName);
       if (!cluster) return send(res, 404, status(404, 'NotFound', `no worker cluster "${clusterName}" in the fleet configuration`));
       if (cluster.down) return send(res, 503, status(503, 'ServiceUnavailable', `cluster ${clusterName} is unreachable`));
