@@ -79,14 +79,14 @@ export class PodPool {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  /** Runs one index with `env`; `onStart` receives the pid (to kill it for deletion or chaos). */
-  async run(env: Record<string, string>, onStart?: (pid: number) => void): Promise<PodExit> {
+  /** Runs one index with `env` and the container's `args`; `onStart` receives the pid (to kill it for deletion or chaos). */
+  async run(env: Record<string, string>, args: readonly string[], onStart?: (pid: number) => void): Promise<PodExit> {
     const slot = await this.acquire();
     const id = this.nextId++;
     return new Promise<PodExit>((resolve) => {
       slot.busy = { id, resolve, pid: slot.child.pid ?? -1 };
       onStart?.(slot.child.pid ?? -1);
-      slot.child.send({ id, env });
+      slot.child.send({ id, env, args });
     });
   }
 
