@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   MANIFEST_TOO_LARGE: 'The manifest object is larger than the size cap.',
   UNKNOWN_KERNEL: 'The manifest names a kernel that is not registered.',
   KERNEL_OPTIONS_INVALID: "The kernel's options are invalid.",
+  IMAGE_NOT_ALLOWED: 'A custom kernel image comes from a registry the fleet configuration does not allow.',
   PARAMETERS_EMPTY: 'The parameter source yields no parameter sets.',
   PARAMETERS_TOO_MANY: 'The parameter source yields more parameter sets than the cap.',
   PARAMETERS_FILE_MISSING: 'The parameter file named by the manifest does not exist.',

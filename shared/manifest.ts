@@ -3,6 +3,7 @@
  * need the kernel registry. Decoded at the edge; everything inside trusts the types.
  */
 import { z } from 'zod';
+import { customKernelSchema, isCustomKernel } from './custom-kernel.ts';
 import { LIMITS } from './limits.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
@@ -66,8 +67,21 @@ export function sourceKind(source: ParameterSource): SourceKind {
   return kind;
 }
 
-/** The kernel block: `name` plus the kernel's own options, flat; checked against the kernel's schema later. */
-export const kernelBlockSchema = z.object({ name: z.string().min(1).max(100) }).catchall(z.unknown());
+/** A built-in kernel: `name` plus the kernel's own options, flat; checked against the kernel's schema later. */
+export const builtInKernelSchema = z.object({ name: z.string().min(1).max(100) }).catchall(z.unknown());
+
+/**
+ * The kernel block: a built-in kernel, or a custom image (`image`, `command`,
+ * `outputs`; shared/custom-kernel.ts). Chosen by the presence of `image`, so an
+ * error names the fields of the form the author meant rather than "no form matches".
+ */
+export const kernelBlockSchema = z.record(z.string(), z.unknown()).transform((block, ctx) => {
+  const schema = isCustomKernel(block) ? customKernelSchema : builtInKernelSchema;
+  const parsed = schema.safeParse(block);
+  if (parsed.success) return parsed.data;
+  for (const issue of parsed.error.issues) ctx.addIssue({ ...issue, path: issue.path } as Parameters<typeof ctx.addIssue>[0]);
+  return z.NEVER;
+});
 
 /** Default quantile levels when `aggregate.quantiles` is absent. */
 export const DEFAULT_QUANTILES = [0.01, 0.05, 0.5, 0.95, 0.99] as const;

@@ -6,6 +6,7 @@
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { topicName } from '../../shared/bus.ts';
+import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import { TERMINAL_STATUSES } from '../../shared/documents.ts';
 import { dispatchMessageSchema, type RunFinished } from '../../shared/messages.ts';
 import { FleetRequestError } from '../../jobs/fleet/fleet.ts';
@@ -46,6 +47,7 @@ export function createDispatchHandler(deps: Dependencies) {
       completionsTopic: topicName(deps.config.projectId, 'completions'),
       retriesPerShard: plan.manifest.retries.perShard,
       deadlineSeconds: plan.manifest.deadlineSeconds,
+      ...(isCustomKernel(plan.manifest.kernel) ? { customKernel: plan.manifest.kernel } : {}),
     });
     try {
       const outcome = await deps.fleet.createJob(cluster.name, job);

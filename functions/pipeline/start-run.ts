@@ -4,6 +4,7 @@
  * dispatch message per (run, cluster), mark it RUNNING. A rejected manifest ends
  * REJECTED with a code and a message; no Job is created.
  */
+import { kernelLabel } from '../../shared/custom-kernel.ts';
 import { digest } from '../../shared/ids.ts';
 import { emptyCounts, type RunOrigin, type RunPlacement } from '../../shared/documents.ts';
 import { PermanentError } from '../../shared/errors.ts';
@@ -95,7 +96,7 @@ export async function startRun(
   }));
   await runs.update(input.runId, {
     name: manifest.name,
-    kernel: manifest.kernel.name,
+    kernel: kernelLabel(manifest.kernel),
     planUri,
     placement,
     ...(manifest.placement.clusters ? { placementClusters: manifest.placement.clusters } : {}),

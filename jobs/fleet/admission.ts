@@ -12,6 +12,7 @@ import { Job } from 'kubernetes-models/batch/v1';
 import { Namespace, ResourceQuota, ServiceAccount } from 'kubernetes-models/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1';
+import { allowedRegistryOf } from '../../shared/custom-kernel.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LABELS } from './job-builder.ts';
 import { jobRuleProblems } from './job-rules.ts';
@@ -80,8 +81,17 @@ export function fleetAdmission(fleet: FleetConfig): JobAdmission {
     const name = job.metadata?.labels?.[LABELS.cluster];
     const cluster = fleet.clusters.find((c) => c.name === name);
     if (!cluster) return [`metadata.labels[${LABELS.cluster}]: "${name}" is not a worker cluster of the fleet`];
-    return jobRuleProblems(job, cluster);
+    return [...jobRuleProblems(job, cluster), ...imageProblems(job, fleet)];
   };
+}
+
+/** Worker pods run the worker image or a custom kernel image from an allowed registry, as a cluster's image policy would enforce. */
+function imageProblems(job: V1Job, fleet: FleetConfig): string[] {
+  return (job.spec?.template?.spec?.containers ?? []).flatMap((container, i) =>
+    !container.image || container.image === fleet.workerImage || allowedRegistryOf(container.image, fleet.allowedImageRegistries)
+      ? []
+      : [`spec.template.spec.containers[${i}].image: "${container.image}" is neither the worker image nor from an allowed registry (${fleet.allowedImageRegistries.join(', ') || 'none'})`],
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

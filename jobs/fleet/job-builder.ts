@@ -4,6 +4,7 @@
  * against the official schema and the API server's own rules.
  */
 import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
+import type { CustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
 import { digest } from '../../shared/ids.ts';
 import type { ShardSelection } from '../../shared/messages.ts';
@@ -21,6 +22,12 @@ export const LABELS = {
 
 /** The worker container's name (the pod failure policy refers to it). */
 export const WORKER_CONTAINER = 'worker';
+/**
+ * The worker runtime's entrypoint in the worker image (jobs/Dockerfile), by absolute
+ * path. A custom kernel's Job sets it as the container's command, whatever
+ * ENTRYPOINT the custom image declares, and passes `kernel.command` as the args.
+ */
+export const WORKER_ENTRYPOINT: readonly string[] = ['node', '/opt/altus/jobs/worker/entrypoint.mjs'];
 /** Seconds a pod gets to stop: GKE gives ordinary pods the first 15 s of a Spot VM's 30 s notice. */
 export const TERMINATION_GRACE_SECONDS = 15;
 /** Finished Jobs are garbage-collected after this long (results live in the bucket, not in the Job). */
@@ -41,6 +48,8 @@ export interface JobRequest {
   completionsTopic: string;
   retriesPerShard: number;
   deadlineSeconds: number;
+  /** The run's custom kernel (image and command), absent for a built-in kernel. */
+  customKernel?: CustomKernel;
 }
 
 /**
@@ -125,7 +134,9 @@ export function buildJob(request: JobRequest): V1Job {
           containers: [
             {
               name: WORKER_CONTAINER,
-              image: fleet.workerImage,
+              ...(request.customKernel
+                ? { image: request.customKernel.image, command: [...WORKER_ENTRYPOINT], args: [...request.customKernel.command] }
+                : { image: fleet.workerImage }),
               env,
               resources: {
                 requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory },

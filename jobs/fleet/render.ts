@@ -6,6 +6,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { topicName } from '../../shared/bus.ts';
+import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import { runObjects } from '../planning/plan.ts';
@@ -40,6 +41,7 @@ export function renderJobs(request: RenderRequest): V1Job[] {
       completionsTopic: topicName(fleet.project, 'completions'),
       retriesPerShard: manifest.retries.perShard,
       deadlineSeconds: manifest.deadlineSeconds,
+      ...(isCustomKernel(manifest.kernel) ? { customKernel: manifest.kernel } : {}),
     }),
   );
 }

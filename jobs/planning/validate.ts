@@ -3,6 +3,7 @@
  * fleet configuration. Every failure is a {@link PermanentError} with a documented
  * code and a message that says what to fix; nothing here touches the network.
  */
+import { allowedRegistryOf, isCustomKernel, type CustomKernel } from '../../shared/custom-kernel.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LIMITS } from '../../shared/limits.ts';
@@ -16,7 +17,8 @@ import { randomParameters } from '../parameters/random.ts';
 /** A manifest that passed every check, with its kernel resolved. */
 export interface ValidatedManifest {
   manifest: Manifest;
-  kernel: Kernel;
+  /** The built-in kernel; null for a custom image (`manifest.kernel` then holds image, command and outputs). */
+  kernel: Kernel | null;
   kernelOptions: Record<string, unknown>;
   /** Outputs to aggregate, in kernel output order. */
   metrics: string[];
@@ -29,6 +31,7 @@ export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedM
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) throw new PermanentError('MANIFEST_INVALID', describeIssues(parsed.error.issues));
   const manifest = parsed.data;
+  if (isCustomKernel(manifest.kernel)) return validateCustomKernelManifest(manifest, manifest.kernel, fleet);
 
   const kernel = getKernel(manifest.kernel.name);
   if (!kernel) {
@@ -41,32 +44,54 @@ export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedM
   const options = kernel.optionsSchema.safeParse(rawOptions);
   if (!options.success) throw new PermanentError('KERNEL_OPTIONS_INVALID', describeIssues(options.error.issues, 'kernel'));
 
-  const metrics = resolveMetrics(manifest, kernel);
-  checkRiskMetric(manifest, kernel, metrics);
+  const metrics = resolveMetrics(manifest, kernel.outputs, kernel.name);
+  checkRiskMetric(manifest, kernel.outputs, kernel.name, metrics);
   checkPlacement(manifest, fleet);
   const parameterCount = checkParameters(manifest, kernel);
   return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, parameterCount };
 }
 
-function resolveMetrics(manifest: Manifest, kernel: Kernel): string[] {
+/**
+ * A custom image: it must come from a registry of `allowedImageRegistries` (the
+ * worker pods run it with the worker identity), and parameter sets only need to
+ * be JSON objects — their shape is the user's command's business.
+ */
+function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, fleet: FleetConfig): ValidatedManifest {
+  if (!allowedRegistryOf(kernel.image, fleet.allowedImageRegistries)) {
+    const allowed = fleet.allowedImageRegistries;
+    throw new PermanentError(
+      'IMAGE_NOT_ALLOWED',
+      allowed.length === 0
+        ? `kernel.image: "${kernel.image}" cannot run: this fleet allows no custom kernel images (allowedImageRegistries is empty)`
+        : `kernel.image: "${kernel.image}" is not in an allowed registry; push it under one of: ${allowed.join(', ')}`,
+    );
+  }
+  const metrics = resolveMetrics(manifest, kernel.outputs, `the custom kernel (kernel.outputs)`);
+  checkRiskMetric(manifest, kernel.outputs, 'the custom kernel (kernel.outputs)', metrics);
+  checkPlacement(manifest, fleet);
+  const parameterCount = checkParameters(manifest, null);
+  return { manifest, kernel: null, kernelOptions: {}, metrics, parameterCount };
+}
+
+function resolveMetrics(manifest: Manifest, outputs: readonly string[], producer: string): string[] {
   const requested = manifest.aggregate.metrics;
-  if (!requested) return [...kernel.outputs];
-  const unknown = requested.filter((m) => !kernel.outputs.includes(m));
+  if (!requested) return [...outputs];
+  const unknown = requested.filter((m) => !outputs.includes(m));
   if (unknown.length > 0) {
     throw new PermanentError(
       'MANIFEST_INVALID',
-      `aggregate.metrics: ${unknown.map((m) => `"${m}"`).join(', ')} not produced by ${kernel.name}; its outputs are ${kernel.outputs.join(', ')}`,
+      `aggregate.metrics: ${unknown.map((m) => `"${m}"`).join(', ')} not produced by ${producer}; its outputs are ${outputs.join(', ')}`,
     );
   }
-  return kernel.outputs.filter((o) => requested.includes(o));
+  return outputs.filter((o) => requested.includes(o));
 }
 
 /** `aggregate.expectedShortfall` needs a P&L to take the tail of: `pnl` among the aggregated metrics. */
-function checkRiskMetric(manifest: Manifest, kernel: Kernel, metrics: readonly string[]): void {
+function checkRiskMetric(manifest: Manifest, outputs: readonly string[], producer: string, metrics: readonly string[]): void {
   if (!manifest.aggregate.expectedShortfall || metrics.includes(PNL_METRIC)) return;
-  const why = kernel.outputs.includes(PNL_METRIC)
+  const why = outputs.includes(PNL_METRIC)
     ? `add "${PNL_METRIC}" to aggregate.metrics`
-    : `${kernel.name} outputs ${kernel.outputs.join(', ')}; use a kernel that outputs "${PNL_METRIC}", e.g. scenario-revaluation`;
+    : `${producer} outputs ${outputs.join(', ')}; use a kernel that outputs "${PNL_METRIC}", e.g. scenario-revaluation`;
   throw new PermanentError('MANIFEST_INVALID', `aggregate.expectedShortfall: VaR and ES are taken over the "${PNL_METRIC}" metric, which this run does not aggregate; ${why}`);
 }
 
@@ -86,7 +111,7 @@ function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {
   }
 }
 
-function checkParameters(manifest: Manifest, kernel: Kernel): number | null {
+function checkParameters(manifest: Manifest, kernel: Kernel | null): number | null {
   const source = manifest.parameters;
   const kind = sourceKind(source);
   let count: number;
@@ -130,7 +155,8 @@ export function checkCounts(count: number, shardSize: number): void {
   }
 }
 
-function checkShape(kernel: Kernel, params: Record<string, unknown>, where: string): void {
+function checkShape(kernel: Kernel | null, params: Record<string, unknown>, where: string): void {
+  if (!kernel) return;
   const result = kernel.parametersSchema.safeParse(params);
   if (!result.success) throw new PermanentError('MANIFEST_INVALID', `${where}: ${describeIssues(result.error.issues)}`);
 }

@@ -22,6 +22,7 @@ export const WORKER_ENV = {
   localStorageDir: 'ALTUS_LOCAL_STORAGE_DIR',
   pubsubEmulatorHost: 'PUBSUB_EMULATOR_HOST',
   logFile: 'ALTUS_LOG_FILE',
+  kernelWorkdir: 'ALTUS_KERNEL_WORKDIR',
 } as const;
 
 const intString = (name: string) =>
@@ -54,6 +55,7 @@ const schema = z
     [WORKER_ENV.localStorageDir]: z.string().optional(),
     [WORKER_ENV.pubsubEmulatorHost]: z.string().optional(),
     [WORKER_ENV.logFile]: z.string().optional(),
+    [WORKER_ENV.kernelWorkdir]: z.string().startsWith('/', `${WORKER_ENV.kernelWorkdir} must be an absolute path`).optional(),
   })
   .superRefine((env, ctx) => {
     const hasOffset = env[WORKER_ENV.shardOffset] !== undefined;
@@ -83,6 +85,11 @@ export interface WorkerEnvironment {
   storage: { kind: 'gcs' } | { kind: 'local'; root: string };
   pubsubEmulatorHost?: string;
   logFile?: string;
+  /**
+   * Where a custom kernel's command runs. Unset in a pod (the image's WORKDIR, the
+   * worker's own); the local fleet sets it to the folder standing in for the image.
+   */
+  kernelWorkdir?: string;
 }
 
 /** The pod environment is unusable; the message lists every problem. */
@@ -122,5 +129,6 @@ export function parseWorkerEnvironment(env: Record<string, string | undefined>):
     storage: e[WORKER_ENV.storage] === 'local' ? { kind: 'local', root: e[WORKER_ENV.localStorageDir]! } : { kind: 'gcs' },
     ...(e[WORKER_ENV.pubsubEmulatorHost] ? { pubsubEmulatorHost: e[WORKER_ENV.pubsubEmulatorHost] } : {}),
     ...(e[WORKER_ENV.logFile] ? { logFile: e[WORKER_ENV.logFile] } : {}),
+    ...(e[WORKER_ENV.kernelWorkdir] ? { kernelWorkdir: e[WORKER_ENV.kernelWorkdir] } : {}),
   };
 }

@@ -1,7 +1,8 @@
 /**
- * Container entrypoint of the worker image: one pod, one index.
- * `node --import tsx jobs/worker/main.ts` (see jobs/Dockerfile).
+ * Container entrypoint of the worker image: one pod, one index. The container's
+ * args, when given, are a custom kernel's command (see jobs/worker/entrypoint.mjs
+ * and jobs/Dockerfile).
  */
-import { runWorker } from './worker.ts';
+import { runWorker, WorkerCache } from './worker.ts';
 
-process.exitCode = await runWorker(process.env);
+process.exitCode = await runWorker(process.env, new WorkerCache(), process.argv.slice(2));

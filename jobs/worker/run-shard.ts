@@ -4,6 +4,7 @@
  * A parameter set that fails (bad shape, out of domain) becomes an error row;
  * the shard goes on.
  */
+import { rm } from 'node:fs/promises';
 import { describeIssues } from '../../shared/manifest.ts';
 import { MetricAccumulator, type MetricPartial } from '../../shared/stats/partial.ts';
 import { shardKey } from '../../shared/ids.ts';
@@ -33,9 +34,15 @@ export interface ShardOutcome {
   computed: boolean;
 }
 
-/** Computes shard `shard` of `plan` (unless its result already exists) and stores it. */
-export async function runShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore }): Promise<ShardOutcome> {
-  const { plan, shard, kernel, store } = input;
+/** A computed shard: its statistics partial, and its rows as text or as a local file (streamed up, then removed). */
+export type ComputedShard = { partial: ShardPartial } & ({ rows: string } | { rowsFile: string });
+
+/**
+ * Computes shard `shard` of `plan` with `compute` (unless its result already
+ * exists) and stores it create-only.
+ */
+export async function runShard(input: { plan: RunPlan; shard: number; store: ObjectStore; compute: () => Promise<ComputedShard> }): Promise<ShardOutcome> {
+  const { plan, shard, store } = input;
   const bucket = plan.resultsBucket;
   const key = shardKey(shard);
   const resultUri = runObjects.shardResult(bucket, plan.runId, key);
@@ -48,8 +55,18 @@ export async function runShard(input: { plan: RunPlan; shard: number; kernel: Ke
     return { resultUri, partialUri, parameters: partial.parameters, parametersFailed: partial.parametersFailed, computed: false };
   }
 
-  const { rows, partial } = await computeShard({ plan, shard, kernel, store });
-  await store.write(resultUri, rows, { ifAbsent: true, contentType: 'application/x-ndjson' });
+  const computed = await input.compute();
+  const { partial } = computed;
+  const rowsOptions = { ifAbsent: true, contentType: 'application/x-ndjson' };
+  if ('rows' in computed) {
+    await store.write(resultUri, computed.rows, rowsOptions);
+  } else {
+    try {
+      await store.upload(resultUri, computed.rowsFile, rowsOptions);
+    } finally {
+      await rm(computed.rowsFile, { force: true });
+    }
+  }
   await store.write(partialUri, JSON.stringify(partial), { ifAbsent: true, contentType: 'application/json' });
   return { resultUri, partialUri, parameters: partial.parameters, parametersFailed: partial.parametersFailed, computed: true };
 }
@@ -73,7 +90,18 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
     else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
     chunks.push(json.row(row));
   }
-  const partial: ShardPartial = {
+  return { rows: chunks.length ? chunks.join('\n') + '\n' : '', partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
+}
+
+/** The statistics partial of a shard from its counts and per-metric accumulators. */
+export function shardPartial(
+  plan: RunPlan,
+  shard: number,
+  parameters: number,
+  parametersFailed: number,
+  accumulators: ReadonlyMap<string, MetricAccumulator>,
+): ShardPartial {
+  return {
     v: 1,
     runId: plan.runId,
     shard,
@@ -81,7 +109,6 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
     parametersFailed,
     metrics: Object.fromEntries([...accumulators].map(([m, acc]) => [m, acc.toPartial()])),
   };
-  return { rows: chunks.length ? chunks.join('\n') + '\n' : '', partial };
 }
 
 type Row = Record<string, unknown>;

@@ -1,11 +1,14 @@
 /**
  * The worker runtime: what a pod runs for one index of an Indexed Job. It reads
- * its shard from the environment, computes it, stores the result create-only and
- * publishes one completion event. Returns the process exit code (see exit-codes.ts).
+ * its shard from the environment, computes it (with a built-in kernel, or by
+ * running a custom kernel's command, given as the container's args), stores the
+ * result create-only and publishes one completion event. Returns the process
+ * exit code (see exit-codes.ts).
  */
 import { appendFileSync } from 'node:fs';
 import type { PubSub } from '@google-cloud/pubsub';
 import { createPubSub, createObjectStore } from '../../shared/clients.ts';
+import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import { createLogger, type Logger } from '../../shared/log.ts';
 import type { CompletionEvent } from '../../shared/messages.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
@@ -13,7 +16,9 @@ import { getKernel } from '../kernels/registry.ts';
 import type { RunPlan } from '../planning/plan.ts';
 import { parseWorkerEnvironment, WorkerEnvironmentError, type WorkerEnvironment } from './environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRYABLE } from './exit-codes.ts';
-import { runShard } from './run-shard.ts';
+import { computeCustomShard } from './custom-shard.ts';
+import { KernelExitError, KernelProtocolError, KernelStartError } from './kernel-process.ts';
+import { computeShard, runShard, type ComputedShard } from './run-shard.ts';
 import { ShardInputError } from './shard-input.ts';
 import { count } from '../../shared/metering.ts';
 
@@ -57,8 +62,17 @@ class BadInputError extends Error {
   override readonly name = 'BadInputError';
 }
 
-/** Runs one index. Never throws: every outcome is an exit code. */
-export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache()): Promise<number> {
+/** The pod does not fit its run (e.g. the container's command is not the run's): retrying the same pod cannot help. */
+class PodMismatchError extends Error {
+  override readonly name = 'PodMismatchError';
+}
+
+/**
+ * Runs one index. `command` is the container's args: a custom kernel's command
+ * (the Job passes `kernel.command` there), empty for a built-in kernel. Never
+ * throws: every outcome is an exit code.
+ */
+export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache(), command: readonly string[] = []): Promise<number> {
   let env: WorkerEnvironment;
   try {
     env = parseWorkerEnvironment(rawEnv);
@@ -88,10 +102,9 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
     const plan = await cache.plan(env.planUri, store).catch((cause) => {
       throw new Error(`cannot read the run plan ${env.planUri}: ${(cause as Error).message}`, { cause });
     });
-    const kernel = getKernel(plan.manifest.kernel.name);
-    if (!kernel) throw new BadInputError(`kernel "${plan.manifest.kernel.name}" is not in this worker image`);
+    const compute = shardComputation(plan, env, rawEnv, command, store, log);
     log.info('shard started', { shard: env.shard, attempt: env.attempt, indexFailureCount: env.indexFailureCount });
-    const outcome = await runShard({ plan, shard: env.shard, kernel, store }).catch((error) => {
+    const outcome = await runShard({ plan, shard: env.shard, store, compute }).catch((error) => {
       throw error instanceof ShardInputError ? new BadInputError(error.message, { cause: error }) : error;
     });
     await publish({ status: 'succeeded', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed });
@@ -99,10 +112,11 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
     return EXIT_OK;
   } catch (error) {
     const message = (error as Error).message;
-    const permanent = error instanceof BadInputError;
+    const exitCode = exitCodeOf(error);
+    const permanent = exitCode !== EXIT_RETRYABLE;
     // On the last allowed attempt the pod itself reports the shard lost, so the run does not wait for reconcile.
     const lastAttempt = env.indexFailureCount >= env.maxRetries;
-    log.error(permanent ? 'shard failed: bad input' : 'shard failed', { shard: env.shard, error: message, lastAttempt });
+    log.error(permanent ? `shard failed, not retried: ${message}` : `shard failed: ${message}`, { shard: env.shard, error: message, exitCode, lastAttempt });
     if (permanent || lastAttempt) {
       try {
         await publish({ status: 'failed', parameters: 0, parametersFailed: 0, error: message.slice(0, 2000) });
@@ -111,8 +125,48 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
         return EXIT_RETRYABLE;
       }
     }
-    return permanent ? EXIT_BAD_INPUT : EXIT_RETRYABLE;
+    return exitCode;
   }
+}
+
+/** How the shard is computed: the built-in kernel in this process, or the custom kernel's command the container was given. */
+function shardComputation(
+  plan: RunPlan,
+  env: WorkerEnvironment,
+  rawEnv: Record<string, string | undefined>,
+  command: readonly string[],
+  store: ObjectStore,
+  log: Logger,
+): () => Promise<ComputedShard> {
+  const block = plan.manifest.kernel;
+  if (isCustomKernel(block)) {
+    // The Job carries the command as the container's args, so what the cluster admitted is what runs; it must be the run's.
+    if (JSON.stringify(command) !== JSON.stringify(block.command)) {
+      throw new PodMismatchError(`the container's args ${JSON.stringify(command)} are not the run's kernel.command ${JSON.stringify(block.command)}`);
+    }
+    const podEnv = Object.fromEntries(Object.entries(rawEnv).filter((e): e is [string, string] => e[1] !== undefined));
+    return () =>
+      computeCustomShard({ plan, shard: env.shard, store, kernel: block, env: podEnv, log, ...(env.kernelWorkdir ? { cwd: env.kernelWorkdir } : {}) });
+  }
+  if (command.length > 0) throw new PodMismatchError(`the run uses the built-in kernel "${block.name}" but the container was given a command ${JSON.stringify(command)}`);
+  const kernel = getKernel(block.name);
+  if (!kernel) throw new BadInputError(`kernel "${block.name}" is not in this worker image`);
+  return () => computeShard({ plan, shard: env.shard, kernel, store });
+}
+
+/**
+ * The exit code for a failed shard. Bad input and a kernel that breaks the output
+ * protocol fail the index at once (42: the same input gives the same output); a
+ * command that cannot start or a pod that does not fit its run is a broken
+ * environment (43); a kernel command exiting 42 or 43 says so itself; any other
+ * crash (a signal, an exception, running out of memory) may not happen again and
+ * is retried within the shard's budget.
+ */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof BadInputError || error instanceof KernelProtocolError) return EXIT_BAD_INPUT;
+  if (error instanceof KernelStartError || error instanceof PodMismatchError) return EXIT_BAD_ENVIRONMENT;
+  if (error instanceof KernelExitError && (error.exitCode === EXIT_BAD_INPUT || error.exitCode === EXIT_BAD_ENVIRONMENT)) return error.exitCode;
+  return EXIT_RETRYABLE;
 }
 
 function workerLogger(env: WorkerEnvironment): Logger {

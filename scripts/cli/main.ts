@@ -3,6 +3,7 @@
  * status, validate) and, later, the fleet. Exit codes: 0 SUCCEEDED, 1 FAILED or
  * PARTIAL, 2 REJECTED, 3 usage or environment error, 4 CANCELLED.
  */
+import { kernelLabel } from '../../shared/custom-kernel.ts';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
@@ -153,7 +154,7 @@ program
       const shards = count === null ? null : Math.ceil(count / validated.manifest.shardSize);
       const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters));
       out(
-        `valid: kernel ${validated.kernel.name}, ` +
+        `valid: kernel ${kernelLabel(validated.manifest.kernel)}, ` +
           (count === null ? `parameters from ${validated.manifest.parameters.file!.uri} (counted at ingest)` : `${count} parameter sets in ${shards} shards`) +
           (placement.length ? ` on ${placement.map((p) => `${p.cluster.name} (${p.count})`).join(', ')}` : ''),
       );

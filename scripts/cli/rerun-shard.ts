@@ -3,6 +3,7 @@
  * here, and compares it byte for byte with the result the fleet recorded —
  * the proof that results depend only on (manifest, parameter index).
  */
+import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import type { RunDocument } from '../../shared/documents.ts';
 import { shardKey } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
@@ -29,8 +30,10 @@ export async function rerunShard(store: ObjectStore, run: RunDocument, shard: nu
   if (!run.planUri) throw new UsageError(`run ${run.runId} has no plan (${run.status})`);
   if (!Number.isInteger(shard) || shard < 0 || shard >= run.counts.shards) throw new UsageError(`shard must be 0..${run.counts.shards - 1}`);
   const plan = JSON.parse((await store.read(run.planUri)).toString('utf8')) as RunPlan;
-  const kernel = getKernel(plan.manifest.kernel.name);
-  if (!kernel) throw new UsageError(`kernel ${plan.manifest.kernel.name} is not in this build`);
+  const block = plan.manifest.kernel;
+  if (isCustomKernel(block)) throw new UsageError(`run ${run.runId} ran the custom kernel image ${block.image}; rerun-shard recomputes built-in kernels only`);
+  const kernel = getKernel(block.name);
+  if (!kernel) throw new UsageError(`kernel ${block.name} is not in this build`);
   const resultUri = runObjects.shardResult(plan.resultsBucket, run.runId, shardKey(shard));
   const partialUri = runObjects.shardPartial(plan.resultsBucket, run.runId, shardKey(shard));
   if (!(await store.stat(resultUri))) throw new UsageError(`shard ${shard} of ${run.runId} has no recorded result (${resultUri})`);

@@ -89,6 +89,7 @@ async function start(): Promise<void> {
         `--project-id=${projectId}`,
         `--log-dir=${join(logDir, 'pods')}`,
         `--parallelism=${values.parallelism ?? availableParallelism()}`,
+        `--local-images=${join(ROOT, 'altus.local-images.json')}`,
       ],
       { env: { ...env, ALTUS_METER_ROLE: 'local-fleet' }, logFile: join(logDir, 'local-fleet.log'), cwd: ROOT },
     ),

@@ -71,6 +71,26 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
+  async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
+    const { bucket, name } = parseObjectUri(uri);
+    try {
+      await this.storage.bucket(bucket).upload(localPath, {
+        destination: name,
+        contentType: options.contentType ?? 'application/octet-stream',
+        ...(options.ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
+      });
+      const info = await this.stat(uri);
+      if (!info) throw new Error(`${uri} is missing right after its upload`);
+      return { created: true, info };
+    } catch (error) {
+      if (options.ifAbsent && (error as { code?: number }).code === 412) {
+        const info = await this.stat(uri);
+        if (info) return { created: false, info };
+      }
+      throw error;
+    }
+  }
+
   async compose(sources: readonly string[], destination: string, options: { contentType?: string } = {}): Promise<ObjectInfo> {
     const { bucket, name } = parseObjectUri(destination);
     if (sources.length === 0) {

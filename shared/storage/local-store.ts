@@ -59,10 +59,19 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async write(uri: string, data: Buffer | string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
+    return this.place(uri, (temp) => fs.writeFile(temp, data), options);
+  }
+
+  async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
+    return this.place(uri, (temp) => fs.copyFile(localPath, temp), options);
+  }
+
+  /** Fills a temp file beside the object, then links (create-only) or renames it into place. */
+  private async place(uri: string, fill: (temp: string) => Promise<void>, options: { ifAbsent?: boolean }) {
     const path = this.pathOf(uri);
     await fs.mkdir(dirname(path), { recursive: true });
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-    await fs.writeFile(temp, data);
+    await fill(temp);
     let created = true;
     try {
       if (options.ifAbsent) {

@@ -33,6 +33,11 @@ export interface ObjectStore {
    * `created` is false: the create-only write that makes shard results idempotent.
    */
   write(uri: string, data: Buffer | string, options?: { ifAbsent?: boolean; contentType?: string }): Promise<{ created: boolean; info: ObjectInfo }>;
+  /**
+   * Writes a local file as the object, streamed (never whole in memory), with the
+   * same create-only semantics as {@link write}: results too large to buffer.
+   */
+  upload(uri: string, localPath: string, options?: { ifAbsent?: boolean; contentType?: string }): Promise<{ created: boolean; info: ObjectInfo }>;
   /** Concatenates `sources` in order into `destination` (GCS compose; a streamed copy locally). */
   compose(sources: readonly string[], destination: string, options?: { contentType?: string }): Promise<ObjectInfo>;
   /** Object names under a prefix, sorted. */

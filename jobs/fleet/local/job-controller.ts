@@ -4,11 +4,15 @@
  * per-index retries (`backoffLimitPerIndex`), the pod failure policy's exit-code
  * rules, `activeDeadlineSeconds` — and keeps a batch/v1-shaped status.
  */
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
 import { formatIndexes } from '../indexes.ts';
+import { resolveLocalImage, type LocalImages } from './local-images.ts';
 import type { PodPool } from './pod-pool.ts';
+
+/** Exit code of a pod whose image the local fleet cannot stand in for (as the worker's "bad environment": not retried). */
+const EXIT_IMAGE_UNAVAILABLE = 43;
 
 /** The environment every "node" of the local fleet adds to its pods. */
 export interface NodeEnvironment {
@@ -16,6 +20,10 @@ export interface NodeEnvironment {
   env: Record<string, string>;
   /** Folder for per-pod logs (`<runId>/<job>/<index>-<try>.log`). */
   logDir: string;
+  /** The image every built-in kernel runs (fleet configuration `workerImage`). */
+  workerImage?: string;
+  /** Folders standing in for custom kernel images (local-images.ts). */
+  images?: LocalImages;
 }
 
 /** A Job under the local controller. */
@@ -55,7 +63,18 @@ export class LocalJob {
     while (!this.stopped) {
       const index = this.pending.shift();
       if (index === undefined) return;
-      const exit = await this.pool.run(this.podEnv(index), (pid) => {
+      const env = this.podEnv(index);
+      const image = this.imageFolder();
+      if ('problem' in image) {
+        // Like a pod whose image cannot be pulled, except that waiting would not help here: fail the index with the reason in its log.
+        appendFileSync(env.ALTUS_LOG_FILE!, JSON.stringify({ severity: 'ERROR', message: image.problem, time: new Date().toISOString() }) + '\n');
+        this.onFailure(index, EXIT_IMAGE_UNAVAILABLE);
+        this.checkDone();
+        continue;
+      }
+      if (image.folder) env.ALTUS_KERNEL_WORKDIR = image.folder;
+      const args = this.job.spec!.template.spec!.containers[0]!.args ?? [];
+      const exit = await this.pool.run(env, args, (pid) => {
         // An index that was waiting for a slot when the Job stopped (deleted, cluster lost) must not run on.
         if (this.stopped) this.pool.kill(pid, 'SIGKILL');
         else this.running.set(index, pid);
@@ -109,6 +128,18 @@ export class LocalJob {
   /** Pids running right now, by index (for fault injection). */
   runningPods(): ReadonlyMap<number, number> {
     return this.running;
+  }
+
+  /**
+   * The local stand-in for the container's image: nothing for the worker image (the
+   * worker process is that image), the folder of a custom image, or why there is none.
+   */
+  private imageFolder(): { folder?: string } | { problem: string } {
+    const image = this.job.spec!.template.spec!.containers[0]!.image;
+    if (!image || image === this.node.workerImage) return {};
+    const folder = this.node.images && resolveLocalImage(this.node.images, image);
+    if (folder) return { folder };
+    return { problem: `the local fleet cannot run image ${image}: no container engine runs here, and altus.local-images.json names no folder for it (add "${image}": "<its build context>")` };
   }
 
   private podEnv(index: number): Record<string, string> {

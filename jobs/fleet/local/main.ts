@@ -1,7 +1,8 @@
 /**
  * The local fleet as a process: `tsx jobs/fleet/local/main.ts --port P --fleet-config F
  * [--clusters a,b] --storage-dir D --pubsub-emulator-host H --project-id P --log-dir L
- * [--parallelism N]`. Started by the local stack; stops its pods on SIGTERM.
+ * [--parallelism N] [--local-images F]`. `--local-images` names the folders that stand in
+ * for custom kernel images (local-images.ts). Started by the local stack; stops its pods on SIGTERM.
  * Jobs are admitted as a GKE worker cluster's API server would admit them
  * ({@link fleetAdmission}: the official schema, the API server's rules, the
  * target cluster's Spot placement), so a Job that would be refused there is
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { FleetConfigError, loadFleetConfig, type FleetConfig } from '../../../shared/fleet-config.ts';
 import { fleetAdmission } from '../admission.ts';
 import { LocalFleetServer } from './api-server.ts';
+import { loadLocalImages, LocalImagesError, type LocalImages } from './local-images.ts';
 import { PodPool } from './pod-pool.ts';
 
 const { values } = parseArgs({
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     'project-id': { type: 'string' },
     'log-dir': { type: 'string' },
     parallelism: { type: 'string' },
+    'local-images': { type: 'string' },
   },
 });
 const fail = (message: string): never => {
@@ -46,14 +49,26 @@ const configured = fleet.clusters.map((c) => c.name);
 const clusters = values.clusters ? values.clusters.split(',') : configured;
 const unknown = clusters.filter((c) => !configured.includes(c));
 if (unknown.length) fail(`--clusters names ${unknown.join(', ')}, not in ${values['fleet-config']}`);
+const images = ((path: string | undefined): LocalImages => {
+  try {
+    return path ? loadLocalImages(path) : new Map();
+  } catch (error) {
+    if (!(error instanceof LocalImagesError)) throw error;
+    return fail(error.message);
+  }
+})(values['local-images']);
 const pool = new PodPool(Number(values.parallelism ?? availableParallelism()));
 const server = new LocalFleetServer(clusters, pool, {
   env: {
     ALTUS_STORAGE: 'local',
     ALTUS_LOCAL_STORAGE_DIR: values['storage-dir']!,
     PUBSUB_EMULATOR_HOST: values['pubsub-emulator-host']!,
+    // A container has its image's PATH; here the machine is the image, and a custom kernel's command is looked up on it.
+    ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
   },
   logDir: values['log-dir']!,
+  workerImage: fleet.workerImage,
+  images,
 }, fleetAdmission(fleet));
 const port = await server.listen(Number(values.port));
 process.stdout.write(JSON.stringify({ severity: 'INFO', message: 'local fleet listening', port, parallelism: pool.size }) + '\n');

@@ -8,11 +8,13 @@ import { runWorker, WorkerCache } from '../../worker/worker.ts';
 interface RunIndex {
   id: number;
   env: Record<string, string>;
+  /** The container's args: a custom kernel's command, as the Job gives it. */
+  args: string[];
 }
 
 const cache = new WorkerCache();
 process.on('message', (message: RunIndex) => {
-  void runWorker(message.env, cache).then((exitCode) => process.send?.({ id: message.id, exitCode }));
+  void runWorker(message.env, cache, message.args).then((exitCode) => process.send?.({ id: message.id, exitCode }));
 });
 process.on('disconnect', () => process.exit(0));
 process.send?.({ ready: true });

@@ -108,16 +108,17 @@ export class PodPool {
   }
 
   /**
-   * Runs one index with `env`; `onStart` receives the pid (to kill it for deletion
-   * or chaos). `group` (the Job) is the unit of round-robin fairness.
+   * Runs one index with `env` and the container's `args`; `onStart` receives the
+   * pid (to kill it for deletion or chaos). `group` (the Job) is the unit of
+   * round-robin fairness.
    */
-  async run(env: Record<string, string>, onStart?: (pid: number) => void, group = ''): Promise<PodExit> {
+  async run(env: Record<string, string>, args: readonly string[], onStart?: (pid: number) => void, group = ''): Promise<PodExit> {
     const slot = await this.acquire(group);
     const id = this.nextId++;
     return new Promise<PodExit>((resolve) => {
       slot.busy = { id, resolve, pid: slot.child.pid ?? -1 };
       onStart?.(slot.child.pid ?? -1);
-      slot.child.send({ id, env });
+      slot.child.send({ id, env, args });
     });
   }
 

@@ -13,7 +13,7 @@ after(() => pool.close());
 test('pod pool: round-robin across Jobs; each index runs once and reports its exit', async () => {
   const started: string[] = [];
   // An empty environment is refused by the worker at once (exit 43): fast pods.
-  const run = (group: string, i: number) => pool.run({}, () => started.push(`${group}${i}`), group).then((exit) => exit.exitCode);
+  const run = (group: string, i: number) => pool.run({}, [], () => started.push(`${group}${i}`), group).then((exit) => exit.exitCode);
   const big = Array.from({ length: 6 }, (_, i) => run('A', i));
   const small = [run('B', 0), run('B', 1)];
   const exits = await Promise.all([...big, ...small]);

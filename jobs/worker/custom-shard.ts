@@ -1,0 +1,112 @@
+/**
+ * Computes one shard with a custom kernel: the user's command runs once over the
+ * shard's parameter sets (kernel-process.ts), and each output is paired with its
+ * parameter set to make the same rows and partial a built-in kernel makes.
+ *
+ * Nothing the size of the shard is held in memory: the parameter sets are read
+ * twice (once to feed the command, once, in step with its answers, to pair them;
+ * inline, grid and random sets are recomputed, file shards re-read by byte
+ * range), and rows stream to a local file that is uploaded whole.
+ */
+import { randomBytes } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { once } from 'node:events';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CustomKernel } from '../../shared/custom-kernel.ts';
+import type { Logger } from '../../shared/log.ts';
+import { MetricAccumulator } from '../../shared/stats/partial.ts';
+import type { ObjectStore } from '../../shared/storage/object-store.ts';
+import { shardRange, type RunPlan } from '../planning/plan.ts';
+import { KernelProtocolError, runKernelProcess, type KernelOutput } from './kernel-process.ts';
+import { shardPartial, type ComputedShard } from './run-shard.ts';
+import { shardInputs, type ShardInput } from './shard-input.ts';
+
+/** Environment variables the command gets on top of the pod's (README, "Custom kernels"). */
+export const KERNEL_ENV = {
+  shard: 'ALTUS_SHARD',
+  firstIndex: 'ALTUS_FIRST_INDEX',
+  parameterCount: 'ALTUS_PARAMETER_COUNT',
+} as const;
+
+/** What one custom shard needs. */
+export interface CustomShardRequest {
+  plan: RunPlan;
+  shard: number;
+  store: ObjectStore;
+  kernel: CustomKernel;
+  /** Working directory of the command; the worker's own when absent. */
+  cwd?: string;
+  /** The pod's environment, passed on to the command. */
+  env: Record<string, string>;
+  log: Logger;
+  /** Where the rows file is staged; the system temp folder by default. */
+  tempDir?: string;
+}
+
+/** Runs the command over the shard; the rows file is the caller's to upload and remove. */
+export async function computeCustomShard(request: CustomShardRequest): Promise<ComputedShard> {
+  const { plan, shard, store, kernel } = request;
+  const { start, end } = shardRange(plan, shard);
+  const rowsFile = join(request.tempDir ?? tmpdir(), `altus-${plan.runId}-${shard}-${randomBytes(4).toString('hex')}.ndjson`);
+  const out = createWriteStream(rowsFile);
+  const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
+  let parameters = 0;
+  let parametersFailed = 0;
+
+  const writeRow = async (row: Record<string, unknown>) => {
+    parameters++;
+    if ('error' in row) parametersFailed++;
+    if (!out.write(JSON.stringify(row) + '\n')) await once(out, 'drain');
+  };
+  // The second pass over the inputs: unreadable sets were never sent, so they become error rows here, in index order.
+  const pairing = shardInputs(plan, shard, store)[Symbol.asyncIterator]();
+  const nextSent = async (): Promise<Extract<ShardInput, { params: Record<string, unknown> }> | undefined> => {
+    for (;;) {
+      const next = await pairing.next();
+      if (next.done) return undefined;
+      const item = next.value;
+      if (item.params !== null) return item;
+      await writeRow({ index: item.index, params: null, error: 'error' in item ? item.error : 'unreadable parameter set' });
+    }
+  };
+  const onOutput = async (output: KernelOutput, line: number) => {
+    const item = await nextSent();
+    if (!item) throw new KernelProtocolError(`output line ${line} has no parameter set to answer`);
+    if ('error' in output) return writeRow({ index: item.index, params: item.params, error: output.error });
+    for (const [metric, acc] of accumulators) acc.add(output.values[metric]!);
+    return writeRow({ index: item.index, params: item.params, ...output.values });
+  };
+
+  try {
+    await runKernelProcess({
+      command: kernel.command,
+      ...(request.cwd ? { cwd: request.cwd } : {}),
+      env: {
+        ...request.env,
+        [KERNEL_ENV.shard]: String(shard),
+        [KERNEL_ENV.firstIndex]: String(start),
+        [KERNEL_ENV.parameterCount]: String(end - start),
+      },
+      outputs: kernel.outputs,
+      inputs: sentParameters(plan, shard, store),
+      onOutput,
+      onStderr: (line) => request.log.info(line, { source: 'kernel-stderr' }),
+    });
+    // Every sent set was answered (the protocol checked the count); what is left are unreadable sets.
+    if (await nextSent()) throw new KernelProtocolError('the kernel answered fewer parameter sets than it was sent');
+    out.end();
+    await once(out, 'finish');
+  } catch (error) {
+    out.destroy();
+    await rm(rowsFile, { force: true });
+    throw error;
+  }
+  return { rowsFile, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
+}
+
+/** The readable parameter sets of the shard, in index order: what goes to the command's stdin. */
+async function* sentParameters(plan: RunPlan, shard: number, store: ObjectStore): AsyncGenerator<Record<string, unknown>> {
+  for await (const item of shardInputs(plan, shard, store)) if (item.params !== null) yield item.params;
+}
