@@ -1,12 +1,15 @@
 /**
  * `collect`: records a shard completion once (create-if-absent keyed by run and
  * shard: duplicates and retries change nothing) and, when every shard is in,
- * asks for aggregation. Completions are counted with an aggregation query over
- * the shard documents: no hot counter document.
+ * asks for aggregation. Whether every shard is in is decided in O(1) per
+ * completion: the shard's group tally (written atomically with the record, see
+ * `tallyGroups`) says when its group may be complete; only then are all tallies
+ * summed, and only when they reach the shard count is the exact count taken.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { TERMINAL_STATUSES, type ShardDocument } from '../../shared/documents.ts';
 import { completionEventSchema, type AggregateRequest } from '../../shared/messages.ts';
+import { tallyGroupSize, tallyGroups } from '../../shared/run-store.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
@@ -42,11 +45,15 @@ export function createCollectHandler(deps: Dependencies) {
       ...(completion.partialUri ? { partialUri: completion.partialUri } : {}),
       ...(completion.error ? { error: completion.error } : {}),
     };
-    const recorded = await deps.runs.recordShard(completion.runId, doc);
+    const shards = run.counts.shards;
+    const recorded = await deps.runs.recordShard(completion.runId, doc, shards);
     deps.faults.crashPoint('collect.after-record');
-    // Counted even for a duplicate: an earlier delivery may have recorded the shard and crashed before this point.
+    // Checked even for a duplicate: an earlier delivery may have recorded the shard and crashed before this point.
+    const group = completion.shard % tallyGroups(shards);
+    if ((await deps.runs.groupTally(completion.runId, shards, completion.shard)) < tallyGroupSize(shards, group)) return recorded;
+    if ((await deps.runs.totalTally(completion.runId, shards)) < shards) return recorded;
     const done = await deps.runs.countShards(completion.runId);
-    if (done < run.counts.shards) return recorded;
+    if (done < shards) return recorded;
     const request: AggregateRequest = { v: 1, runId: completion.runId };
     await deps.bus.publish('aggregate', request);
     log.info('all shards in: aggregation requested', { shards: done });

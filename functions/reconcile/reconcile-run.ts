@@ -138,20 +138,24 @@ async function recoverFromResult(deps: Dependencies, run: RunDocument, shard: nu
     cpuSeconds: 0,
     recordedAt: deps.now().toISOString(),
   };
-  await deps.runs.recordShard(run.runId, doc);
+  await deps.runs.recordShard(run.runId, doc, run.counts.shards);
   return true;
 }
 
 async function recordFailed(deps: Dependencies, run: RunDocument, shard: number, reason: string, cluster: string): Promise<void> {
-  await deps.runs.recordShard(run.runId, {
-    shard,
-    status: 'failed',
-    attempt: -1,
-    cluster,
-    parameters: 0,
-    parametersFailed: 0,
-    cpuSeconds: 0,
-    error: reason,
-    recordedAt: deps.now().toISOString(),
-  });
+  await deps.runs.recordShard(
+    run.runId,
+    {
+      shard,
+      status: 'failed',
+      attempt: -1,
+      cluster,
+      parameters: 0,
+      parametersFailed: 0,
+      cpuSeconds: 0,
+      error: reason,
+      recordedAt: deps.now().toISOString(),
+    },
+    run.counts.shards,
+  );
 }

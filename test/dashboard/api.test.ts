@@ -74,9 +74,9 @@ before(async () => {
   await store.write(result(0), rows(0, [3, 7]));
   await store.write(result(1), rows(10, [12]));
   await runs.createRun(going);
-  await runs.recordShard('going', shard(0, 'worker-a', { resultUri: result(0), parametersFailed: 2 }));
-  await runs.recordShard('going', shard(1, 'worker-b', { attempt: 1, resultUri: result(1), parametersFailed: 1 }));
-  await runs.recordShard('going', shard(3, 'worker-b', { status: 'failed', parameters: 0, error: 'bad input: the parameter file changed' }));
+  await runs.recordShard('going', shard(0, 'worker-a', { resultUri: result(0), parametersFailed: 2 }), going.counts.shards);
+  await runs.recordShard('going', shard(1, 'worker-b', { attempt: 1, resultUri: result(1), parametersFailed: 1 }), going.counts.shards);
+  await runs.recordShard('going', shard(3, 'worker-b', { status: 'failed', parameters: 0, error: 'bad input: the parameter file changed' }), going.counts.shards);
 
   const resultsUri = `gs://${bucket}/runs/done/results.ndjson`;
   await store.write(resultsUri, '{"index":0,"params":{"spot":42},"price":4.75}\n');
