@@ -4,6 +4,7 @@
  * Completions are counted with an aggregation query over the shard documents,
  * never by incrementing one hot document.
  */
+import type { GpuRequest } from './resources.ts';
 import type { MetricAggregate } from './stats/partial.ts';
 import type { MetricRisk } from './stats/tail-risk.ts';
 
@@ -66,6 +67,8 @@ export interface RunDocument {
   /** Deadline of the run (ISO 8601): startedAt + deadlineSeconds. */
   deadlineAt?: string;
   cpuSeconds?: number;
+  /** The manifest's GPU request (placement and re-dispatches only use clusters that can serve it). */
+  gpu?: GpuRequest;
   attempt: number;
   createdAt: string;
   startedAt?: string;
