@@ -6,6 +6,7 @@
  * schema, the API server's rules and the fleet admission.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { V1Job } from '@kubernetes/client-node';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
@@ -136,6 +137,12 @@ for (const c of ruleCases) {
     assert.ok(problems.some((p) => c.expect.test(p)), `expected ${c.expect} in ${JSON.stringify(problems)}`);
   });
 }
+
+test('examples/book-mc-h100.json is valid and goes to worker-a, the cluster with H100s', () => {
+  const v = validateManifest(JSON.parse(readFileSync(new URL('../../examples/book-mc-h100.json', import.meta.url), 'utf8')), fleet);
+  assert.deepEqual(v.manifest.resources?.gpu, h100);
+  assert.deepEqual(eligibleClusters(fleet, v.manifest.placement.clusters, v.manifest.resources?.gpu).map((c) => c.name), ['worker-a']);
+});
 
 test('render-jobs: a GPU manifest renders one Job, on the cluster with that accelerator', () => {
   const manifest = manifestSchema.parse({ ...base, resources: { gpu: a100 } });
