@@ -4,6 +4,8 @@
  * Completions are counted with an aggregation query over the shard documents,
  * never by incrementing one hot document.
  */
+import type { RunCost } from './cost.ts';
+import type { GpuRequest } from './resources.ts';
 import type { MetricAggregate } from './stats/partial.ts';
 import type { MetricRisk } from './stats/tail-risk.ts';
 
@@ -66,6 +68,10 @@ export interface RunDocument {
   /** Deadline of the run (ISO 8601): startedAt + deadlineSeconds. */
   deadlineAt?: string;
   cpuSeconds?: number;
+  /** The manifest's GPU request (placement and re-dispatches only use clusters that can serve it). */
+  gpu?: GpuRequest;
+  /** Estimated compute cost of the recorded shards, written when the run finishes (shared/cost.ts). */
+  cost?: RunCost;
   attempt: number;
   createdAt: string;
   startedAt?: string;
@@ -92,6 +98,8 @@ export interface ShardDocument {
   parameters: number;
   parametersFailed: number;
   cpuSeconds: number;
+  /** Wall time of the worker on the shard (absent on records from older workers and on reconcile's). */
+  wallSeconds?: number;
   error?: string;
   recordedAt: string;
 }

@@ -17,6 +17,7 @@ export const ERROR_CODES = {
   PARAMETERS_FILE_INVALID: 'The parameter file cannot be read as the declared format.',
   TOO_MANY_SHARDS: 'shardSize is too small for this parameter count: the shard cap would be exceeded.',
   PLACEMENT_INVALID: 'placement.clusters names no available worker cluster of the fleet configuration.',
+  GPU_UNAVAILABLE: 'No available worker cluster has a GPU pool that can serve resources.gpu.',
   REQUEST_CONFLICT: 'A run with this requestId already exists with a different manifest.',
   DISPATCH_FAILED: 'A Job could not be created on a worker cluster.',
   SHARDS_FAILED: 'Some shards failed for good; see failedShards.',

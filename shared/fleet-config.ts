@@ -22,11 +22,16 @@ const pricing = z
   })
   .strict();
 
+/** GKE accelerator types a GPU pool can have (the `cloud.google.com/gke-accelerator` node label values). */
+export const ACCELERATOR_TYPES = ['nvidia-h100-80gb', 'nvidia-a100-80gb', 'nvidia-tesla-a100', 'nvidia-l4', 'nvidia-tesla-t4'] as const;
+/** One of {@link ACCELERATOR_TYPES}. */
+export type AcceleratorType = (typeof ACCELERATOR_TYPES)[number];
+
 /** A GPU node pool on a worker cluster. */
 export const gpuPoolSchema = z
   .object({
     name: dns1123Label,
-    acceleratorType: z.enum(['nvidia-h100-80gb', 'nvidia-a100-80gb', 'nvidia-tesla-a100', 'nvidia-l4', 'nvidia-tesla-t4']),
+    acceleratorType: z.enum(ACCELERATOR_TYPES),
     acceleratorCount: z.number().int().min(1).max(16),
     machineType: z.string().min(1),
     maxNodes: z.number().int().min(1),
@@ -97,6 +102,15 @@ export const fleetConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['clusters', i, 'name'], message: `duplicate cluster name "${cluster.name}"` });
       }
       seen.add(cluster.name);
+      // A Spot price above on-demand would make a run's savings negative: almost surely two prices swapped.
+      if (cluster.pricing.spotPerVcpuHour > cluster.pricing.onDemandPerVcpuHour) {
+        ctx.addIssue({ code: 'custom', path: ['clusters', i, 'pricing'], message: 'spotPerVcpuHour is above onDemandPerVcpuHour' });
+      }
+      for (const [j, gpu] of cluster.gpuPools.entries()) {
+        if (gpu.pricing.spotPerGpuHour > gpu.pricing.onDemandPerGpuHour) {
+          ctx.addIssue({ code: 'custom', path: ['clusters', i, 'gpuPools', j, 'pricing'], message: 'spotPerGpuHour is above onDemandPerGpuHour' });
+        }
+      }
     }
     if (seen.has(config.hub.name)) {
       ctx.addIssue({ code: 'custom', path: ['hub', 'name'], message: 'the hub cannot share a name with a worker cluster' });

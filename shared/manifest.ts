@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { customKernelSchema, isCustomKernel } from './custom-kernel.ts';
 import { LIMITS } from './limits.ts';
+import { resourcesSchema } from './resources.ts';
 
 const finite = z.number().refine(Number.isFinite, 'must be a finite number');
 const parameterValue = z.union([z.number(), z.string(), z.boolean()]);
@@ -125,6 +126,8 @@ export const manifestSchema = z
       .object({ clusters: z.array(z.string().min(1)).min(1).optional() })
       .strict()
       .default({}),
+    /** Pod resources beyond the fleet's defaults: `{"gpu": {"type": "nvidia-h100-80gb", "count": 1}}`. */
+    resources: resourcesSchema.optional(),
   })
   .strict();
 

@@ -47,7 +47,10 @@ export const completionEventSchema = z
     partialUri: z.string().optional(),
     parameters: z.number().int().min(0),
     parametersFailed: z.number().int().min(0),
+    /** CPU time the worker process used on the shard (user + system). */
     cpuSeconds: z.number().min(0),
+    /** Wall time the worker spent on the shard; the cost estimate bills the pod's requested vCPUs and GPUs for it. */
+    wallSeconds: z.number().min(0).optional(),
     /** Why the shard failed for good (when failed). */
     error: z.string().max(2000).optional(),
   })

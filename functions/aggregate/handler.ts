@@ -6,6 +6,7 @@
  * delivery that wins the final transition publishes run-finished.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
+import { runCost } from '../../shared/cost.ts';
 import { TERMINAL_STATUSES, type RunDocument, type RunStatus } from '../../shared/documents.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
@@ -84,6 +85,7 @@ export function createAggregateHandler(deps: Dependencies) {
       risk: risk ?? null,
       results: { uri: resultsUri, ...(localPath ? { path: localPath } : {}) },
       cpuSeconds: shards.reduce((t, s) => t + s.cpuSeconds, 0),
+      cost: runCost(deps.fleetConfig, plan.manifest.resources?.gpu, shards),
       finishedAt: deps.now().toISOString(),
       ...(failed.length
         ? {

@@ -40,6 +40,7 @@ export function createCollectHandler(deps: Dependencies) {
       parameters: completion.parameters,
       parametersFailed: completion.parametersFailed,
       cpuSeconds: completion.cpuSeconds,
+      ...(completion.wallSeconds !== undefined ? { wallSeconds: completion.wallSeconds } : {}),
       recordedAt: deps.now().toISOString(),
       ...(completion.resultUri ? { resultUri: completion.resultUri } : {}),
       ...(completion.partialUri ? { partialUri: completion.partialUri } : {}),

@@ -3,6 +3,7 @@
  * per cluster, failures, timings, aggregates with histograms, cost, results) and
  * its failed parameter sets. Every answer is bounded whatever the run's size.
  */
+import type { RunCost } from '../../shared/cost.ts';
 import type { RunDocument, RunPlacement, ShardDocument } from '../../shared/documents.ts';
 import type { MetricAggregate } from '../../shared/stats/partial.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
@@ -44,8 +45,8 @@ export interface RunDetail {
   failedShards: Array<Pick<ShardDocument, 'shard' | 'cluster' | 'attempt'> & { reason: string }>;
   quantileLevels: string[];
   aggregates: Record<string, MetricAggregate>;
-  /** The run's `cost` field as written, when there is one. */
-  cost?: unknown;
+  /** The run's estimated cost (shared/cost.ts), once it has finished. */
+  cost?: RunCost;
   results?: ResultsLink;
   lastError?: { source: string; message: string; at: string };
 }
@@ -68,7 +69,6 @@ export async function runDetail(deps: DashboardDependencies, runId: string): Pro
   ]);
   const aggregates = run.aggregates ?? {};
   const first = Object.values(aggregates)[0];
-  const cost = (run as RunDocument & { cost?: unknown }).cost;
   return {
     summary: summarizeRun(run, progress, now),
     progress,
@@ -84,7 +84,7 @@ export async function runDetail(deps: DashboardDependencies, runId: string): Pro
     failedShards: failed.map((s) => ({ shard: s.shard, cluster: s.cluster, attempt: s.attempt, reason: s.error ?? 'unknown' })),
     quantileLevels: first ? Object.keys(first.quantiles) : [],
     aggregates: isTerminal(run) ? aggregates : {},
-    ...(cost !== undefined && cost !== null ? { cost } : {}),
+    ...(run.cost ? { cost: run.cost } : {}),
     ...(run.results ? { results: resultsLink(deps, run) } : {}),
     ...(run.lastError ? { lastError: run.lastError } : {}),
   };

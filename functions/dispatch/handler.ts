@@ -48,6 +48,7 @@ export function createDispatchHandler(deps: Dependencies) {
       retriesPerShard: plan.manifest.retries.perShard,
       deadlineSeconds: plan.manifest.deadlineSeconds,
       ...(isCustomKernel(plan.manifest.kernel) ? { customKernel: plan.manifest.kernel } : {}),
+      ...(plan.manifest.resources?.gpu ? { gpu: plan.manifest.resources.gpu } : {}),
     });
     try {
       const outcome = await deps.fleet.createJob(cluster.name, job);

@@ -45,7 +45,7 @@ export async function redispatchShards(
   },
 ): Promise<RunRedispatch[]> {
   if (input.shards.length === 0) return [];
-  const clusters = eligibleClusters(deps.fleetConfig, input.restrictTo).filter((c) => !input.exclude?.has(c.name));
+  const clusters = eligibleClusters(deps.fleetConfig, input.restrictTo, run.gpu).filter((c) => !input.exclude?.has(c.name));
   if (clusters.length === 0) return [];
   const attempt = nextAttempt(run);
   const sorted = [...input.shards].sort((a, b) => a - b);

@@ -27,7 +27,7 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
   if (!run.planUri) throw new RetryRefusedError(`run ${runId} never started (${run.error?.code ?? 'no plan'}); fix the manifest and submit it again`);
   const failed = (await deps.runs.listShards(runId)).filter((s) => s.status === 'failed').map((s) => s.shard);
   if (failed.length === 0) throw new RetryRefusedError(`run ${runId} has no failed shards to retry (${run.error?.code ?? run.status})`);
-  if (eligibleClusters(deps.fleetConfig, run.placementClusters).length === 0) {
+  if (eligibleClusters(deps.fleetConfig, run.placementClusters, run.gpu).length === 0) {
     throw new RetryRefusedError(`no available worker cluster can take the retried shards of ${runId}`);
   }
   const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;

@@ -86,7 +86,8 @@ export async function startRun(
   await deps.store.write(planUri, JSON.stringify(plan), { ifAbsent: true, contentType: 'application/json' });
   deps.faults.crashPoint('start-run.after-plan');
 
-  const slices = placeShards(plan.shardCount, eligibleClusters(deps.fleetConfig, manifest.placement.clusters));
+  const gpu = manifest.resources?.gpu;
+  const slices = placeShards(plan.shardCount, eligibleClusters(deps.fleetConfig, manifest.placement.clusters, gpu));
   const placement: RunPlacement[] = slices.map((s) => ({
     cluster: s.cluster.name,
     region: s.cluster.region,
@@ -100,6 +101,7 @@ export async function startRun(
     planUri,
     placement,
     ...(manifest.placement.clusters ? { placementClusters: manifest.placement.clusters } : {}),
+    ...(gpu ? { gpu } : {}),
     counts: { ...emptyCounts(), parameters: plan.parameterCount, shards: plan.shardCount },
   });
   await Promise.all(

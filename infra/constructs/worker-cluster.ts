@@ -20,10 +20,11 @@ import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/
 import type { WorkerCluster as WorkerClusterConfig } from '../../shared/fleet-config.ts';
 import { BATCH_POOL, SYSTEM_POOL, SYSTEM_POOL_MAX_NODES, type AuthorizedNetwork } from '../config.ts';
 import type { ClusterRanges } from '../network-plan.ts';
+import { POOL_LABEL } from '../../shared/resources.ts';
 import { privateControlPlane } from './control-plane.ts';
 
-/** Kubernetes node label naming the pool's role (`system`, `batch`, or the GPU pool's name). */
-export const POOL_LABEL = 'altus.dev/pool';
+/** Kubernetes node label naming the pool (`system`, `batch`, or the GPU pool's name); GPU Jobs select their pool by it. */
+export { POOL_LABEL };
 /** Machine type of the system pool. */
 export const SYSTEM_MACHINE_TYPE = 'e2-medium';
 

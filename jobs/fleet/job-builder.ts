@@ -3,11 +3,12 @@
  * Every field here is one the batch/v1 API knows; the tests validate the output
  * against the official schema and the API server's own rules.
  */
-import type { V1EnvVar, V1Job } from '@kubernetes/client-node';
+import type { V1EnvVar, V1Job, V1PodSpec, V1Toleration } from '@kubernetes/client-node';
 import type { CustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
 import { digest } from '../../shared/ids.ts';
 import type { ShardSelection } from '../../shared/messages.ts';
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
 
@@ -34,6 +35,8 @@ export const TERMINATION_GRACE_SECONDS = 15;
 export const TTL_AFTER_FINISHED_SECONDS = 3600;
 /** Longest Job name: Indexed pods are named `<job>-<index>-<suffix>` and hostnames must stay within 63. */
 export const MAX_JOB_NAME = 52;
+/** GKE labels Spot nodes with it; Altus taints its Spot batch pools with it (infra/). */
+export const SPOT_LABEL = 'cloud.google.com/gke-spot';
 
 /** What the builder needs to know about one dispatch. */
 export interface JobRequest {
@@ -50,6 +53,29 @@ export interface JobRequest {
   deadlineSeconds: number;
   /** The run's custom kernel (image and command), absent for a built-in kernel. */
   customKernel?: CustomKernel;
+  /** The manifest's GPU request: the pods run on the cluster's GPU pool for it and ask for the GPUs. */
+  gpu?: GpuRequest;
+}
+
+/**
+ * Where the pods may run: a CPU run on the cluster's batch pool (Spot selector and
+ * toleration when the cluster is Spot); a GPU run on the GPU pool that serves the
+ * request, selected by accelerator and pool name, tolerating GKE's GPU taint and,
+ * when that pool is Spot, the Spot taint.
+ */
+export function podPlacement(cluster: WorkerCluster, gpu?: GpuRequest): Pick<V1PodSpec, 'nodeSelector' | 'tolerations'> {
+  const pool = gpu ? gpuPoolFor(cluster, gpu) : undefined;
+  if (gpu && !pool) throw new Error(`cluster ${cluster.name} has no GPU pool with ${gpu.count} × ${gpu.type} per node (placement should not have chosen it)`);
+  const spot = pool ? pool.spot : cluster.spot;
+  const nodeSelector: Record<string, string> = {
+    ...(pool ? { [ACCELERATOR_LABEL]: pool.acceleratorType, [POOL_LABEL]: pool.name } : {}),
+    ...(spot ? { [SPOT_LABEL]: 'true' } : {}),
+  };
+  const tolerations: V1Toleration[] = [
+    ...(pool ? [{ key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect }] : []),
+    ...(spot ? [{ key: SPOT_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' }] : []),
+  ];
+  return { ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}), ...(tolerations.length ? { tolerations } : {}) };
 }
 
 /**
@@ -125,12 +151,7 @@ export function buildJob(request: JobRequest): V1Job {
           serviceAccountName: fleet.workerServiceAccount.kubernetes,
           priorityClassName: fleet.priorityClass,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          ...(cluster.spot
-            ? {
-                nodeSelector: { 'cloud.google.com/gke-spot': 'true' },
-                tolerations: [{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
-              }
-            : {}),
+          ...podPlacement(cluster, request.gpu),
           containers: [
             {
               name: WORKER_CONTAINER,
@@ -139,8 +160,9 @@ export function buildJob(request: JobRequest): V1Job {
                 : { image: fleet.workerImage }),
               env,
               resources: {
-                requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory },
-                limits: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory },
+                // An extended resource such as nvidia.com/gpu cannot be overcommitted: requests equal limits.
+                requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(request.gpu) },
+                limits: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(request.gpu) },
               },
             },
           ],
@@ -148,4 +170,8 @@ export function buildJob(request: JobRequest): V1Job {
       },
     },
   };
+}
+
+function gpuQuantity(gpu: GpuRequest | undefined): Record<string, string> {
+  return gpu ? { [GPU_RESOURCE]: String(gpu.count) } : {};
 }

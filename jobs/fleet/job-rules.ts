@@ -7,8 +7,9 @@
  * last ones, the Altus invariant it protects.
  */
 import type { V1Job } from '@kubernetes/client-node';
-import type { WorkerCluster } from '../../shared/fleet-config.ts';
-import { TERMINATION_GRACE_SECONDS } from './job-builder.ts';
+import type { GpuPool, WorkerCluster } from '../../shared/fleet-config.ts';
+import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, POOL_LABEL } from '../../shared/resources.ts';
+import { SPOT_LABEL, TERMINATION_GRACE_SECONDS } from './job-builder.ts';
 
 /** One validation rule: its name, what it mirrors, and the problems it finds. */
 export interface JobRule {
@@ -25,10 +26,15 @@ const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
-const SPOT_LABEL = 'cloud.google.com/gke-spot';
 
 const indexed = (job: V1Job) => job.spec?.completionMode === 'Indexed';
 const podSpec = (job: V1Job) => job.spec?.template?.spec;
+const containers = (job: V1Job) => podSpec(job)?.containers ?? [];
+/** GPUs the pod asks for (the largest limit over its containers), 0 for none. */
+const gpuLimit = (job: V1Job) => Math.max(0, ...containers(job).map((c) => Number(c.resources?.limits?.[GPU_RESOURCE] ?? 0)));
+/** The GPU pool of `cluster` the pod selects by its pool label, if any. */
+const selectedGpuPool = (job: V1Job, cluster: WorkerCluster): GpuPool | undefined =>
+  cluster.gpuPools.find((p) => p.name === podSpec(job)?.nodeSelector?.[POOL_LABEL]);
 
 /** `IsQualifiedName` and `IsValidLabelValue` from apimachinery `util/validation`, as `ValidateLabels` applies them. */
 function labelProblems(path: string, labels: Record<string, string> | undefined): string[] {
@@ -175,16 +181,59 @@ export const JOB_RULES: readonly JobRule[] = [
     },
   },
   {
-    name: 'Spot node selector and toleration present iff the cluster is Spot',
-    mirrors: 'Altus: GKE taints Spot pools cloud.google.com/gke-spot=true:NoSchedule; without the toleration pods stay Pending, with the selector on an on-demand cluster they never schedule',
+    name: 'extended resources (nvidia.com/gpu): whole numbers, requests equal to limits, never requests alone',
+    mirrors: 'core validation ValidateResourceRequirements: "must be an integer" for extended resources, "must be equal to <name> limit" and "Limit must be set for non overcommitable resources"',
+    check(job) {
+      const problems: string[] = [];
+      containers(job).forEach((c, i) => {
+        const at = `spec.template.spec.containers[${i}].resources`;
+        const limit = c.resources?.limits?.[GPU_RESOURCE];
+        const request = c.resources?.requests?.[GPU_RESOURCE];
+        if (limit !== undefined && !/^\d+$/.test(String(limit))) problems.push(`${at}.limits[${GPU_RESOURCE}]: Invalid value: "${limit}": must be an integer`);
+        if (request !== undefined && limit === undefined) problems.push(`${at}.limits: Required value: Limit must be set for non overcommitable resources`);
+        if (request !== undefined && limit !== undefined && String(request) !== String(limit)) {
+          problems.push(`${at}.requests: Invalid value: "${request}": must be equal to ${GPU_RESOURCE} limit of ${limit}`);
+        }
+      });
+      return problems;
+    },
+  },
+  {
+    name: 'a GPU pod selects a GPU pool of the cluster that has its accelerators, and tolerates the GPU taint; a CPU pod selects none',
+    mirrors: 'Altus: GKE taints GPU nodes nvidia.com/gpu=present:NoSchedule and labels them cloud.google.com/gke-accelerator; infra/ labels every node altus.dev/pool. A GPU pod without the pool would stay Pending; a CPU pod on a GPU pool would be billed GPU prices',
     check(job, cluster) {
       if (!cluster) return [];
       const spec = podSpec(job);
+      const gpus = gpuLimit(job);
+      const pool = selectedGpuPool(job, cluster);
+      const at = 'spec.template.spec';
+      if (gpus === 0) return pool ? [`${at}.nodeSelector: ${POOL_LABEL}=${pool.name} is a GPU pool, but the pod asks for no ${GPU_RESOURCE}`] : [];
+      if (!pool) {
+        const names = cluster.gpuPools.map((p) => p.name);
+        return [`${at}.nodeSelector: a pod asking for ${GPU_RESOURCE} must select a GPU pool of cluster ${cluster.name} by ${POOL_LABEL} (${names.length ? names.join(', ') : 'it has none'})`];
+      }
+      const problems: string[] = [];
+      if (spec?.nodeSelector?.[ACCELERATOR_LABEL] !== pool.acceleratorType) problems.push(`${at}.nodeSelector: ${ACCELERATOR_LABEL} must be ${pool.acceleratorType} (pool ${pool.name})`);
+      if (gpus > pool.acceleratorCount) problems.push(`${at}.containers: ${gpus} ${GPU_RESOURCE} exceed the ${pool.acceleratorCount} per node of pool ${pool.name}`);
+      const tolerated = (spec?.tolerations ?? []).some((t) => t.key === GPU_TAINT.key && t.effect === GPU_TAINT.effect && (t.operator === 'Exists' || t.value === GPU_TAINT.value));
+      if (!tolerated) problems.push(`${at}.tolerations: the ${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect} toleration must be present on a GPU pod`);
+      return problems;
+    },
+  },
+  {
+    name: 'Spot node selector and toleration present iff the pool the pod runs on is Spot',
+    mirrors: 'Altus: GKE taints Spot pools cloud.google.com/gke-spot=true:NoSchedule; without the toleration pods stay Pending, with the selector on an on-demand pool they never schedule. The pool is the cluster\'s batch pool, or the GPU pool a GPU pod selects',
+    check(job, cluster) {
+      if (!cluster) return [];
+      const spec = podSpec(job);
+      const pool = gpuLimit(job) > 0 ? selectedGpuPool(job, cluster) : undefined;
+      const spot = pool ? pool.spot : cluster.spot;
+      const what = pool ? `GPU pool ${pool.name} of cluster ${cluster.name}` : `cluster ${cluster.name}`;
       const selector = spec?.nodeSelector?.[SPOT_LABEL] === 'true';
       const toleration = (spec?.tolerations ?? []).some((t) => t.key === SPOT_LABEL && t.effect === 'NoSchedule' && (t.operator === 'Exists' || t.value === 'true'));
       const problems: string[] = [];
-      if (selector !== cluster.spot) problems.push(`spec.template.spec.nodeSelector: ${SPOT_LABEL}=true must be ${cluster.spot ? 'present' : 'absent'} on ${cluster.spot ? 'Spot' : 'on-demand'} cluster ${cluster.name}`);
-      if (toleration !== cluster.spot) problems.push(`spec.template.spec.tolerations: the ${SPOT_LABEL} toleration must be ${cluster.spot ? 'present' : 'absent'} on ${cluster.spot ? 'Spot' : 'on-demand'} cluster ${cluster.name}`);
+      if (selector !== spot) problems.push(`spec.template.spec.nodeSelector: ${SPOT_LABEL}=true must be ${spot ? 'present' : 'absent'} on ${spot ? 'Spot' : 'on-demand'} ${what}`);
+      if (toleration !== spot) problems.push(`spec.template.spec.tolerations: the ${SPOT_LABEL} toleration must be ${spot ? 'present' : 'absent'} on ${spot ? 'Spot' : 'on-demand'} ${what}`);
       return problems;
     },
   },

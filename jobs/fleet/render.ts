@@ -28,7 +28,8 @@ export interface RenderRequest {
 export function renderJobs(request: RenderRequest): V1Job[] {
   const { fleet, manifest, runId } = request;
   const resultsBucket = request.resultsBucket ?? `${fleet.project}-altus-results`;
-  const slices = placeShards(request.shardCount, eligibleClusters(fleet, manifest.placement.clusters));
+  const gpu = manifest.resources?.gpu;
+  const slices = placeShards(request.shardCount, eligibleClusters(fleet, manifest.placement.clusters, gpu));
   return slices.map((slice) =>
     buildJob({
       fleet,
@@ -42,6 +43,7 @@ export function renderJobs(request: RenderRequest): V1Job[] {
       retriesPerShard: manifest.retries.perShard,
       deadlineSeconds: manifest.deadlineSeconds,
       ...(isCustomKernel(manifest.kernel) ? { customKernel: manifest.kernel } : {}),
+      ...(gpu ? { gpu } : {}),
     }),
   );
 }

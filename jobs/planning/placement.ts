@@ -1,11 +1,13 @@
 /**
  * Placement: splits a run's shards across worker clusters. Rule (documented in
  * the README): the eligible clusters are the available ones, restricted to
- * `placement.clusters` when given, in fleet-configuration order; each gets a
+ * `placement.clusters` when given and, for a run that requests GPUs, to those
+ * with a GPU pool that can serve the request, in fleet-configuration order; each gets a
  * contiguous slice proportional to its weight (largest remainder, ties to the
  * earlier cluster). Deterministic: the same inputs give the same slices.
  */
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
+import { gpuPoolFor, type GpuRequest } from '../../shared/resources.ts';
 
 /** One cluster's contiguous slice of shards. */
 export interface ClusterSlice {
@@ -14,9 +16,9 @@ export interface ClusterSlice {
   count: number;
 }
 
-/** The clusters a run may use. */
-export function eligibleClusters(fleet: FleetConfig, restrictTo?: readonly string[]): WorkerCluster[] {
-  return fleet.clusters.filter((c) => c.available && (!restrictTo || restrictTo.includes(c.name)));
+/** The clusters a run may use: available, named by `restrictTo` if given, with a pool for `gpu` if given. */
+export function eligibleClusters(fleet: FleetConfig, restrictTo?: readonly string[], gpu?: GpuRequest): WorkerCluster[] {
+  return fleet.clusters.filter((c) => c.available && (!restrictTo || restrictTo.includes(c.name)) && (!gpu || gpuPoolFor(c, gpu) !== undefined));
 }
 
 /** Splits `shardCount` shards across `clusters` by weight; clusters given nothing are left out. */

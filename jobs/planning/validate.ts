@@ -9,6 +9,7 @@ import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { describeIssues, manifestSchema, sourceKind, type Manifest } from '../../shared/manifest.ts';
 import { PNL_METRIC } from '../../shared/stats/tail-risk.ts';
+import { describeGpuTypes, gpuPoolFor } from '../../shared/resources.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import { getKernel, kernelNames } from '../kernels/registry.ts';
 import { createGrid, gridParameters } from '../parameters/grid.ts';
@@ -47,6 +48,7 @@ export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedM
   const metrics = resolveMetrics(manifest, kernel.outputs, kernel.name);
   checkRiskMetric(manifest, kernel.outputs, kernel.name, metrics);
   checkPlacement(manifest, fleet);
+  checkGpu(manifest, fleet);
   const parameterCount = checkParameters(manifest, kernel);
   return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, parameterCount };
 }
@@ -69,6 +71,7 @@ function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, 
   const metrics = resolveMetrics(manifest, kernel.outputs, `the custom kernel (kernel.outputs)`);
   checkRiskMetric(manifest, kernel.outputs, 'the custom kernel (kernel.outputs)', metrics);
   checkPlacement(manifest, fleet);
+  checkGpu(manifest, fleet);
   const parameterCount = checkParameters(manifest, null);
   return { manifest, kernel: null, kernelOptions: {}, metrics, parameterCount };
 }
@@ -109,6 +112,22 @@ function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {
   if (!fleet.clusters.some((c) => wanted.includes(c.name) && c.available)) {
     throw new PermanentError('PLACEMENT_INVALID', `placement.clusters: none of ${wanted.join(', ')} is available`);
   }
+}
+
+/** A GPU run needs an eligible cluster with a pool of that accelerator type and enough accelerators per node. */
+function checkGpu(manifest: Manifest, fleet: FleetConfig): void {
+  const gpu = manifest.resources?.gpu;
+  if (!gpu) return;
+  const wanted = manifest.placement.clusters;
+  const candidates = fleet.clusters.filter((c) => c.available && (!wanted || wanted.includes(c.name)));
+  if (candidates.some((c) => gpuPoolFor(c, gpu))) return;
+  const available = describeGpuTypes(candidates);
+  const where = wanted ? `placement.clusters (${wanted.join(', ')})` : 'the available worker clusters';
+  throw new PermanentError(
+    'GPU_UNAVAILABLE',
+    `resources.gpu: no GPU pool of ${where} has ${gpu.count} × ${gpu.type} per node; ` +
+      (available.length ? `available GPU types: ${available.join(', ')}` : 'they have no GPU pools'),
+  );
 }
 
 function checkParameters(manifest: Manifest, kernel: Kernel | null): number | null {

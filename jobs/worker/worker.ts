@@ -82,8 +82,9 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
   }
   const log = workerLogger(env);
   const started = process.cpuUsage();
+  const startedMilliseconds = performance.now();
   const { store, pubsub } = cache.clientsFor(env);
-  const publish = (event: Omit<CompletionEvent, 'v' | 'runId' | 'shard' | 'attempt' | 'cluster' | 'cpuSeconds'>) => {
+  const publish = (event: Omit<CompletionEvent, 'v' | 'runId' | 'shard' | 'attempt' | 'cluster' | 'cpuSeconds' | 'wallSeconds'>) => {
     const usage = process.cpuUsage(started);
     const full: CompletionEvent = {
       v: 1,
@@ -92,6 +93,7 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
       attempt: env.attempt,
       cluster: env.cluster,
       cpuSeconds: (usage.user + usage.system) / 1e6,
+      wallSeconds: (performance.now() - startedMilliseconds) / 1000,
       ...event,
     };
     count('pubsubMessages');

@@ -152,7 +152,7 @@ program
       const validated = validateManifest(decodeManifestBytes(bytes), fleet);
       const count = validated.parameterCount;
       const shards = count === null ? null : Math.ceil(count / validated.manifest.shardSize);
-      const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters));
+      const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu));
       out(
         `valid: kernel ${kernelLabel(validated.manifest.kernel)}, ` +
           (count === null ? `parameters from ${validated.manifest.parameters.file!.uri} (counted at ingest)` : `${count} parameter sets in ${shards} shards`) +

@@ -1,4 +1,5 @@
 /** Human-readable run summaries for the terminal. */
+import { formatUsd, type RunCost } from '../../shared/cost.ts';
 import type { RunDocument } from '../../shared/documents.ts';
 
 const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(4) : x.toFixed(6).replace(/\.?0+$/, ''));
@@ -43,6 +44,7 @@ export function renderRun(run: RunDocument): string {
   if (run.failedShards?.length) {
     lines.push(`failed shards: ${run.failedShards.slice(0, 10).map((f) => `${f.shard} (${f.reason})`).join('; ')}${run.failedShards.length > 10 ? ' …' : ''}`);
   }
+  if (run.cost) lines.push(...renderCost(run.cost));
   if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
   return lines.join('\n');
 }
@@ -52,4 +54,24 @@ function table(header: string[], rows: string[][]): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
   return [line(header), ...rows.map(line)];
+}
+
+const seconds = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
+
+/** The cost lines: totals, then one line per pool with the prices it was billed at. */
+export function renderCost(cost: RunCost): string[] {
+  const lines = [
+    `cost: ${formatUsd(cost.estimatedUsd)} estimated · ${formatUsd(cost.onDemandEquivalentUsd)} on-demand equivalent · ${cost.savingsPercent.toFixed(1)}% saved` +
+      ` (${seconds(cost.vcpuSeconds)} vCPU-s${cost.gpuSeconds > 0 ? `, ${seconds(cost.gpuSeconds)} GPU-s` : ''})`,
+  ];
+  for (const p of cost.byPool) {
+    const pool = p.gpuPool ? `${p.cluster}/${p.gpuPool} (${p.acceleratorType})` : p.cluster;
+    const gpu = p.prices.perGpuHour !== undefined ? ` + ${seconds(p.gpuSeconds)} GPU-s × $${p.prices.perGpuHour}/GPU-h` : '';
+    lines.push(
+      `  ${pool} ${p.region} ${p.machineType} ${p.spot ? 'Spot' : 'on-demand'}: ${p.shards} shard${p.shards === 1 ? '' : 's'}, ` +
+        `${seconds(p.vcpuSeconds)} vCPU-s × $${p.prices.perVcpuHour}/vCPU-h${gpu} = ${formatUsd(p.estimatedUsd)} (on-demand ${formatUsd(p.onDemandEquivalentUsd)})`,
+    );
+  }
+  if (cost.shardsUnpriced > 0) lines.push(`  ${cost.shardsUnpriced} shards ran on clusters no longer in the fleet configuration: not priced`);
+  return lines;
 }

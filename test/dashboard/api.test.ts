@@ -10,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createFirestore } from '../../shared/clients.ts';
+import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { runCost } from '../../shared/cost.ts';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
+import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
@@ -22,6 +25,12 @@ import { baseManifest, runManifest, testStack, writeManifest } from '../support/
 
 const NOW = new Date('2026-03-02T10:00:30Z');
 const bucket = 'altus-results';
+/** The finished run's cost: 2 shards on worker-a and 3 on worker-b, one pod-hour each, at altus.config.json's prices. */
+const COST = runCost(
+  loadFleetConfig(DEFAULT_FLEET_CONFIG),
+  undefined,
+  [0, 1, 2, 3, 4].map((s) => ({ cluster: s < 2 ? 'worker-a' : 'worker-b', cpuSeconds: 3000, wallSeconds: 3600 })),
+);
 let server: Server;
 let base: string;
 const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-dashboard-')));
@@ -94,7 +103,7 @@ before(async () => {
       aggregates,
       results: { uri: resultsUri, path: store.localPath(resultsUri) },
       cpuSeconds: 12.5,
-      ...({ cost: { total: 0.42, currency: 'USD' } } as object),
+      cost: COST,
     }),
   );
   const app = createDashboard({
@@ -149,7 +158,9 @@ describe('dashboard API', () => {
     assert.deepEqual(body.quantileLevels, ['0.5']);
     assert.equal(body.timings.runningSeconds, 60);
     assert.equal(body.timings.cpuSeconds, 12.5);
-    assert.deepEqual(body.cost, { total: 0.42, currency: 'USD' });
+    assert.deepEqual(body.cost, COST);
+    assert.ok(Math.abs(body.cost.estimatedUsd - 0.0093 * 2 - 0.0101 * 3) < 1e-12, 'one vCPU-hour per shard at each cluster\'s Spot price');
+    assert.ok(body.cost.savingsPercent > 0 && body.cost.savingsPercent < 100);
     assert.deepEqual(body.results, { uri: `gs://${bucket}/runs/done/results.ndjson`, downloadPath: 'api/runs/done/results.ndjson' });
     const download = await get(body.results.downloadPath);
     assert.equal(download.status, 200);

@@ -126,5 +126,12 @@ describe('pipeline end to end', () => {
     assert.deepEqual(rows[4]!.params.volatility, 0.2);
     assert.equal(rows[302]!.params.strike, 150);
     assert.equal((await fleetJobsFor(stack, run.runId)).length, 2);
+    // Cost: every shard priced once, on the cluster that ran it, at Spot prices below on-demand.
+    const cost = run.cost!;
+    assert.ok(cost.savingsPercent > 0 && cost.savingsPercent <= 100, `savingsPercent ${cost.savingsPercent}`);
+    assert.ok(cost.estimatedUsd > 0 && cost.estimatedUsd < cost.onDemandEquivalentUsd, JSON.stringify(cost));
+    assert.deepEqual(cost.byPool.map((p) => [p.cluster, p.shards, p.spot, p.prices.perVcpuHour]), [['worker-a', 4, true, 0.0093], ['worker-b', 3, true, 0.0101]]);
+    assert.equal(cost.gpuSeconds, 0);
+    assert.equal(cost.shardsUnpriced, 0);
   });
 });

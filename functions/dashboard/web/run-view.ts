@@ -8,7 +8,7 @@ export const RUN_VIEW_SCRIPT = String.raw`
   function showRun(runId, gen) {
     document.title = 'Altus · ' + runId;
     var parts = {};
-    ['head', 'problems', 'progress', 'facts', 'failedShards', 'failedParameters', 'aggregates', 'charts', 'results', 'placement'].forEach(function (k) {
+    ['head', 'problems', 'progress', 'facts', 'failedShards', 'failedParameters', 'aggregates', 'charts', 'results', 'cost', 'placement'].forEach(function (k) {
       parts[k] = el('div', { id: 'run-' + k.replace(/[A-Z]/g, function (c) { return '-' + c.toLowerCase(); }) });
     });
     main.replaceChildren.apply(main, [el('p', { className: 'small' }, [el('a', { href: '#/' }, ['← All runs'])])].concat(Object.keys(parts).map(function (k) { return parts[k]; })));
@@ -68,17 +68,43 @@ export const RUN_VIEW_SCRIPT = String.raw`
         fact('Parameter sets', int(s.parameters)),
         fact('Failed parameter sets', int(s.parametersFailed)),
       ];
-      if (d.cost !== undefined) facts.push(fact('Cost', costText(d.cost)));
+      if (d.cost) facts.push(fact('Estimated cost', usd(d.cost.estimatedUsd) + ' (' + d.cost.savingsPercent.toFixed(1) + '% below on-demand)'));
       parts.facts.replaceChildren(panel('Timings and counts', [el('div', { className: 'facts' }, facts)]));
     }
 
-    function costText(cost) {
-      if (typeof cost === 'number') return num(cost);
-      if (cost && typeof cost === 'object') {
-        if (typeof cost.total === 'number') return num(cost.total) + (cost.currency ? ' ' + cost.currency : '');
-        return Object.keys(cost).map(function (k) { return k + ': ' + (typeof cost[k] === 'number' ? num(cost[k]) : JSON.stringify(cost[k])); }).join(' · ');
-      }
-      return String(cost);
+    // Same rounding as formatUsd in shared/cost.ts.
+    function usd(x) {
+      if (x === 0) return '$0.00';
+      if (x >= 1) return '$' + x.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      if (x >= 0.01) return '$' + x.toFixed(4);
+      return '$' + x.toPrecision(3);
+    }
+
+    function renderCost(d) {
+      var c = d.cost;
+      if (!c) return parts.cost.replaceChildren();
+      var rows = c.byPool.map(function (p) {
+        var prices = '$' + p.prices.perVcpuHour + '/vCPU-h' + (p.prices.perGpuHour !== undefined ? ' · $' + p.prices.perGpuHour + '/GPU-h' : '');
+        return [
+          el('span', { className: 'mono' }, [p.cluster]),
+          p.gpuPool ? p.gpuPool + ' (' + p.acceleratorType + ')' : 'batch',
+          p.machineType + (p.spot ? ' · Spot' : ' · on-demand'),
+          int(p.shards), num(p.vcpuSeconds), num(p.gpuSeconds), prices, usd(p.estimatedUsd), usd(p.onDemandEquivalentUsd),
+        ];
+      });
+      parts.cost.replaceChildren(panel('Cost', [
+        el('div', { className: 'facts' }, [
+          fact('Estimated', usd(c.estimatedUsd)),
+          fact('On-demand equivalent', usd(c.onDemandEquivalentUsd)),
+          fact('Savings', c.savingsPercent.toFixed(1) + '%'),
+          fact('vCPU seconds', num(c.vcpuSeconds)),
+          fact('GPU seconds', num(c.gpuSeconds)),
+        ]),
+        el('div', { className: 'small', id: 'cost-pools' }, [el('br'), table(['Cluster', 'Pool', 'Machines', 'Shards', 'vCPU-s', 'GPU-s', 'Prices', 'Estimated', 'On-demand'], rows, [false, false, false, true, true, true, false, true, true])]),
+        el('p', { className: 'small muted' }, ['Requested vCPUs and GPUs × worker wall time per recorded shard, at the fleet configuration\'s prices' +
+          (c.shardsUnpriced ? '; ' + int(c.shardsUnpriced) + ' shards ran on clusters no longer configured and are not priced' : '') +
+          '. Not included: hub, system pools, idle nodes, functions, Pub/Sub, Firestore, storage.']),
+      ]));
     }
 
     function renderFailedShards(d) {
@@ -160,6 +186,7 @@ export const RUN_VIEW_SCRIPT = String.raw`
       renderFacts(d);
       renderFailedShards(d);
       renderResults(d);
+      renderCost(d);
       renderPlacement(d);
       if (polls % 10 === 0 || ended) loadFailedParameters();
       if (ended) renderAggregates(d);

@@ -6,6 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { V1Job } from '@kubernetes/client-node';
+import { ACCELERATOR_LABEL, GPU_RESOURCE } from '../../../shared/resources.ts';
 import { LocalJob, type NodeEnvironment } from './job-controller.ts';
 import type { PodPool } from './pod-pool.ts';
 import { count } from '../../../shared/metering.ts';
@@ -76,6 +77,18 @@ export class LocalFleetServer {
     return killed;
   }
 
+  /** This machine has no GPU node: a Job asking for GPUs runs as ordinary worker processes, and says so. */
+  private noteGpus(job: V1Job, cluster: string): void {
+    const gpus = job.spec?.template?.spec?.containers?.map((c) => c.resources?.limits?.[GPU_RESOURCE]).find((q) => q !== undefined);
+    if (gpus === undefined) return;
+    this.node.log?.warn('Job asks for GPUs: the local fleet has none and runs its indexes as ordinary CPU worker processes', {
+      cluster,
+      job: job.metadata?.name,
+      gpus: String(gpus),
+      accelerator: job.spec?.template?.spec?.nodeSelector?.[ACCELERATOR_LABEL],
+    });
+  }
+
   /** Every Job on every cluster (for progress views and fault injection). */
   allJobs(): LocalJob[] {
     return [...this.clusters.values()].flatMap((c) => [...c.jobs.values()]);
@@ -120,6 +133,7 @@ export class LocalFleetServer {
         job.metadata!.uid = crypto.randomUUID();
         job.metadata!.creationTimestamp = new Date();
         cluster.jobs.set(key(job.metadata!.name!), new LocalJob(job, clusterName, this.pool, this.node));
+        this.noteGpus(job, clusterName);
         return send(res, 201, job);
       }
       if (req.method === 'GET' && name) {

@@ -7,6 +7,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Job, V1JobCondition } from '@kubernetes/client-node';
+import type { Logger } from '../../../shared/log.ts';
 import { formatIndexes } from '../indexes.ts';
 import { resolveLocalImage, type LocalImages } from './local-images.ts';
 import type { PodPool } from './pod-pool.ts';
@@ -24,6 +25,8 @@ export interface NodeEnvironment {
   workerImage?: string;
   /** Folders standing in for custom kernel images (local-images.ts). */
   images?: LocalImages;
+  /** The fleet's own notices (what it runs differently from GKE). */
+  log?: Logger;
 }
 
 /** A Job under the local controller. */

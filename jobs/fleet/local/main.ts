@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { FleetConfigError, loadFleetConfig, type FleetConfig } from '../../../shared/fleet-config.ts';
+import { createLogger } from '../../../shared/log.ts';
 import { fleetAdmission } from '../admission.ts';
 import { LocalFleetServer } from './api-server.ts';
 import { loadLocalImages, LocalImagesError, type LocalImages } from './local-images.ts';
@@ -69,6 +70,7 @@ const server = new LocalFleetServer(clusters, pool, {
   logDir: values['log-dir']!,
   workerImage: fleet.workerImage,
   images,
+  log: createLogger({ component: 'local-fleet' }),
 }, fleetAdmission(fleet));
 const port = await server.listen(Number(values.port));
 process.stdout.write(JSON.stringify({ severity: 'INFO', message: 'local fleet listening', port, parallelism: pool.size }) + '\n');

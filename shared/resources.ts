@@ -1,0 +1,55 @@
+/**
+ * What a run's pods need beyond the fleet's default worker resources: today,
+ * GPUs (`resources.gpu` in the manifest). A GPU run is placed only on clusters
+ * with a GPU pool of the requested accelerator type and enough accelerators per
+ * node, and its Job asks for them on that pool. The pool a cluster uses for a
+ * request is a pure function of the configuration ({@link gpuPoolFor}), so
+ * placement, the Job builder and the cost estimate all agree on it.
+ */
+import { z } from 'zod';
+import { ACCELERATOR_TYPES, type GpuPool, type WorkerCluster } from './fleet-config.ts';
+
+/** `resources.gpu`: the accelerator type (a GKE accelerator name) and how many one pod gets. */
+export const gpuRequestSchema = z
+  .object({
+    type: z.enum(ACCELERATOR_TYPES),
+    count: z.number().int().min(1).max(16),
+  })
+  .strict();
+/** A pod's GPU request. */
+export type GpuRequest = z.infer<typeof gpuRequestSchema>;
+
+/** `resources` in the manifest. */
+export const resourcesSchema = z.object({ gpu: gpuRequestSchema.optional() }).strict();
+
+/** The Kubernetes extended resource of NVIDIA GPUs (the device plugin GKE installs). */
+export const GPU_RESOURCE = 'nvidia.com/gpu';
+/** The node label GKE sets on GPU nodes to their accelerator type. */
+export const ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
+/** The node label `infra/` sets on every node to its pool's name (`altus.dev/pool`). */
+export const POOL_LABEL = 'altus.dev/pool';
+/** The taint GKE puts on every GPU node: only pods that tolerate it land there. */
+export const GPU_TAINT = { key: GPU_RESOURCE, value: 'present', effect: 'NoSchedule' } as const;
+
+/**
+ * The GPU pool of `cluster` that serves `gpu`: the first pool, in configuration
+ * order, of that accelerator type with at least `count` accelerators per node
+ * (a pod cannot span nodes). Undefined when the cluster has none.
+ */
+export function gpuPoolFor(cluster: WorkerCluster, gpu: GpuRequest): GpuPool | undefined {
+  return cluster.gpuPools.find((p) => p.acceleratorType === gpu.type && p.acceleratorCount >= gpu.count);
+}
+
+/** Accelerator types of `clusters`' GPU pools, each once, as "type (up to N per node)". */
+export function describeGpuTypes(clusters: readonly WorkerCluster[]): string[] {
+  const most = new Map<string, number>();
+  for (const pool of clusters.flatMap((c) => c.gpuPools)) most.set(pool.acceleratorType, Math.max(most.get(pool.acceleratorType) ?? 0, pool.acceleratorCount));
+  return [...most].map(([type, count]) => `${type} (up to ${count} per pod)`);
+}
+
+/** vCPUs of a Kubernetes CPU quantity (`"1"`, `"500m"`, `"2.5"`); throws on anything else. */
+export function cpuQuantityVcpus(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
+  if (!match) throw new Error(`"${quantity}" is not a CPU quantity such as "1" or "500m"`);
+  return Number(match[1]) / (match[2] ? 1000 : 1);
+}
