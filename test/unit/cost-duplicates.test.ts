@@ -19,7 +19,7 @@ import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
 import { manifestSchema } from '../../shared/manifest.ts';
 import type { CompletionEvent, TopicRole } from '../../shared/messages.ts';
-import type { RunPatch, RunStore } from '../../shared/run-store.ts';
+import { tallyGroups, type RunPatch, type RunStore } from '../../shared/run-store.ts';
 import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
@@ -52,12 +52,24 @@ class MemoryRunStore implements RunStore {
     for (const [k, v] of Object.entries(patch)) if (v === null) delete next[k]; else if (v !== undefined) next[k] = v;
     this.runs.set(runId, next as unknown as RunDocument);
   }
-  async recordShard(runId: string, doc: ShardDocument) {
+  /** Tallies by run and group, incremented with each new record as Firestore's batch does. */
+  readonly tallies = new Map<string, number>();
+  async recordShard(runId: string, doc: ShardDocument, count: number) {
     const shards = this.shards.get(runId) ?? new Map<number, ShardDocument>();
     this.shards.set(runId, shards);
     if (shards.has(doc.shard)) return 'duplicate' as const;
     shards.set(doc.shard, structuredClone(doc));
+    const key = `${runId}/${doc.shard % tallyGroups(count)}`;
+    this.tallies.set(key, (this.tallies.get(key) ?? 0) + 1);
     return 'recorded' as const;
+  }
+  async groupTally(runId: string, count: number, shard: number) {
+    return this.tallies.get(`${runId}/${shard % tallyGroups(count)}`) ?? 0;
+  }
+  async totalTally(runId: string, count: number) {
+    let total = 0;
+    for (let g = 0; g < tallyGroups(count); g++) total += this.tallies.get(`${runId}/${g}`) ?? 0;
+    return total;
   }
   async countShards(runId: string, status?: ShardDocument['status']) {
     return [...(this.shards.get(runId)?.values() ?? [])].filter((s) => !status || s.status === status).length;
