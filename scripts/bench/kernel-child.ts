@@ -1,0 +1,21 @@
+/**
+ * The TypeScript side of the kernel benchmark, in a process of its own (pinned to
+ * the same core as the native reference): reads a path count per line on stdin,
+ * prices the reference option with the project's `european-option-mc` kernel, and
+ * answers one line in mc_ref's format (`price=… paths=… secs=… Mpaths_per_s=…`).
+ */
+import { createInterface } from 'node:readline';
+import { createWorkspace, priceEuropeanMonteCarlo } from '../../jobs/kernels/european-option-mc.ts';
+import { streamFor } from '../../jobs/kernels/rng.ts';
+import { REFERENCE_OPTION } from './reference.ts';
+
+const workspace = createWorkspace();
+let round = 0;
+for await (const line of createInterface({ input: process.stdin })) {
+  const paths = Number(line.trim());
+  if (!Number.isInteger(paths) || paths <= 0) continue;
+  const started = process.hrtime.bigint();
+  const { price } = priceEuropeanMonteCarlo(streamFor(12345, round++), REFERENCE_OPTION, { paths, antithetic: true }, workspace);
+  const secs = Number(process.hrtime.bigint() - started) / 1e9;
+  process.stdout.write(`price=${price.toFixed(5)} paths=${paths} secs=${secs.toFixed(3)} Mpaths_per_s=${(paths / secs / 1e6).toFixed(2)}\n`);
+}

@@ -1,0 +1,180 @@
+/**
+ * The benchmarks that go through the whole pipeline: a local stack of its own
+ * (emulators, functions under the Functions Framework, the local fleet), metered
+ * (ALTUS_METER_DIR: every process writes its operation counts and peak memory),
+ * runs submitted the way a user submits them, timed from the upload (or the
+ * publish) until the run document is terminal.
+ */
+import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { PubSub } from '@google-cloud/pubsub';
+import { createFirestore, createPubSub } from '../../shared/clients.ts';
+import { TERMINAL_STATUSES, type RunDocument } from '../../shared/documents.ts';
+import type { MeterCounter, MeterRecord } from '../../shared/metering.ts';
+import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { down, up } from '../cli/stack-control.ts';
+import { submitLocal } from '../cli/submit.ts';
+import type { StackInfo } from '../stack/state.ts';
+
+/** Counts summed over every process of the stack. */
+export type MeterTotals = Record<MeterCounter, number>;
+
+/** A finished benchmark run. */
+export interface TimedRun {
+  run: RunDocument;
+  wallSeconds: number;
+  /** Operations the run cost (difference of the stack's meters before and after). */
+  operations: MeterTotals;
+  /** The same, by process role. */
+  operationsByRole: Record<string, number>;
+}
+
+export class BenchStack {
+  private constructor(
+    readonly info: StackInfo,
+    private readonly meterDir: string,
+    private readonly runs: FirestoreRunStore,
+    private readonly pubsub: PubSub,
+  ) {}
+
+  /** Starts a fresh, metered stack in a temporary home. */
+  static async start(progress: (text: string) => void): Promise<BenchStack> {
+    const home = mkdtempSync(join(tmpdir(), 'altus-bench-'));
+    const meterDir = join(home, 'meters');
+    progress(`starting a local stack in ${home}`);
+    const { info } = await up(home, { env: { ALTUS_METER_DIR: meterDir }, onWait: () => {} });
+    const endpoints = { projectId: info.projectId, firestoreEmulatorHost: info.firestoreEmulatorHost, pubsubEmulatorHost: info.pubsubEmulatorHost };
+    return new BenchStack(info, meterDir, new FirestoreRunStore(createFirestore(endpoints)), createPubSub(endpoints));
+  }
+
+  async stop(): Promise<void> {
+    await down(this.info.home);
+    rmSync(this.info.home, { recursive: true, force: true });
+  }
+
+  /** Every process's latest meter record. */
+  records(): MeterRecord[] {
+    let files: string[];
+    try {
+      files = readdirSync(this.meterDir).filter((f) => f.endsWith('.json'));
+    } catch {
+      return [];
+    }
+    return files.flatMap((f) => {
+      try {
+        return [JSON.parse(readFileSync(join(this.meterDir, f), 'utf8')) as MeterRecord];
+      } catch {
+        return []; // being rewritten
+      }
+    });
+  }
+
+  totals(): MeterTotals {
+    const totals: MeterTotals = { pubsubMessages: 0, firestoreWrites: 0, kubernetesCalls: 0 };
+    for (const r of this.records()) for (const [k, v] of Object.entries(r.counts)) totals[k as MeterCounter] += v ?? 0;
+    return totals;
+  }
+
+  /** Counts by role ("collect.firestoreWrites": n), to see where operations come from. */
+  byRole(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const r of this.records()) for (const [k, v] of Object.entries(r.counts)) out[`${r.role}.${k}`] = (out[`${r.role}.${k}`] ?? 0) + (v ?? 0);
+    return out;
+  }
+
+  /** Highest peak RSS among the processes of a role, in MB. */
+  peakRssMb(role: string): number {
+    const peaks = this.records().filter((r) => r.role === role).map((r) => r.maxRssBytes);
+    if (!peaks.length) throw new Error(`no meter record from any ${role} process`);
+    return Math.max(...peaks) / 2 ** 20;
+  }
+
+  /** Uploads a manifest file and waits for its run. */
+  async runUpload(manifestPath: string, options: RunOptions): Promise<TimedRun> {
+    return this.timed(options, async () => (await submitLocal(this.info, manifestPath)).runId);
+  }
+
+  /** Publishes a run request and waits for its run. */
+  async runRequest(requestId: string, manifest: object, options: RunOptions): Promise<TimedRun> {
+    return this.timed(options, async () => {
+      await this.pubsub.topic(this.info.topics.runRequests).publishMessage({ json: { requestId, manifest } });
+      return requestId;
+    });
+  }
+
+  private async timed(options: RunOptions, submit: () => Promise<string>): Promise<TimedRun> {
+    const before = await this.settledTotals();
+    const roleBefore = this.byRole();
+    const started = performance.now();
+    const runId = await submit();
+    const run = await this.waitForRun(runId, options);
+    const wallSeconds = (performance.now() - started) / 1000;
+    const after = await this.settledTotals();
+    const operationsByRole = Object.fromEntries(
+      Object.entries(this.byRole()).map(([k, v]) => [k, v - (roleBefore[k] ?? 0)]).filter(([, v]) => v !== 0),
+    );
+    const operations = { pubsubMessages: 0, firestoreWrites: 0, kubernetesCalls: 0 };
+    for (const k of Object.keys(operations) as MeterCounter[]) operations[k] = after[k] - before[k];
+    if (run.status !== 'SUCCEEDED') {
+      throw new Error(`benchmark run ${runId} ended ${run.status}: ${run.error?.message ?? 'no error recorded'} (logs: ${this.info.logDir})`);
+    }
+    return { run, wallSeconds, operations, operationsByRole };
+  }
+
+  /** Totals once no process has written a record for a while (the pipeline's last messages are out). */
+  private async settledTotals(): Promise<MeterTotals> {
+    let last = JSON.stringify(this.totals());
+    for (let stable = 0; stable < 3; ) {
+      await sleep(400);
+      const now = JSON.stringify(this.totals());
+      stable = now === last ? stable + 1 : 0;
+      last = now;
+    }
+    return JSON.parse(last) as MeterTotals;
+  }
+
+  private async waitForRun(runId: string, options: RunOptions): Promise<RunDocument> {
+    const deadline = Date.now() + options.timeoutSeconds * 1000;
+    let lastReport = 0;
+    while (Date.now() < deadline) {
+      const run = await this.runs.getRun(runId);
+      if (run && TERMINAL_STATUSES.includes(run.status)) return run;
+      if (run && Date.now() - lastReport > 5000) {
+        lastReport = Date.now();
+        options.progress(`${options.label}: ${run.status}, ${run.counts.shards ?? '?'} shards, ${((Date.now() - deadline) / 1000 + options.timeoutSeconds).toFixed(0)} s`);
+      }
+      await sleep(50);
+    }
+    throw new Error(`benchmark run ${runId} did not finish within ${options.timeoutSeconds} s (logs: ${this.info.logDir})`);
+  }
+}
+
+export interface RunOptions {
+  label: string;
+  timeoutSeconds: number;
+  progress: (text: string) => void;
+}
+
+/**
+ * Checks a run's results file holds each parameter index exactly once (none lost,
+ * none doubled); returns how many rows it read.
+ */
+export async function checkEveryIndexOnce(run: RunDocument, parameters: number): Promise<number> {
+  if (!run.results?.path) throw new Error(`run ${run.runId} has no local results file`);
+  const seen = new Uint8Array(parameters);
+  let rows = 0;
+  for await (const line of createInterface({ input: createReadStream(run.results.path) })) {
+    if (!line) continue;
+    const index = Number(/"index":(\d+)/.exec(line)?.[1]);
+    if (!(index >= 0 && index < parameters)) throw new Error(`results row with an index outside 0..${parameters - 1}: ${line.slice(0, 120)}`);
+    if (seen[index]) throw new Error(`parameter index ${index} appears twice in the results`);
+    seen[index] = 1;
+    rows++;
+  }
+  if (rows !== parameters) throw new Error(`the results hold ${rows} rows for ${parameters} parameter sets`);
+  return rows;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
