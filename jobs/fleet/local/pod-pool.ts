@@ -24,6 +24,8 @@ export interface PodExit {
 interface Slot {
   child: ChildProcess;
   ready: Promise<void>;
+  /** Handed to an acquirer that has not yet sent its index: no one else may take it. */
+  reserved?: boolean;
   busy?: { id: number; resolve: (exit: PodExit) => void; pid: number };
 }
 
@@ -61,8 +63,8 @@ export class PodPool {
       if (index >= 0 && !this.closed) {
         const replacement = this.spawn();
         this.slots[index] = replacement;
+        // The replacement releases itself once ready (spawn): a second release here handed it to two waiters.
         if (busy) busy.resolve({ exitCode: signal === 'SIGKILL' ? 137 : (code ?? 1), ...(signal ? { signal } : {}) });
-        void replacement.ready.then(() => this.release(replacement));
       } else if (busy) {
         busy.resolve({ exitCode: 137, signal: signal ?? 'SIGTERM' });
       }
@@ -73,11 +75,19 @@ export class PodPool {
 
   private idle: Slot[] = [];
 
+  /**
+   * Offers a free slot to the next waiter, or parks it as idle. The slot is
+   * reserved at once: its waiter only marks it busy a microtask later, and any
+   * release in between must not hand the same slot to a second waiter (whose
+   * index would then never hear back, leaving its Job RUNNING for ever).
+   */
   private release(slot: Slot): void {
-    if (this.closed || !this.slots.includes(slot) || slot.busy) return;
+    if (this.closed || !this.slots.includes(slot) || slot.busy || slot.reserved) return;
     const next = this.nextWaiting();
-    if (next) next(slot);
-    else if (!this.idle.includes(slot)) this.idle.push(slot);
+    if (next) {
+      slot.reserved = true;
+      next(slot);
+    } else if (!this.idle.includes(slot)) this.idle.push(slot);
   }
 
   /** The first waiter of the group whose turn it is; that group goes to the back of the line. */
@@ -95,7 +105,10 @@ export class PodPool {
 
   private acquire(group: string): Promise<Slot> {
     const slot = this.idle.shift();
-    if (slot) return Promise.resolve(slot);
+    if (slot) {
+      slot.reserved = true;
+      return Promise.resolve(slot);
+    }
     return new Promise((resolve) => {
       let queue = this.waiting.get(group);
       if (!queue) {
@@ -113,9 +126,15 @@ export class PodPool {
    * round-robin fairness.
    */
   async run(env: Record<string, string>, args: readonly string[], onStart?: (pid: number) => void, group = ''): Promise<PodExit> {
-    const slot = await this.acquire(group);
+    let slot = await this.acquire(group);
+    // A slot whose process died while reserved has been replaced: wait for another.
+    while (!slot.child.connected || !this.slots.includes(slot)) {
+      slot.reserved = false;
+      slot = await this.acquire(group);
+    }
     const id = this.nextId++;
     return new Promise<PodExit>((resolve) => {
+      slot.reserved = false;
       slot.busy = { id, resolve, pid: slot.child.pid ?? -1 };
       onStart?.(slot.child.pid ?? -1);
       slot.child.send({ id, env, args });

@@ -24,3 +24,26 @@ test('pod pool: round-robin across Jobs; each index runs once and reports its ex
   assert.ok(started.indexOf('B1') <= 4, `B1 started ${started.indexOf('B1')}th: ${started.join(' ')}`);
   assert.deepEqual(started.filter((s) => s.startsWith('A')), ['A0', 'A1', 'A2', 'A3', 'A4', 'A5']);
 });
+
+test('pod pool: a pod killed while others wait does not hand its replacement to two indexes (each index reports back)', async () => {
+  const local = new PodPool(1);
+  try {
+    let killed = false;
+    const runs = Array.from({ length: 4 }, (_, i) =>
+      local.run({}, [], (pid) => {
+        // The first index is deleted as it starts, with three more waiting: the replacement process is offered to one of them.
+        if (!killed) {
+          killed = true;
+          local.kill(pid);
+        }
+      }, `job-${i % 2}`),
+    );
+    const exits = await Promise.race([
+      Promise.all(runs),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('an index never reported back')), 60_000)),
+    ]);
+    assert.deepEqual(exits.map((e) => e.exitCode), [137, 43, 43, 43]);
+  } finally {
+    await local.close();
+  }
+});
