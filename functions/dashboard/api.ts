@@ -10,6 +10,7 @@ import { parseObjectUri } from '../../shared/storage/object-store.ts';
 import type { DashboardDependencies } from './deps.ts';
 import { failedParameterSets, type FailedParameterSet } from './failed-parameters.ts';
 import { isTerminal, overallProgress, runDurationSeconds, runProgress, summarizeRun, type RunProgress, type RunSummary } from './progress.ts';
+import type { MetricRisk } from '../../shared/stats/tail-risk.ts';
 
 /** Most runs one list answer holds. */
 export const MAX_RUNS_LISTED = 200;
@@ -47,6 +48,8 @@ export interface RunDetail {
   aggregates: Record<string, MetricAggregate>;
   /** The run's estimated cost (shared/cost.ts), once it has finished. */
   cost?: RunCost;
+  /** Run-level VaR and expected shortfall per P&L metric (aggregate.expectedShortfall), once it has finished. */
+  risk?: Record<string, MetricRisk>;
   results?: ResultsLink;
   lastError?: { source: string; message: string; at: string };
 }
@@ -85,6 +88,7 @@ export async function runDetail(deps: DashboardDependencies, runId: string): Pro
     quantileLevels: first ? Object.keys(first.quantiles) : [],
     aggregates: isTerminal(run) ? aggregates : {},
     ...(run.cost ? { cost: run.cost } : {}),
+    ...(run.risk && isTerminal(run) ? { risk: run.risk } : {}),
     ...(run.results ? { results: resultsLink(deps, run) } : {}),
     ...(run.lastError ? { lastError: run.lastError } : {}),
   };

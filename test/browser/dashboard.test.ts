@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { chromium, type Page } from 'playwright-core';
@@ -126,5 +126,35 @@ test('the dashboard shows a run appear, advance and end with its histograms', { 
   } finally {
     await browser.close();
     await waitForRun(stackClients(stack).runs, runId, 240_000).catch(() => undefined);
+  }
+});
+
+test('a scenario run\'s page shows its VaR and expected shortfall: a risk table, and marks on the P&L histogram', { skip: !executablePath && 'chromium is not installed', timeout: 300_000 }, async () => {
+  const stack = testStack();
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const example = JSON.parse(readFileSync(fileURLToPath(new URL('../../examples/scenario-var.json', import.meta.url)), 'utf8')) as Record<string, any>;
+  const manifest = { ...example, name: 'dashboard-risk', parameters: { random: { ...example.parameters.random, count: 20_000 } }, shardSize: 2_000 };
+  const { runId } = await submitLocal(stack, writeManifest('risk.json', manifest));
+  const run = await waitForRun(stackClients(stack).runs, runId, 240_000);
+  assert.equal(run.status, 'SUCCEEDED');
+  const browser = await chromium.launch({ executablePath: executablePath!, args: ['--no-sandbox', '--disable-gpu', '--no-first-run'] });
+  const problems: string[] = [];
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(`${stack.dashboardUrl}#/runs/${runId}`);
+    await page.locator('.chart[data-metric="pnl"] canvas').waitFor({ timeout: 60_000 });
+    const aggregates = (await page.locator('#run-aggregates').textContent()) ?? '';
+    assert.match(aggregates, /Risk of pnl \(20,000 scenarios; within 0\.5% of exact\)/);
+    assert.match(aggregates, /0\.975.*0\.99.*0\.999/);
+    for (const level of ['0.975', '0.99', '0.999']) assert.ok(aggregates.includes(level), `risk row ${level}`);
+    assert.match((await page.locator('.chart[data-metric="pnl"]').locator('..').textContent()) ?? '', /VaR 0\.99 = [\d,.]+, ES 0\.99 = [\d,.]+/);
+    const share = await paintedShare(page, '.chart[data-metric="pnl"] canvas');
+    assert.ok(share > 0.05, `the pnl histogram is drawn (${(share * 100).toFixed(1)}% painted)`);
+    await page.screenshot({ path: `${ARTIFACTS}dashboard-run-risk.png`, fullPage: true });
+    assert.deepEqual(problems, [], 'no console errors or CSP violations');
+  } finally {
+    await browser.close();
   }
 });

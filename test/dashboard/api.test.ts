@@ -104,6 +104,7 @@ before(async () => {
       results: { uri: resultsUri, path: store.localPath(resultsUri) },
       cpuSeconds: 12.5,
       cost: COST,
+      risk: RISK,
     }),
   );
   const app = createDashboard({
@@ -121,6 +122,8 @@ before(async () => {
 });
 
 after(() => server?.close());
+
+const RISK = { pnl: { count: 50, var: { '0.99': 1200.5 }, es: { '0.99': 1500.25 }, relativeAccuracy: 0.005 } };
 
 describe('dashboard API', () => {
   test('runs list: newest first; progress from the shard records while running, from the counts once ended', async () => {
@@ -159,6 +162,7 @@ describe('dashboard API', () => {
     assert.equal(body.timings.runningSeconds, 60);
     assert.equal(body.timings.cpuSeconds, 12.5);
     assert.deepEqual(body.cost, COST);
+    assert.deepEqual(body.risk, RISK, 'run-level VaR and ES for the histogram marks and the risk table');
     assert.ok(Math.abs(body.cost.estimatedUsd - 0.0093 * 2 - 0.0101 * 3) < 1e-12, 'one vCPU-hour per shard at each cluster\'s Spot price');
     assert.ok(body.cost.savingsPercent > 0 && body.cost.savingsPercent < 100);
     assert.deepEqual(body.results, { uri: `gs://${bucket}/runs/done/results.ndjson`, downloadPath: 'api/runs/done/results.ndjson' });

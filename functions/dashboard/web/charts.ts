@@ -1,8 +1,10 @@
 /**
  * Browser script drawing a metric's histogram with uPlot: bars from the run's
  * `aggregates.<metric>.histogram`, the requested quantiles marked by a uPlot draw
- * hook. Exposes `window.AltusCharts.histogram(container, metric, aggregate)`,
- * which returns `{ resize, destroy }`.
+ * hook, and for a P&L metric its VaR and expected shortfall (as P&L values, −VaR and
+ * −ES) marked in another colour. Exposes
+ * `window.AltusCharts.histogram(container, metric, aggregate, risk)`, which returns
+ * `{ resize, destroy }`.
  * Kept as a string so it ships in the compiled functions archive; it must not
  * contain backticks or dollar-brace sequences.
  */
@@ -11,6 +13,7 @@ export const CHARTS_SCRIPT = String.raw`(function () {
   var BAR = 'rgba(59, 91, 219, 0.55)';
   var BAR_LINE = 'rgba(59, 91, 219, 0.95)';
   var MARK = '#d9480f';
+  var RISK = '#862e9c';
   var HINT = 'Point at a bar for its range and count.';
 
   function compact(x) {
@@ -20,7 +23,7 @@ export const CHARTS_SCRIPT = String.raw`(function () {
     return Number(x.toPrecision(4)).toString();
   }
 
-  function quantileMarkers(levels, values) {
+  function quantileMarkers(levels, values, labels, color, row) {
     return {
       hooks: {
         draw: [function (u) {
@@ -29,8 +32,8 @@ export const CHARTS_SCRIPT = String.raw`(function () {
           var top = u.bbox.top;
           var bottom = top + u.bbox.height;
           ctx.save();
-          ctx.strokeStyle = MARK;
-          ctx.fillStyle = MARK;
+          ctx.strokeStyle = color;
+          ctx.fillStyle = color;
           ctx.lineWidth = 1.5 * dpr;
           ctx.setLineDash([5 * dpr, 4 * dpr]);
           ctx.font = 600 + ' ' + Math.round(11 * dpr) + 'px system-ui, sans-serif';
@@ -41,15 +44,15 @@ export const CHARTS_SCRIPT = String.raw`(function () {
             ctx.moveTo(x, top);
             ctx.lineTo(x, bottom);
             ctx.stroke();
-            var label = 'q' + level;
+            var label = labels[i];
             var width = ctx.measureText(label).width;
             // Labels of neighbouring quantiles are staggered so they do not overlap.
-            var y = top + (2 + (i % 3) * 14) * dpr;
+            var y = top + (2 + ((i % 3) + row) * 14) * dpr;
             var left = x + 3 * dpr + width > u.bbox.left + u.bbox.width ? x - 3 * dpr - width : x + 3 * dpr;
             // A light backing keeps the label readable over the bars.
             ctx.fillStyle = 'rgba(255, 255, 255, 0.85)';
             ctx.fillRect(left - 2 * dpr, y - 1 * dpr, width + 4 * dpr, 13 * dpr);
-            ctx.fillStyle = MARK;
+            ctx.fillStyle = color;
             ctx.fillText(label, left, y);
           });
           ctx.restore();
@@ -58,7 +61,7 @@ export const CHARTS_SCRIPT = String.raw`(function () {
     };
   }
 
-  function histogram(container, metric, aggregate) {
+  function histogram(container, metric, aggregate, risk) {
     var h = aggregate.histogram;
     if (!h || !h.counts.length) {
       container.textContent = 'No histogram for ' + metric + ' (no values).';
@@ -75,6 +78,18 @@ export const CHARTS_SCRIPT = String.raw`(function () {
     var centers = h.counts.map(function (_, i) { return (edges[i] + edges[i + 1]) / 2; });
     var levels = Object.keys(aggregate.quantiles);
     var values = levels.map(function (l) { return aggregate.quantiles[l]; });
+    var riskLevels = [];
+    var riskValues = [];
+    var riskLabels = [];
+    if (risk) {
+      Object.keys(risk.var).forEach(function (c) {
+        riskLevels.push(c, c);
+        riskValues.push(-risk.var[c], -risk.es[c]);
+        riskLabels.push('VaR ' + c, 'ES ' + c);
+      });
+      // The tail marks must be on the chart even when they fall left of the first bin.
+      riskValues.forEach(function (v) { if (v < lo) lo = v; });
+    }
     var width = Math.max(320, container.clientWidth || 560);
     var opts = {
       width: width,
@@ -105,7 +120,10 @@ export const CHARTS_SCRIPT = String.raw`(function () {
         { values: function (u, ticks) { return ticks.map(compact); }, grid: { stroke: '#eef0f3' } },
         { values: function (u, ticks) { return ticks.map(compact); }, grid: { stroke: '#eef0f3' }, size: 56 },
       ],
-      plugins: [quantileMarkers(levels, values)],
+      plugins: [
+        quantileMarkers(levels, values, levels.map(function (l) { return 'q' + l; }), MARK, 0),
+        quantileMarkers(riskLevels, riskValues, riskLabels, RISK, 3),
+      ],
     };
     container.textContent = '';
     var readout = document.createElement('div');

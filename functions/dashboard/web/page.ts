@@ -85,6 +85,7 @@ tbody tr:hover { background: #f8f9fb; }
 .chart-readout { height: 18px; margin-top: 2px; font-size: 12px; color: #344054; font-variant-numeric: tabular-nums; }
 h2.metric { text-transform: none; letter-spacing: 0; font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: 14px; }
 .q { color: #d9480f; font-weight: 600; }
+.risk { color: #862e9c; font-weight: 600; }
 .truncate { max-width: 520px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .empty { padding: 28px; text-align: center; color: var(--muted); }
 `;

@@ -135,21 +135,31 @@ export const RUN_VIEW_SCRIPT = String.raw`
         return [el('strong', null, [m]), int(a.count), num(a.mean), num(a.stddev), num(a.min), num(a.max)].concat(levels.map(function (q) { return num(a.quantiles[q]); }));
       });
       var headers = ['Metric', 'Count', 'Mean', 'Std dev', 'Min', 'Max'].concat(levels.map(function (q) { return 'q' + q; }));
-      parts.aggregates.replaceChildren(panel('Aggregates', [table(headers, rows, headers.map(function (_, i) { return i > 0; }))]));
+      var panels = [panel('Aggregates', [table(headers, rows, headers.map(function (_, i) { return i > 0; }))])];
+      Object.keys(d.risk || {}).forEach(function (m) {
+        var r = d.risk[m];
+        var riskRows = Object.keys(r.var).map(function (c) { return [c, num(r.var[c]), num(r.es[c])]; });
+        panels.push(panel('Risk of ' + m + ' (' + int(r.count) + ' scenarios; within ' + (r.relativeAccuracy * 100) + '% of exact)', [
+          table(['Confidence', 'VaR', 'Expected shortfall'], riskRows, [true, true, true]),
+        ]));
+      });
+      parts.aggregates.replaceChildren.apply(parts.aggregates, panels);
       var cards = metrics.map(function (m) {
         var a = d.aggregates[m];
         var box = el('div', { className: 'chart', 'data-metric': m });
         var note = levels.map(function (q) { return 'q' + q + ' = ' + num(a.quantiles[q]); }).join(' · ');
-        var card = el('section', { className: 'panel' }, [
-          el('h2', { className: 'metric' }, ['Distribution of ' + m]),
-          box,
-          el('div', { className: 'chart-note' }, [el('span', { className: 'q' }, ['- - ']), 'quantiles: ' + note]),
-        ]);
-        return { card: card, box: box, metric: m, aggregate: a };
+        var risk = d.risk && d.risk[m];
+        var notes = [el('div', { className: 'chart-note' }, [el('span', { className: 'q' }, ['- - ']), 'quantiles: ' + note])];
+        if (risk) {
+          var riskNote = Object.keys(risk.var).map(function (c) { return 'VaR ' + c + ' = ' + num(risk.var[c]) + ', ES ' + c + ' = ' + num(risk.es[c]); }).join(' · ');
+          notes.push(el('div', { className: 'chart-note' }, [el('span', { className: 'risk' }, ['- - ']), 'losses (marked at −VaR, −ES): ' + riskNote]));
+        }
+        var card = el('section', { className: 'panel' }, [el('h2', { className: 'metric' }, ['Distribution of ' + m]), box].concat(notes));
+        return { card: card, box: box, metric: m, aggregate: a, risk: risk };
       });
       parts.charts.replaceChildren(el('div', { className: 'grid' }, cards.map(function (c) { return c.card; })));
       cards.forEach(function (c) {
-        var chart = window.AltusCharts.histogram(c.box, c.metric, c.aggregate);
+        var chart = window.AltusCharts.histogram(c.box, c.metric, c.aggregate, c.risk);
         if (chart) view.charts.push(chart);
       });
     }
