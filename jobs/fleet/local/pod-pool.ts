@@ -55,6 +55,9 @@ export class PodPool {
         this.release(slot);
       }
     });
+    // A send to a process that is dying fails with EPIPE as an 'error' event: without a
+    // listener that would take the whole local fleet down. The 'exit' below settles the index.
+    child.on('error', (error) => process.stderr.write(`local fleet: pod process ${child.pid}: ${error.message}\n`));
     child.on('exit', (code, signal) => {
       const busy = slot.busy;
       slot.busy = undefined;
@@ -137,7 +140,11 @@ export class PodPool {
       slot.reserved = false;
       slot.busy = { id, resolve, pid: slot.child.pid ?? -1 };
       onStart?.(slot.child.pid ?? -1);
-      slot.child.send({ id, env, args });
+      // The process may die between the connected check and the write: make sure it is
+      // gone, so its 'exit' reports the index as a lost pod (137) rather than never.
+      slot.child.send({ id, env, args }, (error) => {
+        if (error) slot.child.kill('SIGKILL');
+      });
     });
   }
 

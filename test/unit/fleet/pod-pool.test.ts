@@ -47,3 +47,23 @@ test('pod pool: a pod killed while others wait does not hand its replacement to 
     await local.close();
   }
 });
+
+test('pod pool: an index handed to a process that died just before the hand-over is reported lost (137), and the pool survives', async () => {
+  const local = new PodPool(1);
+  try {
+    const exits = await Promise.race([
+      Promise.all([
+        local.run({}, [], (pid) => {
+          process.kill(pid, 'SIGKILL');
+          // Block until the process is surely gone, so the hand-over writes to a dead pipe (EPIPE).
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+        }),
+        local.run({}, []),
+      ]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('an index never reported back')), 60_000)),
+    ]);
+    assert.deepEqual(exits.map((e) => e.exitCode), [137, 43]);
+  } finally {
+    await local.close();
+  }
+});
