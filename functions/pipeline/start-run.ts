@@ -95,7 +95,9 @@ export async function startRun(
     count: s.count,
     job: jobName(input.runId, s.cluster.name, 0),
   }));
-  await runs.update(input.runId, {
+  // Guarded: a delivery that found the run ACCEPTED may get here after another one
+  // started, or even finished, it; an unguarded write would reset a finished run's counts.
+  const planned = await runs.transition(input.runId, ['ACCEPTED'], {
     name: manifest.name,
     kernel: kernelLabel(manifest.kernel),
     planUri,
@@ -104,6 +106,7 @@ export async function startRun(
     ...(gpu ? { gpu } : {}),
     counts: { ...emptyCounts(), parameters: plan.parameterCount, shards: plan.shardCount },
   });
+  if (!planned) return alreadyStarted(deps, input.runId);
   await Promise.all(
     slices.map((s) => {
       const message: DispatchMessage = { v: 1, runId: input.runId, cluster: s.cluster.name, attempt: 0, shards: { offset: s.offset, count: s.count } };
@@ -112,13 +115,20 @@ export async function startRun(
   );
   deps.faults.crashPoint('start-run.after-dispatch');
   const started = deps.now();
-  await runs.transition(input.runId, ['ACCEPTED'], {
+  const running = await runs.transition(input.runId, ['ACCEPTED'], {
     status: 'RUNNING',
     startedAt: started.toISOString(),
     deadlineAt: new Date(started.getTime() + manifest.deadlineSeconds * 1000).toISOString(),
   });
+  if (!running) return alreadyStarted(deps, input.runId);
   log.info('run started', { runId: input.runId, parameters: plan.parameterCount, shards: plan.shardCount, clusters: placement.map((p) => p.cluster) });
   return 'started';
+}
+
+/** Another delivery of the same start moved the run on first: this one is a duplicate. */
+function alreadyStarted(deps: Dependencies, runId: string): StartOutcome {
+  deps.log.info('run already started by another delivery of this event', { runId });
+  return 'duplicate';
 }
 
 async function reject(deps: Dependencies, runId: string, error: PermanentError, name: string | undefined): Promise<StartOutcome> {

@@ -13,13 +13,11 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
-import type { RunDocument, RunStatus, ShardDocument } from '../../shared/documents.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
 import { manifestSchema } from '../../shared/manifest.ts';
 import type { CompletionEvent, TopicRole } from '../../shared/messages.ts';
-import { tallyGroups, type RunPatch, type RunStore } from '../../shared/run-store.ts';
 import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
@@ -27,66 +25,7 @@ import type { Fleet } from '../../jobs/fleet/fleet.ts';
 import { createAggregateHandler } from '../../functions/aggregate/handler.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';
 import type { Dependencies } from '../../functions/pipeline/deps.ts';
-
-/** RunStore's contract in memory: create-if-absent runs and shard records, guarded transitions. */
-class MemoryRunStore implements RunStore {
-  readonly runs = new Map<string, RunDocument>();
-  readonly shards = new Map<string, Map<number, ShardDocument>>();
-  async createRun(doc: RunDocument) {
-    const existing = this.runs.get(doc.runId);
-    if (existing) return { outcome: 'exists' as const, existing };
-    this.runs.set(doc.runId, structuredClone(doc));
-    return { outcome: 'created' as const };
-  }
-  async getRun(runId: string) {
-    return structuredClone(this.runs.get(runId) ?? null);
-  }
-  async transition(runId: string, from: readonly RunStatus[], patch: RunPatch) {
-    const run = this.runs.get(runId);
-    if (!run || !from.includes(run.status)) return null;
-    await this.update(runId, patch);
-    return structuredClone(this.runs.get(runId)!);
-  }
-  async update(runId: string, patch: RunPatch) {
-    const next: Record<string, unknown> = { ...this.runs.get(runId)! };
-    for (const [k, v] of Object.entries(patch)) if (v === null) delete next[k]; else if (v !== undefined) next[k] = v;
-    this.runs.set(runId, next as unknown as RunDocument);
-  }
-  /** Tallies by run and group, incremented with each new record as Firestore's batch does. */
-  readonly tallies = new Map<string, number>();
-  async recordShard(runId: string, doc: ShardDocument, count: number) {
-    const shards = this.shards.get(runId) ?? new Map<number, ShardDocument>();
-    this.shards.set(runId, shards);
-    if (shards.has(doc.shard)) return 'duplicate' as const;
-    shards.set(doc.shard, structuredClone(doc));
-    const key = `${runId}/${doc.shard % tallyGroups(count)}`;
-    this.tallies.set(key, (this.tallies.get(key) ?? 0) + 1);
-    return 'recorded' as const;
-  }
-  async groupTally(runId: string, count: number, shard: number) {
-    return this.tallies.get(`${runId}/${shard % tallyGroups(count)}`) ?? 0;
-  }
-  async totalTally(runId: string, count: number) {
-    let total = 0;
-    for (let g = 0; g < tallyGroups(count); g++) total += this.tallies.get(`${runId}/${g}`) ?? 0;
-    return total;
-  }
-  async countShards(runId: string, status?: ShardDocument['status']) {
-    return [...(this.shards.get(runId)?.values() ?? [])].filter((s) => !status || s.status === status).length;
-  }
-  async listShards(runId: string) {
-    return [...(this.shards.get(runId)?.values() ?? [])].sort((a, b) => a.shard - b.shard);
-  }
-  async listRuns() {
-    return [...this.runs.values()];
-  }
-  async listRunsByStatus(statuses: readonly RunStatus[]) {
-    return [...this.runs.values()].filter((r) => statuses.includes(r.status));
-  }
-  async deleteShards(runId: string, shards: readonly number[]) {
-    for (const s of shards) this.shards.get(runId)?.delete(s);
-  }
-}
+import { MemoryRunStore } from '../support/memory-run-store.ts';
 
 const pubsubEvent = (json: unknown): CloudEvent<unknown> =>
   ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } } }) as CloudEvent<unknown>;
