@@ -23,6 +23,7 @@ const schema = z.object({
   ALTUS_FLEET_CONFIG: z.string().min(1).optional(),
   ALTUS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
   ALTUS_CHAOS_DIR: z.string().optional(),
+  ALTUS_HANDLER_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
 });
 
 /** What every function and tool needs to know about where things are. */
@@ -37,6 +38,13 @@ export interface RuntimeConfig {
   logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
   /** Chaos suite only: the folder where crash points are armed (see shared/faults.ts). */
   chaosDir?: string;
+  /**
+   * How long a Pub/Sub-driven handler may take before it answers 500 (so the
+   * message is redelivered). Cloud Functions enforces its own timeout; the local
+   * stack sets this because the emulator's push has no read timeout, and a
+   * request that never answers would stall its subscription for good.
+   */
+  handlerTimeoutMilliseconds?: number;
 }
 
 /** The environment is missing or has invalid settings. */
@@ -69,5 +77,6 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     fleetConfigPath: e.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG,
     logLevel: e.ALTUS_LOG_LEVEL,
     ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),
+    ...(e.ALTUS_HANDLER_TIMEOUT_SECONDS !== undefined ? { handlerTimeoutMilliseconds: e.ALTUS_HANDLER_TIMEOUT_SECONDS * 1000 } : {}),
   };
 }

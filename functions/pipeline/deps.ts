@@ -18,7 +18,7 @@ export interface Dependencies {
   store: ObjectStore;
   fleet: Fleet;
   fleetConfig: FleetConfig;
-  config: Pick<RuntimeConfig, 'projectId' | 'buckets'>;
+  config: Pick<RuntimeConfig, 'projectId' | 'buckets' | 'handlerTimeoutMilliseconds'>;
   log: Logger;
   /** Injectable clock (ISO timestamps on documents). */
   now: () => Date;

@@ -36,7 +36,7 @@ export function guardPubSub(deps: Dependencies, source: string, handler: (event:
       return;
     }
     try {
-      await handler(event);
+      await withinTimeout(handler(event), deps.config.handlerTimeoutMilliseconds, source);
     } catch (error) {
       if (error instanceof UndecodableMessageError) {
         await parkMessage(deps, source, event, 'UNDECODABLE', error.message);
@@ -52,6 +52,32 @@ export function guardPubSub(deps: Dependencies, source: string, handler: (event:
       throw error;
     }
   };
+}
+
+/** A handler that did not answer in time: the message is redelivered (every handler is idempotent). */
+export class HandlerTimeoutError extends Error {
+  override readonly name = 'HandlerTimeoutError';
+}
+
+/**
+ * Settles with `work`, or fails after `timeoutMilliseconds`. The work itself goes on
+ * (as on Cloud Functions after a timeout); its writes are idempotent, so the
+ * redelivery and the late finish agree.
+ */
+async function withinTimeout(work: Promise<unknown>, timeoutMilliseconds: number | undefined, source: string): Promise<void> {
+  if (timeoutMilliseconds === undefined) {
+    await work;
+    return;
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new HandlerTimeoutError(`${source} did not finish within ${timeoutMilliseconds / 1000} s; answering 500 so the message is redelivered`)), timeoutMilliseconds);
+  });
+  try {
+    await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The run id of a message, when its payload names a valid one. */

@@ -14,7 +14,7 @@ import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { checkEmulatorPrerequisites, exportFirestore, startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
 import { freePort, startProcess, stopProcessGroup, waitForHttp, waitForPort, type ManagedProcess } from './processes.ts';
 import { STACK_FUNCTIONS, stackEnvironment, stackFile, writeStack, type StackFunction, type StackInfo } from './state.ts';
-import { wireTopics } from './wiring.ts';
+import { PUSH_SUBSCRIPTIONS, wireTopics } from './wiring.ts';
 
 /** How long a function server or the local fleet may take to start listening. */
 const SERVER_START_MILLISECONDS = 240_000;
@@ -100,7 +100,7 @@ async function start(): Promise<void> {
         fn,
         process.execPath,
         ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${functionPorts[i]}`, '--signature-type=cloudevent'],
-        { env: { ...env, ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
+        { env: { ...env, ...handlerTimeout(fn), ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
       ),
     );
   });
@@ -129,6 +129,16 @@ async function start(): Promise<void> {
   }, tickMilliseconds);
   info.status = 'ready';
   writeStack(home, info);
+}
+
+/**
+ * A Pub/Sub-driven function answers before its subscription's ack deadline: the
+ * emulator's push waits for an answer without a read timeout, on two connections
+ * per subscription, so two requests that never answered would stop it for good.
+ */
+function handlerTimeout(fn: StackFunction): Record<string, string> {
+  const sub = PUSH_SUBSCRIPTIONS.find((s) => s.fn === fn);
+  return sub ? { ALTUS_HANDLER_TIMEOUT_SECONDS: String(Math.max(5, sub.ackDeadlineSeconds - 5)) } : {};
 }
 
 /**
