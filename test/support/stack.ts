@@ -3,7 +3,7 @@
  * clients pointed at its emulators, submission helpers, and polling.
  */
 import { PubSub } from '@google-cloud/pubsub';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFirestore, createPubSub } from '../../shared/clients.ts';
@@ -35,7 +35,25 @@ export async function waitForRun(runs: FirestoreRunStore, runId: string, timeout
     if (last && TERMINAL_STATUSES.includes(last.status)) return last;
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`run ${runId} did not finish in ${timeoutMilliseconds} ms (last status ${last?.status ?? 'none'})`);
+  throw new Error(`run ${runId} did not finish in ${timeoutMilliseconds} ms (last status ${last?.status ?? 'none'})\n${stackDiagnostics(runId)}`);
+}
+
+/**
+ * What the stack's logs say, for a failure message: the supervisor's restarts,
+ * the function log lines that name `needle` (a run id), and each function's
+ * errors — so a CI failure shows its cause, not just its timeout.
+ */
+export function stackDiagnostics(needle?: string): string {
+  const home = process.env.ALTUS_TEST_HOME;
+  const logDir = home ? join(home, 'logs') : undefined;
+  if (!logDir || !existsSync(logDir)) return '(no stack logs)';
+  const out: string[] = [];
+  for (const file of readdirSync(logDir).filter((f) => f.endsWith('.log') && !f.endsWith('-emulator.log')).sort()) {
+    const lines = readFileSync(join(logDir, file), 'utf8').split('\n').filter(Boolean);
+    const picked = lines.filter((l) => (needle !== undefined && l.includes(needle)) || /"severity":"(ERROR|CRITICAL)"|exited|Error:/.test(l));
+    if (picked.length) out.push(`--- ${file} (${lines.length} lines)`, ...picked.slice(-8).map((l) => l.slice(0, 400)));
+  }
+  return out.length ? out.join('\n') : '(nothing in the stack logs)';
 }
 
 /** Writes a manifest (object or raw text) and optional side files to a fresh folder; returns the manifest path. */
@@ -91,7 +109,7 @@ export async function pullUntil(
     const timer = setTimeout(() => {
       subscription.removeAllListeners('message');
       void subscription.close();
-      reject(new Error('no matching parked message'));
+      reject(new Error(`no matching parked message in ${timeoutMilliseconds} ms\n${stackDiagnostics()}`));
     }, timeoutMilliseconds);
     subscription.on('message', (message) => {
       message.ack();
