@@ -7,23 +7,34 @@ import { Aspects, DataResource, TerraformResource, type IAspect } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service/index.js';
 
-/** Services Altus needs. */
+/**
+ * Services Altus needs. Besides one per product the stack creates:
+ * `cloudresourcemanager` (project IAM grants and the project lookup go through it),
+ * `containerfilesystem` (image streaming, on for every worker pool: without it GKE
+ * cannot create the pools), `iamcredentials` and `sts` (Workload Identity: the GKE
+ * metadata server exchanges a pod's Kubernetes token with the Security Token Service,
+ * then mints the worker account's access token with the IAM Credentials API).
+ */
 export const REQUIRED_APIS = [
   'artifactregistry.googleapis.com',
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
+  'cloudresourcemanager.googleapis.com',
   'cloudscheduler.googleapis.com',
   'compute.googleapis.com',
   'container.googleapis.com',
+  'containerfilesystem.googleapis.com',
   'eventarc.googleapis.com',
   'firebaserules.googleapis.com',
   'firestore.googleapis.com',
   'iam.googleapis.com',
+  'iamcredentials.googleapis.com',
   'logging.googleapis.com',
   'monitoring.googleapis.com',
   'pubsub.googleapis.com',
   'run.googleapis.com',
   'storage.googleapis.com',
+  'sts.googleapis.com',
   'vpcaccess.googleapis.com',
 ] as const;
 

@@ -208,3 +208,20 @@ test('apis: every resource waits for the Google APIs the stack enables', () => {
   }
   has('google_project_service', { service: 'container.googleapis.com', disable_on_destroy: false });
 });
+
+const apisForFeatures: Array<[string, () => boolean, string[]]> = [
+  ['image streaming on a node pool', () => Object.values(resources(parsed, 'google_container_node_pool')).some((p) => p.node_config?.gcfs_config?.enabled === true), ['containerfilesystem.googleapis.com']],
+  ['Workload Identity on a cluster', () => Object.values(resources(parsed, ContainerCluster.tfResourceType)).some((c) => c.workload_identity_config?.workload_pool), ['iamcredentials.googleapis.com', 'sts.googleapis.com']],
+  ['project-level IAM grants', () => Object.keys(resources(parsed, 'google_project_iam_member')).length > 0, ['cloudresourcemanager.googleapis.com']],
+];
+for (const [feature, used, apis] of apisForFeatures) {
+  test(`apis: ${feature} has its APIs enabled, and the stack waits for them`, () => {
+    assert.ok(used(), `the default fleet no longer uses ${feature}: this check proves nothing`);
+    const ready = Object.entries(resources(parsed, 'terraform_data')).find(([name]) => name.startsWith('apis_ready'))?.[1];
+    for (const api of apis) {
+      const service = Object.entries(resources(parsed, 'google_project_service')).find(([, s]) => s.service === api)?.[0];
+      assert.ok(service, `${api} is not enabled`);
+      assert.ok((ready?.depends_on as string[] | undefined)?.includes(`google_project_service.${service}`), `the stack does not wait for ${api}`);
+    }
+  });
+}
