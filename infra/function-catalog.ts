@@ -31,6 +31,11 @@ export interface FunctionAccess {
   readonly manifests?: 'read';
   readonly results?: 'read' | 'create' | 'read-create';
   readonly firestore: 'read' | 'read-write';
+  /**
+   * Topics it publishes to. Every Pub/Sub-driven function runs behind the poison guard
+   * (functions/pipeline/poison-guard.ts), which parks undecodable and too-old messages
+   * on the dead-letter topic itself: those list `deadLetter`.
+   */
   readonly publishes: readonly InfraTopicRole[];
   /** Reads cluster endpoints (roles/container.clusterViewer); Kubernetes RBAC comes from the fleet bootstrap. */
   readonly clusters?: boolean;
@@ -101,7 +106,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 20,
     concurrency: 1,
     vpcEgress: true,
-    access: { results: 'read', firestore: 'read-write', publishes: ['runFinished'], clusters: true },
+    access: { results: 'read', firestore: 'read-write', publishes: ['runFinished', 'deadLetter'], clusters: true },
   },
   {
     name: 'collect',
@@ -114,7 +119,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 50,
     concurrency: 40,
     vpcEgress: false,
-    access: { firestore: 'read-write', publishes: ['aggregate'] },
+    access: { firestore: 'read-write', publishes: ['aggregate', 'deadLetter'] },
   },
   {
     name: 'aggregate',
@@ -127,7 +132,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 10,
     concurrency: 1,
     vpcEgress: false,
-    access: { results: 'read-create', firestore: 'read-write', publishes: ['runFinished'] },
+    access: { results: 'read-create', firestore: 'read-write', publishes: ['runFinished', 'deadLetter'] },
   },
   {
     name: 'reconcile',
@@ -140,7 +145,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 1,
     concurrency: 1,
     vpcEgress: true,
-    access: { results: 'read', firestore: 'read-write', publishes: ['dispatch', 'aggregate', 'runFinished'], clusters: true },
+    access: { results: 'read', firestore: 'read-write', publishes: ['dispatch', 'aggregate', 'runFinished', 'deadLetter'], clusters: true },
   },
   {
     name: 'dashboard',

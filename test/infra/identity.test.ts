@@ -4,7 +4,9 @@
  * narrowest resource; no basic roles, no keys.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Testing } from 'cdktf';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { StackConfigError } from '../../infra/config.ts';
@@ -47,9 +49,27 @@ test('each function publishes only to the topics its catalog entry names, topic 
     const expected = spec.access.publishes.map((role: InfraTopicRole) => ref(stack.messaging.topics[role].name));
     assert.deepEqual(topics.sort(), expected.sort(), spec.name);
   }
-  // Spot-check the shape of the pipeline: collect feeds aggregate and nothing else.
-  assert.deepEqual(FUNCTIONS.find((f) => f.name === 'collect')?.access.publishes, ['aggregate']);
+  // Spot-check the shape of the pipeline: collect feeds aggregate and nothing else (besides parking poison messages).
+  assert.deepEqual(FUNCTIONS.find((f) => f.name === 'collect')?.access.publishes, ['aggregate', 'deadLetter']);
   assert.equal(INFRA_TOPIC_IDS.aggregate, 'altus-aggregate');
+});
+
+const functionsDir = fileURLToPath(new URL('../../functions/', import.meta.url));
+/** Functions whose entry wraps the handler in the poison guard, which parks messages on the dead-letter topic itself. */
+const guarded = FUNCTIONS.filter((f) => /\bguardPubSub\(/.test(readFileSync(`${functionsDir}${f.name}/index.ts`, 'utf8'))).map((f) => f.name);
+
+test('every function behind the poison guard may publish to the dead-letter topic, and only to that one topic of it', () => {
+  assert.deepEqual(guarded.sort(), ['aggregate', 'collect', 'dispatch', 'reconcile', 'run-request']);
+  const deadLetter = ref(stack.messaging.topics.deadLetter.name);
+  for (const spec of FUNCTIONS) {
+    const member = ref(stack.identity.functions[spec.name].member);
+    const grants = grantsOf('google_pubsub_topic_iam_member', member).filter((g) => g.topic === deadLetter);
+    assert.deepEqual(
+      grants.map((g) => g.role),
+      guarded.includes(spec.name) ? ['roles/pubsub.publisher'] : [],
+      `${spec.name} ${guarded.includes(spec.name) ? 'cannot park a poison message' : 'may publish to the dead-letter topic'}`,
+    );
+  }
 });
 
 test('project-level roles are only those with no narrower resource, and no basic role', () => {
