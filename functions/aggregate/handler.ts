@@ -3,19 +3,20 @@
  * the aggregate is bit-identical whatever the delivery order or duplication),
  * composes the shard results into one results file in index order, and finishes
  * the run once: SUCCEEDED, PARTIAL (failed shards listed) or FAILED. Only the
- * delivery that wins the final transition publishes run-finished.
+ * delivery that wins the final transition publishes run-finished (announce.ts).
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { runCost } from '../../shared/cost.ts';
-import { TERMINAL_STATUSES, type RunDocument, type RunStatus } from '../../shared/documents.ts';
+import { TERMINAL_STATUSES, type RunStatus } from '../../shared/documents.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
-import { aggregateRequestSchema, type RunFinished } from '../../shared/messages.ts';
+import { aggregateRequestSchema } from '../../shared/messages.ts';
 import { metricHistogram } from '../../shared/stats/histogram.ts';
 import { mergeMetric, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
 import { metricRisk, PNL_METRIC, type MetricRisk } from '../../shared/stats/tail-risk.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
+import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
@@ -31,9 +32,9 @@ export function createAggregateHandler(deps: Dependencies) {
     const log = deps.log.with({ runId });
     const moved = await deps.runs.transition(runId, ['ACCEPTED', 'RUNNING'], { status: 'AGGREGATING', aggregatingSince: deps.now().toISOString() });
     const run = moved ?? (await deps.runs.getRun(runId));
-    if (run && TERMINAL_STATUSES.includes(run.status) && run.results && !run.runFinishedPublished) {
+    if (run && TERMINAL_STATUSES.includes(run.status) && run.results && owesAnnouncement(run)) {
       // An earlier delivery finished the run but died before announcing it.
-      await announce(deps, run);
+      await announceFinished(deps, run);
       return run.status;
     }
     if (!run || run.status !== 'AGGREGATING' || !run.planUri) {
@@ -87,6 +88,7 @@ export function createAggregateHandler(deps: Dependencies) {
       cpuSeconds: shards.reduce((t, s) => t + s.cpuSeconds, 0),
       cost: runCost(deps.fleetConfig, plan.manifest.resources?.gpu, shards),
       finishedAt: deps.now().toISOString(),
+      ...UNANNOUNCED,
       ...(failed.length
         ? {
             failedShards: failed.map((s) => ({ shard: s.shard, reason: s.error ?? 'unknown' })),
@@ -100,7 +102,7 @@ export function createAggregateHandler(deps: Dependencies) {
     const finished = await deps.runs.transition(runId, ['AGGREGATING'], patch);
     if (finished) {
       deps.faults.crashPoint('aggregate.after-finish');
-      await announce(deps, finished);
+      await announceFinished(deps, finished);
       log.info('run finished', { status, ...counts });
     }
     return status;
@@ -118,20 +120,4 @@ async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T
   });
   await Promise.all(workers);
   return out;
-}
-
-/**
- * Publishes run-finished and notes it on the run. At least once: a delivery that
- * dies between the two publishes it again (consumers key on runId).
- */
-async function announce(deps: Dependencies, run: RunDocument): Promise<void> {
-  const event: RunFinished = {
-    v: 1,
-    runId: run.runId,
-    status: run.status as RunFinished['status'],
-    counts: { ...run.counts },
-    ...(run.results ? { resultsUri: run.results.uri } : {}),
-  };
-  await deps.bus.publish('runFinished', event);
-  await deps.runs.update(run.runId, { runFinishedPublished: true });
 }

@@ -8,10 +8,11 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { topicName } from '../../shared/bus.ts';
 import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import { TERMINAL_STATUSES } from '../../shared/documents.ts';
-import { dispatchMessageSchema, type RunFinished } from '../../shared/messages.ts';
+import { dispatchMessageSchema } from '../../shared/messages.ts';
 import { FleetRequestError } from '../../jobs/fleet/fleet.ts';
 import { buildJob } from '../../jobs/fleet/job-builder.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
+import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
@@ -28,6 +29,8 @@ export function createDispatchHandler(deps: Dependencies) {
     }
     if (TERMINAL_STATUSES.includes(run.status)) {
       log.info('run already finished: dispatch skipped', { status: run.status });
+      // An earlier delivery failed the run (DISPATCH_FAILED) and died before announcing it.
+      if (run.error?.code === 'DISPATCH_FAILED' && owesAnnouncement(run)) await announceFinished(deps, run);
       return 'skipped';
     }
     const cluster = deps.fleetConfig.clusters.find((c) => c.name === message.cluster);
@@ -62,11 +65,9 @@ export function createDispatchHandler(deps: Dependencies) {
         status: 'FAILED',
         error: { code: 'DISPATCH_FAILED', message: error.message },
         finishedAt: deps.now().toISOString(),
+        ...UNANNOUNCED,
       });
-      if (failed) {
-        const finished: RunFinished = { v: 1, runId: message.runId, status: 'FAILED', counts: { ...failed.counts } };
-        await deps.bus.publish('runFinished', finished);
-      }
+      if (failed) await announceFinished(deps, failed);
       return 'failed';
     }
   };

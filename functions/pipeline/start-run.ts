@@ -6,14 +6,15 @@
  */
 import { kernelLabel } from '../../shared/custom-kernel.ts';
 import { digest } from '../../shared/ids.ts';
-import { emptyCounts, type RunOrigin, type RunPlacement } from '../../shared/documents.ts';
+import { emptyCounts, TERMINAL_STATUSES, type RunOrigin, type RunPlacement } from '../../shared/documents.ts';
 import { PermanentError } from '../../shared/errors.ts';
-import type { DispatchMessage, RunFinished } from '../../shared/messages.ts';
+import type { DispatchMessage } from '../../shared/messages.ts';
 import { jobName } from '../../jobs/fleet/job-builder.ts';
-import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
+import { checkManifestValue, decodeManifestBytes } from '../../jobs/planning/decode.ts';
 import { planRun, runObjects } from '../../jobs/planning/plan.ts';
 import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
+import { announceFinished, owesAnnouncement, UNANNOUNCED } from './announce.ts';
 import type { Dependencies } from './deps.ts';
 
 /** What arrived: manifest bytes (upload, manifestUri) or an already-parsed manifest (inline request). */
@@ -51,16 +52,19 @@ export async function startRun(
   });
   if (created.outcome === 'created') deps.faults.crashPoint('start-run.after-create');
   if (created.outcome === 'exists') {
-    if (created.existing.manifestHash !== manifestHash) return 'conflict';
+    const existing = created.existing;
+    if (existing.manifestHash !== manifestHash) return 'conflict';
+    // An earlier delivery ended the run (REJECTED) and died before announcing it.
+    if (TERMINAL_STATUSES.includes(existing.status) && owesAnnouncement(existing)) await announceFinished(deps, existing);
     // ACCEPTED means an earlier delivery stopped part-way: every step below is idempotent, so finish it.
-    if (created.existing.status !== 'ACCEPTED') return 'duplicate';
+    if (existing.status !== 'ACCEPTED') return 'duplicate';
   }
 
   if (input.rejectWith) return reject(deps, input.runId, input.rejectWith, undefined);
   let value: unknown;
   let validated;
   try {
-    value = 'bytes' in input.manifest ? decodeManifestBytes(input.manifest.bytes) : input.manifest.value;
+    value = 'bytes' in input.manifest ? decodeManifestBytes(input.manifest.bytes) : checkManifestValue(input.manifest.value);
     validated = validateManifest(value, deps.fleetConfig);
   } catch (error) {
     if (error instanceof PermanentError) return reject(deps, input.runId, error, nameOf(value));
@@ -137,12 +141,10 @@ async function reject(deps: Dependencies, runId: string, error: PermanentError, 
     ...(name ? { name } : {}),
     error: { code: error.code, message: error.message },
     finishedAt: deps.now().toISOString(),
+    ...UNANNOUNCED,
   });
   deps.log.warn('manifest rejected', { runId, code: error.code, reason: error.message });
-  if (moved) {
-    const finished: RunFinished = { v: 1, runId, status: 'REJECTED', counts: { ...moved.counts } };
-    await deps.bus.publish('runFinished', finished);
-  }
+  if (moved) await announceFinished(deps, moved);
   return 'rejected';
 }
 

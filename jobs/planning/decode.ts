@@ -1,6 +1,7 @@
 /**
- * Decoding manifest bytes at the edge: UTF-8 (a BOM is tolerated), JSON, and a
- * nesting-depth cap, each failure a {@link PermanentError} a person can act on.
+ * Decoding manifest bytes at the edge: UTF-8 (a BOM is tolerated), JSON, and
+ * structural caps (nesting depth, keys per object, no prototype keys), each
+ * failure a {@link PermanentError} a person can act on.
  */
 import { PermanentError } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/limits.ts';
@@ -24,6 +25,15 @@ export function decodeManifestBytes(bytes: Uint8Array): unknown {
   } catch (cause) {
     throw new PermanentError('MANIFEST_NOT_JSON', `the manifest is not valid JSON: ${(cause as Error).message}`, { cause });
   }
+  checkStructure(value, 0, '');
+  return value;
+}
+
+/**
+ * An already-parsed manifest (inline in a run request) gets the same structural
+ * limits as uploaded bytes: nesting depth, keys per object, no prototype keys.
+ */
+export function checkManifestValue(value: unknown): unknown {
   checkStructure(value, 0, '');
   return value;
 }

@@ -9,7 +9,7 @@ import { createFirestore, createPubSub } from '../../shared/clients.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import type { RunStatus } from '../../shared/documents.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
-import { runFinishedSchema } from '../../shared/messages.ts';
+import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../../functions/pipeline/announce.ts';
 import { FirestoreRunStore, type RunStore } from '../../shared/run-store.ts';
 import type { Fleet } from '../../jobs/fleet/fleet.ts';
 import { gkeClusterAccess } from '../../jobs/fleet/gke-access.ts';
@@ -51,13 +51,11 @@ export async function cancelRun(deps: CancelDependencies, runId: string): Promis
     status: 'CANCELLED',
     error: { code: 'CANCELLED', message: `cancelled by altus cancel at ${deps.now().toISOString()}` },
     finishedAt: deps.now().toISOString(),
+    ...UNANNOUNCED,
   });
   // This cancel ended the run, or an earlier one did and died before announcing it (at least once, like aggregate).
   const ended = moved ?? (run.status === 'CANCELLED' ? run : null);
-  if (ended && !ended.runFinishedPublished) {
-    await deps.bus.publish('runFinished', runFinishedSchema.parse({ v: 1, runId, status: 'CANCELLED', counts: { ...ended.counts } }));
-    await deps.runs.update(runId, { runFinishedPublished: true });
-  }
+  if (ended && owesAnnouncement(ended)) await announceFinished(deps, ended);
   const selector = `${LABELS.runId}=${runId}`;
   const deletions = await Promise.allSettled(deps.clusters.map((cluster) => deps.fleet.deleteJobs(cluster, deps.namespace, selector)));
   const outcome: CancelOutcome = { status: moved?.status ?? run.status, cancelled: moved !== null, deletedJobs: 0, unreachable: [] };
