@@ -13,12 +13,14 @@ const ALREADY_EXISTS = 6;
 /**
  * Completion tallies: each recorded shard also increments the tally of its group
  * (shard mod groups), in the same atomic batch as the shard record, so a tally
- * never counts a shard that is not recorded, nor one twice. Collect reads one
- * small tally per completion instead of counting the shard documents (a count
- * query scans its index: at 10,000 shards it took 155 ms on the emulator, and a
- * count per completion made a run quadratic). A tally can run ahead of the
- * records only when a retry deletes failed shard records, so the final word is
- * still a count, taken once per run. Groups ≈ √shards keeps each tally at a few
+ * never counts a shard that is not recorded, nor one twice; deleting records (a
+ * retry re-opens failed shards) takes them off their tallies in the same
+ * transaction, so the tallies always equal the records. Collect reads one small
+ * tally per completion instead of counting the shard documents (a count query
+ * scans its index: at 10,000 shards it took 155 ms on the emulator, and a count
+ * per completion made a run quadratic), and reconcile reads the tallies before
+ * it reads any shard record. The final word is still a count, taken once per
+ * run. Groups ≈ √shards keeps each tally at a few
  * writes per second at the fleet's peak rate (Firestore's per-document guideline
  * is about one sustained write per second) and the sum of all tallies cheap.
  */
@@ -77,8 +79,13 @@ export interface RunStore {
   listRuns(limit: number): Promise<RunDocument[]>;
   /** Runs in one of `statuses` (reconcile's working set). */
   listRunsByStatus(statuses: readonly RunStatus[], limit: number): Promise<RunDocument[]>;
-  /** Removes shard records (a retry re-opens failed shards). */
-  deleteShards(runId: string, shards: readonly number[]): Promise<void>;
+  /** Finished runs whose run-finished event is not yet published (`runFinishedPublished: false`). */
+  listUnannounced(limit: number): Promise<RunDocument[]>;
+  /**
+   * Removes shard records and takes them off their tallies (a retry re-opens
+   * failed shards). Idempotent: records already gone change nothing.
+   */
+  deleteShards(runId: string, shards: readonly number[], shardCount: number): Promise<void>;
 }
 
 /** {@link RunStore} on Firestore (native mode). */
@@ -174,11 +181,29 @@ export class FirestoreRunStore implements RunStore {
     return snap.docs.map((d) => d.data() as RunDocument);
   }
 
-  async deleteShards(runId: string, shards: readonly number[]): Promise<void> {
-    const writer = this.db.bulkWriter();
-    count('firestoreWrites', shards.length);
-    for (const shard of shards) void writer.delete(this.shards(runId).doc(shardKey(shard)));
-    await writer.close();
+  async deleteShards(runId: string, shards: readonly number[], shardCount: number): Promise<void> {
+    const groups = tallyGroups(shardCount);
+    // A transaction holds at most 500 writes: 200 records and their (≤ 200) tallies fit.
+    for (let i = 0; i < shards.length; i += 200) {
+      const refs = shards.slice(i, i + 200).map((shard) => this.shards(runId).doc(shardKey(shard)));
+      await this.db.runTransaction(async (tx) => {
+        const snaps = await tx.getAll(...refs);
+        const byGroup = new Map<number, number>();
+        for (const snap of snaps) {
+          if (!snap.exists) continue;
+          const group = (snap.get('shard') as number) % groups;
+          byGroup.set(group, (byGroup.get(group) ?? 0) + 1);
+          tx.delete(snap.ref);
+        }
+        count('firestoreWrites', snaps.filter((snap) => snap.exists).length + byGroup.size);
+        for (const [group, n] of byGroup) tx.set(this.tally(runId, group), { count: FieldValue.increment(-n) }, { merge: true });
+      });
+    }
+  }
+
+  async listUnannounced(limit: number): Promise<RunDocument[]> {
+    const snap = await this.db.collection('runs').where('runFinishedPublished', '==', false).limit(limit).get();
+    return snap.docs.map((d) => d.data() as RunDocument);
   }
 
   async listRuns(limit: number): Promise<RunDocument[]> {

@@ -3,8 +3,9 @@
  * are sent again as a new attempt and the same run finishes again, with the
  * shards that had succeeded kept as they were. The failed shard records are
  * removed while the run is still terminal (so nothing counts it complete in
- * between); the run is then re-opened and the re-dispatch recorded in one
- * guarded write. A re-finished run publishes run-finished again.
+ * between; the removal is idempotent); the run is then re-opened and the
+ * re-dispatch recorded in one guarded write. A re-finished run publishes
+ * run-finished again.
  */
 import { PermanentError } from '../../shared/errors.ts';
 import { eligibleClusters } from '../../jobs/planning/placement.ts';
@@ -25,13 +26,15 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
     throw new RetryRefusedError(`run ${runId} is ${run.status}; only PARTIAL and FAILED runs can be retried`);
   }
   if (!run.planUri) throw new RetryRefusedError(`run ${runId} never started (${run.error?.code ?? 'no plan'}); fix the manifest and submit it again`);
-  const failed = (await deps.runs.listShards(runId)).filter((s) => s.status === 'failed').map((s) => s.shard);
+  // From the run document, not the records: a retry that died after deleting the
+  // records and before re-opening the run is taken up again by the next one.
+  const failed = (run.failedShards ?? []).map((f) => f.shard);
   if (failed.length === 0) throw new RetryRefusedError(`run ${runId} has no failed shards to retry (${run.error?.code ?? run.status})`);
   if (eligibleClusters(deps.fleetConfig, run.placementClusters, run.gpu).length === 0) {
     throw new RetryRefusedError(`no available worker cluster can take the retried shards of ${runId}`);
   }
   const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
-  await deps.runs.deleteShards(runId, failed);
+  await deps.runs.deleteShards(runId, failed, run.counts.shards);
   const now = deps.now();
   const records = await redispatchShards(deps, run, {
     shards: failed,

@@ -2,18 +2,28 @@
  * `reconcile`: on every tick (Cloud Scheduler in the cloud, an interval in the
  * local stack) looks at every open run: recovers lost completions, records
  * failed Job indexes, re-dispatches shards lost with a cluster, enforces the
- * deadline, and re-requests an aggregation that stalled. Idempotent: two ticks
+ * deadline, re-requests an aggregation that stalled, fails a run that never
+ * started, and publishes a run-finished event that a crash left owed. Idempotent: two ticks
  * at once record nothing twice (shard records are create-if-absent).
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import type { RunDocument } from '../../shared/documents.ts';
+import { TERMINAL_STATUSES, type RunDocument } from '../../shared/documents.ts';
 import { reconcileRequestSchema, type AggregateRequest } from '../../shared/messages.ts';
+import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { reconcileRun, type ReconcileReport } from './reconcile-run.ts';
 
 /** An aggregation running longer than this is requested again. */
 export const STALLED_AGGREGATION_MILLISECONDS = 5 * 60_000;
+/**
+ * A run still ACCEPTED this long after its creation will not start: its start
+ * event's deliveries ran out (each failure is on the run as `lastError`). It ends
+ * FAILED with START_FAILED and that reason, rather than staying open for ever.
+ */
+export const START_TIMEOUT_MILLISECONDS = 30 * 60_000;
+/** A finished run whose run-finished event is still owed this long after it finished is announced by reconcile. */
+export const ANNOUNCE_GRACE_MILLISECONDS = 60_000;
 /** Open runs looked at per tick (the oldest first would need an index; any 200 will do, the next tick takes others). */
 const RUNS_PER_TICK = 200;
 
@@ -27,12 +37,21 @@ export function createReconcileHandler(deps: Dependencies) {
       const run = await deps.runs.getRun(request.runId);
       runs = run ? [run] : [];
     } else {
-      runs = await deps.runs.listRunsByStatus(['RUNNING', 'AGGREGATING'], RUNS_PER_TICK);
+      runs = await deps.runs.listRunsByStatus(['ACCEPTED', 'RUNNING', 'AGGREGATING'], RUNS_PER_TICK);
+      runs.push(...(await deps.runs.listUnannounced(RUNS_PER_TICK)));
     }
     const reports: ReconcileReport[] = [];
+    const now = deps.now().getTime();
     for (const run of runs) {
       try {
-        if (run.status === 'RUNNING') {
+        if (TERMINAL_STATUSES.includes(run.status)) {
+          if (owesAnnouncement(run) && now - Date.parse(run.finishedAt ?? run.createdAt) > ANNOUNCE_GRACE_MILLISECONDS) {
+            await announceFinished(deps, run);
+            deps.log.warn('run-finished was owed (the finishing handler died before publishing it): published', { runId: run.runId, status: run.status });
+          }
+        } else if (run.status === 'ACCEPTED') {
+          if (now - Date.parse(run.createdAt) > START_TIMEOUT_MILLISECONDS) await failStart(deps, run);
+        } else if (run.status === 'RUNNING') {
           const report = await reconcileRun(deps, run);
           if (report.recoveredFromResults || report.recordedFailed || report.redispatched) deps.log.info('run reconciled', { ...report });
           reports.push(report);
@@ -48,4 +67,19 @@ export function createReconcileHandler(deps: Dependencies) {
     }
     return reports;
   };
+}
+
+/** Ends a run that never started: FAILED, START_FAILED, with the last handler error as the reason. */
+async function failStart(deps: Dependencies, run: RunDocument): Promise<void> {
+  const minutes = START_TIMEOUT_MILLISECONDS / 60_000;
+  const cause = run.lastError ? `; the last attempt failed in ${run.lastError.source}: ${run.lastError.message}` : '';
+  const failed = await deps.runs.transition(run.runId, ['ACCEPTED'], {
+    status: 'FAILED',
+    error: { code: 'START_FAILED', message: `the run did not start within ${minutes} minutes of its upload or request${cause}. Fix the cause and submit it again.` },
+    finishedAt: deps.now().toISOString(),
+    ...UNANNOUNCED,
+  });
+  if (!failed) return;
+  deps.log.error('run never started: FAILED with START_FAILED', { runId: run.runId, lastError: run.lastError?.message });
+  await announceFinished(deps, failed);
 }

@@ -5,9 +5,11 @@
  * - a Job index that failed for good is recorded as a failed shard;
  * - shards on an unreachable or unavailable cluster, or of a Job that is gone or
  *   ended without running them, are re-dispatched as a new attempt elsewhere;
- * - past the run's deadline, every missing shard is recorded as failed;
+ * - past the run's deadline, every missing shard is recorded as failed (unless
+ *   its result is in the bucket);
  * - when every shard is in, aggregation is requested (again: it is idempotent).
  */
+import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import type { AggregateRequest } from '../../shared/messages.ts';
 import { LABELS, jobName } from '../../jobs/fleet/job-builder.ts';
@@ -24,30 +26,56 @@ export const MISSING_JOB_GRACE_MILLISECONDS = 120_000;
 /** What one pass did to a run. */
 export interface ReconcileReport {
   runId: string;
+  /** Whether the shard records were read this pass (only when the tallies and the Jobs say something is off). */
+  scanned: boolean;
   recoveredFromResults: number;
   recordedFailed: number;
   redispatched: number;
   aggregationRequested: boolean;
 }
 
-/** Reconciles a RUNNING run. */
-export async function reconcileRun(deps: Dependencies, run: RunDocument): Promise<ReconcileReport> {
-  const report: ReconcileReport = { runId: run.runId, recoveredFromResults: 0, recordedFailed: 0, redispatched: 0, aggregationRequested: false };
-  const log = deps.log.with({ runId: run.runId });
-  const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
-  const missing = Array.from({ length: run.counts.shards }, (_, s) => s).filter((s) => !recorded.has(s));
-  const now = deps.now();
+/** What a worker cluster said about the run's Jobs this pass. */
+type ClusterJobs = { jobs: V1Job[] } | { unreachable: string };
 
-  if (missing.length > 0 && run.deadlineAt && now.getTime() > Date.parse(run.deadlineAt)) {
-    for (const shard of missing) {
-      await recordFailed(deps, run, shard, 'DEADLINE_EXCEEDED: the run passed its deadline before this shard finished', 'deadline');
+/**
+ * Reconciles a RUNNING run. A healthy run costs O(√shards + clusters) reads a
+ * pass (its completion tallies and one Job list per cluster); the shard records
+ * are read only when something needs them: a Job ended, went missing or
+ * reports more finished indexes than there are records, a cluster is
+ * unreachable, or the deadline passed.
+ */
+export async function reconcileRun(deps: Dependencies, run: RunDocument): Promise<ReconcileReport> {
+  const report: ReconcileReport = { runId: run.runId, scanned: false, recoveredFromResults: 0, recordedFailed: 0, redispatched: 0, aggregationRequested: false };
+  const log = deps.log.with({ runId: run.runId });
+  const shards = run.counts.shards;
+  const now = deps.now();
+  const tally = await deps.runs.totalTally(run.runId, shards);
+  if (tally < shards) {
+    const pastDeadline = run.deadlineAt !== undefined && now.getTime() > Date.parse(run.deadlineAt);
+    const owners = shardOwners(run);
+    const clusters = await observeClusters(deps, run, owners);
+    if (pastDeadline || needsScan(run, owners, clusters, tally, now)) {
+      report.scanned = true;
+      const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
+      const missing = Array.from({ length: shards }, (_, s) => s).filter((s) => !recorded.has(s));
+      if (missing.length > 0 && pastDeadline) {
+        for (const shard of missing) {
+          // A shard that finished but whose completion was lost still counts, even this late.
+          const owner = owners.get(shard);
+          if (owner && (await recoverFromResult(deps, run, shard, owner.cluster, owner.attempt))) report.recoveredFromResults++;
+          else {
+            await recordFailed(deps, run, shard, 'DEADLINE_EXCEEDED: the run passed its deadline before this shard finished', 'deadline');
+            report.recordedFailed++;
+          }
+        }
+        log.warn('run passed its deadline: missing shards recorded as failed', { missing: missing.length, recovered: report.recoveredFromResults });
+      } else if (missing.length > 0) {
+        await recoverMissing(deps, run, missing, owners, clusters, now, report);
+      }
     }
-    report.recordedFailed = missing.length;
-    log.warn('run passed its deadline: missing shards recorded as failed', { missing: missing.length });
-  } else if (missing.length > 0) {
-    await recoverMissing(deps, run, missing, now, report);
   }
-  if ((await deps.runs.countShards(run.runId)) >= run.counts.shards) {
+  const recordedNow = report.recoveredFromResults + report.recordedFailed;
+  if (tally + recordedNow >= shards && (await deps.runs.countShards(run.runId)) >= shards) {
     const request: AggregateRequest = { v: 1, runId: run.runId };
     await deps.bus.publish('aggregate', request);
     report.aggregationRequested = true;
@@ -55,38 +83,82 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
   return report;
 }
 
-async function recoverMissing(deps: Dependencies, run: RunDocument, missing: number[], now: Date, report: ReconcileReport): Promise<void> {
-  const owners = shardOwners(run);
-  const byCluster = new Map<string, number[]>();
+/** One Job list per cluster that owns shards of the run (an unavailable or failing cluster is unreachable). */
+async function observeClusters(deps: Dependencies, run: RunDocument, owners: Map<number, ShardOwner>): Promise<Map<string, ClusterJobs>> {
+  const out = new Map<string, ClusterJobs>();
+  for (const cluster of new Set([...owners.values()].map((o) => o.cluster))) {
+    const config = deps.fleetConfig.clusters.find((c) => c.name === cluster);
+    try {
+      if (!config?.available) throw new Error(`cluster ${cluster} is ${config ? 'marked unavailable' : 'not in the fleet configuration'}`);
+      out.set(cluster, { jobs: await deps.fleet.listJobs(cluster, deps.fleetConfig.namespace, `${LABELS.runId}=${run.runId}`) });
+    } catch (error) {
+      out.set(cluster, { unreachable: (error as Error).message });
+    }
+  }
+  return out;
+}
+
+/**
+ * Whether the shard records must be read: some owning cluster is unreachable,
+ * an owning Job is missing past its grace or has ended, or the owning Jobs
+ * report more completed and failed indexes than the run has records (a
+ * completion went missing on the way).
+ */
+function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: Map<string, ClusterJobs>, tally: number, now: Date): boolean {
+  let finishedIndexes = 0;
+  for (const key of new Set([...owners.values()].map((o) => `${o.cluster}\u0000${o.attempt}`))) {
+    const [cluster, attemptText] = key.split('\u0000') as [string, string];
+    const attempt = Number(attemptText);
+    const seen = clusters.get(cluster)!;
+    if ('unreachable' in seen) return true;
+    const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
+    if (!job) {
+      if (now.getTime() - dispatchTime(run, cluster, attempt) > MISSING_JOB_GRACE_MILLISECONDS) return true;
+      continue;
+    }
+    const progress = jobProgress(job);
+    if (progress.finished) return true;
+    finishedIndexes += progress.completed.length + progress.failed.length;
+  }
+  return finishedIndexes > tally;
+}
+
+type ShardOwner = { cluster: string; attempt: number };
+
+async function recoverMissing(
+  deps: Dependencies,
+  run: RunDocument,
+  missing: number[],
+  owners: Map<number, ShardOwner>,
+  clusters: Map<string, ClusterJobs>,
+  now: Date,
+  report: ReconcileReport,
+): Promise<void> {
+  const byOwner = new Map<string, number[]>();
   for (const shard of missing) {
     const owner = owners.get(shard);
     const key = owner ? `${owner.cluster}\u0000${owner.attempt}` : '\u0000';
-    byCluster.set(key, [...(byCluster.get(key) ?? []), shard]);
+    byOwner.set(key, [...(byOwner.get(key) ?? []), shard]);
   }
   const lost: number[] = [];
   const unreachable = new Set<string>();
-  for (const [key, shards] of byCluster) {
+  for (const [key, shards] of byOwner) {
     const [cluster, attemptText] = key.split('\u0000') as [string, string];
     if (!cluster) {
       lost.push(...shards);
       continue;
     }
-    const config = deps.fleetConfig.clusters.find((c) => c.name === cluster);
-    let jobs;
-    try {
-      if (!config?.available) throw new Error(`cluster ${cluster} is marked unavailable`);
-      jobs = await deps.fleet.listJobs(cluster, deps.fleetConfig.namespace, `${LABELS.runId}=${run.runId}`);
-    } catch (error) {
-      deps.log.warn('cluster unreachable: its shards go elsewhere', { runId: run.runId, cluster, reason: (error as Error).message });
+    const seen = clusters.get(cluster)!;
+    if ('unreachable' in seen) {
+      deps.log.warn('cluster unreachable: its shards go elsewhere', { runId: run.runId, cluster, reason: seen.unreachable });
       unreachable.add(cluster);
       lost.push(...shards);
       continue;
     }
-    const name = jobName(run.runId, cluster, Number(attemptText));
-    const job = jobs.find((j) => j.metadata?.name === name);
+    const attempt = Number(attemptText);
+    const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
     if (!job) {
-      const dispatchedAt = Date.parse(lastDispatchTime(run, cluster, Number(attemptText)) ?? run.startedAt ?? run.createdAt);
-      if (now.getTime() - dispatchedAt > MISSING_JOB_GRACE_MILLISECONDS) lost.push(...shards);
+      if (now.getTime() - dispatchTime(run, cluster, attempt) > MISSING_JOB_GRACE_MILLISECONDS) lost.push(...shards);
       continue;
     }
     const progress = jobProgress(job);
@@ -94,7 +166,7 @@ async function recoverMissing(deps: Dependencies, run: RunDocument, missing: num
     const failed = new Set(progress.failed);
     for (const shard of shards) {
       if (completed.has(shard)) {
-        if (await recoverFromResult(deps, run, shard, cluster, Number(attemptText))) report.recoveredFromResults++;
+        if (await recoverFromResult(deps, run, shard, cluster, attempt)) report.recoveredFromResults++;
         else lost.push(shard);
       } else if (failed.has(shard)) {
         await recordFailed(deps, run, shard, 'the Job index failed for good (retries exhausted)', cluster);
@@ -113,6 +185,11 @@ async function recoverMissing(deps: Dependencies, run: RunDocument, missing: num
     });
     report.redispatched = records.reduce((n, r) => n + r.shards.length, 0);
   }
+}
+
+/** When the Job of (cluster, attempt) was asked for. */
+function dispatchTime(run: RunDocument, cluster: string, attempt: number): number {
+  return Date.parse(lastDispatchTime(run, cluster, attempt) ?? run.startedAt ?? run.createdAt);
 }
 
 function lastDispatchTime(run: RunDocument, cluster: string, attempt: number): string | undefined {

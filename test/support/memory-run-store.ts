@@ -61,7 +61,14 @@ export class MemoryRunStore implements RunStore {
   async listRunsByStatus(statuses: readonly RunStatus[]) {
     return [...this.runs.values()].filter((r) => statuses.includes(r.status));
   }
-  async deleteShards(runId: string, shards: readonly number[]) {
-    for (const s of shards) this.shards.get(runId)?.delete(s);
+  async listUnannounced(limit: number) {
+    return [...this.runs.values()].filter((r) => r.runFinishedPublished === false).slice(0, limit);
+  }
+  async deleteShards(runId: string, shards: readonly number[], count: number) {
+    for (const s of shards) {
+      if (!this.shards.get(runId)?.delete(s)) continue;
+      const key = `${runId}/${s % tallyGroups(count)}`;
+      this.tallies.set(key, (this.tallies.get(key) ?? 0) - 1);
+    }
   }
 }
