@@ -20,6 +20,13 @@ export interface StorageObjectData {
   size?: string | number;
 }
 
+/** The run id an upload event starts (undefined for an event without bucket, name or generation). */
+export function ingestRunId(event: CloudEvent<StorageObjectData>): string | undefined {
+  const data = event.data;
+  if (!data?.bucket || !data.name || data.generation === undefined) return undefined;
+  return runIdForUpload(data.bucket, data.name, String(data.generation));
+}
+
 /** Creates the ingest handler. */
 export function createIngestHandler(deps: Dependencies) {
   return async (event: CloudEvent<StorageObjectData>): Promise<StartOutcome | 'ignored'> => {

@@ -44,14 +44,51 @@ export function guardPubSub(deps: Dependencies, source: string, handler: (event:
       }
       const runId = runIdOf(event);
       deps.log.error('handler failed; the message will be redelivered', { source, runId, error: messageOf(error) });
-      if (runId) {
-        await deps.runs
-          .update(runId, { lastError: { source, message: messageOf(error).slice(0, 1000), at: deps.now().toISOString() } })
-          .catch(() => undefined);
-      }
+      if (runId) await recordFailure(deps, runId, source, error);
       throw error;
     }
   };
+}
+
+/**
+ * The same guard for a storage CloudEvent (ingest, fed by Eventarc, which retries
+ * for up to a day): an event older than the age limit is parked as it came; any
+ * failure is recorded on its run (`lastError`) and rethrown for Eventarc to retry.
+ */
+export function guardStorageEvent<T>(
+  deps: Dependencies,
+  source: string,
+  runIdOf: (event: CloudEvent<T>) => string | undefined,
+  handler: (event: CloudEvent<T>) => Promise<unknown>,
+) {
+  return async (event: CloudEvent<T>): Promise<void> => {
+    const sent = Date.parse(event.time ?? '');
+    if (Number.isFinite(sent) && deps.now().getTime() - sent > MAX_EVENT_AGE_MILLISECONDS) {
+      const reason: ParkReason = 'EVENT_TOO_OLD';
+      const detail = `sent ${new Date(sent).toISOString()}, older than ${MAX_EVENT_AGE_MILLISECONDS / 3600_000} h`;
+      const data = Buffer.from(JSON.stringify(event.data ?? null)).toString('base64');
+      await deps.bus.publish('deadLetter', { source, reason, detail, data, attributes: { type: event.type, subject: event.subject ?? '' } }, { reason, source });
+      deps.log.warn('event parked on the dead-letter topic', { source, reason, detail });
+      return;
+    }
+    try {
+      await withinTimeout(handler(event), deps.config.handlerTimeoutMilliseconds, source);
+    } catch (error) {
+      let runId: string | undefined;
+      try {
+        runId = runIdOf(event);
+      } catch {
+        runId = undefined;
+      }
+      deps.log.error('handler failed; the event will be delivered again', { source, runId, error: messageOf(error) });
+      if (runId) await recordFailure(deps, runId, source, error);
+      throw error;
+    }
+  };
+}
+
+async function recordFailure(deps: Dependencies, runId: string, source: string, error: unknown): Promise<void> {
+  await deps.runs.update(runId, { lastError: { source, message: messageOf(error).slice(0, 1000), at: deps.now().toISOString() } }).catch(() => undefined);
 }
 
 /** A handler that did not answer in time: the message is redelivered (every handler is idempotent). */

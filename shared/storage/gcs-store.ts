@@ -3,6 +3,7 @@
  * `ifGenerationMatch: 0`, size checked from metadata before download, and
  * compose in a tree of at most 32 sources per call.
  */
+import { randomUUID } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
 import type { Readable } from 'node:stream';
 import {
@@ -41,7 +42,9 @@ export class GcsObjectStore implements ObjectStore {
     const info = await this.stat(uri);
     if (!info) throw new ObjectNotFoundError(uri);
     if (options.maxBytes !== undefined && info.size > options.maxBytes) throw new ObjectTooLargeError(uri, info.size, options.maxBytes);
-    const [contents] = await this.file(uri).download();
+    // The generation whose size was checked: an object rewritten in between cannot slip past the cap.
+    const { bucket, name } = parseObjectUri(uri);
+    const [contents] = await this.storage.bucket(bucket).file(name, { generation: Number(info.generation) }).download();
     return contents;
   }
 
@@ -98,11 +101,13 @@ export class GcsObjectStore implements ObjectStore {
     } else {
       let level = sources.map((s) => parseObjectUri(s).name);
       let round = 0;
+      // Per call: two deliveries composing the same destination must not share (and delete) each other's parts.
+      const parts = `${name}.parts/${randomUUID()}`;
       // Compose accepts 32 sources; larger sets are folded level by level into temporary parts.
       while (level.length > COMPOSE_FAN_IN) {
         const next: string[] = [];
         for (let i = 0; i < level.length; i += COMPOSE_FAN_IN) {
-          const part = `${name}.parts/${round}/${String(i / COMPOSE_FAN_IN).padStart(6, '0')}`;
+          const part = `${parts}/${round}/${String(i / COMPOSE_FAN_IN).padStart(6, '0')}`;
           await this.storage.bucket(bucket).combine(level.slice(i, i + COMPOSE_FAN_IN), part);
           next.push(part);
         }
@@ -110,7 +115,7 @@ export class GcsObjectStore implements ObjectStore {
         round += 1;
       }
       await this.storage.bucket(bucket).combine(level, name);
-      if (round > 0) await this.deletePrefix(objectUri(bucket, `${name}.parts/`));
+      if (round > 0) await this.deletePrefix(objectUri(bucket, `${parts}/`));
     }
     const info = await this.stat(destination);
     if (!info) throw new Error(`${destination} is missing after compose`);

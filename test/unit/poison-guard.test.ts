@@ -15,7 +15,7 @@ import type { TopicRole } from '../../shared/messages.ts';
 import type { Fleet } from '../../jobs/fleet/fleet.ts';
 import type { Dependencies } from '../../functions/pipeline/deps.ts';
 import { UndecodableMessageError } from '../../functions/pipeline/decode.ts';
-import { guardPubSub, HandlerTimeoutError } from '../../functions/pipeline/poison-guard.ts';
+import { guardPubSub, guardStorageEvent, HandlerTimeoutError } from '../../functions/pipeline/poison-guard.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { MemoryRunStore } from '../support/memory-run-store.ts';
 
@@ -66,4 +66,23 @@ test('guard: without a timeout a slow handler is awaited; an undecodable message
   assert.equal(parked.length, 1);
   assert.equal(parked[0]!.role, 'deadLetter');
   assert.equal((parked[0]!.message as { reason: string }).reason, 'UNDECODABLE');
+});
+
+test('storage guard (ingest): an event older than the age limit is parked as it came; a failure is recorded on its run and rethrown', async () => {
+  const { deps, runs, parked } = dependencies();
+  const storageEvent = (time: string) => ({ specversion: '1.0', id: 'e', source: '//storage', type: 'google.cloud.storage.object.v1.finalized', subject: 'objects/m.json', time, data: { bucket: 'b', name: 'm.json', generation: '1' } }) as CloudEvent<{ bucket: string; name: string; generation: string }>;
+  let calls = 0;
+  const guarded = guardStorageEvent(deps, 'ingest', () => 'upload-run', async () => {
+    calls++;
+    throw new Error('Firestore unavailable');
+  });
+  await guarded(storageEvent(new Date(Date.now() - 7 * 3600_000).toISOString()));
+  assert.equal(calls, 0);
+  assert.equal((parked[0]!.message as { reason: string }).reason, 'EVENT_TOO_OLD');
+  assert.deepEqual(JSON.parse(Buffer.from((parked[0]!.message as { data: string }).data, 'base64').toString()), { bucket: 'b', name: 'm.json', generation: '1' });
+
+  await runs.createRun({ runId: 'upload-run', name: 'm', status: 'ACCEPTED', origin: { kind: 'upload', bucket: 'b', object: 'm.json', generation: '1' }, manifestHash: 'h', counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 }, attempt: 0, createdAt: new Date().toISOString() });
+  await assert.rejects(guarded(storageEvent(new Date().toISOString())), /Firestore unavailable/);
+  assert.equal(calls, 1);
+  assert.deepEqual((({ source, message }) => ({ source, message }))((await runs.getRun('upload-run'))!.lastError!), { source: 'ingest', message: 'Firestore unavailable' });
 });
