@@ -5,6 +5,7 @@
  * line on stdout); this file holds the manifest shape and the registry rule.
  */
 import { z } from 'zod';
+import { resourcesSchema } from './resources.ts';
 
 /**
  * A fully qualified image reference: a registry host (with a dot or a port, so
@@ -41,6 +42,8 @@ export const customKernelSchema = z
       .min(1, 'name at least one output')
       .max(100)
       .refine((names) => new Set(names).size === names.length, 'output names must be unique'),
+    /** What the image needs on every pod, e.g. a GPU; the manifest's top-level `resources` must agree with it. */
+    resources: resourcesSchema.optional(),
   })
   .strict();
 

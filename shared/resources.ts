@@ -1,6 +1,8 @@
 /**
  * What a run's pods need beyond the fleet's default worker resources: today,
- * GPUs (`resources.gpu` in the manifest). A GPU run is placed only on clusters
+ * GPUs (`resources.gpu` in the manifest, `kernel.resources.gpu` of a custom
+ * kernel, or a built-in kernel's registered `resources`; where both the kernel
+ * and the manifest say, they must agree). A GPU run is placed only on clusters
  * with a GPU pool of the requested accelerator type and enough accelerators per
  * node, and its Job asks for them on that pool. The pool a cluster uses for a
  * request is a pure function of the configuration ({@link gpuPoolFor}), so
@@ -19,8 +21,30 @@ export const gpuRequestSchema = z
 /** A pod's GPU request. */
 export type GpuRequest = z.infer<typeof gpuRequestSchema>;
 
-/** `resources` in the manifest. */
+/** `resources` in the manifest, in a custom kernel block, or in a built-in kernel's registration. */
 export const resourcesSchema = z.object({ gpu: gpuRequestSchema.optional() }).strict();
+/** What a run's pods, or any run of a kernel, need beyond the fleet's default worker resources. */
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** Whether two GPU requests are the same: same accelerator type, same count. */
+export function sameGpuRequest(a: GpuRequest, b: GpuRequest): boolean {
+  return a.type === b.type && a.count === b.count;
+}
+
+/**
+ * The rule when a kernel and a manifest both speak: they must agree. The run's
+ * GPU request is the one given, by either or both; `conflict` when both give one
+ * and they differ (validation rejects that manifest, so nothing later sees it).
+ */
+export function agreedGpuRequest(kernel: GpuRequest | undefined, manifest: GpuRequest | undefined): GpuRequest | undefined | 'conflict' {
+  if (kernel && manifest && !sameGpuRequest(kernel, manifest)) return 'conflict';
+  return manifest ?? kernel;
+}
+
+/** "1 × nvidia-h100-80gb": a GPU request as messages write it. */
+export function describeGpuRequest(gpu: GpuRequest): string {
+  return `${gpu.count} × ${gpu.type}`;
+}
 
 /** The Kubernetes extended resource of NVIDIA GPUs (the device plugin GKE installs). */
 export const GPU_RESOURCE = 'nvidia.com/gpu';

@@ -8,7 +8,7 @@ import type { CustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
 import { digest } from '../../shared/ids.ts';
 import type { ShardSelection } from '../../shared/messages.ts';
-import { ACCELERATOR_LABEL, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
+import { ACCELERATOR_LABEL, agreedGpuRequest, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
 
@@ -53,8 +53,22 @@ export interface JobRequest {
   deadlineSeconds: number;
   /** The run's custom kernel (image and command), absent for a built-in kernel. */
   customKernel?: CustomKernel;
-  /** The manifest's GPU request: the pods run on the cluster's GPU pool for it and ask for the GPUs. */
+  /**
+   * The run's GPU request (the validated manifest's `resources.gpu`, the kernel's
+   * included): the pods run on the cluster's GPU pool for it and ask for the GPUs.
+   * A custom kernel's own `resources.gpu` applies when this is absent.
+   */
   gpu?: GpuRequest;
+}
+
+/** The GPU request the Job carries: the run's, else the custom kernel's; they must agree (validation made sure). */
+export function jobGpuRequest(request: Pick<JobRequest, 'gpu' | 'customKernel'>): GpuRequest | undefined {
+  const kernelGpu = request.customKernel?.resources?.gpu;
+  const gpu = agreedGpuRequest(kernelGpu, request.gpu);
+  if (gpu === 'conflict') {
+    throw new Error(`the run asks for ${describeGpuRequest(request.gpu!)} but its custom kernel for ${describeGpuRequest(kernelGpu!)} (validation should have rejected it)`);
+  }
+  return gpu;
 }
 
 /**
@@ -98,6 +112,7 @@ export function selectionSize(shards: ShardSelection): number {
 /** Builds the Indexed Job for one (run, cluster, attempt). */
 export function buildJob(request: JobRequest): V1Job {
   const { fleet, cluster, runId, attempt, shards } = request;
+  const gpu = jobGpuRequest(request);
   const completions = selectionSize(shards);
   const name = jobName(runId, cluster.name, attempt);
   const labels = {
@@ -151,7 +166,7 @@ export function buildJob(request: JobRequest): V1Job {
           serviceAccountName: fleet.workerServiceAccount.kubernetes,
           priorityClassName: fleet.priorityClass,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
-          ...podPlacement(cluster, request.gpu),
+          ...podPlacement(cluster, gpu),
           containers: [
             {
               name: WORKER_CONTAINER,
@@ -161,8 +176,8 @@ export function buildJob(request: JobRequest): V1Job {
               env,
               resources: {
                 // An extended resource such as nvidia.com/gpu cannot be overcommitted: requests equal limits.
-                requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(request.gpu) },
-                limits: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(request.gpu) },
+                requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(gpu) },
+                limits: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(gpu) },
               },
             },
           ],

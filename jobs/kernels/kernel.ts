@@ -3,6 +3,7 @@
  * outputs, registered by name. Kernels run in worker pods, never in a function.
  */
 import type { z } from 'zod';
+import type { Resources } from '../../shared/resources.ts';
 
 /** Named numeric outputs of one parameter set, e.g. `{ price: 4.76, stdError: 0.01 }`. */
 export type KernelOutputs = Record<string, number>;
@@ -30,6 +31,12 @@ export interface Kernel<O = unknown, P = unknown> {
   readonly parametersSchema: z.ZodType<P>;
   /** Output names every successful evaluation returns, in this order. */
   readonly outputs: readonly string[];
+  /**
+   * What every run of this kernel needs beyond the fleet's default pod, e.g.
+   * `{ gpu: { type: 'nvidia-h100-80gb', count: 1 } }`; absent for a CPU kernel.
+   * A manifest's `resources.gpu` may repeat it but not contradict it.
+   */
+  readonly resources?: Resources;
   /** Prepares an evaluator once per shard (precomputation, buffers). */
   prepare(options: O): KernelEvaluator<P>;
 }

@@ -9,8 +9,11 @@ import { scenarioRevaluation } from './scenario-revaluation.ts';
 
 const BUILT_IN: readonly Kernel[] = [erased(blackScholes), erased(europeanOptionMc), erased(portfolioVar), erased(scenarioRevaluation)];
 
+/** Kernels by registry name; validation takes one (the built-ins by default), so tests can register their own. */
+export type KernelRegistry = ReadonlyMap<string, Kernel>;
+
 /** Every registered kernel, by name. */
-export const kernels: ReadonlyMap<string, Kernel> = new Map(BUILT_IN.map((kernel) => [kernel.name, kernel]));
+export const kernels: KernelRegistry = new Map(BUILT_IN.map((kernel) => [kernel.name, kernel]));
 
 /** The kernel registered as `name`, or undefined. */
 export function getKernel(name: string): Kernel | undefined {
@@ -18,8 +21,8 @@ export function getKernel(name: string): Kernel | undefined {
 }
 
 /** Registered kernel names, sorted (for `altus kernels` and error messages). */
-export function kernelNames(): string[] {
-  return [...kernels.keys()].sort();
+export function kernelNames(registry: KernelRegistry = kernels): string[] {
+  return [...registry.keys()].sort();
 }
 
 /**

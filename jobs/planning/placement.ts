@@ -16,7 +16,11 @@ export interface ClusterSlice {
   count: number;
 }
 
-/** The clusters a run may use: available, named by `restrictTo` if given, with a pool for `gpu` if given. */
+/**
+ * The clusters a run may use: available, named by `restrictTo` if given, with a
+ * pool for `gpu` if given. `gpu` is the run's effective request: the validated
+ * manifest's `resources.gpu`, which includes the kernel's (validate.ts).
+ */
 export function eligibleClusters(fleet: FleetConfig, restrictTo?: readonly string[], gpu?: GpuRequest): WorkerCluster[] {
   return fleet.clusters.filter((c) => c.available && (!restrictTo || restrictTo.includes(c.name)) && (!gpu || gpuPoolFor(c, gpu) !== undefined));
 }

@@ -9,14 +9,20 @@ import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { describeIssues, manifestSchema, sourceKind, type Manifest } from '../../shared/manifest.ts';
 import { PNL_METRIC } from '../../shared/stats/tail-risk.ts';
-import { describeGpuTypes, gpuPoolFor } from '../../shared/resources.ts';
+import { agreedGpuRequest, describeGpuRequest, describeGpuTypes, gpuPoolFor, type Resources } from '../../shared/resources.ts';
 import type { Kernel } from '../kernels/kernel.ts';
-import { getKernel, kernelNames } from '../kernels/registry.ts';
+import { kernelNames, kernels, type KernelRegistry } from '../kernels/registry.ts';
 import { createGrid, gridParameters } from '../parameters/grid.ts';
 import { randomParameters } from '../parameters/random.ts';
 
 /** A manifest that passed every check, with its kernel resolved. */
 export interface ValidatedManifest {
+  /**
+   * The manifest, its top-level `resources` holding the run's effective request:
+   * the manifest's own and the kernel's (a custom kernel's `kernel.resources`,
+   * a built-in's registration), which must agree. Placement, the Job builder and
+   * the cost estimate read `manifest.resources` only.
+   */
   manifest: Manifest;
   /** The built-in kernel; null for a custom image (`manifest.kernel` then holds image, command and outputs). */
   kernel: Kernel | null;
@@ -27,28 +33,33 @@ export interface ValidatedManifest {
   parameterCount: number | null;
 }
 
-/** Checks a decoded manifest; throws {@link PermanentError} on the first class of problem found. */
-export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedManifest {
+/**
+ * Checks a decoded manifest against the fleet and the kernel registry (the
+ * built-ins unless `registry` is given); throws {@link PermanentError} on the
+ * first class of problem found.
+ */
+export function validateManifest(value: unknown, fleet: FleetConfig, registry: KernelRegistry = kernels): ValidatedManifest {
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) throw new PermanentError('MANIFEST_INVALID', describeIssues(parsed.error.issues));
-  const manifest = parsed.data;
-  if (isCustomKernel(manifest.kernel)) return validateCustomKernelManifest(manifest, manifest.kernel, fleet);
-
-  const kernel = getKernel(manifest.kernel.name);
-  if (!kernel) {
-    throw new PermanentError(
-      'UNKNOWN_KERNEL',
-      `kernel.name: unknown kernel "${manifest.kernel.name}"; registered kernels: ${kernelNames().join(', ')}`,
-    );
+  const block = parsed.data.kernel;
+  if (isCustomKernel(block)) {
+    const gpu = withKernelResources(parsed.data, block.resources, 'kernel.resources.gpu');
+    return validateCustomKernelManifest(gpu.manifest, block, fleet, gpu.source);
   }
-  const { name: _name, ...rawOptions } = manifest.kernel;
+
+  const kernel = registry.get(block.name);
+  if (!kernel) {
+    throw new PermanentError('UNKNOWN_KERNEL', `kernel.name: unknown kernel "${block.name}"; registered kernels: ${kernelNames(registry).join(', ')}`);
+  }
+  const { manifest, source } = withKernelResources(parsed.data, kernel.resources, `kernel "${kernel.name}" (its registration)`);
+  const { name: _name, ...rawOptions } = block;
   const options = kernel.optionsSchema.safeParse(rawOptions);
   if (!options.success) throw new PermanentError('KERNEL_OPTIONS_INVALID', describeIssues(options.error.issues, 'kernel'));
 
   const metrics = resolveMetrics(manifest, kernel.outputs, kernel.name);
   checkRiskMetric(manifest, kernel.outputs, kernel.name, metrics);
   checkPlacement(manifest, fleet);
-  checkGpu(manifest, fleet);
+  checkGpu(manifest, fleet, source);
   const parameterCount = checkParameters(manifest, kernel);
   return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, parameterCount };
 }
@@ -58,7 +69,7 @@ export function validateManifest(value: unknown, fleet: FleetConfig): ValidatedM
  * worker pods run it with the worker identity), and parameter sets only need to
  * be JSON objects — their shape is the user's command's business.
  */
-function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, fleet: FleetConfig): ValidatedManifest {
+function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, fleet: FleetConfig, gpuSource: string): ValidatedManifest {
   if (!allowedRegistryOf(kernel.image, fleet.allowedImageRegistries)) {
     const allowed = fleet.allowedImageRegistries;
     throw new PermanentError(
@@ -71,7 +82,7 @@ function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, 
   const metrics = resolveMetrics(manifest, kernel.outputs, `the custom kernel (kernel.outputs)`);
   checkRiskMetric(manifest, kernel.outputs, 'the custom kernel (kernel.outputs)', metrics);
   checkPlacement(manifest, fleet);
-  checkGpu(manifest, fleet);
+  checkGpu(manifest, fleet, gpuSource);
   const parameterCount = checkParameters(manifest, null);
   return { manifest, kernel: null, kernelOptions: {}, metrics, parameterCount };
 }
@@ -114,8 +125,31 @@ function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {
   }
 }
 
-/** A GPU run needs an eligible cluster with a pool of that accelerator type and enough accelerators per node. */
-function checkGpu(manifest: Manifest, fleet: FleetConfig): void {
+/**
+ * The manifest with the run's effective resources at the top level. Rule: a
+ * kernel's request and the manifest's `resources.gpu` must agree (same type and
+ * count) when both are given; either alone is the run's. A contradiction is a
+ * mistake in one of them, so it is rejected rather than silently resolved.
+ */
+function withKernelResources(manifest: Manifest, kernelResources: Resources | undefined, kernelSource: string): { manifest: Manifest; source: string } {
+  const kernelGpu = kernelResources?.gpu;
+  if (!kernelGpu) return { manifest, source: 'resources.gpu' };
+  const gpu = agreedGpuRequest(kernelGpu, manifest.resources?.gpu);
+  if (gpu === 'conflict') {
+    throw new PermanentError(
+      'MANIFEST_INVALID',
+      `resources.gpu: the manifest asks for ${describeGpuRequest(manifest.resources!.gpu!)} per pod but ${kernelSource} needs ${describeGpuRequest(kernelGpu)}; ` +
+        'they must agree: drop resources.gpu (the kernel\'s request applies) or ask for the same',
+    );
+  }
+  return { manifest: { ...manifest, resources: { ...manifest.resources, gpu: gpu! } }, source: manifest.resources?.gpu ? 'resources.gpu' : kernelSource };
+}
+
+/**
+ * A GPU run needs an eligible cluster with a pool of that accelerator type and
+ * enough accelerators per node; `source` names where the request came from.
+ */
+function checkGpu(manifest: Manifest, fleet: FleetConfig, source: string): void {
   const gpu = manifest.resources?.gpu;
   if (!gpu) return;
   const wanted = manifest.placement.clusters;
@@ -125,7 +159,7 @@ function checkGpu(manifest: Manifest, fleet: FleetConfig): void {
   const where = wanted ? `placement.clusters (${wanted.join(', ')})` : 'the available worker clusters';
   throw new PermanentError(
     'GPU_UNAVAILABLE',
-    `resources.gpu: no GPU pool of ${where} has ${gpu.count} × ${gpu.type} per node; ` +
+    `${source}: no GPU pool of ${where} has ${describeGpuRequest(gpu)} per node; ` +
       (available.length ? `available GPU types: ${available.join(', ')}` : 'they have no GPU pools'),
   );
 }
