@@ -1,0 +1,53 @@
+/**
+ * The Firestore run store on the real emulator: shard records and their tallies
+ * stay equal through duplicates and deletions, and the sweep of unannounced
+ * runs finds exactly the finished runs that still owe their event.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { RunDocument } from '../../shared/documents.ts';
+import { tallyGroups } from '../../shared/run-store.ts';
+import { stackClients, testStack } from '../support/stack.ts';
+
+const base = (runId: string, shards: number): RunDocument => ({
+  runId,
+  name: runId,
+  status: 'RUNNING',
+  origin: { kind: 'request', requestId: runId },
+  manifestHash: 'h',
+  counts: { parameters: shards, shards, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
+  attempt: 0,
+  createdAt: new Date().toISOString(),
+});
+
+test('run store: tallies equal the records through duplicate records and repeated deletions', async () => {
+  const { runs } = stackClients(testStack());
+  const runId = `store-tally-${Date.now()}`;
+  const shards = 50;
+  await runs.createRun(base(runId, shards));
+  const record = (shard: number) =>
+    runs.recordShard(runId, { shard, status: shard % 7 === 0 ? 'failed' : 'succeeded', attempt: 0, cluster: 'worker-a', parameters: 1, parametersFailed: 0, cpuSeconds: 0, recordedAt: new Date().toISOString() }, shards);
+  const outcomes = await Promise.all([...Array(shards).keys()].flatMap((s) => [record(s), record(s)]));
+  assert.equal(outcomes.filter((o) => o === 'recorded').length, shards);
+  assert.equal(await runs.totalTally(runId, shards), shards);
+  const failed = [0, 7, 14, 21, 28, 35, 42, 49];
+  await runs.deleteShards(runId, failed, shards);
+  await runs.deleteShards(runId, failed, shards);
+  assert.equal(await runs.countShards(runId), shards - failed.length);
+  assert.equal(await runs.totalTally(runId, shards), shards - failed.length);
+  const groups = tallyGroups(shards);
+  for (let g = 0; g < groups; g++) {
+    const left = [...Array(shards).keys()].filter((s) => s % groups === g && !failed.includes(s)).length;
+    assert.equal(await runs.groupTally(runId, shards, g), left, `group ${g}`);
+  }
+});
+
+test('run store: listUnannounced returns finished runs flagged runFinishedPublished: false, and no others', async () => {
+  const { runs } = stackClients(testStack());
+  const stamp = Date.now();
+  await runs.createRun({ ...base(`owed-${stamp}`, 1), status: 'REJECTED', runFinishedPublished: false });
+  await runs.createRun({ ...base(`paid-${stamp}`, 1), status: 'SUCCEEDED', runFinishedPublished: true });
+  const ids = (await runs.listUnannounced(500)).map((r) => r.runId);
+  assert.ok(ids.includes(`owed-${stamp}`));
+  assert.ok(!ids.includes(`paid-${stamp}`));
+});
