@@ -10,7 +10,8 @@ import { planNetwork, type NetworkPlan } from './network-plan.ts';
 /** Node pool names the stack itself uses on every worker cluster. */
 export const SYSTEM_POOL = 'system';
 export const BATCH_POOL = 'batch';
-/** Most nodes of the system pool. */
+/** Nodes of the system pool at idle (in one zone), and the most it may grow to. */
+export const SYSTEM_POOL_MIN_NODES = 1;
 export const SYSTEM_POOL_MAX_NODES = 3;
 /** Nodes a /14 pod range holds at GKE's default 110 pods per node (a /24 each). */
 export const MAX_NODES_PER_CLUSTER = 1024;

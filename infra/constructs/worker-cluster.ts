@@ -5,12 +5,15 @@
  * when it has GPU pools). Node pools:
  *
  * - `system`: one small on-demand node (at most 3) for kube-dns and the GKE
- *   agents, so the batch pools can really scale to zero;
+ *   agents, so the batch pools can really scale to zero. It lives in one zone of
+ *   the region (the first, by name): a pool's initial node count is per zone, so
+ *   a pool spread over the region's three zones starts, and usually stays, at three;
  * - `batch`: the configured machine type, Spot unless the cluster says
  *   `spot: false`, tainted `cloud.google.com/gke-spot` (the Job template
  *   tolerates it), 0 to `maxNodes`;
  * - one pool per configured GPU pool, 0 to its `maxNodes`, Spot unless it says not.
  */
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
 import { ContainerCluster } from '@cdktf/provider-google/lib/container-cluster/index.js';
 import { ContainerNodePool, type ContainerNodePoolNodeConfig } from '@cdktf/provider-google/lib/container-node-pool/index.js';
@@ -18,7 +21,7 @@ import type { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/
 import type { ComputeSubnetwork } from '@cdktf/provider-google/lib/compute-subnetwork/index.js';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import type { WorkerCluster as WorkerClusterConfig } from '../../shared/fleet-config.ts';
-import { BATCH_POOL, SYSTEM_POOL, SYSTEM_POOL_MAX_NODES, type AuthorizedNetwork } from '../config.ts';
+import { BATCH_POOL, SYSTEM_POOL, SYSTEM_POOL_MAX_NODES, SYSTEM_POOL_MIN_NODES, type AuthorizedNetwork } from '../config.ts';
 import type { ClusterRanges } from '../network-plan.ts';
 import { POOL_LABEL } from '../../shared/resources.ts';
 import { privateControlPlane } from './control-plane.ts';
@@ -27,6 +30,8 @@ import { privateControlPlane } from './control-plane.ts';
 export { POOL_LABEL };
 /** Machine type of the system pool. */
 export const SYSTEM_MACHINE_TYPE = 'e2-medium';
+/** Boot disk of a system node (pd-balanced), in GB. */
+export const SYSTEM_DISK_GB = 50;
 
 /** Props of {@link WorkerCluster}. */
 export interface WorkerClusterProps {
@@ -85,12 +90,20 @@ export class WorkerCluster extends Construct {
       lifecycle: { ignoreChanges: ['node_config'] },
     });
 
-    const pool = (name: string, autoscaling: { min: number; max: number }, nodeConfig: ContainerNodePoolNodeConfig) =>
+    const pool = (
+      name: string,
+      autoscaling: { min: number; max: number },
+      nodeConfig: ContainerNodePoolNodeConfig,
+      nodeLocations?: string[],
+    ) =>
       new ContainerNodePool(this, `pool-${name}`, {
         project,
         name,
         cluster: this.cluster.name,
         location: config.region,
+        // Unset: every zone of the cluster (the region's default zones).
+        ...(nodeLocations ? { nodeLocations } : {}),
+        // Per zone of the pool.
         initialNodeCount: autoscaling.min === 0 ? 0 : 1,
         autoscaling: {
           totalMinNodeCount: autoscaling.min,
@@ -114,7 +127,14 @@ export class WorkerCluster extends Construct {
       });
 
     const pools: Record<string, ContainerNodePool> = {};
-    pools[SYSTEM_POOL] = pool(SYSTEM_POOL, { min: 1, max: SYSTEM_POOL_MAX_NODES }, { machineType: SYSTEM_MACHINE_TYPE, diskSizeGb: 50, spot: false });
+    // The cluster's zones are known once it exists (regional: the region's default zones); sorted, so the choice is stable.
+    const systemZone = Fn.element(Fn.sort(this.cluster.nodeLocations), 0);
+    pools[SYSTEM_POOL] = pool(
+      SYSTEM_POOL,
+      { min: SYSTEM_POOL_MIN_NODES, max: SYSTEM_POOL_MAX_NODES },
+      { machineType: SYSTEM_MACHINE_TYPE, diskSizeGb: SYSTEM_DISK_GB, spot: false },
+      [systemZone],
+    );
     pools[BATCH_POOL] = pool(
       BATCH_POOL,
       { min: 0, max: config.maxNodes },

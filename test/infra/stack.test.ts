@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { Testing } from 'cdktf';
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository/index.js';
 import { CloudSchedulerJob } from '@cdktf/provider-google/lib/cloud-scheduler-job/index.js';
@@ -118,6 +119,26 @@ test('workers: Spot batch pools and GPU pools autoscale from 0 to the configured
         },
       });
     }
+  }
+});
+
+test('workers: the system pool is one on-demand node in one zone at idle, as the README\'s idle cost assumes', () => {
+  const readme = readFileSync(fileURLToPath(new URL('../../infra/README.md', import.meta.url)), 'utf8');
+  const row = /^\| worker `system` pool: (\d+) × ([a-z0-9-]+) on demand \+ (\d+) GB [^|]*\| ~(\d+)/m.exec(readme);
+  assert.ok(row, 'the idle cost table has no system pool row');
+  const [, nodes, machineType, diskGb] = row;
+  for (const cluster of fleet.clusters) {
+    const worker = stack.workers.clusters[cluster.name]!;
+    const pool = resources(parsed, 'google_container_node_pool')[worker.pools.system!.friendlyUniqueId]!;
+    // initial_node_count is per zone of the pool: one zone, so the pool starts with exactly that many nodes.
+    assert.equal(pool.node_locations.length, 1, `${cluster.name}: the system pool spans every zone`);
+    const clusterAddress = ref(worker.cluster.name).replace(/^\$\{(.*)\.name\}$/, '$1');
+    assert.equal(pool.node_locations[0], `\${element(sort(tolist(${clusterAddress}.node_locations)), 0)}`, 'the zone is not the first of the cluster\'s own');
+    assert.equal(pool.initial_node_count * pool.node_locations.length, Number(nodes));
+    assert.equal(pool.autoscaling.total_min_node_count, Number(nodes));
+    assert.equal(pool.node_config.spot, false);
+    assert.equal(pool.node_config.machine_type, machineType);
+    assert.equal(pool.node_config.disk_size_gb, Number(diskGb));
   }
 });
 
