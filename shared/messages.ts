@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { RUN_ID_PATTERN } from './ids.ts';
 
-const runId = z.string().regex(RUN_ID_PATTERN, 'lowercase letters, digits and "-", at most 40 characters');
+const runId = z.string().regex(RUN_ID_PATTERN, 'lowercase letters, digits and "-" (not first or last), at most 40 characters');
 
 /** `run-requests`: start a run from an inline manifest or a manifest object. */
 export const runRequestSchema = z.union([

@@ -66,7 +66,7 @@ export function registerFleetCommands(program: Command, context: { home: string 
         throw new UsageError(`cannot read ${manifest}`, { cause });
       }
       const runId = options.runId ?? runIdForUpload(`${fleet.project}-altus-manifests`, basename(manifest), digest(bytes.toString('latin1')).slice(0, 16));
-      if (!isValidRunId(runId)) throw new UsageError(`--run-id ${runId}: lowercase letters, digits and "-", at most 40 characters`);
+      if (!isValidRunId(runId)) throw new UsageError(`--run-id ${runId}: lowercase letters, digits and "-" (not first or last), at most 40 characters`);
       try {
         const validated = validateManifest(decodeManifestBytes(bytes), fleet);
         const shardCount = await shardCountOf(manifest, validated, runId);

@@ -90,7 +90,7 @@ program
   .action(async (options: { json?: boolean; fleetConfig: string }) => {
     loadFleetConfig(options.fleetConfig);
     const { info, started } = await up(home, { fleetConfig: resolve(options.fleetConfig) });
-    out(options.json ? JSON.stringify(upLine(info)) : `altus stack ${started ? 'ready' : 'already running'}: Pub/Sub ${info.pubsubEmulatorHost}, Firestore ${info.firestoreEmulatorHost}, buckets in ${info.storageDir}, logs in ${info.logDir}\ndashboard: ${info.dashboardUrl}`);
+    out(options.json ? JSON.stringify(upLine(info)) : `altus stack ${started ? 'ready' : 'already running'}: dashboard ${info.dashboardUrl} · Pub/Sub ${info.pubsubEmulatorHost} · Firestore ${info.firestoreEmulatorHost} · buckets in ${info.storageDir} · logs in ${info.logDir}`);
   });
 
 program
