@@ -1,8 +1,8 @@
 /**
  * Firestore documents: `runs/{runId}` (one per run, written O(1) times) and
- * `runs/{runId}/shards/{shard}` (created once per shard, create-if-absent).
- * Completions are counted with an aggregation query over the shard documents,
- * never by incrementing one hot document.
+ * `runs/{runId}/shards/{shard}` (created once per shard, create-if-absent), and
+ * `runs/{runId}/tallies/{group}` (≈√shards completion tallies, see run-store.ts):
+ * completions are never counted by incrementing one hot document.
  */
 import type { RunCost } from './cost.ts';
 import type { GpuRequest } from './resources.ts';
