@@ -21,6 +21,9 @@ function option(type: 'call' | 'put', spot: number, strike: number, rate: number
 const PRICES: readonly Fixture[] = [
   ['Hull Example 15.6: c = 4.76 (2 decimals)', option('call', 42, 40, 0.1, 0, 0.2, 0.5), 4.76, 0.005],
   ['Hull Example 15.6: p = 0.81 (2 decimals)', option('put', 42, 40, 0.1, 0, 0.2, 0.5), 0.81, 0.005],
+  // The same example to 4 decimals, as the pipeline issue quotes it (d1 = 0.7693, d2 = 0.6278 in Hull).
+  ['Hull Example 15.6 to 4 decimals: c = 4.7594', option('call', 42, 40, 0.1, 0, 0.2, 0.5), 4.7594, 1e-4],
+  ['Hull Example 15.6 to 4 decimals: p = 0.8086', option('put', 42, 40, 0.1, 0, 0.2, 0.5), 0.8086, 1e-4],
   ['Hull ch. 19 running example: 2.40 per option (2 decimals)', option('call', 49, 50, 0.05, 0, 0.2, 20 / 52), 2.4, 0.005],
   ['Haug98 p. 2-8, Black-Scholes 1973', option('call', 60, 65, 0.08, 0, 0.3, 0.25), 2.1334, 1e-4],
   ['Haug98 p. 2-8, Merton 1973 (q = 5%)', option('put', 100, 95, 0.1, 0.05, 0.2, 0.5), 2.4648, 1e-4],
