@@ -13,6 +13,7 @@ const dns1123Label = z
   .regex(/^[a-z]([-a-z0-9]*[a-z0-9])?$/, 'lowercase letters, digits and "-", starting with a letter');
 
 const region = z.string().regex(/^[a-z]+-[a-z]+[0-9]+$/, 'a GCP region such as us-central1');
+const zone = z.string().regex(/^[a-z]+-[a-z]+[0-9]+-[a-z0-9]+$/, 'a GCP zone such as us-central1-a');
 
 /** Prices in USD; per vCPU-hour for CPU pools, per GPU-hour for GPU pools. */
 const pricing = z
@@ -36,6 +37,12 @@ export const gpuPoolSchema = z
     machineType: z.string().min(1),
     maxNodes: z.number().int().min(1),
     spot: z.boolean().default(true),
+    /**
+     * Zones of the cluster's region the pool's nodes go in (its node locations). Unset:
+     * every zone of the cluster, and GKE refuses the pool when one of them lacks the
+     * accelerator; name the zones that have it (`gcloud compute accelerator-types list`).
+     */
+    zones: z.array(zone).min(1).optional(),
     pricing: z
       .object({ spotPerGpuHour: z.number().nonnegative(), onDemandPerGpuHour: z.number().nonnegative() })
       .strict(),
@@ -109,6 +116,14 @@ export const fleetConfigSchema = z
       for (const [j, gpu] of cluster.gpuPools.entries()) {
         if (gpu.pricing.spotPerGpuHour > gpu.pricing.onDemandPerGpuHour) {
           ctx.addIssue({ code: 'custom', path: ['clusters', i, 'gpuPools', j, 'pricing'], message: 'spotPerGpuHour is above onDemandPerGpuHour' });
+        }
+        for (const [k, name] of (gpu.zones ?? []).entries()) {
+          if (!name.startsWith(`${cluster.region}-`)) {
+            ctx.addIssue({ code: 'custom', path: ['clusters', i, 'gpuPools', j, 'zones', k], message: `zone ${name} is not in the cluster's region ${cluster.region}` });
+          }
+          if (gpu.zones!.indexOf(name) !== k) {
+            ctx.addIssue({ code: 'custom', path: ['clusters', i, 'gpuPools', j, 'zones', k], message: `zone ${name} is listed twice` });
+          }
         }
       }
     }

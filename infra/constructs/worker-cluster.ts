@@ -11,7 +11,8 @@
  * - `batch`: the configured machine type, Spot unless the cluster says
  *   `spot: false`, tainted `cloud.google.com/gke-spot` (the Job template
  *   tolerates it), 0 to `maxNodes`;
- * - one pool per configured GPU pool, 0 to its `maxNodes`, Spot unless it says not.
+ * - one pool per configured GPU pool, 0 to its `maxNodes`, Spot unless it says not,
+ *   in the pool's `zones` when it names them (else every zone of the cluster).
  */
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
@@ -158,6 +159,8 @@ export class WorkerCluster extends Construct {
             { type: gpu.acceleratorType, count: gpu.acceleratorCount, gpuDriverInstallationConfig: { gpuDriverVersion: 'LATEST' } },
           ],
         },
+        // Only the zones that have the accelerator: GKE refuses a pool where a zone lacks it.
+        gpu.zones ? [...gpu.zones] : undefined,
       );
     }
     this.pools = pools;

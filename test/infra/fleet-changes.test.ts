@@ -76,6 +76,32 @@ test('a GPU pool added to a cluster adds a Spot node pool with its accelerator a
   assertPasses(b.parsed, withGpu);
 });
 
+test('a GPU pool\'s zones become its node locations; without them it spans the cluster\'s zones', () => {
+  const zones = ['europe-west1-b', 'europe-west1-c'];
+  const fleet = fleetWith((raw) => (raw.clusters[1].gpuPools = [{ ...gpuPool, zones }, { ...gpuPool, name: 'l4-anywhere' }]));
+  const after = synthFleet(fleet);
+  const pool = (name: string) =>
+    Object.values(resources(after.parsed, 'google_container_node_pool')).find(
+      (p) => p.name === name && p.cluster === after.ref(after.stack.workers.clusters['worker-b']!.cluster.name),
+    )!;
+  assert.deepEqual(pool('l4').node_locations, zones);
+  assert.equal(pool('l4-anywhere').node_locations, undefined);
+  assert.equal(pool('batch').node_locations, undefined, 'the batch pool spans every zone');
+  assertPasses(after.parsed, fleet);
+});
+
+const badZones: Array<[string, unknown, RegExp]> = [
+  ['a zone of another region', ['us-central1-a'], /zones\.0: zone us-central1-a is not in the cluster's region europe-west1/],
+  ['a zone listed twice', ['europe-west1-b', 'europe-west1-b'], /zones\.1: zone europe-west1-b is listed twice/],
+  ['a region, not a zone', ['europe-west1'], /a GCP zone such as us-central1-a/],
+  ['an empty list', [], /zones: .*at least 1|zones: Too small/i],
+];
+for (const [label, zones, message] of badZones) {
+  test(`a GPU pool naming ${label} is refused before anything is synthesized`, () => {
+    assert.throws(() => fleetWith((raw) => (raw.clusters[1].gpuPools = [{ ...gpuPool, zones }])), message);
+  });
+}
+
 test('a second cluster in an existing region shares its subnet with its own secondary ranges', () => {
   const fleet = fleetWith((raw) => raw.clusters.push({ ...raw.clusters[0], name: 'worker-a2', gpuPools: [] }));
   const after = synthFleet(fleet);
