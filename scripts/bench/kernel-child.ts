@@ -2,7 +2,8 @@
  * The TypeScript side of the kernel benchmark, in a process of its own (pinned to
  * the same core as the native reference): reads a path count per line on stdin,
  * prices the reference option with the project's `european-option-mc` kernel, and
- * answers one line in mc_ref's format (`price=… paths=… secs=… Mpaths_per_s=…`).
+ * answers one line in mc_ref's format plus the standard error mc_ref does not print
+ * (`price=… stdError=… paths=… secs=… Mpaths_per_s=…`), so the prices can be checked.
  */
 import { createInterface } from 'node:readline';
 import { createWorkspace, priceEuropeanMonteCarlo } from '../../jobs/kernels/european-option-mc.ts';
@@ -15,7 +16,7 @@ for await (const line of createInterface({ input: process.stdin })) {
   const paths = Number(line.trim());
   if (!Number.isInteger(paths) || paths <= 0) continue;
   const started = process.hrtime.bigint();
-  const { price } = priceEuropeanMonteCarlo(streamFor(12345, round++), REFERENCE_OPTION, { paths, antithetic: true }, workspace);
+  const { price, stdError } = priceEuropeanMonteCarlo(streamFor(12345, round++), REFERENCE_OPTION, { paths, antithetic: true }, workspace);
   const secs = Number(process.hrtime.bigint() - started) / 1e9;
-  process.stdout.write(`price=${price.toFixed(5)} paths=${paths} secs=${secs.toFixed(3)} Mpaths_per_s=${(paths / secs / 1e6).toFixed(2)}\n`);
+  process.stdout.write(`price=${price.toFixed(5)} stdError=${stdError.toExponential(4)} paths=${paths} secs=${secs.toFixed(3)} Mpaths_per_s=${(paths / secs / 1e6).toFixed(2)}\n`);
 }

@@ -12,13 +12,15 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { median } from './measure.ts';
-import { REFERENCE_CLOSED_FORM } from './reference.ts';
+import { checkKernelPrices, type KernelPriceCheck } from './kernel-check.ts';
 
 const CHILD = fileURLToPath(new URL('./kernel-child.ts', import.meta.url));
 
 /** One side's answer, in mc_ref's output format. */
 export interface KernelRound {
   price: number;
+  /** Printed by the TypeScript side only (mc_ref.c does not report one). */
+  stdError?: number;
   paths: number;
   secs: number;
   mpathsPerSec: number;
@@ -31,20 +33,31 @@ export interface KernelFigures {
   paths: number;
   rounds: number;
   tsPrice: number;
+  tsStdError: number;
   cPrice: number;
   closedForm: number;
+  /** Whether both sides priced the reference option alike (every round). */
+  priceCheck: KernelPriceCheck;
   core: number | null;
   compiler: string;
 }
 
-/** Parses `price=4.75956 paths=40000000 secs=1.382 Mpaths_per_s=28.95`. */
+/** Parses `price=4.75956 [stdError=1.2345e-4] paths=40000000 secs=1.382 Mpaths_per_s=28.95`. */
 export function parseRound(line: string): KernelRound {
+  const match = (name: string) => new RegExp(`\\b${name}=([-0-9.eE+]+)`).exec(line)?.[1];
   const field = (name: string) => {
-    const m = new RegExp(`${name}=([-0-9.eE+]+)`).exec(line);
-    if (!m) throw new Error(`unexpected kernel output (no ${name}): ${line}`);
-    return Number(m[1]);
+    const value = match(name);
+    if (value === undefined) throw new Error(`unexpected kernel output (no ${name}): ${line}`);
+    return Number(value);
   };
-  return { price: field('price'), paths: field('paths'), secs: field('secs'), mpathsPerSec: field('Mpaths_per_s') };
+  const stdError = match('stdError');
+  return {
+    price: field('price'),
+    ...(stdError !== undefined ? { stdError: Number(stdError) } : {}),
+    paths: field('paths'),
+    secs: field('secs'),
+    mpathsPerSec: field('Mpaths_per_s'),
+  };
 }
 
 /** Compiles mc_ref.c; throws with what is missing. */
@@ -79,6 +92,8 @@ export async function benchKernel(options: { source: string; paths: number; roun
       }
       options.progress(`kernel round ${round + 1}/${options.rounds}: native ${c.at(-1)!.mpathsPerSec.toFixed(1)}, TypeScript ${t.at(-1)!.mpathsPerSec.toFixed(1)} Mpaths/s`);
     }
+    const priceCheck = checkKernelPrices(t.map((r, i) => ({ tsPrice: r.price, tsStdError: r.stdError ?? Number.NaN, cPrice: c[i]!.price })));
+    if (!priceCheck.ok) options.progress(`kernel: THE PRICES DISAGREE: ${priceCheck.problems.join('; ')}`);
     const cRate = median(c.map((r) => r.mpathsPerSec));
     const tsRate = median(t.map((r) => r.mpathsPerSec));
     return {
@@ -88,8 +103,10 @@ export async function benchKernel(options: { source: string; paths: number; roun
       paths: options.paths,
       rounds: options.rounds,
       tsPrice: t.at(-1)!.price,
+      tsStdError: t.at(-1)!.stdError ?? Number.NaN,
       cPrice: c.at(-1)!.price,
-      closedForm: REFERENCE_CLOSED_FORM,
+      closedForm: priceCheck.blackScholes,
+      priceCheck,
       core,
       compiler,
     };
