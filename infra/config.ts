@@ -3,7 +3,7 @@
  * the fleet configuration by one pure function. Nothing here reads the
  * environment or the disk: `main.ts` does, and passes what it read.
  */
-import type { FleetConfig, WorkerCluster } from '../shared/fleet-config.ts';
+import type { FleetConfig, InfraSettings, WorkerCluster } from '../shared/fleet-config.ts';
 import { FUNCTIONS, type FunctionName } from './function-catalog.ts';
 import { planNetwork, type NetworkPlan } from './network-plan.ts';
 
@@ -69,7 +69,7 @@ export interface AltusStackConfig {
   readonly firestoreRules: string;
   /** Firestore location: the hub region. */
   readonly firestoreLocation: string;
-  readonly releaseChannel: 'RAPID' | 'REGULAR' | 'STABLE';
+  readonly releaseChannel: InfraSettings['releaseChannel'];
   readonly operatorNetworks: readonly AuthorizedNetwork[];
   /** Members (`group:…`, `user:…`) allowed to open the dashboard; never allUsers. */
   readonly dashboardInvokers: readonly string[];
@@ -79,17 +79,15 @@ export interface AltusStackConfig {
   readonly reconcileSchedule: string;
 }
 
-/** What the fleet configuration does not say. */
+/**
+ * What the fleet configuration does not say: where the build puts things. Every
+ * deployment setting (release channel, operator networks, dashboard viewers, alert
+ * channels, retention, reconcile schedule) is the configuration's `infra` block.
+ */
 export interface StackOptions {
   readonly firestoreRules: string;
   readonly functionsArchive?: string;
   readonly functionsFleetConfigPath?: string;
-  readonly releaseChannel?: AltusStackConfig['releaseChannel'];
-  readonly operatorNetworks?: readonly AuthorizedNetwork[];
-  readonly dashboardInvokers?: readonly string[];
-  readonly alertNotificationChannels?: readonly string[];
-  readonly reconcileSchedule?: string;
-  readonly resultsRetentionDays?: number;
 }
 
 /** The fleet configuration cannot be deployed as it is. */
@@ -133,15 +131,7 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
   if (taken.includes(fleet.workerServiceAccount.google)) {
     throw new StackConfigError(`workerServiceAccount.google "${fleet.workerServiceAccount.google}" is the account id of another Altus identity`);
   }
-  for (const member of options.dashboardInvokers ?? []) {
-    if (member === 'allUsers' || member === 'allAuthenticatedUsers') {
-      throw new StackConfigError(`dashboardInvokers: ${member} would make the dashboard public; name users, groups or service accounts`);
-    }
-  }
-  const retention = options.resultsRetentionDays ?? 90;
-  if (!Number.isInteger(retention) || retention < 31) {
-    throw new StackConfigError(`resultsRetentionDays must be a whole number of days, at least 31 (Nearline minimum); got ${retention}`);
-  }
+  const { infra } = fleet;
   return {
     project: fleet.project,
     environment: fleet.environment,
@@ -157,16 +147,16 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
       results: `${fleet.project}-altus-results`,
       sources: `${fleet.project}-altus-sources`,
     },
-    resultsRetentionDays: retention,
+    resultsRetentionDays: infra.resultsRetentionDays,
     registry: registryFor(fleet),
     functionsArchive: options.functionsArchive ?? DEFAULT_FUNCTIONS_ARCHIVE,
     functionsFleetConfigPath: options.functionsFleetConfigPath ?? '/workspace/altus.config.json',
     firestoreRules: options.firestoreRules,
     firestoreLocation: fleet.hub.region,
-    releaseChannel: options.releaseChannel ?? 'REGULAR',
-    operatorNetworks: options.operatorNetworks ?? [],
-    dashboardInvokers: options.dashboardInvokers ?? [],
-    alertNotificationChannels: options.alertNotificationChannels ?? [],
-    reconcileSchedule: options.reconcileSchedule ?? '*/5 * * * *',
+    releaseChannel: infra.releaseChannel,
+    operatorNetworks: infra.operatorNetworks,
+    dashboardInvokers: infra.dashboardInvokers,
+    alertNotificationChannels: infra.alertNotificationChannels,
+    reconcileSchedule: infra.reconcileSchedule,
   };
 }

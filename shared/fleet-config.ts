@@ -71,6 +71,54 @@ export const workerClusterSchema = z
   })
   .strict();
 
+const ipv4Cidr = z
+  .string()
+  .regex(/^((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)\/(3[0-2]|[12]?\d)$/, 'an IPv4 CIDR block such as 203.0.113.0/24');
+
+const iamMember = z.string().superRefine((member, ctx) => {
+  if (member === 'allUsers' || member === 'allAuthenticatedUsers') {
+    ctx.addIssue({ code: 'custom', message: `${member} would make the dashboard public; name users, groups or service accounts` });
+  } else if (!/^(user|group|serviceAccount|domain):[^\s:]+$/.test(member)) {
+    ctx.addIssue({ code: 'custom', message: `"${member}" is not an IAM member such as group:risk-desk@example.com` });
+  }
+});
+
+/**
+ * Deployment settings only `infra/` reads: how the stack is built around the fleet.
+ * Every field is optional; the defaults are what an unconfigured stack gets.
+ */
+export const infraSettingsSchema = z
+  .object({
+    /** GKE release channel of the hub and every worker cluster. */
+    releaseChannel: z.enum(['RAPID', 'REGULAR', 'STABLE']).default('REGULAR'),
+    /**
+     * Networks (an operator's VPN, a bastion) admitted to the clusters' private IP
+     * endpoints besides the functions' egress range. Operators outside the VPC do not
+     * need one: they use the IAM-authenticated DNS endpoint.
+     */
+    operatorNetworks: z
+      .array(z.object({ cidr: ipv4Cidr, name: z.string().min(1).max(80) }).strict())
+      .max(40)
+      .default([]),
+    /** Members allowed to open the dashboard (`user:…`, `group:…`, `serviceAccount:…`, `domain:…`); never the public. */
+    dashboardInvokers: z.array(iamMember).default([]),
+    /** Existing Cloud Monitoring notification channels the alerts notify. */
+    alertNotificationChannels: z
+      .array(z.string().regex(/^projects\/[^/]+\/notificationChannels\/[0-9]+$/, 'a notification channel name: projects/<project>/notificationChannels/<id>'))
+      .default([]),
+    /** Days shard outputs and results are kept (they move to Nearline after 30, Nearline's minimum storage is 30 days). */
+    resultsRetentionDays: z.number().int().min(31).default(90),
+    /** Cron schedule (Cloud Scheduler, UTC) of the reconcile tick. */
+    reconcileSchedule: z
+      .string()
+      .regex(/^\S+( \S+){4}$/, 'a five-field cron schedule such as */5 * * * *')
+      .default('*/5 * * * *'),
+  })
+  .strict();
+
+/** The fleet configuration's `infra` block after defaults are applied. */
+export type InfraSettings = z.infer<typeof infraSettingsSchema>;
+
 /** The whole fleet configuration. */
 export const fleetConfigSchema = z
   .object({
@@ -100,6 +148,8 @@ export const fleetConfigSchema = z
       .strict()
       .default({ cpu: '1', memory: '1Gi' }),
     priorityClass: dns1123Label.default('altus-batch'),
+    /** How `infra/` deploys the fleet (release channel, who may reach what, alerts); ignored by the functions. */
+    infra: infraSettingsSchema.default(() => infraSettingsSchema.parse({})),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseRuntimeConfig } from '../../shared/config.ts';
+import { FleetConfigError } from '../../shared/fleet-config.ts';
 import { MAX_NODES_PER_CLUSTER, StackConfigError, stackConfigFromFleet } from '../../infra/config.ts';
 import { DEFAULT_FLEET, fleetWith } from './fleet-fixture.ts';
 
@@ -33,9 +34,32 @@ test('GPU pools cannot take the names of the pools the stack itself creates', ()
 });
 
 test('results retention shorter than Nearline\'s minimum is refused', () => {
-  assert.throws(() => stackConfigFromFleet(DEFAULT_FLEET, { ...rules, resultsRetentionDays: 7 }), StackConfigError);
-  assert.equal(stackConfigFromFleet(DEFAULT_FLEET, { ...rules, resultsRetentionDays: 365 }).resultsRetentionDays, 365);
+  assert.throws(() => fleetWith((raw) => (raw.infra = { resultsRetentionDays: 7 })), FleetConfigError);
+  assert.equal(stackConfigFromFleet(fleetWith((raw) => (raw.infra = { resultsRetentionDays: 365 })), rules).resultsRetentionDays, 365);
 });
+
+test('without an infra block the stack gets the defaults', () => {
+  const config = stackConfigFromFleet(fleetWith((raw) => delete raw.infra), rules);
+  assert.deepEqual(
+    { releaseChannel: config.releaseChannel, operatorNetworks: config.operatorNetworks, dashboardInvokers: config.dashboardInvokers, alertNotificationChannels: config.alertNotificationChannels, reconcileSchedule: config.reconcileSchedule },
+    { releaseChannel: 'REGULAR', operatorNetworks: [], dashboardInvokers: [], alertNotificationChannels: [], reconcileSchedule: '*/5 * * * *' },
+  );
+});
+
+const invalidInfra: Array<[string, Record<string, unknown>, RegExp]> = [
+  ['an unknown release channel', { releaseChannel: 'EXTENDED' }, /infra\.releaseChannel/],
+  ['an operator network that is not a CIDR block', { operatorNetworks: [{ cidr: '10.0.0.300/24', name: 'vpn' }] }, /infra\.operatorNetworks\.0\.cidr: an IPv4 CIDR block/],
+  ['an operator network without a name', { operatorNetworks: [{ cidr: '203.0.113.0/24' }] }, /infra\.operatorNetworks\.0\.name/],
+  ['a dashboard viewer that is not an IAM member', { dashboardInvokers: ['risk-desk@example.com'] }, /infra\.dashboardInvokers\.0: "risk-desk@example\.com" is not an IAM member/],
+  ['a notification channel given by its display name', { alertNotificationChannels: ['on-call'] }, /infra\.alertNotificationChannels\.0: a notification channel name/],
+  ['a reconcile schedule that is not cron', { reconcileSchedule: 'every 5 minutes' }, /infra\.reconcileSchedule: a five-field cron schedule/],
+  ['a misspelt setting', { releaseChanel: 'STABLE' }, /infra: Unrecognized key/],
+];
+for (const [label, infra, message] of invalidInfra) {
+  test(`infra block: ${label} is refused with the setting named`, () => {
+    assert.throws(() => fleetWith((raw) => (raw.infra = infra)), (e: Error) => e instanceof FleetConfigError && message.test(e.message));
+  });
+}
 
 test('the worker pods cannot share an account id with another Altus identity', () => {
   for (const id of ['altus-dispatch', 'altus-nodes']) {

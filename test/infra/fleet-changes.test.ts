@@ -102,6 +102,40 @@ for (const [label, zones, message] of badZones) {
   });
 }
 
+test('the infra block sets the release channel, operator networks, dashboard viewers and alert channels', () => {
+  const channel = `projects/${DEFAULT_FLEET.project}/notificationChannels/1234567890`;
+  const fleet = fleetWith((raw) => {
+    raw.infra = {
+      releaseChannel: 'STABLE',
+      operatorNetworks: [{ cidr: '203.0.113.0/24', name: 'ops-vpn' }],
+      dashboardInvokers: ['group:risk-desk@example.com'],
+      alertNotificationChannels: [channel],
+      reconcileSchedule: '*/10 * * * *',
+    };
+  });
+  const after = synthFleet(fleet);
+  const clusters = Object.values(resources(after.parsed, 'google_container_cluster'));
+  assert.equal(clusters.length, 1 + DEFAULT_FLEET.clusters.length);
+  for (const cluster of clusters) {
+    assert.equal(cluster.release_channel.channel, 'STABLE', cluster.name);
+    assert.deepEqual(
+      cluster.master_authorized_networks_config.cidr_blocks,
+      [{ cidr_block: '10.2.0.0/28', display_name: 'altus-functions' }, { cidr_block: '203.0.113.0/24', display_name: 'ops-vpn' }],
+      cluster.name,
+    );
+  }
+  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_cloud_run_v2_service_iam_member', {
+    name: after.ref(after.stack.functions.byName.dashboard.name),
+    role: 'roles/run.invoker',
+    member: 'group:risk-desk@example.com',
+  }));
+  const policies = Object.values(resources(after.parsed, 'google_monitoring_alert_policy'));
+  assert.ok(policies.length >= 2);
+  for (const policy of policies) assert.deepEqual(policy.notification_channels, [channel], policy.display_name);
+  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_cloud_scheduler_job', { schedule: '*/10 * * * *' }));
+  assertPasses(after.parsed, fleet);
+});
+
 test('a second cluster in an existing region shares its subnet with its own secondary ranges', () => {
   const fleet = fleetWith((raw) => raw.clusters.push({ ...raw.clusters[0], name: 'worker-a2', gpuPools: [] }));
   const after = synthFleet(fleet);

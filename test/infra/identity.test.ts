@@ -9,9 +9,9 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Testing } from 'cdktf';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
-import { StackConfigError } from '../../infra/config.ts';
+import { FleetConfigError } from '../../shared/fleet-config.ts';
 import { FUNCTIONS, INFRA_TOPIC_IDS, type InfraTopicRole } from '../../infra/function-catalog.ts';
-import { DEFAULT_FLEET, resources, synthFleet } from './fleet-fixture.ts';
+import { DEFAULT_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
 
 const { stack, json, parsed, ref } = synthFleet();
 const project = DEFAULT_FLEET.project;
@@ -114,7 +114,7 @@ test('the Pub/Sub service agent may sign push tokens as the invoker and move mes
 });
 
 test('dashboard viewers are named people or groups; allUsers is refused before anything is synthesized', () => {
-  const withViewers = synthFleet(DEFAULT_FLEET, { dashboardInvokers: ['group:risk-desk@example.com'] });
+  const withViewers = synthFleet(fleetWith((raw) => (raw.infra = { dashboardInvokers: ['group:risk-desk@example.com'] })));
   assert.ok(
     Testing.toHaveResourceWithProperties(withViewers.json, 'google_cloud_run_v2_service_iam_member', {
       name: withViewers.ref(withViewers.stack.functions.byName.dashboard.name),
@@ -122,5 +122,7 @@ test('dashboard viewers are named people or groups; allUsers is refused before a
       member: 'group:risk-desk@example.com',
     }),
   );
-  assert.throws(() => synthFleet(DEFAULT_FLEET, { dashboardInvokers: ['allUsers'] }), StackConfigError);
+  for (const member of ['allUsers', 'allAuthenticatedUsers']) {
+    assert.throws(() => fleetWith((raw) => (raw.infra = { dashboardInvokers: [member] })), (e: Error) => e instanceof FleetConfigError && /would make the dashboard public/.test(e.message));
+  }
 });

@@ -37,7 +37,9 @@ async function runApp(env: Record<string, string>): Promise<{ code: number; stde
 test('synthesizes one stack per environment from the configuration ALTUS_FLEET_CONFIG names', async () => {
   const raw = JSON.parse(readFileSync(DEFAULT_FLEET_CONFIG, 'utf8')) as Record<string, unknown>;
   const fleetPath = join(work, 'prod.json');
-  writeFileSync(fleetPath, JSON.stringify({ ...raw, environment: 'prod' }));
+  // Deployment settings come from the same file: no code edit.
+  const infra = { releaseChannel: 'STABLE', dashboardInvokers: ['group:risk-desk@example.com'] };
+  writeFileSync(fleetPath, JSON.stringify({ ...raw, environment: 'prod', infra }));
   const outdir = join(work, 'out');
 
   const { code, stderr } = await runApp({ ALTUS_FLEET_CONFIG: fleetPath, CDKTF_OUTDIR: outdir });
@@ -46,7 +48,10 @@ test('synthesizes one stack per environment from the configuration ALTUS_FLEET_C
   assert.deepEqual(Object.keys(manifest.stacks), ['altus-prod']);
   const stackJson = readFileSync(join(outdir, 'stacks', 'altus-prod', 'cdk.tf.json'), 'utf8');
   assert.match(stackJson, /"environment": "prod"/);
-  assert.deepEqual(checkPolicies(stackJson, { fleet: parseFleetConfig({ ...raw, environment: 'prod' }) }), []);
+  assert.match(stackJson, /"channel": "STABLE"/);
+  assert.doesNotMatch(stackJson, /"channel": "REGULAR"/);
+  assert.match(stackJson, /"member": "group:risk-desk@example.com"/);
+  assert.deepEqual(checkPolicies(stackJson, { fleet: parseFleetConfig({ ...raw, environment: 'prod', infra }) }), []);
 });
 
 test('an invalid fleet configuration fails the synth with the problem named', async () => {
