@@ -1,19 +1,33 @@
 /**
- * Cluster access for GKE: the cluster's endpoint and CA from the Container API
- * (`@google-cloud/container`), a bearer token from Application Default
- * Credentials, and an in-memory KubeConfig. No kubeconfig files, no keys.
- * Endpoints are cached per function instance; tokens are refreshed before expiry.
+ * Cluster access for GKE: the cluster's control-plane endpoint and CA from the
+ * Container API (`@google-cloud/container`), a bearer token from Application
+ * Default Credentials, and an in-memory KubeConfig. No kubeconfig files, no keys.
+ *
+ * Endpoints: the operator CLI prefers the DNS-based endpoint (IAM-authenticated,
+ * reachable from anywhere that reaches Google APIs; the clusters have no public IP
+ * endpoint), the functions the private IP endpoint they reach through the VPC
+ * connector. Each falls back to the other. Endpoints are cached per process.
  */
-import { ClusterManagerClient } from '@google-cloud/container';
+import { ClusterManagerClient, type protos } from '@google-cloud/container';
 import { KubeConfig } from '@kubernetes/client-node';
 import { GoogleAuth } from 'google-auth-library';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { ClusterAccess } from './kubernetes-fleet.ts';
 
-/** What the Container API says about a cluster. */
+/** Which endpoint to dial when a cluster has both a usable DNS and a private IP endpoint. */
+export type EndpointPreference = 'dns' | 'private';
+
+/** Where a cluster's control plane answers. */
 export interface ClusterEndpoint {
-  endpoint: string;
-  caCertificate: string;
+  /** The API server's URL, e.g. `https://gke-0123abcd.us-central1.gke.goog` or `https://172.16.0.2`. */
+  server: string;
+  /**
+   * The cluster's CA certificate (base64 PEM), for an IP endpoint. Absent for the DNS
+   * endpoint: Google's front end serves a publicly trusted certificate there, and the
+   * cluster CA would fail its verification.
+   */
+  caCertificate?: string;
+  kind: 'dns' | 'ip';
 }
 
 /** Looks up a cluster's endpoint (injectable for tests). */
@@ -22,15 +36,35 @@ export type EndpointLookup = (project: string, region: string, cluster: string) 
 /** Supplies a bearer token (injectable for tests). */
 export type TokenSource = () => Promise<string>;
 
+/** The part of the Container API client the lookup uses. */
+export interface ClusterGetter {
+  getCluster(request: { name: string }): Promise<[protos.google.container.v1.ICluster, ...unknown[]]>;
+}
+
+/**
+ * The endpoint to dial for a cluster as the Container API describes it (pure), or
+ * undefined when it has none. The DNS endpoint counts only when it admits user
+ * traffic (`allowExternalTraffic`): the API always reports its name.
+ */
+export function chooseEndpoint(cluster: protos.google.container.v1.ICluster, prefer: EndpointPreference): ClusterEndpoint | undefined {
+  const dnsConfig = cluster.controlPlaneEndpointsConfig?.dnsEndpointConfig;
+  const dns: ClusterEndpoint | undefined =
+    dnsConfig?.endpoint && dnsConfig.allowExternalTraffic === true ? { server: `https://${dnsConfig.endpoint}`, kind: 'dns' } : undefined;
+  const ca = cluster.masterAuth?.clusterCaCertificate || undefined;
+  const ipConfig = cluster.controlPlaneEndpointsConfig?.ipEndpointsConfig;
+  // `endpoint` is the private address when the public one is disabled.
+  const ipHost = ipConfig?.enabled === false ? undefined : ipConfig?.privateEndpoint || cluster.privateClusterConfig?.privateEndpoint || cluster.endpoint;
+  const ip: ClusterEndpoint | undefined = ipHost && ca ? { server: `https://${ipHost}`, caCertificate: ca, kind: 'ip' } : undefined;
+  return prefer === 'dns' ? (dns ?? ip) : (ip ?? dns);
+}
+
 /** Endpoint lookup through the Container API with ADC. */
-export function containerApiLookup(client = new ClusterManagerClient()): EndpointLookup {
+export function containerApiLookup(client: ClusterGetter = new ClusterManagerClient(), prefer: EndpointPreference = 'dns'): EndpointLookup {
   return async (project, region, cluster) => {
     const [info] = await client.getCluster({ name: `projects/${project}/locations/${region}/clusters/${cluster}` });
-    // Private clusters: the control plane's private endpoint, reached over Direct VPC egress.
-    const endpoint = info.privateClusterConfig?.privateEndpoint || info.endpoint;
-    const ca = info.masterAuth?.clusterCaCertificate;
-    if (!endpoint || !ca) throw new Error(`cluster ${cluster} in ${region} has no endpoint or CA certificate`);
-    return { endpoint, caCertificate: ca };
+    const endpoint = chooseEndpoint(info, prefer);
+    if (!endpoint) throw new Error(`cluster ${cluster} in ${region} has neither a DNS endpoint open to user traffic nor an IP endpoint with a CA certificate`);
+    return endpoint;
   };
 }
 
@@ -59,10 +93,10 @@ export function gkeClusterAccess(
       endpoint.catch(() => endpoints.delete(name));
       endpoints.set(name, endpoint);
     }
-    const { endpoint: host, caCertificate } = await endpoint;
+    const { server, caCertificate } = await endpoint;
     const kc = new KubeConfig();
     kc.loadFromOptions({
-      clusters: [{ name, server: `https://${host}`, caData: caCertificate, skipTLSVerify: false }],
+      clusters: [{ name, server, ...(caCertificate ? { caData: caCertificate } : {}), skipTLSVerify: false }],
       users: [{ name: 'adc', token: await token() }],
       contexts: [{ name, cluster: name, user: 'adc' }],
       currentContext: name,
