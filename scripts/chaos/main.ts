@@ -1,8 +1,9 @@
 /**
  * `npm run chaos [-- --fast] [-- scenario ...]`: the fault-injection suite on the
  * local stack. Prints the table (scenario, runs, identical to the fault-free
- * run, shards lost, shards double-counted, time), writes
- * scripts/chaos/results/latest.json, and exits 1 unless every row is clean.
+ * run, shards lost, shards double-counted, time, whether the fault was seen to
+ * happen and its evidence), writes scripts/chaos/results/latest.json, and exits 1
+ * unless every row is clean (the fault happened and was survived).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,6 +1,6 @@
 /**
- * Runs chaos scenarios on a local stack of their own (armed for crash points),
- * one after another, and returns the table rows.
+ * Runs chaos scenarios on a local stack of their own (armed for crash points,
+ * metered for peak memory), one after another, and returns the table rows.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,7 +10,8 @@ import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { down, up } from '../cli/stack-control.ts';
 import { ChaosProxy } from './proxy.ts';
-import { SCENARIOS, type ChaosContext } from './scenarios.ts';
+import type { ChaosContext } from './harness.ts';
+import { SCENARIOS } from './scenarios.ts';
 import type { ChaosRow } from './verdict.ts';
 
 /** Starts a stack, runs `names` in order, stops the stack. */
@@ -19,8 +20,9 @@ export async function runChaos(names: readonly string[], progress: (line: string
   if (unknown.length) throw new Error(`unknown scenario(s) ${unknown.join(', ')}; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const home = mkdtempSync(join(tmpdir(), 'altus-chaos-'));
   const chaosDir = join(home, 'chaos');
+  const meterDir = join(home, 'meters');
   progress(`starting a chaos stack in ${home}`);
-  const { info: stack } = await up(home, { env: { ALTUS_CHAOS_DIR: chaosDir } });
+  const { info: stack } = await up(home, { env: { ALTUS_CHAOS_DIR: chaosDir, ALTUS_METER_DIR: meterDir } });
   const endpoints = { projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost, pubsubEmulatorHost: stack.pubsubEmulatorHost };
   const pubsub = createPubSub(endpoints);
   const proxy = new ChaosProxy(stack, pubsub);
@@ -32,6 +34,7 @@ export async function runChaos(names: readonly string[], progress: (line: string
     store: new LocalObjectStore(stack.storageDir),
     proxy,
     chaosDir,
+    meterDir,
     progress,
   };
   const rows: ChaosRow[] = [];
@@ -41,7 +44,7 @@ export async function runChaos(names: readonly string[], progress: (line: string
       try {
         rows.push(await SCENARIOS[name]!(ctx));
       } catch (error) {
-        rows.push({ scenario: name, runs: 0, identical: false, shardsLost: -1, shardsDoubleCounted: -1, seconds: 0, note: `ERROR: ${(error as Error).message}` });
+        rows.push({ scenario: name, runs: 0, identical: false, shardsLost: -1, shardsDoubleCounted: -1, seconds: 0, faultObserved: false, evidence: `ERROR: ${(error as Error).message}` });
       }
       progress(`  ${JSON.stringify(rows.at(-1))}`);
     }

@@ -1,0 +1,86 @@
+/**
+ * The malformed-input corpus, uploaded all at once: each case must end as it
+ * names (REJECTED with its specific error code, or finished with exactly its bad
+ * parameter sets failed, each with a reason), within a time bound, while the
+ * ingest function's memory stays bounded: its peak RSS during the corpus may
+ * exceed what it held when the corpus began by at most 256 MB, and never the
+ * memory the function is deployed with. (An idle ingest server under tsx
+ * already holds about 250-290 MB, so an absolute 256 MB bound could not hold.)
+ */
+import { readFileSync } from 'node:fs';
+import { FUNCTIONS } from '../../infra/function-catalog.ts';
+import type { RunDocument } from '../../shared/documents.ts';
+import { sleep } from '../stack/processes.ts';
+import { CORPUS, type CorpusCase } from './corpus.ts';
+import { PeakRssWindow } from './evidence.ts';
+import { submit, timed, waitForEnd, type ChaosContext } from './harness.ts';
+import type { ChaosRow } from './verdict.ts';
+
+/** Each case ends within this, even with the whole corpus in flight at once. */
+export const CASE_TIMEOUT_SECONDS = 120;
+/** How much the corpus may add to the ingest function's resident memory at its peak. */
+export const INGEST_RSS_GROWTH_LIMIT_MB = 256;
+/** The memory the ingest function is deployed with (the infrastructure's function catalog). */
+export const INGEST_DEPLOYED_MB = mebibytes(FUNCTIONS.find((f) => f.name === 'ingest')!.memory);
+/** Meter records are rewritten every second: wait for the samples that cover the last case. */
+const METER_SAMPLE_MILLISECONDS = 1500;
+
+function mebibytes(quantity: string): number {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`unexpected memory quantity ${quantity} in the function catalog`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+}
+
+/** Why `run` is not what `c` expects, or undefined when it is. */
+function miss(c: CorpusCase, run: RunDocument): string | undefined {
+  const e = c.expect;
+  const got = `${run.status} ${run.error?.code ?? ''} failed=${run.counts.parametersFailed}`;
+  if (e.status === 'REJECTED') return run.status === 'REJECTED' && run.error?.code === e.code && Boolean(run.error.message) ? undefined : `${got}, expected REJECTED ${e.code}`;
+  const failed = e.parametersFailed === 'all' ? run.counts.parameters : e.parametersFailed;
+  if (run.status !== e.status || run.counts.parametersFailed !== failed) return `${got}, expected ${e.status} failed=${failed}`;
+  // Every failed parameter set says why, in its row of the results.
+  const rows = run.results?.path ? readFileSync(run.results.path, 'utf8').split('\n').filter(Boolean) : [];
+  const reasons = rows.map((l) => (JSON.parse(l) as { error?: unknown }).error).filter((r) => r !== undefined);
+  const specific = reasons.filter((r) => typeof r === 'string' && r.length > 0 && r !== 'unreadable parameter set');
+  return specific.length === failed && reasons.length === failed ? undefined : `${reasons.length} error rows, ${specific.length} with a specific reason, for ${failed} failed`;
+}
+
+export function corpusScenario(ctx: ChaosContext): Promise<ChaosRow> {
+  return timed(`${CORPUS.length} malformed manifests and parameter files`, async () => {
+    const memory = PeakRssWindow.open(ctx.meterDir, 'ingest');
+    let slowest = 0;
+    const misses: string[] = [];
+    await Promise.all(
+      CORPUS.map(async (c, i) => {
+        const t0 = performance.now();
+        try {
+          const runId = await submit(ctx, `corpus-${i}.json`, c.manifest, c.files);
+          const run = await waitForEnd(ctx, runId, CASE_TIMEOUT_SECONDS);
+          const why = miss(c, run);
+          if (why) misses.push(`${c.name}: ${why}`);
+        } catch (error) {
+          misses.push(`${c.name}: ${(error as Error).message}`);
+        }
+        slowest = Math.max(slowest, (performance.now() - t0) / 1000);
+      }),
+    );
+    await sleep(METER_SAMPLE_MILLISECONDS);
+    const peak = memory.close();
+    const growth = peak.mb - memory.startMb;
+    const memoryOk = peak.exact && peak.processes > 0 && growth <= INGEST_RSS_GROWTH_LIMIT_MB && peak.mb <= INGEST_DEPLOYED_MB;
+    const asExpected = CORPUS.length - misses.length;
+    return {
+      runs: CORPUS.length,
+      identical: misses.length === 0,
+      shardsLost: 0,
+      shardsDoubleCounted: 0,
+      faultObserved: memoryOk && CORPUS.length >= 30,
+      evidence:
+        `${asExpected}/${CORPUS.length} as expected, slowest ${slowest.toFixed(1)} s (bound ${CASE_TIMEOUT_SECONDS} s); ` +
+        (peak.exact
+          ? `ingest peak RSS ${peak.mb.toFixed(0)} MB during the corpus, +${growth.toFixed(0)} MB over its ${memory.startMb.toFixed(0)} MB at the start (limits +${INGEST_RSS_GROWTH_LIMIT_MB} MB, ${INGEST_DEPLOYED_MB} MB deployed)`
+          : `ingest peak RSS not measured within the corpus (${Number.isNaN(peak.mb) ? 'no meter record' : `${peak.mb.toFixed(0)} MB since the process started`})`) +
+        (misses.length ? `; ${misses.join('; ')}` : ''),
+    };
+  });
+}
