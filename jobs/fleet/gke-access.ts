@@ -7,10 +7,14 @@
  * reachable from anywhere that reaches Google APIs; the clusters have no public IP
  * endpoint), the functions the private IP endpoint they reach through the VPC
  * connector. Each falls back to the other. Endpoints are cached per process.
+ *
+ * Tokens: one token for every cluster, reused until shortly before it expires; the
+ * KubeConfig of a cluster is rebuilt when the token changes, and a caller that was
+ * refused with 401 asks for a forced refresh (`{ refresh: true }`).
  */
 import { ClusterManagerClient, type protos } from '@google-cloud/container';
 import { KubeConfig } from '@kubernetes/client-node';
-import { GoogleAuth } from 'google-auth-library';
+import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { ClusterAccess } from './kubernetes-fleet.ts';
 
@@ -33,8 +37,17 @@ export interface ClusterEndpoint {
 /** Looks up a cluster's endpoint (injectable for tests). */
 export type EndpointLookup = (project: string, region: string, cluster: string) => Promise<ClusterEndpoint>;
 
-/** Supplies a bearer token (injectable for tests). */
-export type TokenSource = () => Promise<string>;
+/** A bearer token and, when known, when it stops being valid. */
+export interface AccessToken {
+  token: string;
+  expiresAtMilliseconds?: number;
+}
+
+/** Supplies a bearer token; `forceRefresh` asks for a new one even if the cached one looks valid (after a 401). */
+export type TokenSource = (options?: { forceRefresh?: boolean }) => Promise<AccessToken>;
+
+/** A token is replaced this long before it expires, so no request carries one that expires in flight. */
+export const TOKEN_REFRESH_MARGIN_MILLISECONDS = 5 * 60_000;
 
 /** The part of the Container API client the lookup uses. */
 export interface ClusterGetter {
@@ -68,23 +81,59 @@ export function containerApiLookup(client: ClusterGetter = new ClusterManagerCli
   };
 }
 
-/** Bearer tokens from Application Default Credentials (cloud-platform scope). */
+/** Bearer tokens from Application Default Credentials (cloud-platform scope), with their expiry. */
 export function adcTokenSource(auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] })): TokenSource {
-  return async () => {
-    const token = await auth.getAccessToken();
+  return async (options) => {
+    const client = await auth.getClient();
+    if (options?.forceRefresh && client instanceof OAuth2Client) {
+      // OAuth2 clients (metadata server, user and service-account credentials) fetch a new token when they hold none.
+      client.setCredentials({ ...client.credentials, access_token: null });
+    }
+    const { token } = await client.getAccessToken();
     if (!token) throw new Error('Application Default Credentials returned no access token');
-    return token;
+    const expiry = client.credentials?.expiry_date;
+    return { token, ...(typeof expiry === 'number' && expiry > 0 ? { expiresAtMilliseconds: expiry } : {}) };
   };
 }
 
-/** {@link ClusterAccess} for the worker clusters of `config`. */
+/**
+ * A token source that reuses a token until {@link TOKEN_REFRESH_MARGIN_MILLISECONDS}
+ * before its expiry (a token of unknown expiry is asked for again each time: ADC
+ * caches it), and shares one request among concurrent callers.
+ */
+export function reusedTokens(source: TokenSource, now: () => number = Date.now): TokenSource {
+  let cached: { token: AccessToken; freshUntil: number } | undefined;
+  let pending: Promise<AccessToken> | undefined;
+  return async (options) => {
+    if (!options?.forceRefresh && cached && now() < cached.freshUntil) return cached.token;
+    pending ??= source(options)
+      .then((token) => {
+        const expires = token.expiresAtMilliseconds;
+        cached = { token, freshUntil: expires === undefined ? 0 : expires - TOKEN_REFRESH_MARGIN_MILLISECONDS };
+        return token;
+      })
+      .finally(() => {
+        pending = undefined;
+      });
+    return pending;
+  };
+}
+
+/**
+ * {@link ClusterAccess} for the worker clusters of `config`. The KubeConfig of a
+ * cluster stays the same object while its token does, so a caller may cache a
+ * client per KubeConfig.
+ */
 export function gkeClusterAccess(
   config: FleetConfig,
   lookup: EndpointLookup = containerApiLookup(),
   token: TokenSource = adcTokenSource(),
+  now: () => number = Date.now,
 ): ClusterAccess {
   const endpoints = new Map<string, Promise<ClusterEndpoint>>();
-  return async (name) => {
+  const kubeConfigs = new Map<string, { token: string; kubeConfig: KubeConfig }>();
+  const tokens = reusedTokens(token, now);
+  return async (name, options) => {
     const cluster = config.clusters.find((c) => c.name === name);
     if (!cluster) throw new Error(`cluster ${name} is not in the fleet configuration`);
     let endpoint = endpoints.get(name);
@@ -94,13 +143,17 @@ export function gkeClusterAccess(
       endpoints.set(name, endpoint);
     }
     const { server, caCertificate } = await endpoint;
-    const kc = new KubeConfig();
-    kc.loadFromOptions({
+    const { token: bearer } = await tokens(options?.refresh ? { forceRefresh: true } : undefined);
+    const cached = kubeConfigs.get(name);
+    if (cached && cached.token === bearer) return cached.kubeConfig;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
       clusters: [{ name, server, ...(caCertificate ? { caData: caCertificate } : {}), skipTLSVerify: false }],
-      users: [{ name: 'adc', token: await token() }],
+      users: [{ name: 'adc', token: bearer }],
       contexts: [{ name, cluster: name, user: 'adc' }],
       currentContext: name,
     });
-    return kc;
+    kubeConfigs.set(name, { token: bearer, kubeConfig });
+    return kubeConfig;
   };
 }

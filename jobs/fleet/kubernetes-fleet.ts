@@ -2,14 +2,19 @@
  * {@link Fleet} over `@kubernetes/client-node`'s BatchV1Api. Cluster access (a
  * KubeConfig per cluster) is injected: GKE lookups in the cloud, the local fleet's
  * API server on this machine. 5xx and network errors are retried with backoff;
- * 409 on create means the Job exists; other 4xx are permanent.
+ * 409 on create means the Job exists; a 401 (a token the cluster no longer takes)
+ * is retried once at once with refreshed credentials; other 4xx are permanent.
  */
 import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { TransientError } from '../../shared/errors.ts';
 import { FleetRequestError, type CreateOutcome, type Fleet } from './fleet.ts';
 
-/** Resolves a worker cluster's name to a KubeConfig (cached by the implementation). */
-export type ClusterAccess = (cluster: string) => Promise<KubeConfig>;
+/**
+ * Resolves a worker cluster's name to a KubeConfig whose credentials are valid now.
+ * It may return the same object for as long as they stay valid (callers cache a
+ * client per KubeConfig); `refresh` asks for new credentials (after a 401).
+ */
+export type ClusterAccess = (cluster: string, options?: { refresh?: boolean }) => Promise<KubeConfig>;
 
 /** Retry policy for transient API errors. */
 export interface RetryPolicy {
@@ -18,27 +23,26 @@ export interface RetryPolicy {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** How long a cluster's client (and its bearer token) is reused. */
-const API_TTL_MILLISECONDS = 30 * 60 * 1000;
-
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMilliseconds: 200 };
 
 /** A fleet of Kubernetes clusters reached through their API servers. */
 export class KubernetesFleet implements Fleet {
-  private readonly apis = new Map<string, { api: Promise<BatchV1Api>; expires: number }>();
+  /** One client per KubeConfig: the access hands out a new KubeConfig when the credentials change. */
+  private readonly apis = new WeakMap<KubeConfig, BatchV1Api>();
 
   constructor(
     private readonly access: ClusterAccess,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
-  private api(cluster: string): Promise<BatchV1Api> {
-    const cached = this.apis.get(cluster);
-    if (cached && cached.expires > Date.now()) return cached.api;
-    // Re-resolved periodically: access tokens expire after an hour.
-    const api = this.access(cluster).then((kc) => kc.makeApiClient(BatchV1Api));
-    api.catch(() => this.apis.delete(cluster));
-    this.apis.set(cluster, { api, expires: Date.now() + API_TTL_MILLISECONDS });
+  /** The client for `cluster`, asked of the access before every request so an expiring token is never reused. */
+  private async api(cluster: string, refresh: boolean): Promise<BatchV1Api> {
+    const kc = await this.access(cluster, refresh ? { refresh: true } : undefined);
+    let api = this.apis.get(kc);
+    if (!api) {
+      api = kc.makeApiClient(BatchV1Api);
+      this.apis.set(kc, api);
+    }
     return api;
   }
 
@@ -71,14 +75,25 @@ export class KubernetesFleet implements Fleet {
   private async call<T>(cluster: string, what: string, request: (api: BatchV1Api) => Promise<T>): Promise<T> {
     const sleep = this.retry.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     let delay = this.retry.initialDelayMilliseconds;
+    let refresh = false;
+    let refreshed = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await request(await this.api(cluster));
+        const api = await this.api(cluster, refresh);
+        refresh = false;
+        return await request(api);
       } catch (error) {
         const status = statusOf(error);
+        if (status === 401 && !refreshed) {
+          // The token expired or was revoked under us: not the run's fault. Once, at once, with new credentials.
+          refresh = refreshed = true;
+          attempt -= 1;
+          continue;
+        }
         const retryable = status === undefined || status >= 500 || status === 429;
         if (!retryable) {
-          throw new FleetRequestError(`${what} on cluster ${cluster} was refused (HTTP ${status}): ${reasonOf(error)}`, status, { cause: error });
+          const how = status === 401 ? ' even with refreshed credentials' : '';
+          throw new FleetRequestError(`${what} on cluster ${cluster} was refused${how} (HTTP ${status}): ${reasonOf(error)}`, status, { cause: error });
         }
         if (attempt >= this.retry.attempts) {
           throw new TransientError(`${what} on cluster ${cluster} failed after ${attempt} attempts: ${reasonOf(error)}`, { cause: error });
@@ -106,5 +121,7 @@ function reasonOf(error: unknown): string {
     }
   }
   if (body && typeof body === 'object' && 'message' in body) return String((body as { message: unknown }).message);
-  return (error as Error).message ?? String(error);
+  const message = (error as Error).message ?? String(error);
+  // The client's own exception for a status without a body (401): "HTTP-Code: 401\nMessage: Unauthorized\n…".
+  return /^Message: (.+)$/m.exec(message)?.[1] ?? message;
 }

@@ -101,5 +101,5 @@ test('a cluster missing from the fleet configuration is refused before any looku
 });
 
 function adcToken(token: string) {
-  return async () => token;
+  return async () => ({ token });
 }
