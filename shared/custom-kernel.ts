@@ -2,7 +2,8 @@
  * Custom kernels: a manifest may name an image built FROM the Altus worker image
  * and a command in it, instead of a built-in kernel. The worker runtime runs the
  * command once per shard (NDJSON parameter sets on stdin, one output object per
- * line on stdout); this file holds the manifest shape and the registry rule.
+ * line on stdout); this file holds the manifest shape, the output naming rule
+ * and the registry rule.
  */
 import { z } from 'zod';
 import { resourcesSchema } from './resources.ts';
@@ -18,10 +19,27 @@ const IMAGE_REFERENCE =
 /** Row keys the results file already uses; an output may not take them. */
 export const RESERVED_OUTPUT_NAMES: readonly string[] = ['index', 'params', 'error'];
 
-const outputName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'an output name is a letter or "_" then letters, digits or "_" (at most 64)')
-  .refine((name) => !RESERVED_OUTPUT_NAMES.includes(name), { message: `${RESERVED_OUTPUT_NAMES.join(', ')} are reserved` });
+/** Most outputs a custom kernel declares, or a shard of one without `outputs` may aggregate. */
+export const MAX_OUTPUTS = 100;
+
+const OUTPUT_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+const OUTPUT_NAME_RULE = 'an output name is a letter or "_" then letters, digits or "_" (at most 64)';
+
+/** Names that could reach an object's prototype where a metric name becomes a key. */
+const PROTOTYPE_NAMES: readonly string[] = ['__proto__', 'constructor', 'prototype'];
+
+/** Why `name` cannot name an output (a field of an output line, a metric), or undefined when it can. */
+export function outputNameProblem(name: string): string | undefined {
+  if (!OUTPUT_NAME.test(name)) return OUTPUT_NAME_RULE;
+  if (RESERVED_OUTPUT_NAMES.includes(name)) return `${RESERVED_OUTPUT_NAMES.join(', ')} are reserved`;
+  if (PROTOTYPE_NAMES.includes(name)) return `${PROTOTYPE_NAMES.join(', ')} are not allowed`;
+  return undefined;
+}
+
+const outputName = z.string().superRefine((name, ctx) => {
+  const problem = outputNameProblem(name);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 /** `kernel` of a manifest that runs a custom image. */
 export const customKernelSchema = z
@@ -36,12 +54,18 @@ export const customKernelSchema = z
       .min(1, 'give the program to run, e.g. ["python3", "kernel.py"]')
       .max(256)
       .refine((command) => (command[0] ?? 'x').length > 0, 'the program (first element) cannot be empty'),
-    /** Names of the numbers every output line carries, in the order the results file lists them. */
+    /**
+     * Names of the numbers every output line carries, in the order the results
+     * file lists them. Optional: without it a line may carry any named fields,
+     * and the run aggregates `aggregate.metrics`, or else every numeric field
+     * the command writes (jobs/examples/README.md, "Without `outputs`").
+     */
     outputs: z
       .array(outputName)
       .min(1, 'name at least one output')
-      .max(100)
-      .refine((names) => new Set(names).size === names.length, 'output names must be unique'),
+      .max(MAX_OUTPUTS)
+      .refine((names) => new Set(names).size === names.length, 'output names must be unique')
+      .optional(),
     /** What the image needs on every pod, e.g. a GPU; the manifest's top-level `resources` must agree with it. */
     resources: resourcesSchema.optional(),
   })

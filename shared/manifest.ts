@@ -73,7 +73,7 @@ export const builtInKernelSchema = z.object({ name: z.string().min(1).max(100) }
 
 /**
  * The kernel block: a built-in kernel, or a custom image (`image`, `command`,
- * `outputs`; shared/custom-kernel.ts). Chosen by the presence of `image`, so an
+ * optional `outputs` and `resources`; shared/custom-kernel.ts). Chosen by the presence of `image`, so an
  * error names the fields of the form the author meant rather than "no form matches".
  */
 export const kernelBlockSchema = z.record(z.string(), z.unknown()).transform((block, ctx) => {

@@ -11,7 +11,7 @@ import { TERMINAL_STATUSES, type RunStatus } from '../../shared/documents.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema } from '../../shared/messages.ts';
 import { metricHistogram } from '../../shared/stats/histogram.ts';
-import { mergeMetric, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
+import { mergeMetric, metricUnion, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
 import { metricRisk, PNL_METRIC, type MetricRisk } from '../../shared/stats/tail-risk.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
@@ -55,7 +55,8 @@ export function createAggregateHandler(deps: Dependencies) {
       JSON.parse((await deps.store.read(s.partialUri!)).toString('utf8')) as ShardPartial,
     );
     const aggregates: Record<string, MetricAggregate> = {};
-    for (const metric of plan.metrics) {
+    // A custom kernel without declared metrics: every metric some shard found, in order of first appearance.
+    for (const metric of plan.discoverMetrics ? metricUnion(partials) : plan.metrics) {
       const perShard: MetricPartial[] = partials.map((p) => p.metrics[metric]!).filter(Boolean);
       const merged = mergeMetric(perShard, plan.quantiles);
       const histogram = metricHistogram(perShard, merged);

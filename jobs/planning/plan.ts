@@ -18,7 +18,15 @@ export interface RunPlan {
   resultsBucket: string;
   manifest: Manifest;
   kernelOptions: Record<string, unknown>;
+  /** Outputs every shard aggregates (partials) and the aggregate merges; empty when {@link discoverMetrics}. */
   metrics: string[];
+  /**
+   * True for a custom kernel with neither `outputs` nor `aggregate.metrics`: each
+   * shard aggregates every numeric field its command writes, and the aggregate
+   * merges the union of the partials' metrics, in order of first appearance in
+   * shard order. Absent (false) in plans written before it existed.
+   */
+  discoverMetrics?: boolean;
   quantiles: number[];
   parameterCount: number;
   shardSize: number;
@@ -100,6 +108,7 @@ export async function planRun(input: {
     manifest,
     kernelOptions: input.validated.kernelOptions,
     metrics: input.validated.metrics,
+    ...(input.validated.discoverMetrics ? { discoverMetrics: true } : {}),
     quantiles: manifest.aggregate.quantiles,
     parameterCount,
     shardSize: manifest.shardSize,

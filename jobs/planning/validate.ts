@@ -3,7 +3,7 @@
  * fleet configuration. Every failure is a {@link PermanentError} with a documented
  * code and a message that says what to fix; nothing here touches the network.
  */
-import { allowedRegistryOf, isCustomKernel, type CustomKernel } from '../../shared/custom-kernel.ts';
+import { allowedRegistryOf, isCustomKernel, MAX_OUTPUTS, outputNameProblem, type CustomKernel } from '../../shared/custom-kernel.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LIMITS } from '../../shared/limits.ts';
@@ -24,11 +24,19 @@ export interface ValidatedManifest {
    * the cost estimate read `manifest.resources` only.
    */
   manifest: Manifest;
-  /** The built-in kernel; null for a custom image (`manifest.kernel` then holds image, command and outputs). */
+  /** The built-in kernel; null for a custom image (`manifest.kernel` then holds image, command, and outputs if declared). */
   kernel: Kernel | null;
   kernelOptions: Record<string, unknown>;
-  /** Outputs to aggregate, in kernel output order. */
+  /**
+   * Outputs to aggregate: in kernel output order, or in `aggregate.metrics` order
+   * for a custom kernel without `outputs`; empty when {@link discoverMetrics}.
+   */
   metrics: string[];
+  /**
+   * A custom kernel with neither `outputs` nor `aggregate.metrics`: every numeric
+   * field the command writes is aggregated, as each shard discovers them.
+   */
+  discoverMetrics: boolean;
   /** Parameter count, known up front for inline, grid and random sources (files are counted when indexed). */
   parameterCount: number | null;
 }
@@ -61,7 +69,7 @@ export function validateManifest(value: unknown, fleet: FleetConfig, registry: K
   checkPlacement(manifest, fleet);
   checkGpu(manifest, fleet, source);
   const parameterCount = checkParameters(manifest, kernel);
-  return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, parameterCount };
+  return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, discoverMetrics: false, parameterCount };
 }
 
 /**
@@ -79,12 +87,41 @@ function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, 
         : `kernel.image: "${kernel.image}" is not in an allowed registry; push it under one of: ${allowed.join(', ')}`,
     );
   }
-  const metrics = resolveMetrics(manifest, kernel.outputs, `the custom kernel (kernel.outputs)`);
-  checkRiskMetric(manifest, kernel.outputs, 'the custom kernel (kernel.outputs)', metrics);
+  const { metrics, discoverMetrics } = customKernelMetrics(manifest, kernel);
   checkPlacement(manifest, fleet);
   checkGpu(manifest, fleet, gpuSource);
   const parameterCount = checkParameters(manifest, null);
-  return { manifest, kernel: null, kernelOptions: {}, metrics, parameterCount };
+  return { manifest, kernel: null, kernelOptions: {}, metrics, discoverMetrics, parameterCount };
+}
+
+/**
+ * What a custom kernel's run aggregates: among the declared `outputs` as for a
+ * built-in; without them, what `aggregate.metrics` names (each line must then
+ * carry those numbers); without either, whatever numeric fields the command writes.
+ */
+function customKernelMetrics(manifest: Manifest, kernel: CustomKernel): { metrics: string[]; discoverMetrics: boolean } {
+  const producer = 'the custom kernel (kernel.outputs)';
+  if (kernel.outputs) {
+    const metrics = resolveMetrics(manifest, kernel.outputs, producer);
+    checkRiskMetric(manifest, kernel.outputs, producer, metrics);
+    return { metrics, discoverMetrics: false };
+  }
+  const requested = manifest.aggregate.metrics;
+  if (manifest.aggregate.expectedShortfall && !requested?.includes(PNL_METRIC)) {
+    throw new PermanentError(
+      'MANIFEST_INVALID',
+      `aggregate.expectedShortfall: VaR and ES are taken over the "${PNL_METRIC}" metric; without kernel.outputs, name it: add "${PNL_METRIC}" to aggregate.metrics`,
+    );
+  }
+  if (!requested) return { metrics: [], discoverMetrics: true };
+  const metrics = [...new Set(requested)];
+  const badNames = metrics.flatMap((m) => {
+    const problem = outputNameProblem(m);
+    return problem ? [`"${m}" (${problem})`] : [];
+  });
+  if (badNames.length > 0) throw new PermanentError('MANIFEST_INVALID', `aggregate.metrics: ${badNames.join(', ')}: the command's output lines cannot carry it`);
+  if (metrics.length > MAX_OUTPUTS) throw new PermanentError('MANIFEST_INVALID', `aggregate.metrics: ${metrics.length} metrics; at most ${MAX_OUTPUTS}`);
+  return { metrics, discoverMetrics: false };
 }
 
 function resolveMetrics(manifest: Manifest, outputs: readonly string[], producer: string): string[] {

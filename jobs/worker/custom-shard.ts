@@ -14,7 +14,7 @@ import { rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CustomKernel } from '../../shared/custom-kernel.ts';
+import { MAX_OUTPUTS, type CustomKernel } from '../../shared/custom-kernel.ts';
 import type { Logger } from '../../shared/log.ts';
 import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
@@ -51,7 +51,7 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
   const { start, end } = shardRange(plan, shard);
   const rowsFile = join(request.tempDir ?? tmpdir(), `altus-${plan.runId}-${shard}-${randomBytes(4).toString('hex')}.ndjson`);
   const out = createWriteStream(rowsFile);
-  const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
+  const accumulate = metricAccumulation(plan);
   let parameters = 0;
   let parametersFailed = 0;
 
@@ -75,7 +75,7 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
     const item = await nextSent();
     if (!item) throw new KernelProtocolError(`output line ${line} has no parameter set to answer`);
     if ('error' in output) return writeRow({ index: item.index, params: item.params, error: output.error });
-    for (const [metric, acc] of accumulators) acc.add(output.values[metric]!);
+    accumulate.add(output.values, line);
     return writeRow({ index: item.index, params: item.params, ...output.values });
   };
 
@@ -89,7 +89,9 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
         [KERNEL_ENV.firstIndex]: String(start),
         [KERNEL_ENV.parameterCount]: String(end - start),
       },
-      outputs: kernel.outputs,
+      // Without kernel.outputs, the lines must carry what aggregate.metrics names (nothing, when metrics are discovered).
+      outputs: kernel.outputs ?? plan.metrics,
+      otherFields: kernel.outputs === undefined,
       inputs: sentParameters(plan, shard, store),
       onOutput,
       onStderr: (line) => request.log.info(line, { source: 'kernel-stderr' }),
@@ -103,7 +105,37 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
     await rm(rowsFile, { force: true });
     throw error;
   }
-  return { rowsFile, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
+  return { rowsFile, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulate.accumulators) };
+}
+
+/**
+ * The shard's statistics: one accumulator per planned metric or, when the plan
+ * discovers metrics, per numeric field, created in order of first appearance so
+ * the partial lists its metrics in that order (the aggregate's union relies on it).
+ */
+function metricAccumulation(plan: RunPlan) {
+  const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
+  const add = (values: Record<string, unknown>, line: number) => {
+    if (!plan.discoverMetrics) {
+      for (const [metric, acc] of accumulators) acc.add(values[metric] as number);
+      return;
+    }
+    for (const [name, value] of Object.entries(values)) {
+      if (typeof value !== 'number') continue;
+      let acc = accumulators.get(name);
+      if (!acc) {
+        if (accumulators.size === MAX_OUTPUTS) {
+          throw new KernelProtocolError(
+            `output line ${line}: "${name}" would be numeric field ${MAX_OUTPUTS + 1} of this shard; without kernel.outputs or aggregate.metrics at most ${MAX_OUTPUTS} are aggregated: name the ones you want`,
+          );
+        }
+        acc = new MetricAccumulator();
+        accumulators.set(name, acc);
+      }
+      acc.add(value);
+    }
+  };
+  return { accumulators: accumulators as ReadonlyMap<string, MetricAccumulator>, add };
 }
 
 /** The readable parameter sets of the shard, in index order: what goes to the command's stdin. */

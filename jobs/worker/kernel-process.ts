@@ -7,6 +7,7 @@
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { outputNameProblem } from '../../shared/custom-kernel.ts';
 import { LineTooLongError, readLines } from '../parameters/lines.ts';
 
 /** Longest output line accepted; an output object is a handful of numbers. */
@@ -18,8 +19,12 @@ export const MAX_STDERR_LINE_BYTES = 8 * 1024;
 /** stderr lines passed on per shard; the rest are counted, not logged (a chatty loop must not flood Cloud Logging). */
 export const MAX_STDERR_LINES = 1000;
 
-/** One validated output line: the declared outputs, or a parameter set the command declined (`{"error": "..."}`). */
-export type KernelOutput = { values: Record<string, number> } | { error: string };
+/**
+ * One validated output line: its fields (the declared outputs, in declared order;
+ * without declared outputs, every field in the order written), or a parameter
+ * set the command declined (`{"error": "..."}`).
+ */
+export type KernelOutput = { values: Record<string, unknown> } | { error: string };
 
 /** What running the command over one shard needs. */
 export interface KernelProcessRequest {
@@ -28,8 +33,14 @@ export interface KernelProcessRequest {
   /** Working directory; the worker's own when absent (in a pod, the image's WORKDIR). */
   cwd?: string;
   env: Record<string, string>;
-  /** Output names every line must carry. */
+  /** Output names every line must carry, as finite numbers. */
   outputs: readonly string[];
+  /**
+   * False (the default) when `kernel.outputs` declares the outputs: a line holds
+   * exactly those. True without `kernel.outputs`: a line may hold other named
+   * fields too (any JSON value; a number must be finite).
+   */
+  otherFields?: boolean;
   /** The parameter sets to send, in order; iterated once, lazily. */
   inputs: AsyncIterable<Record<string, unknown>>;
   /** Receives each output in order (1-based line); awaited, so a slow consumer holds the command back. */
@@ -116,7 +127,7 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
             : `output line ${received} came before parameter set ${received} was sent: one output line per input line, in order`,
         );
       }
-      await request.onOutput(parseOutputLine(text, received, request.outputs), received);
+      await request.onOutput(parseOutputLine(text, received, request.outputs, request.otherFields ?? false), received);
     }
   })().catch((error: Error) =>
     fail(error instanceof LineTooLongError ? new KernelProtocolError(`output line ${received + 1} is longer than ${MAX_OUTPUT_LINE_BYTES} bytes`) : error),
@@ -140,10 +151,12 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
 }
 
 /**
- * Validates one output line: a JSON object holding exactly the declared outputs as
- * finite numbers, or `{"error": "<reason>"}` for a parameter set the command declines.
+ * Validates one output line: a JSON object holding `outputs` as finite numbers
+ * (exactly those unless `otherFields`; with it, any other fields whose names
+ * could name an output), or `{"error": "<reason>"}` for a parameter set the
+ * command declines.
  */
-export function parseOutputLine(text: string, line: number, outputs: readonly string[]): KernelOutput {
+export function parseOutputLine(text: string, line: number, outputs: readonly string[], otherFields = false): KernelOutput {
   const where = `output line ${line}`;
   let value: unknown;
   try {
@@ -160,18 +173,25 @@ export function parseOutputLine(text: string, line: number, outputs: readonly st
     }
     return { error: object.error.slice(0, 1000) };
   }
-  const unexpected = Object.keys(object).filter((key) => !outputs.includes(key));
-  if (unexpected.length) throw new KernelProtocolError(`${where}: unexpected output(s) ${unexpected.map((k) => `"${k}"`).join(', ')}; kernel.outputs declares ${outputs.join(', ')}`);
-  const values: Record<string, number> = {};
+  if (!otherFields) {
+    const unexpected = Object.keys(object).filter((key) => !outputs.includes(key));
+    if (unexpected.length) throw new KernelProtocolError(`${where}: unexpected output(s) ${unexpected.map((k) => `"${k}"`).join(', ')}; kernel.outputs declares ${outputs.join(', ')}`);
+  }
   for (const name of outputs) {
     const number = object[name];
     if (number === undefined) throw new KernelProtocolError(`${where}: missing output "${name}": ${preview(text)}`);
     if (typeof number !== 'number' || !Number.isFinite(number)) {
       throw new KernelProtocolError(`${where}: "${name}" must be a finite number, got ${JSON.stringify(number)}`);
     }
-    values[name] = number;
   }
-  return { values };
+  if (!otherFields) return { values: Object.fromEntries(outputs.map((name) => [name, object[name]])) };
+  for (const [name, value] of Object.entries(object)) {
+    const problem = outputNameProblem(name);
+    if (problem) throw new KernelProtocolError(`${where}: the field ${JSON.stringify(name)} cannot be an output: ${problem}`);
+    // JSON.parse reads 1e999 as Infinity, which a results row cannot hold.
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new KernelProtocolError(`${where}: "${name}" must be a finite number, got ${JSON.stringify(value)}`);
+  }
+  return { values: object };
 }
 
 function preview(text: string): string {

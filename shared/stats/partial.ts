@@ -99,3 +99,15 @@ export function mergeMetric(partials: readonly MetricPartial[], quantiles: reado
   }
   return result;
 }
+
+/**
+ * The metric names of shard partials given in shard order, each once, in order of
+ * first appearance. Each partial lists its metrics in the order its shard first met
+ * them, so this is their order of first appearance in parameter index order: the
+ * same whatever the shard size.
+ */
+export function metricUnion(partials: readonly { metrics: Readonly<Record<string, unknown>> }[]): string[] {
+  const names = new Set<string>();
+  for (const partial of partials) for (const name of Object.keys(partial.metrics)) names.add(name);
+  return [...names];
+}

@@ -1,0 +1,247 @@
+/**
+ * Custom kernels without `outputs`, the issue's exact form
+ * `"kernel": {"image": "...", "command": [...]}`: validation and the plan, the
+ * output protocol (any named fields; `aggregate.metrics` must be there as
+ * numbers), and whole runs through the worker's shard code and the real collect
+ * and aggregate handlers at several shard sizes — the results file is
+ * byte-identical, and the aggregate covers the union of the numeric fields the
+ * shards found, in order of first appearance.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import { createAggregateHandler } from '../../../functions/aggregate/handler.ts';
+import { createCollectHandler } from '../../../functions/collect/handler.ts';
+import type { Dependencies } from '../../../functions/pipeline/deps.ts';
+import type { Fleet } from '../../../jobs/fleet/fleet.ts';
+import { planRun, runObjects, type RunPlan } from '../../../jobs/planning/plan.ts';
+import { validateManifest } from '../../../jobs/planning/validate.ts';
+import { computeCustomShard } from '../../../jobs/worker/custom-shard.ts';
+import { KernelProtocolError, parseOutputLine } from '../../../jobs/worker/kernel-process.ts';
+import { runShard } from '../../../jobs/worker/run-shard.ts';
+import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import type { RunDocument } from '../../../shared/documents.ts';
+import { PermanentError } from '../../../shared/errors.ts';
+import { NO_FAULTS } from '../../../shared/faults.ts';
+import { loadFleetConfig } from '../../../shared/fleet-config.ts';
+import { createLogger } from '../../../shared/log.ts';
+import type { CompletionEvent, TopicRole } from '../../../shared/messages.ts';
+import { metricUnion } from '../../../shared/stats/partial.ts';
+import type { ObjectStore } from '../../../shared/storage/object-store.ts';
+import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
+import { MemoryRunStore } from '../../support/memory-run-store.ts';
+
+const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/pricer:1.0';
+const manifest = (kernel: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  apiVersion: 'altus/v1',
+  kind: 'Run',
+  name: 'undeclared',
+  kernel: { image: IMAGE, ...kernel },
+  parameters: { inline: [{ x: 1 }] },
+  ...extra,
+});
+const rejection = (value: unknown) => {
+  try {
+    validateManifest(value, fleet);
+  } catch (error) {
+    assert.ok(error instanceof PermanentError, String(error));
+    return { code: error.code, message: error.message };
+  }
+  assert.fail('expected a rejection');
+};
+
+test('the issue\'s exact form {"image", "command"} is valid: no metrics named, so the run discovers them, and the plan says so', async () => {
+  const v = validateManifest(manifest({ command: ['python3', 'kernel.py'] }), fleet);
+  assert.deepEqual(v.manifest.kernel, { image: IMAGE, command: ['python3', 'kernel.py'] });
+  assert.deepEqual(v.metrics, []);
+  assert.equal(v.discoverMetrics, true);
+  const plan = await planRun({ runId: 'r-1', validated: v, store: {} as ObjectStore, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
+  assert.equal(plan.discoverMetrics, true);
+  assert.deepEqual(plan.metrics, []);
+});
+
+test('without outputs, aggregate.metrics names the metrics (in its order, each once); with outputs nothing changes', async () => {
+  const v = validateManifest(manifest({ command: ['k'] }, { aggregate: { metrics: ['vega', 'price', 'vega'] } }), fleet);
+  assert.deepEqual(v.metrics, ['vega', 'price']);
+  assert.equal(v.discoverMetrics, false);
+  const plan = await planRun({ runId: 'r-1', validated: v, store: {} as ObjectStore, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
+  assert.equal('discoverMetrics' in plan, false, 'the plan of a run with named metrics is as before');
+  const declared = validateManifest(manifest({ command: ['k'], outputs: ['price', 'delta'] }), fleet);
+  assert.deepEqual([declared.metrics, declared.discoverMetrics], [['price', 'delta'], false]);
+});
+
+const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+  ['a metric no output line could carry', { aggregate: { metrics: ['index', 'a-b'] } }, /^aggregate\.metrics: "index" \(index, params, error are reserved\), "a-b" \(an output name is a letter/],
+  ['a metric that could reach a prototype', { aggregate: { metrics: ['__proto__'] } }, /"__proto__" \(__proto__, constructor, prototype are not allowed\)/],
+  ['expectedShortfall with no metrics named', { aggregate: { expectedShortfall: [0.99] } }, /aggregate\.expectedShortfall: .*without kernel\.outputs, name it: add "pnl" to aggregate\.metrics/],
+  ['expectedShortfall without pnl among the metrics', { aggregate: { metrics: ['value'], expectedShortfall: [0.99] } }, /add "pnl" to aggregate\.metrics/],
+];
+for (const [label, extra, says] of invalid) {
+  test(`MANIFEST_INVALID without outputs: ${label}`, () => {
+    const { code, message } = rejection(manifest({ command: ['k'] }, extra));
+    assert.equal(code, 'MANIFEST_INVALID');
+    assert.match(message, says);
+  });
+}
+
+test('expectedShortfall with "pnl" in aggregate.metrics is fine without outputs', () => {
+  assert.deepEqual(validateManifest(manifest({ command: ['k'] }, { aggregate: { metrics: ['pnl'], expectedShortfall: [0.99] } }), fleet).metrics, ['pnl']);
+});
+
+test('undeclared output lines: every named field is kept, in the order written; the named metrics must be finite numbers', () => {
+  assert.deepEqual(parseOutputLine('{"b": 2, "a": 1, "model": "v2", "converged": true, "grid": [1, 2]}', 1, [], true), {
+    values: { b: 2, a: 1, model: 'v2', converged: true, grid: [1, 2] },
+  });
+  assert.deepEqual(parseOutputLine('{}', 1, [], true), { values: {} });
+  assert.deepEqual(parseOutputLine('{"error": "no"}', 1, [], true), { error: 'no' });
+  assert.deepEqual(parseOutputLine('{"price": 1, "note": "x"}', 1, ['price'], true), { values: { price: 1, note: 'x' } });
+  const bad: Array<[string, string[], RegExp]> = [
+    ['{"note": "x"}', ['price'], /missing output "price"/],
+    ['{"price": "1"}', ['price'], /"price" must be a finite number, got "1"/],
+    ['{"a": 1e999}', [], /output line 1: "a" must be a finite number, got null/],
+    ['{"index": 3}', [], /the field "index" cannot be an output: index, params, error are reserved/],
+    ['{"params": {}}', [], /the field "params" cannot be an output/],
+    ['{"a b": 1}', [], /the field "a b" cannot be an output: an output name is a letter/],
+    ['{"__proto__": 1}', [], /the field "__proto__" cannot be an output/],
+    ['{"error": "no", "a": 1}', [], /a declined parameter set is exactly/],
+  ];
+  for (const [line, required, says] of bad) {
+    assert.throws(() => parseOutputLine(line, 1, required, true), (e: unknown) => e instanceof KernelProtocolError && says.test(e.message), line);
+  }
+  assert.throws(() => parseOutputLine('{"price": 1, "note": "x"}', 1, ['price']), /unexpected output\(s\) "note"; kernel\.outputs declares price/, 'declared outputs stay exact');
+});
+
+/**
+ * A node kernel: for {x}, `y` always, `z` for x divisible by 3, `w` from x = 7 on
+ * (so it first appears in a later shard), a string `tag`, and a decline at x = 4.
+ */
+const COMMAND = [
+  process.execPath,
+  '-e',
+  `const rl = require('readline').createInterface({ input: process.stdin });
+   rl.on('line', (line) => {
+     const { x } = JSON.parse(line);
+     if (x === 4) return console.log(JSON.stringify({ error: 'x is 4' }));
+     const out = { y: x / 7 };
+     if (x % 3 === 0) out.z = -x * 1.5;
+     out.tag = 'set-' + x;
+     if (x >= 7) out.w = x * x + 0.25;
+     console.log(JSON.stringify(out));
+   });`,
+];
+const PARAMETERS = Array.from({ length: 12 }, (_, x) => ({ x }));
+
+const pubsubEvent = (json: unknown): CloudEvent<unknown> =>
+  ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } } }) as CloudEvent<unknown>;
+
+/** A whole run at `shardSize`: validate, plan, every shard through the worker's code, collect, aggregate. */
+async function runAt(shardSize: number, kernel: Record<string, unknown> = { command: COMMAND }, extra: Record<string, unknown> = {}) {
+  const runs = new MemoryRunStore();
+  const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-undeclared-')));
+  const published: Array<{ role: TopicRole; message: unknown }> = [];
+  const deps: Dependencies = {
+    runs,
+    store,
+    bus: { publish: async (role: TopicRole, message: unknown) => String(published.push({ role, message })) },
+    fleet: {} as Fleet,
+    fleetConfig: fleet,
+    config: { projectId: 'demo-undeclared', buckets: { manifests: 'altus-manifests', results: 'altus-results' } } as Dependencies['config'],
+    log: createLogger({ component: 'test', minimumSeverity: 'ERROR' }),
+    now: () => new Date('2026-03-01T10:00:00Z'),
+    faults: NO_FAULTS,
+  };
+  const runId = `undeclared-${shardSize}`;
+  const validated = validateManifest(manifest(kernel, { parameters: { inline: PARAMETERS }, shardSize, ...extra }), fleet);
+  const plan: RunPlan = await planRun({ runId, validated, store, manifestsBucket: 'altus-manifests', resultsBucket: 'altus-results', manifestObject: null });
+  const planUri = runObjects.plan('altus-results', runId);
+  await store.write(planUri, JSON.stringify(plan));
+  await runs.createRun({
+    runId, name: 'undeclared', status: 'RUNNING', origin: { kind: 'request', requestId: runId }, manifestHash: 'h', planUri, attempt: 0, createdAt: '2026-03-01T09:00:00Z',
+    counts: { parameters: plan.parameterCount, shards: plan.shardCount, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
+  } as RunDocument);
+  const collect = createCollectHandler(deps);
+  const customKernel = plan.manifest.kernel as { image: string; command: string[] };
+  const log = createLogger({ component: 't', sink: () => {} });
+  // Shards complete in reverse order: the aggregate must not depend on it.
+  for (let shard = plan.shardCount - 1; shard >= 0; shard--) {
+    const event = { v: 1, runId, shard, attempt: 0, cluster: 'worker-a', cpuSeconds: 0.1, wallSeconds: 0.2 } as const;
+    let completion: CompletionEvent;
+    try {
+      const outcome = await runShard({ plan, shard, store, compute: () => computeCustomShard({ plan, shard, store, kernel: customKernel, env: { PATH: process.env.PATH ?? '' }, log }) });
+      completion = { ...event, status: 'succeeded', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed };
+    } catch (error) {
+      // What the worker publishes for a protocol error (exit 42).
+      assert.ok(error instanceof KernelProtocolError, String(error));
+      completion = { ...event, status: 'failed', parameters: 0, parametersFailed: 0, error: error.message };
+    }
+    await collect(pubsubEvent(completion));
+  }
+  const aggregate = createAggregateHandler(deps);
+  for (const message of published.filter((p) => p.role === 'aggregate').map((p) => p.message)) await aggregate(pubsubEvent(message));
+  const run = (await runs.getRun(runId))!;
+  const partials = await Promise.all(
+    (await runs.listShards(runId)).filter((s) => s.partialUri).map(async (s) => JSON.parse((await store.read(s.partialUri!)).toString('utf8')) as { metrics: Record<string, unknown> }),
+  );
+  return { run, results: run.results?.path ? readFileSync(run.results.path, 'utf8') : '', partials };
+}
+
+test('discovered metrics: byte-identical results and the same aggregated metrics, in first-appearance order, at shard sizes 1, 5 and 12', async () => {
+  const [one, five, twelve] = [await runAt(1), await runAt(5), await runAt(12)];
+  for (const { run } of [one, five, twelve]) assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
+  assert.equal(one.results, twelve.results);
+  assert.equal(five.results, twelve.results);
+  const rows = twelve.results.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(rows[0], { index: 0, params: { x: 0 }, y: 0, z: 0, tag: 'set-0' });
+  assert.deepEqual(rows[4], { index: 4, params: { x: 4 }, error: 'x is 4' });
+  assert.deepEqual(Object.keys(rows[9]!), ['index', 'params', 'y', 'z', 'tag', 'w']);
+
+  // w first appears in shard 1 at shard size 5 and in shard 7 at shard size 1: the union still finds it, in the same place.
+  assert.deepEqual(Object.keys(five.partials[0]!.metrics), ['y', 'z']);
+  assert.deepEqual(metricUnion(five.partials), ['y', 'z', 'w']);
+  for (const { run } of [one, five, twelve]) assert.deepEqual(Object.keys(run.aggregates!), ['y', 'z', 'w'], 'numeric fields only, first appearance in index order');
+
+  const valid = rows.filter((r) => !('error' in r));
+  const expected = (name: string) => valid.map((r) => r[name]).filter((v): v is number => typeof v === 'number');
+  for (const { run } of [one, five, twelve]) {
+    for (const name of ['y', 'z', 'w']) {
+      const values = expected(name);
+      const got = run.aggregates![name]!;
+      assert.equal(got.count, values.length, name);
+      assert.equal(got.min, Math.min(...values), name);
+      assert.equal(got.max, Math.max(...values), name);
+      assert.ok(Math.abs(got.mean - values.reduce((a, b) => a + b, 0) / values.length) < 1e-12, name);
+    }
+    assert.deepEqual(run.aggregates!.y!.quantiles, twelve.run.aggregates!.y!.quantiles, 'the merged sketches answer alike');
+  }
+  assert.equal(twelve.run.counts.parametersFailed, 1);
+});
+
+test('without outputs, aggregate.metrics picks what is aggregated; every other field still reaches the results file', async () => {
+  const { run, results } = await runAt(5, { command: COMMAND }, { aggregate: { metrics: ['y'] } });
+  assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
+  assert.deepEqual(Object.keys(run.aggregates!), ['y']);
+  assert.equal(run.aggregates!.y!.count, 11);
+  assert.match(results, /"tag":"set-9","w":81\.25/);
+});
+
+test('a line without a metric aggregate.metrics names fails its shard as a protocol error, naming the line', async () => {
+  const { run } = await runAt(5, { command: COMMAND }, { aggregate: { metrics: ['z'] } });
+  assert.equal(run.status, 'FAILED');
+  assert.equal(run.counts.shardsSucceeded, 0);
+  assert.match(run.failedShards![0]!.reason, /^output line 2: missing output "z": \{"y":0\.14285714285714285,"tag":"set-1"\}/);
+});
+
+test('a shard whose lines carry more numeric fields than can be aggregated fails with a reason that says what to do', async () => {
+  const many = [process.execPath, '-e', `require('readline').createInterface({ input: process.stdin }).on('line', (l) => { const { x } = JSON.parse(l); const o = {}; for (let i = 0; i < 60; i++) o['m' + (x * 60 + i)] = i; console.log(JSON.stringify(o)); });`];
+  const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-undeclared-')));
+  const validated = validateManifest(manifest({ command: many }, { parameters: { inline: [{ x: 0 }, { x: 1 }] } }), fleet);
+  const plan = await planRun({ runId: 'many', validated, store, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
+  await assert.rejects(
+    computeCustomShard({ plan, shard: 0, store, kernel: plan.manifest.kernel as { image: string; command: string[] }, env: { PATH: process.env.PATH ?? '' }, log: createLogger({ component: 't', sink: () => {} }) }),
+    (e: unknown) => e instanceof KernelProtocolError && /output line 2: "m100" would be numeric field 101 of this shard; .* name the ones you want/.test(e.message),
+  );
+});
