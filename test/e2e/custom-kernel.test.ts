@@ -1,7 +1,8 @@
 /**
  * Custom kernels end to end on the local stack: the example image
  * (jobs/examples/bachelier, run as a process from its build context) prices its
- * grid over both worker clusters; a kernel that writes bad output fails its
+ * grid over both worker clusters, also in the issue's exact form (no `outputs`:
+ * every numeric field aggregated); a kernel that writes bad output fails its
  * shards without retries, with the reason on the run; an image from a registry
  * the fleet does not allow is REJECTED with no Job.
  */
@@ -82,6 +83,26 @@ describe('custom kernels on the local stack', () => {
     const jobDir = join(stack.logDir, 'pods', run.runId, run.placement![0]!.job);
     const log = readFileSync(join(jobDir, readdirSync(jobDir).sort()[0]!), 'utf8');
     assert.match(log, /bachelier: priced 50 parameter sets/);
+  });
+
+  test('the issue\'s exact form, {"image", "command"} with no outputs and no aggregate.metrics, runs end to end and aggregates every numeric field', async () => {
+    const stack = testStack();
+    const { aggregate: _aggregate, ...rest } = example;
+    const manifest = { ...rest, name: 'bachelier-undeclared', kernel: { image: example.kernel.image, command: example.kernel.command } };
+    const run = await runManifest(stack, writeManifest('undeclared.json', manifest), 300_000);
+    assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
+    assert.deepEqual(run.counts, { parameters: 232, shards: 5, shardsSucceeded: 5, shardsFailed: 0, parametersFailed: 0 });
+    const rows = resultsText(run).trim().split('\n').map((l) => JSON.parse(l) as Row);
+    assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 232 }, (_, i) => i));
+    for (const row of rows) {
+      assert.deepEqual(Object.keys(row), ['index', 'params', 'price', 'delta', 'vega'], 'the fields in the order the command writes them');
+      assert.ok(Math.abs(row.price - bachelier(row.params)) < 1e-9, `row ${row.index}`);
+    }
+    assert.deepEqual(Object.keys(run.aggregates!), ['price', 'delta', 'vega']);
+    for (const metric of ['price', 'delta', 'vega'] as const) {
+      assert.equal(run.aggregates![metric]!.count, 232, metric);
+      assert.equal(run.aggregates![metric]!.max, Math.max(...rows.map((r) => r[metric])), metric);
+    }
   });
 
   test('a kernel that writes bad output fails its shards at once (no retry), with the line and the reason on the run', async () => {
