@@ -6,8 +6,8 @@
 import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import {
   ObjectNotFoundError,
   ObjectTooLargeError,
@@ -97,11 +97,18 @@ export class LocalObjectStore implements ObjectStore {
     await fs.mkdir(dirname(path), { recursive: true });
     const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
     const out = createWriteStream(temp, { highWaterMark: 1 << 20 });
+    // One listener for the whole compose: a pipeline() per source would leave a
+    // listener on `out` for each of (up to 100,000) sources.
+    let failure: Error | undefined;
+    out.on('error', (error) => (failure = error));
     try {
       for (const source of sources) {
-        await pipeline(createReadStream(this.pathOf(source), { highWaterMark: 1 << 20 }), out, { end: false });
+        for await (const chunk of createReadStream(this.pathOf(source), { highWaterMark: 1 << 20 })) {
+          if (failure) throw failure;
+          if (!out.write(chunk)) await once(out, 'drain');
+        }
       }
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ?? failure ? reject(error ?? failure) : resolve())));
       await fs.rename(temp, path);
     } catch (error) {
       out.destroy();
