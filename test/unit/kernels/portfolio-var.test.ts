@@ -47,6 +47,20 @@ test('Hull: $10M at 2% and $5M at 1% with correlation 0.3 have a 1-day σ of $22
   assert.ok(Math.abs(pnlMean!) < 4 * (HULL_TWO_SIGMA / 1000), `mean ${pnlMean} (standard error σ/1000)`);
 });
 
+// Hull's continuation of the example: the two positions' 10-day 99% VaR, 2.33 × 220,227 × √10,
+// against 1,473,621 + 368,405 for the positions alone (a diversification benefit of $219,369).
+const HULL_TWO_VAR_10_DAY = 1_622_657;
+const HULL_APPLE_VAR_10_DAY = 368_405;
+
+test('Hull: the two positions have a 10-day 99% VaR of $1,622,657, $219,369 below the sum of their own (1,000,000 paths)', () => {
+  const tenDay = evaluator({ paths: 1_000_000, seed: 5 });
+  const together = tenDay({ ...HULL_TWO, horizonDays: 10 }, 0).var!;
+  const apple = tenDay({ positions: [{ value: 5e6, dailyVolatility: 0.01 }], correlation: [[1]], horizonDays: 10, confidence: 0.99 }, 1).var!;
+  within(together, HULL_TWO_VAR_10_DAY, 0.01, 'VaR of both');
+  within(apple, HULL_APPLE_VAR_10_DAY, 0.01, 'VaR of the $5M position');
+  within(HULL_ONE_VAR + HULL_APPLE_VAR_10_DAY - together, 219_369, 0.1, 'diversification benefit');
+});
+
 test('the P&L loadings carry exactly the portfolio σ of the closed form', () => {
   const loadings = pnlLoadings(HULL_TWO, factorCorrelation(HULL_TWO));
   const sigma = Math.hypot(...loadings);
