@@ -7,6 +7,7 @@
 import type { RunDocument, RunRedispatch, RunStatus } from '../../shared/documents.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import type { DispatchMessage } from '../../shared/messages.ts';
+import { splitShardList } from '../../jobs/fleet/indexes.ts';
 import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
 import type { Dependencies } from './deps.ts';
 
@@ -50,13 +51,16 @@ export async function redispatchShards(
   const attempt = nextAttempt(run);
   const sorted = [...input.shards].sort((a, b) => a - b);
   const at = deps.now().toISOString();
-  const records: RunRedispatch[] = placeShards(sorted.length, clusters).map((slice) => ({
-    attempt,
-    cluster: slice.cluster.name,
-    shards: sorted.slice(slice.offset, slice.offset + slice.count),
-    reason: input.reason,
-    at,
-  }));
+  // A cluster's list too long for one pod environment (ALTUS_SHARD_LIST) becomes several Jobs, one attempt each.
+  const records: RunRedispatch[] = placeShards(sorted.length, clusters).flatMap((slice) =>
+    splitShardList(sorted.slice(slice.offset, slice.offset + slice.count)).map((shards, part) => ({
+      attempt: attempt + part,
+      cluster: slice.cluster.name,
+      shards,
+      reason: input.reason,
+      at,
+    })),
+  );
   // Recorded first, guarded on the run still being open: a dispatch never runs ahead of the record of it.
   const updated = await deps.runs.transition(run.runId, input.from ?? ['RUNNING'], {
     ...input.patch,
@@ -66,7 +70,7 @@ export async function redispatchShards(
   deps.faults.crashPoint('reconcile.after-redispatch');
   await Promise.all(
     records.map((r) => {
-      const message: DispatchMessage = { v: 1, runId: run.runId, cluster: r.cluster, attempt, shards: { list: r.shards } };
+      const message: DispatchMessage = { v: 1, runId: run.runId, cluster: r.cluster, attempt: r.attempt, shards: { list: r.shards } };
       return deps.bus.publish('dispatch', message);
     }),
   );

@@ -11,6 +11,7 @@ import type { ShardSelection } from '../../shared/messages.ts';
 import { ACCELERATOR_LABEL, agreedGpuRequest, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
+import { formatShardList, MAX_SHARD_LIST_BYTES } from '../worker/shard-list.ts';
 
 /** Labels tying every Job and pod to its run. */
 export const LABELS = {
@@ -128,7 +129,7 @@ export function buildJob(request: JobRequest): V1Job {
     { name: WORKER_ENV.cluster, value: cluster.name },
     { name: WORKER_ENV.planUri, value: request.planUri },
     'list' in shards
-      ? { name: WORKER_ENV.shardList, value: shards.list.join(',') }
+      ? { name: WORKER_ENV.shardList, value: shardListValue(shards.list, name) }
       : { name: WORKER_ENV.shardOffset, value: String(shards.offset) },
     { name: WORKER_ENV.completionsTopic, value: request.completionsTopic },
     { name: WORKER_ENV.projectId, value: request.projectId },
@@ -185,6 +186,17 @@ export function buildJob(request: JobRequest): V1Job {
       },
     },
   };
+}
+
+/** The encoded list, refused when no pod could start with it (re-dispatch splits long lists, so this means a caller did not). */
+function shardListValue(shards: readonly number[], job: string): string {
+  const value = formatShardList(shards);
+  if (value.length > MAX_SHARD_LIST_BYTES) {
+    throw new Error(
+      `Job ${job}: its ${shards.length} scattered shards encode to ${value.length} bytes of ${WORKER_ENV.shardList}, over the ${MAX_SHARD_LIST_BYTES} a pod's environment can safely hold; split them over several Jobs (splitShardList)`,
+    );
+  }
+  return value;
 }
 
 function gpuQuantity(gpu: GpuRequest | undefined): Record<string, string> {

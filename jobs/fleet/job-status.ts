@@ -5,6 +5,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { WORKER_ENV } from '../worker/environment.ts';
+import { parseShardList } from '../worker/shard-list.ts';
 import { parseIndexes } from './indexes.ts';
 
 /** A Job's shards and how far they got. */
@@ -24,7 +25,7 @@ export function jobShards(job: V1Job): number[] {
   const env = job.spec?.template.spec?.containers[0]?.env ?? [];
   const value = (name: string) => env.find((e) => e.name === name)?.value;
   const list = value(WORKER_ENV.shardList);
-  if (list) return list.split(',').map(Number);
+  if (list) return parseShardList(list).toArray();
   const offset = Number(value(WORKER_ENV.shardOffset) ?? 0);
   return Array.from({ length: job.spec?.completions ?? 0 }, (_, i) => offset + i);
 }

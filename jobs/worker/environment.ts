@@ -4,6 +4,7 @@
  * Parsed once, from an env object passed in, into a typed value.
  */
 import { z } from 'zod';
+import { parseShardList } from './shard-list.ts';
 
 /** Environment variable names, documented in the README ("Worker contract"). */
 export const WORKER_ENV = {
@@ -41,8 +42,14 @@ const schema = z
     [WORKER_ENV.shardOffset]: intString(WORKER_ENV.shardOffset).optional(),
     [WORKER_ENV.shardList]: z
       .string()
-      .regex(/^\d+(,\d+)*$/, `${WORKER_ENV.shardList} must be comma-separated shard numbers`)
-      .transform((s) => s.split(',').map(Number))
+      .transform((s, ctx) => {
+        try {
+          return parseShardList(s);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: `${WORKER_ENV.shardList} must be shard numbers and ranges a-b, comma-separated: ${(error as Error).message}` });
+          return z.NEVER;
+        }
+      })
       .optional(),
     [WORKER_ENV.completionsTopic]: z.string({ error: `${WORKER_ENV.completionsTopic} is required` }).min(1),
     [WORKER_ENV.projectId]: z.string({ error: `${WORKER_ENV.projectId} is required` }).min(1),
@@ -108,10 +115,11 @@ export function parseWorkerEnvironment(env: Record<string, string | undefined>):
   const list = e[WORKER_ENV.shardList];
   let shard: number;
   if (list) {
-    if (index >= list.length) {
+    const listed = list.at(index);
+    if (listed === undefined) {
       throw new WorkerEnvironmentError(`${WORKER_ENV.completionIndex}=${index} is outside ${WORKER_ENV.shardList} (${list.length} shards)`);
     }
-    shard = list[index]!;
+    shard = listed;
   } else {
     shard = e[WORKER_ENV.shardOffset]! + index;
   }
