@@ -23,11 +23,19 @@ export interface KernelRound {
   stdError?: number;
   paths: number;
   secs: number;
+  /** CPU seconds, printed by the TypeScript side only. */
+  cpuSecs?: number;
   mpathsPerSec: number;
 }
 
 export interface KernelFigures {
   tsMpathsPerSec: number;
+  /**
+   * The TypeScript kernel's speed per CPU second (median): what sizes the pipeline run,
+   * whose figure is in CPU seconds; unlike the wall-clock speed it does not drop when
+   * the machine's other load preempts the kernel.
+   */
+  tsMpathsPerCpuSec: number;
   cMpathsPerSec: number;
   ratio: number;
   paths: number;
@@ -42,7 +50,7 @@ export interface KernelFigures {
   compiler: string;
 }
 
-/** Parses `price=4.75956 [stdError=1.2345e-4] paths=40000000 secs=1.382 Mpaths_per_s=28.95`. */
+/** Parses `price=4.75956 [stdError=1.2345e-4] paths=40000000 secs=1.382 [cpuSecs=1.380] Mpaths_per_s=28.95`. */
 export function parseRound(line: string): KernelRound {
   const match = (name: string) => new RegExp(`\\b${name}=([-0-9.eE+]+)`).exec(line)?.[1];
   const field = (name: string) => {
@@ -51,11 +59,13 @@ export function parseRound(line: string): KernelRound {
     return Number(value);
   };
   const stdError = match('stdError');
+  const cpuSecs = match('cpuSecs');
   return {
     price: field('price'),
     ...(stdError !== undefined ? { stdError: Number(stdError) } : {}),
     paths: field('paths'),
     secs: field('secs'),
+    ...(cpuSecs !== undefined ? { cpuSecs: Number(cpuSecs) } : {}),
     mpathsPerSec: field('Mpaths_per_s'),
   };
 }
@@ -98,6 +108,7 @@ export async function benchKernel(options: { source: string; paths: number; roun
     const tsRate = median(t.map((r) => r.mpathsPerSec));
     return {
       tsMpathsPerSec: tsRate,
+      tsMpathsPerCpuSec: median(t.map((r) => r.paths / (r.cpuSecs ?? r.secs) / 1e6)),
       cMpathsPerSec: cRate,
       ratio: tsRate / cRate,
       paths: options.paths,
