@@ -9,9 +9,11 @@ import { availableParallelism, cpus, totalmem, platform, release } from 'node:os
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { benchKernel, type KernelFigures } from './kernel.ts';
-import { SECTIONS, runStackSections, type Section, type StackFigures } from './sections.ts';
-import { renderTable, type Row } from './table.ts';
+import { figureRows } from './figure-rows.ts';
+import { benchKernel } from './kernel.ts';
+import { benchChecks, type BenchFigures } from './report.ts';
+import { SECTIONS, runStackSections, type Section } from './sections.ts';
+import { renderTable } from './table.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -31,20 +33,23 @@ for (const s of wanted) {
 
 const progress = (text: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
 const t0 = performance.now();
-const results: { kernel?: KernelFigures } & Partial<StackFigures> = {};
+const results: BenchFigures = {};
 const failures: Record<string, string> = {};
+const timings: Record<string, number> = {};
 
 if (wanted.has('kernel')) {
   progress('kernel: compiling the native reference and alternating rounds on one core');
+  const started = performance.now();
   try {
     results.kernel = await benchKernel({ source: opts.mcRef, paths: quick ? 20_000_000 : 40_000_000, rounds: quick ? 5 : 9, progress });
   } catch (error) {
     failures.kernel = (error as Error).message;
     progress(`kernel: ${failures.kernel}`);
   }
+  timings.kernel = (performance.now() - started) / 1000;
 }
 const stackSections = SECTIONS.filter((s) => wanted.has(s));
-if (stackSections.length) Object.assign(results, await runStackSections(stackSections, { quick, progress, failures, kernel: results.kernel }));
+if (stackSections.length) Object.assign(results, await runStackSections(stackSections, { quick, progress, failures, timings, kernel: results.kernel }));
 
 const machine = {
   cpu: cpus()[0]?.model ?? 'unknown',
@@ -54,62 +59,17 @@ const machine = {
   node: process.version,
   commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() || 'unknown',
 };
-const report = { date: new Date().toISOString(), mode: quick ? 'quick' : 'full', machine, ...results, failures, totalSeconds: (performance.now() - t0) / 1000 };
+const totalSeconds = (performance.now() - t0) / 1000;
+const checks = benchChecks({ figures: results, sections: wanted, quick, totalSeconds });
+const failedChecks = checks.filter((c) => !c.ok);
+const report = { date: new Date().toISOString(), mode: quick ? 'quick' : 'full', machine, ...results, checks, failures, timings, totalSeconds };
 mkdirSync(dirname(opts.out), { recursive: true });
 writeFileSync(opts.out, JSON.stringify(report, null, 2) + '\n');
 
 process.stdout.write(`\nAltus benchmarks (${report.mode}) on ${machine.cpu}, ${machine.cores} cores, node ${machine.node}, ${report.date}\n\n`);
-process.stdout.write(renderTable(rows(report)) + '\n');
+process.stdout.write(renderTable(figureRows(results, machine.cores, checks)) + '\n');
 for (const [section, message] of Object.entries(failures)) process.stdout.write(`\n${section} failed: ${message}\n`);
-process.stdout.write(`\nwritten to ${opts.out} (${report.totalSeconds.toFixed(0)} s)\n`);
-process.exit(Object.keys(failures).length ? 1 : 0);
-
-function rows(r: typeof report): Row[] {
-  const out: Row[] = [];
-  const fixed = (x: number, d = 2) => x.toFixed(d);
-  const int = (x: number) => Math.round(x).toLocaleString('en-US');
-  if (r.kernel) {
-    const k = r.kernel;
-    out.push(['kernel.tsMpathsPerSec', fixed(k.tsMpathsPerSec), '', `median of ${k.rounds} rounds × ${int(k.paths)} paths, core ${k.core ?? 'unpinned'}; price ${k.tsPrice}`]);
-    out.push(['kernel.cMpathsPerSec', fixed(k.cMpathsPerSec), '', `mc_ref.c, ${k.compiler.replace(/^gcc \(.*?\) /, 'gcc ')} -O3 -march=native; price ${k.cPrice} (closed form ${k.closedForm})`]);
-    out.push(['kernel.ratio', fixed(k.ratio, 3), verdict(k.ratio >= 0.9, '≥ 0.9'), 'TypeScript / native, A/B alternated']);
-  }
-  if (r.pipeline) {
-    const p = r.pipeline;
-    out.push(['pipeline.parameters', int(p.parameters), '', `european-option-mc, ${int(p.paths)} paths each, ${p.shards} shards`]);
-    out.push(['pipeline.wallSeconds', fixed(p.wallSeconds), '', 'upload to SUCCEEDED']);
-    out.push(['pipeline.kernelCpuSeconds', fixed(p.kernelCpuSeconds), '', 'sum of the shards\' CPU seconds']);
-    out.push(['pipeline.efficiency', fixed(p.efficiency, 3), verdict(p.efficiency >= 0.9, '≥ 0.9'), `kernel CPU / (wall × ${machine.cores} cores)`]);
-  }
-  if (r.grid) {
-    const g = r.grid;
-    out.push(['grid.parameters', int(g.parameters), '', `black-scholes grid, shardSize ${int(g.shardSize)}`]);
-    out.push(['grid.wallSeconds', fixed(g.wallSeconds), g.parameters >= 10_000_000 ? verdict(g.wallSeconds <= 60, '≤ 60 s') : '(target at 10M)', 'upload to SUCCEEDED']);
-    out.push(['grid.parametersPerSec', int(g.parametersPerSec), '', `10M would take ≈ ${fixed(1e7 / g.parametersPerSec, 0)} s at this rate`]);
-  }
-  if (r.controlPlane) {
-    for (const c of r.controlPlane.modes) {
-      const tag = `controlPlane[${c.mode}]`;
-      out.push([`${tag}.shards`, int(c.shards), '', `trivial kernel, 1 parameter set per shard, ${c.clusters} clusters; every index once in the results`]);
-      out.push([`${tag}.seconds`, fixed(c.seconds), verdict(c.seconds <= 60, '≤ 60 s'), c.mode === 'upload' ? 'upload to SUCCEEDED' : 'publish to SUCCEEDED']);
-      out.push([`${tag}.completionsPerSec`, fixed(c.completionsPerSec, 1), '', '']);
-      out.push([`${tag}.pubsubMessages`, int(c.pubsubMessages), verdict(c.pubsubMessages === c.expected.pubsubMessages, `= ${int(c.expected.pubsubMessages)}`), c.formula.pubsubMessages]);
-      out.push([`${tag}.firestoreWrites`, int(c.firestoreWrites), verdict(c.firestoreWrites === c.expected.firestoreWrites, `= ${int(c.expected.firestoreWrites)}`), c.formula.firestoreWrites]);
-      out.push([`${tag}.kubernetesCalls`, int(c.kubernetesCalls), verdict(c.kubernetesCalls <= c.expected.kubernetesCalls, `≤ ${int(c.expected.kubernetesCalls)}`), c.formula.kubernetesCalls]);
-    }
-  }
-  if (r.memory) {
-    const m = r.memory;
-    out.push(['memory.parameters', int(m.parameters), '', 'NDJSON parameter file lines']);
-    out.push(['memory.workerPeakRssMb', fixed(m.workerPeakRssMb, 0), verdict(m.workerPeakRssMb < 256, '< 256'), `peak RSS of a worker pod process (shardSize ${int(m.shardSize)})`]);
-    out.push(['memory.ingestPeakRssMb', fixed(m.ingestPeakRssMb, 0), verdict(m.ingestPeakRssMb < 256, '< 256'), 'peak RSS of the ingest function process']);
-  }
-  if (r.scaling) {
-    for (const s of r.scaling) out.push([`scaling[${int(s.parameters)}].wallSeconds`, fixed(s.wallSeconds), '', `${int(s.parametersPerSec)} parameters/s`]);
-  }
-  return out;
-}
-
-function verdict(ok: boolean, target: string): string {
-  return `${ok ? 'met' : 'MISSED'} (${target})`;
-}
+for (const c of failedChecks) process.stdout.write(`\nCHECK FAILED: ${c.name}: ${c.detail}\n`);
+const steps = Object.entries(timings).map(([step, seconds]) => `${step} ${seconds.toFixed(0)} s`).join(', ');
+process.stdout.write(`\nwritten to ${opts.out} (${totalSeconds.toFixed(0)} s: ${steps})\n`);
+process.exit(Object.keys(failures).length || failedChecks.length ? 1 : 0);
