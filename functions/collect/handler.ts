@@ -49,6 +49,9 @@ export function createCollectHandler(deps: Dependencies) {
     const shards = run.counts.shards;
     const recorded = await deps.runs.recordShard(completion.runId, doc, shards);
     deps.faults.crashPoint('collect.after-record');
+    // A duplicate of a run already aggregating asks for nothing: its aggregation was requested
+    // (reconcile asks again if that stalls). Under a backlog there can be many such late duplicates.
+    if (recorded === 'duplicate' && run.status === 'AGGREGATING') return recorded;
     // Checked even for a duplicate: an earlier delivery may have recorded the shard and crashed before this point.
     const group = completion.shard % tallyGroups(shards);
     if ((await deps.runs.groupTally(completion.runId, shards, completion.shard)) < tallyGroupSize(shards, group)) return recorded;

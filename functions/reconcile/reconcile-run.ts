@@ -13,7 +13,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import type { AggregateRequest } from '../../shared/messages.ts';
 import { LABELS, jobName } from '../../jobs/fleet/job-builder.ts';
-import { jobProgress } from '../../jobs/fleet/job-status.ts';
+import { jobProgress, type JobProgress } from '../../jobs/fleet/job-status.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
 import { shardKey } from '../../shared/ids.ts';
@@ -22,6 +22,12 @@ import { redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
 
 /** A Job not seen this long after its dispatch is taken as lost. */
 export const MISSING_JOB_GRACE_MILLISECONDS = 120_000;
+/**
+ * How long after a Job ended its indexes' completion events may still be on
+ * their way to collect (redelivery included). Before that, reconcile leaves the
+ * Job's shards to collect rather than racing it with reads of the results.
+ */
+export const COMPLETION_GRACE_MILLISECONDS = 60_000;
 
 /** What one pass did to a run. */
 export interface ReconcileReport {
@@ -40,9 +46,8 @@ type ClusterJobs = { jobs: V1Job[] } | { unreachable: string };
 /**
  * Reconciles a RUNNING run. A healthy run costs O(√shards + clusters) reads a
  * pass (its completion tallies and one Job list per cluster); the shard records
- * are read only when something needs them: a Job ended, went missing or
- * reports more finished indexes than there are records, a cluster is
- * unreachable, or the deadline passed.
+ * are read only when something needs them: a Job ended a while ago or went
+ * missing, a cluster is unreachable, or the deadline passed.
  */
 export async function reconcileRun(deps: Dependencies, run: RunDocument): Promise<ReconcileReport> {
   const report: ReconcileReport = { runId: run.runId, scanned: false, recoveredFromResults: 0, recordedFailed: 0, redispatched: 0, aggregationRequested: false };
@@ -54,7 +59,7 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
     const pastDeadline = run.deadlineAt !== undefined && now.getTime() > Date.parse(run.deadlineAt);
     const owners = shardOwners(run);
     const clusters = await observeClusters(deps, run, owners);
-    if (pastDeadline || needsScan(run, owners, clusters, tally, now)) {
+    if (pastDeadline || needsScan(run, owners, clusters, now)) {
       report.scanned = true;
       const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
       const missing = Array.from({ length: shards }, (_, s) => s).filter((s) => !recorded.has(s));
@@ -100,12 +105,12 @@ async function observeClusters(deps: Dependencies, run: RunDocument, owners: Map
 
 /**
  * Whether the shard records must be read: some owning cluster is unreachable,
- * an owning Job is missing past its grace or has ended, or the owning Jobs
- * report more completed and failed indexes than the run has records (a
- * completion went missing on the way).
+ * an owning Job is missing past its grace, or one ended long enough ago that
+ * every completion it sent has arrived (so a shard still missing was lost). A
+ * Job still running is left to collect: its finished indexes' completions may
+ * be in flight, and the run cannot end before the Job does anyway.
  */
-function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: Map<string, ClusterJobs>, tally: number, now: Date): boolean {
-  let finishedIndexes = 0;
+function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: Map<string, ClusterJobs>, now: Date): boolean {
   for (const key of new Set([...owners.values()].map((o) => `${o.cluster}\u0000${o.attempt}`))) {
     const [cluster, attemptText] = key.split('\u0000') as [string, string];
     const attempt = Number(attemptText);
@@ -116,11 +121,14 @@ function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: 
       if (now.getTime() - dispatchTime(run, cluster, attempt) > MISSING_JOB_GRACE_MILLISECONDS) return true;
       continue;
     }
-    const progress = jobProgress(job);
-    if (progress.finished) return true;
-    finishedIndexes += progress.completed.length + progress.failed.length;
+    if (settled(jobProgress(job), now)) return true;
   }
-  return finishedIndexes > tally;
+  return false;
+}
+
+/** The Job ended, and the completions it sent have had time to arrive. */
+function settled(progress: JobProgress, now: Date): boolean {
+  return progress.finished && (progress.finishedAt === undefined || now.getTime() - progress.finishedAt.getTime() > COMPLETION_GRACE_MILLISECONDS);
 }
 
 type ShardOwner = { cluster: string; attempt: number };
@@ -162,6 +170,8 @@ async function recoverMissing(
       continue;
     }
     const progress = jobProgress(job);
+    // Still running, or just ended: its shards' completions may be on their way to collect.
+    if (!settled(progress, now)) continue;
     const completed = new Set(progress.completed);
     const failed = new Set(progress.failed);
     for (const shard of shards) {
@@ -171,7 +181,7 @@ async function recoverMissing(
       } else if (failed.has(shard)) {
         await recordFailed(deps, run, shard, 'the Job index failed for good (retries exhausted)', cluster);
         report.recordedFailed++;
-      } else if (progress.finished) {
+      } else {
         lost.push(shard);
       }
     }

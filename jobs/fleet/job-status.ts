@@ -16,6 +16,8 @@ export interface JobProgress {
   failed: number[];
   /** The Job ended (Complete or Failed condition): indexes in neither list will not run again. */
   finished: boolean;
+  /** When it ended (the condition's lastTransitionTime), when known. */
+  finishedAt?: Date;
   /** Why a finished Job failed, if it did. */
   failureReason?: string;
 }
@@ -36,12 +38,15 @@ export function jobProgress(job: V1Job): JobProgress {
   const toShards = (indexes: number[]) => indexes.filter((i) => i < shards.length).map((i) => shards[i]!);
   const conditions = job.status?.conditions ?? [];
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');
-  const complete = conditions.some((c) => c.type === 'Complete' && c.status === 'True');
+  const complete = conditions.find((c) => c.type === 'Complete' && c.status === 'True');
+  const ended = failed ?? complete;
+  const endedAt = ended?.lastTransitionTime ? new Date(ended.lastTransitionTime) : undefined;
   return {
     shards,
     completed: toShards(parseIndexes(job.status?.completedIndexes)),
     failed: toShards(parseIndexes(job.status?.failedIndexes)),
-    finished: complete || failed !== undefined,
+    finished: ended !== undefined,
+    ...(endedAt && Number.isFinite(endedAt.getTime()) ? { finishedAt: endedAt } : {}),
     ...(failed ? { failureReason: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() } : {}),
   };
 }

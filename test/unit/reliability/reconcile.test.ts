@@ -31,7 +31,7 @@ test('reconcile: a healthy run is checked from its tallies and Job status, witho
 test('reconcile: an index that completed but whose completion was lost is recorded from its result, then aggregation is asked for', async () => {
   const f = reconcileFixture();
   const run = await f.runningRun('lost-completion', 4);
-  f.putJob(run, { completedIndexes: '0-3', conditions: [{ type: 'Complete', status: 'True' }] });
+  f.putJob(run, { completedIndexes: '0-3', conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(f.minutesAgo(2)) }] });
   await f.record(run, [0, 1, 3]);
   await f.leaveResult(run, 2);
   const report = await reconcileRun(f.deps, run);
@@ -42,16 +42,19 @@ test('reconcile: an index that completed but whose completion was lost is record
   assert.deepEqual(f.published.map((p) => p.role), ['aggregate']);
 });
 
-test('reconcile: an active Job reporting more finished indexes than records triggers the scan', async () => {
+test('reconcile: completions of a running Job, or of one that just ended, are left to collect (they may be in flight)', async () => {
   const f = reconcileFixture();
-  const run = await f.runningRun('ahead', 10);
+  const run = await f.runningRun('in-flight', 10);
   f.putJob(run, { completedIndexes: '0-4', active: 5 });
-  await f.record(run, [0, 1, 2, 3]);
+  await f.record(run, [0, 1, 2]);
+  await f.leaveResult(run, 3);
   await f.leaveResult(run, 4);
+  assert.equal((await reconcileRun(f.deps, run)).scanned, false);
+  f.putJob(run, { completedIndexes: '0-9', conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(NOW.getTime() - 10_000) }] });
   const report = await reconcileRun(f.deps, run);
-  assert.equal(report.scanned, true);
-  assert.equal(report.recoveredFromResults, 1);
-  assert.equal(report.aggregationRequested, false);
+  assert.deepEqual([report.scanned, report.recoveredFromResults, report.redispatched], [false, 0, 0]);
+  assert.equal(f.runs.scans, 0);
+  assert.deepEqual(f.published, []);
 });
 
 test('reconcile: shards on an unreachable cluster are re-dispatched on the other one', async () => {
