@@ -5,7 +5,6 @@
  */
 import { Firestore } from '@google-cloud/firestore';
 import { PubSub } from '@google-cloud/pubsub';
-import { Storage } from '@google-cloud/storage';
 import { GcsObjectStore } from './storage/gcs-store.ts';
 import { LocalObjectStore } from './storage/local-store.ts';
 import type { ObjectStore } from './storage/object-store.ts';
@@ -37,7 +36,8 @@ export function createFirestore(endpoints: CloudEndpoints): Firestore {
   return db;
 }
 
-/** The storage of the configuration: GCS, or a local folder standing in for it. */
+/** The storage of the configuration: GCS (its client loaded on first use), or a local folder standing in for it. */
 export function createObjectStore(storage: { kind: 'gcs' } | { kind: 'local'; root: string }): ObjectStore {
-  return storage.kind === 'local' ? new LocalObjectStore(storage.root) : new GcsObjectStore(new Storage());
+  if (storage.kind === 'local') return new LocalObjectStore(storage.root);
+  return new GcsObjectStore(async () => new (await import('@google-cloud/storage')).Storage());
 }

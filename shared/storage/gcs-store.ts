@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   ObjectNotFoundError,
   ObjectTooLargeError,
@@ -18,19 +18,25 @@ import {
 
 const COMPOSE_FAN_IN = 32;
 
-/** {@link ObjectStore} over a `@google-cloud/storage` client (injected). */
+/** {@link ObjectStore} over a `@google-cloud/storage` client (injected, or made on first use). */
 export class GcsObjectStore implements ObjectStore {
-  constructor(private readonly storage: Storage) {}
+  private client: Promise<Storage> | undefined;
 
-  private file(uri: string) {
+  constructor(private readonly storage: Storage | (() => Promise<Storage>)) {}
+
+  private async gcs(): Promise<Storage> {
+    return (this.client ??= typeof this.storage === 'function' ? this.storage() : Promise.resolve(this.storage));
+  }
+
+  private async file(uri: string) {
     const { bucket, name } = parseObjectUri(uri);
-    return this.storage.bucket(bucket).file(name);
+    return (await this.gcs()).bucket(bucket).file(name);
   }
 
   async stat(uri: string): Promise<ObjectInfo | null> {
     const { bucket, name } = parseObjectUri(uri);
     try {
-      const [metadata] = await this.file(uri).getMetadata();
+      const [metadata] = await (await this.file(uri)).getMetadata();
       return { bucket, name, size: Number(metadata.size ?? 0), generation: String(metadata.generation) };
     } catch (error) {
       if ((error as { code?: number }).code === 404) return null;
@@ -44,7 +50,7 @@ export class GcsObjectStore implements ObjectStore {
     if (options.maxBytes !== undefined && info.size > options.maxBytes) throw new ObjectTooLargeError(uri, info.size, options.maxBytes);
     // The generation whose size was checked: an object rewritten in between cannot slip past the cap.
     const { bucket, name } = parseObjectUri(uri);
-    const [contents] = await this.storage.bucket(bucket).file(name, { generation: Number(info.generation) }).download();
+    const [contents] = await (await this.gcs()).bucket(bucket).file(name, { generation: Number(info.generation) }).download();
     return contents;
   }
 
@@ -52,13 +58,22 @@ export class GcsObjectStore implements ObjectStore {
     const options: { start?: number; end?: number } = {};
     if (range.start !== undefined) options.start = range.start;
     if (range.end !== undefined) options.end = range.end - 1; // GCS ranges are inclusive
-    return this.file(uri).createReadStream(options);
+    const out = new PassThrough();
+    this.file(uri).then(
+      (file) => {
+        const source = file.createReadStream(options);
+        source.on('error', (error) => out.destroy(error));
+        source.pipe(out);
+      },
+      (error: Error) => out.destroy(error),
+    );
+    return out;
   }
 
   async write(uri: string, data: Buffer | string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
     const { bucket, name } = parseObjectUri(uri);
     try {
-      await this.file(uri).save(data, {
+      await (await this.file(uri)).save(data, {
         resumable: false,
         contentType: options.contentType ?? 'application/octet-stream',
         ...(options.ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
@@ -77,7 +92,7 @@ export class GcsObjectStore implements ObjectStore {
   async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
     const { bucket, name } = parseObjectUri(uri);
     try {
-      await this.storage.bucket(bucket).upload(localPath, {
+      await (await this.gcs()).bucket(bucket).upload(localPath, {
         destination: name,
         contentType: options.contentType ?? 'application/octet-stream',
         ...(options.ifAbsent ? { preconditionOpts: { ifGenerationMatch: 0 } } : {}),
@@ -108,13 +123,13 @@ export class GcsObjectStore implements ObjectStore {
         const next: string[] = [];
         for (let i = 0; i < level.length; i += COMPOSE_FAN_IN) {
           const part = `${parts}/${round}/${String(i / COMPOSE_FAN_IN).padStart(6, '0')}`;
-          await this.storage.bucket(bucket).combine(level.slice(i, i + COMPOSE_FAN_IN), part);
+          await (await this.gcs()).bucket(bucket).combine(level.slice(i, i + COMPOSE_FAN_IN), part);
           next.push(part);
         }
         level = next;
         round += 1;
       }
-      await this.storage.bucket(bucket).combine(level, name);
+      await (await this.gcs()).bucket(bucket).combine(level, name);
       if (round > 0) await this.deletePrefix(objectUri(bucket, `${parts}/`));
     }
     const info = await this.stat(destination);
@@ -125,13 +140,13 @@ export class GcsObjectStore implements ObjectStore {
   async list(prefixUri: string): Promise<string[]> {
     const match = /^gs:\/\/([^/]+)\/(.*)$/.exec(prefixUri);
     if (!match) throw new Error(`not a gs:// prefix: ${prefixUri}`);
-    const [files] = await this.storage.bucket(match[1]!).getFiles({ prefix: match[2]! });
+    const [files] = await (await this.gcs()).bucket(match[1]!).getFiles({ prefix: match[2]! });
     return files.map((f) => f.name).sort();
   }
 
   async deletePrefix(prefixUri: string): Promise<void> {
     const match = /^gs:\/\/([^/]+)\/(.*)$/.exec(prefixUri);
     if (!match) throw new Error(`not a gs:// prefix: ${prefixUri}`);
-    await this.storage.bucket(match[1]!).deleteFiles({ prefix: match[2]! });
+    await (await this.gcs()).bucket(match[1]!).deleteFiles({ prefix: match[2]! });
   }
 }
