@@ -23,24 +23,39 @@ export interface Line {
  * Empty lines are yielded too (callers decide to skip them).
  */
 export async function* readLines(stream: Readable, baseOffset: number, maxLineBytes: number): AsyncGenerator<Line> {
-  let carry: Buffer = Buffer.alloc(0);
+  // Only the partial line a chunk ends with is carried over (and copied); lines inside a
+  // chunk are views of it. Concatenating every chunk onto the carry copied each chunk
+  // once more and left a trail of chunk-sized garbage buffers behind.
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
   let carryOffset = baseOffset;
+  let chunkOffset = baseOffset;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
-    const buffer = carry.length ? Buffer.concat([carry, chunk]) : chunk;
-    const bufferOffset = carryOffset;
     let start = 0;
     for (;;) {
-      const nl = buffer.indexOf(10, start);
+      const nl = chunk.indexOf(10, start);
       if (nl < 0) break;
-      if (nl - start > maxLineBytes) throw new LineTooLongError(bufferOffset + start, maxLineBytes);
-      yield { bytes: trimCr(buffer.subarray(start, nl)), offset: bufferOffset + start };
+      if (carryBytes > 0) {
+        if (carryBytes + nl > maxLineBytes) throw new LineTooLongError(carryOffset, maxLineBytes);
+        yield { bytes: trimCr(Buffer.concat([...carry, chunk.subarray(0, nl)])), offset: carryOffset };
+        carry = [];
+        carryBytes = 0;
+      } else {
+        if (nl - start > maxLineBytes) throw new LineTooLongError(chunkOffset + start, maxLineBytes);
+        yield { bytes: trimCr(chunk.subarray(start, nl)), offset: chunkOffset + start };
+      }
       start = nl + 1;
     }
-    carry = buffer.subarray(start);
-    carryOffset = bufferOffset + start;
-    if (carry.length > maxLineBytes) throw new LineTooLongError(carryOffset, maxLineBytes);
+    if (start < chunk.length) {
+      if (carryBytes === 0) carryOffset = chunkOffset + start;
+      // A copy: a view would keep the whole chunk alive for the sake of its last few bytes.
+      carry.push(Buffer.from(chunk.subarray(start)));
+      carryBytes += chunk.length - start;
+      if (carryBytes > maxLineBytes) throw new LineTooLongError(carryOffset, maxLineBytes);
+    }
+    chunkOffset += chunk.length;
   }
-  if (carry.length > 0) yield { bytes: trimCr(carry), offset: carryOffset };
+  if (carryBytes > 0) yield { bytes: trimCr(Buffer.concat(carry)), offset: carryOffset };
 }
 
 function trimCr(bytes: Buffer): Buffer {
