@@ -12,6 +12,7 @@ import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import { runObjects, type RunPlan } from '../planning/plan.ts';
 import { RowJson } from './row-json.ts';
+import { RowsFile } from './rows-file.ts';
 import { shardInputs } from './shard-input.ts';
 
 /** The statistics partial of one shard, stored beside its rows. */
@@ -72,25 +73,32 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
 }
 
 /**
- * Computes shard `shard` in memory: its result rows (NDJSON, index order) and its
- * statistics partial. Deterministic: the same plan and shard give the same bytes.
+ * Computes shard `shard`: its result rows (NDJSON, index order) staged in a local
+ * file, and its statistics partial. Deterministic: the same plan and shard give
+ * the same bytes. The rows file is the caller's to upload and remove.
  */
-export async function computeShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore }): Promise<{ rows: string; partial: ShardPartial }> {
+export async function computeShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore; tempDir?: string }): Promise<{ rowsFile: string; partial: ShardPartial }> {
   const { plan, shard, kernel, store } = input;
   const evaluate = kernel.prepare(plan.kernelOptions);
   const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
-  const chunks: string[] = [];
+  const rows = new RowsFile(`${plan.runId}-${shard}`, input.tempDir);
   const json = new RowJson();
   let parameters = 0;
   let parametersFailed = 0;
-  for await (const item of shardInputs(plan, shard, store)) {
-    parameters++;
-    const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
-    if ('error' in row) parametersFailed++;
-    else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
-    chunks.push(json.row(row));
+  try {
+    for await (const item of shardInputs(plan, shard, store)) {
+      parameters++;
+      const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
+      if ('error' in row) parametersFailed++;
+      else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
+      await rows.add(json.row(row));
+    }
+    await rows.close();
+  } catch (error) {
+    await rows.discard();
+    throw error;
   }
-  return { rows: chunks.length ? chunks.join('\n') + '\n' : '', partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
+  return { rowsFile: rows.path, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
 }
 
 /** The statistics partial of a shard from its counts and per-metric accumulators. */

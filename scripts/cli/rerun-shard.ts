@@ -10,6 +10,7 @@ import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { getKernel } from '../../jobs/kernels/registry.ts';
 import { runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
 import { computeShard } from '../../jobs/worker/run-shard.ts';
+import { readFile, rm } from 'node:fs/promises';
 import { UsageError } from './exit-codes.ts';
 
 /** The comparison of a recomputed shard with the recorded one. */
@@ -38,8 +39,14 @@ export async function rerunShard(store: ObjectStore, run: RunDocument, shard: nu
   const partialUri = runObjects.shardPartial(plan.resultsBucket, run.runId, shardKey(shard));
   if (!(await store.stat(resultUri))) throw new UsageError(`shard ${shard} of ${run.runId} has no recorded result (${resultUri})`);
   const started = performance.now();
-  const { rows, partial } = await computeShard({ plan, shard, kernel, store });
+  const { rowsFile, partial } = await computeShard({ plan, shard, kernel, store });
   const seconds = (performance.now() - started) / 1000;
+  let rows: string;
+  try {
+    rows = await readFile(rowsFile, 'utf8');
+  } finally {
+    await rm(rowsFile, { force: true });
+  }
   const recorded = (await store.read(resultUri)).toString('utf8');
   const recordedPartial = (await store.read(partialUri)).toString('utf8');
   const report: RerunReport = {

@@ -11,6 +11,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { WORKER_HEAP_MEGABYTES } from '../job-builder.ts';
 
 const POD_HOST = fileURLToPath(new URL('./pod-host.ts', import.meta.url));
 
@@ -43,7 +44,7 @@ export class PodPool {
   }
 
   private spawn(): Slot {
-    const child = fork(POD_HOST, [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ALTUS_METER_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    const child = fork(POD_HOST, [], { execArgv: [`--max-old-space-size=${WORKER_HEAP_MEGABYTES}`, '--import', 'tsx'], env: { ...process.env, ALTUS_METER_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
     let markReady!: () => void;
     const slot: Slot = { child, ready: new Promise((r) => (markReady = r)) };
     child.on('message', (message: { ready?: boolean; id?: number; exitCode?: number }) => {

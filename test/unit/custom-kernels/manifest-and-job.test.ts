@@ -104,7 +104,7 @@ test('the Job runs the custom image with the worker entrypoint as command and ke
   const job = buildJob(jobRequest({ fleet, cluster, customKernel: kernel }));
   const container = job.spec!.template.spec!.containers[0]!;
   assert.equal(container.image, IMAGE);
-  assert.deepEqual(container.command, ['node', '/opt/altus/jobs/worker/entrypoint.mjs']);
+  assert.deepEqual(container.command, ['node', '--max-old-space-size=128', '/opt/altus/jobs/worker/entrypoint.mjs']);
   assert.deepEqual(container.args, ['python3', 'kernel.py']);
   assert.deepEqual(fleetAdmission(fleet)(job), [], 'the local fleet (and the API server rules) admit it');
   const builtIn = buildJob(jobRequest({ fleet, cluster })).spec!.template.spec!.containers[0]!;
