@@ -6,7 +6,7 @@
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { parseCsvHeader } from './csv.ts';
-import { readLines, UTF8_BOM } from './lines.ts';
+import { readLineBatches, UTF8_BOM } from './lines.ts';
 
 /** Where each shard of a parameter file lives. */
 export interface FileIndex {
@@ -46,23 +46,25 @@ export async function indexParameterFile(
   let header: string[] | undefined;
   let count = 0;
   try {
-    for await (const line of readLines(store.readStream(uri, { start }), start, LIMITS.parameterLineBytes)) {
-      if (line.bytes.length === 0) continue;
-      if (format === 'csv' && header === undefined) {
-        header = parseCsvHeader(line.bytes.toString('utf8'));
-        continue;
-      }
-      if (count % shardSize === 0) {
-        if (shardOffsets.length >= limits.maxShards) {
-          throw new ParameterFileError(
-            `the file needs more than ${limits.maxShards} shards at shardSize ${shardSize}; raise shardSize`,
-          );
+    for await (const lines of readLineBatches(store.readStream(uri, { start }), start, LIMITS.parameterLineBytes)) {
+      for (const line of lines) {
+        if (line.bytes.length === 0) continue;
+        if (format === 'csv' && header === undefined) {
+          header = parseCsvHeader(line.bytes.toString('utf8'));
+          continue;
         }
-        shardOffsets.push(line.offset);
-      }
-      count++;
-      if (count > limits.maxParameters) {
-        throw new ParameterFileError(`the file has more than ${limits.maxParameters} parameter sets (the cap)`);
+        if (count % shardSize === 0) {
+          if (shardOffsets.length >= limits.maxShards) {
+            throw new ParameterFileError(
+              `the file needs more than ${limits.maxShards} shards at shardSize ${shardSize}; raise shardSize`,
+            );
+          }
+          shardOffsets.push(line.offset);
+        }
+        count++;
+        if (count > limits.maxParameters) {
+          throw new ParameterFileError(`the file has more than ${limits.maxParameters} parameter sets (the cap)`);
+        }
       }
     }
   } catch (error) {

@@ -23,6 +23,15 @@ export interface Line {
  * Empty lines are yielded too (callers decide to skip them).
  */
 export async function* readLines(stream: Readable, baseOffset: number, maxLineBytes: number): AsyncGenerator<Line> {
+  for await (const batch of readLineBatches(stream, baseOffset, maxLineBytes)) yield* batch;
+}
+
+/**
+ * The lines of `stream`, a batch per chunk read: a scan over millions of lines
+ * (indexing a parameter file) then costs one await per chunk, not one per line,
+ * and its short-lived line objects die young instead of piling up between awaits.
+ */
+export async function* readLineBatches(stream: Readable, baseOffset: number, maxLineBytes: number): AsyncGenerator<Line[]> {
   // Only the partial line a chunk ends with is carried over (and copied); lines inside a
   // chunk are views of it. Concatenating every chunk onto the carry copied each chunk
   // once more and left a trail of chunk-sized garbage buffers behind.
@@ -31,18 +40,19 @@ export async function* readLines(stream: Readable, baseOffset: number, maxLineBy
   let carryOffset = baseOffset;
   let chunkOffset = baseOffset;
   for await (const chunk of stream as AsyncIterable<Buffer>) {
+    const batch: Line[] = [];
     let start = 0;
     for (;;) {
       const nl = chunk.indexOf(10, start);
       if (nl < 0) break;
       if (carryBytes > 0) {
         if (carryBytes + nl > maxLineBytes) throw new LineTooLongError(carryOffset, maxLineBytes);
-        yield { bytes: trimCr(Buffer.concat([...carry, chunk.subarray(0, nl)])), offset: carryOffset };
+        batch.push({ bytes: trimCr(Buffer.concat([...carry, chunk.subarray(0, nl)])), offset: carryOffset });
         carry = [];
         carryBytes = 0;
       } else {
         if (nl - start > maxLineBytes) throw new LineTooLongError(chunkOffset + start, maxLineBytes);
-        yield { bytes: trimCr(chunk.subarray(start, nl)), offset: chunkOffset + start };
+        batch.push({ bytes: trimCr(chunk.subarray(start, nl)), offset: chunkOffset + start });
       }
       start = nl + 1;
     }
@@ -54,8 +64,9 @@ export async function* readLines(stream: Readable, baseOffset: number, maxLineBy
       if (carryBytes > maxLineBytes) throw new LineTooLongError(carryOffset, maxLineBytes);
     }
     chunkOffset += chunk.length;
+    if (batch.length) yield batch;
   }
-  if (carryBytes > 0) yield { bytes: trimCr(Buffer.concat(carry)), offset: carryOffset };
+  if (carryBytes > 0) yield [{ bytes: trimCr(Buffer.concat(carry)), offset: carryOffset }];
 }
 
 function trimCr(bytes: Buffer): Buffer {
