@@ -73,6 +73,21 @@ export async function waitForEnd(ctx: ChaosContext, runId: string, timeoutSecond
   }
 }
 
+/**
+ * Waits until a run has ended and its run-finished event is out — the last thing
+ * the finishing handler does — so nothing of it is still in a handler when the
+ * next fault is armed.
+ */
+export async function waitForSettled(ctx: ChaosContext, runId: string, timeoutSeconds = 120): Promise<RunDocument> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const run = await ctx.runs.getRun(runId);
+    if (run && TERMINAL_STATUSES.includes(run.status) && run.runFinishedPublished === true) return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} did not settle in ${timeoutSeconds} s (${run?.status ?? 'not created'}, run-finished ${run?.runFinishedPublished ? '' : 'not '}published)`);
+    await sleep(200);
+  }
+}
+
 /** The fault-free run of `manifest` (run once per suite and shared). */
 export function baseline(ctx: ChaosContext, manifest: unknown): Promise<RunDocument> {
   let run = baselines.get(manifest);

@@ -20,6 +20,13 @@ export interface ProxyMode {
   shuffleMilliseconds?: number;
   /** Drop every n-th delivery (acknowledge it without forwarding). */
   dropEvery?: number;
+  /**
+   * While the function refuses connections (restarting after a crash), hold the
+   * delivery and try again for up to this long, as Cloud Functions holds a request
+   * while a new instance starts; locally the emulator would instead spend its
+   * delivery attempts within seconds and dead-letter the message.
+   */
+  holdWhileDownMilliseconds?: number;
 }
 
 /** What the proxy did to deliveries. */
@@ -27,7 +34,11 @@ export interface ProxyStats {
   forwarded: number;
   duplicated: number;
   dropped: number;
+  /** Forwards the function failed: a 5xx answer or a connection lost mid-request (a crashed handler gives either). */
+  failed: number;
 }
+
+const noStats = (): ProxyStats => ({ forwarded: 0, duplicated: 0, dropped: 0, failed: 0 });
 
 /** The proxy and the push endpoints it replaced. */
 export class ChaosProxy {
@@ -35,7 +46,7 @@ export class ChaosProxy {
   private port = 0;
   private readonly modes = new Map<string, ProxyMode>();
   private readonly counters = new Map<string, number>();
-  stats: ProxyStats = { forwarded: 0, duplicated: 0, dropped: 0 };
+  stats: ProxyStats = noStats();
   private perRun = new Map<string, ProxyStats>();
 
   constructor(
@@ -56,7 +67,7 @@ export class ChaosProxy {
 
   /** Points the push subscription of each function in `modes` at the proxy; the counts start again from zero. */
   async install(modes: Record<string, ProxyMode>): Promise<void> {
-    this.stats = { forwarded: 0, duplicated: 0, dropped: 0 };
+    this.stats = noStats();
     this.perRun = new Map();
     this.counters.clear();
     for (const [fn, mode] of Object.entries(modes)) this.modes.set(fn, mode);
@@ -77,12 +88,17 @@ export class ChaosProxy {
 
   /** What the proxy did to the deliveries of one run's messages for one function. */
   statsFor(runId: string, fn: string): ProxyStats {
-    return { ...(this.perRun.get(`${runId} ${fn}`) ?? { forwarded: 0, duplicated: 0, dropped: 0 }) };
+    return { ...(this.perRun.get(`${runId} ${fn}`) ?? noStats()) };
   }
 
   async close(): Promise<void> {
     await this.uninstall();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+  }
+
+  private fail(run: ProxyStats): void {
+    this.stats.failed++;
+    run.failed++;
   }
 
   private async route(url: string, headers: NodeJS.Dict<string | string[]>, body: Buffer): Promise<number> {
@@ -93,7 +109,7 @@ export class ChaosProxy {
     const n = (this.counters.get(fn!) ?? 0) + 1;
     this.counters.set(fn!, n);
     const key = `${runIdOf(body) ?? ''} ${fn}`;
-    const run = this.perRun.get(key) ?? { forwarded: 0, duplicated: 0, dropped: 0 };
+    const run = this.perRun.get(key) ?? noStats();
     this.perRun.set(key, run);
     if (mode.dropEvery && n % mode.dropEvery === 0) {
       this.stats.dropped++;
@@ -104,12 +120,25 @@ export class ChaosProxy {
       if (mode.shuffleMilliseconds) await new Promise((r) => setTimeout(r, this.random() * mode.shuffleMilliseconds!));
       this.stats.forwarded++;
       run.forwarded++;
-      const res = await fetch(`${target}/${rest.join('/')}`, {
-        method: 'POST',
-        headers: { 'content-type': String(headers['content-type'] ?? 'application/json') },
-        body,
-      }).catch(() => undefined);
-      return res?.status ?? 503;
+      const holdUntil = Date.now() + (mode.holdWhileDownMilliseconds ?? 0);
+      for (;;) {
+        try {
+          const res = await fetch(`${target}/${rest.join('/')}`, {
+            method: 'POST',
+            headers: { 'content-type': String(headers['content-type'] ?? 'application/json') },
+            body,
+          });
+          if (res.status >= 500) this.fail(run);
+          return res.status;
+        } catch (error) {
+          if (refused(error) && Date.now() < holdUntil) {
+            await new Promise((r) => setTimeout(r, 250));
+            continue;
+          }
+          this.fail(run);
+          return 503;
+        }
+      }
     };
     if (!mode.duplicate) return forward();
     this.stats.duplicated++;
@@ -129,4 +158,9 @@ function runIdOf(push: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Nothing listens on the function's port (it is restarting). */
+function refused(error: unknown): boolean {
+  return (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
 }
