@@ -7,19 +7,41 @@
  * summed, and only when they reach the shard count is the exact count taken.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { TERMINAL_STATUSES, type ShardDocument } from '../../shared/documents.ts';
+import { TERMINAL_STATUSES, type RunDocument, type ShardDocument } from '../../shared/documents.ts';
 import { completionEventSchema, type AggregateRequest } from '../../shared/messages.ts';
 import { tallyGroupSize, tallyGroups } from '../../shared/run-store.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
+/**
+ * How long a function instance reuses a run document it read. A run's shard count
+ * never changes once it runs, and its status only gates best-effort shortcuts
+ * (a late completion of a finished run is ignored; one recorded in the window is
+ * a duplicate or a record nobody counts), so a completion costs two Firestore
+ * round trips (record, tally) instead of three.
+ */
+export const RUN_CACHE_MILLISECONDS = 2_000;
+const RUN_CACHE_ENTRIES = 1_000;
+
 /** Creates the collect handler. */
 export function createCollectHandler(deps: Dependencies) {
+  const cache = new Map<string, { run: RunDocument; at: number }>();
+  const runOf = async (runId: string): Promise<RunDocument | null> => {
+    const now = deps.now().getTime();
+    const hit = cache.get(runId);
+    if (hit && now - hit.at < RUN_CACHE_MILLISECONDS) return hit.run;
+    const run = await deps.runs.getRun(runId);
+    if (run && run.counts.shards > 0 && !TERMINAL_STATUSES.includes(run.status)) {
+      if (cache.size >= RUN_CACHE_ENTRIES) cache.clear();
+      cache.set(runId, { run, at: now });
+    } else cache.delete(runId);
+    return run;
+  };
   return async (event: CloudEvent<unknown>): Promise<'recorded' | 'duplicate' | 'complete' | 'ignored'> => {
     // Undecodable messages throw UndecodableMessageError: the poison guard parks them.
     const completion = decodePubSubJson(event, completionEventSchema);
     const log = deps.log.with({ runId: completion.runId, shard: completion.shard });
-    const run = await deps.runs.getRun(completion.runId);
+    const run = await runOf(completion.runId);
     if (!run) {
       log.warn('completion for an unknown run: ignored');
       return 'ignored';
