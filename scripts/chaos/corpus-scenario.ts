@@ -2,13 +2,9 @@
  * The malformed-input corpus, uploaded all at once: each case must end as it
  * names (REJECTED with its specific error code, or finished with exactly its bad
  * parameter sets failed, each with a reason), within a time bound, while the
- * ingest function's memory stays bounded: its peak RSS during the corpus may
- * exceed what it held when the corpus began by at most 256 MB, and never the
- * memory the function is deployed with. (An idle ingest server under tsx
- * already holds about 250-290 MB, so an absolute 256 MB bound could not hold.)
+ * ingest function's peak RSS during the corpus stays within 256 MB.
  */
 import { readFileSync } from 'node:fs';
-import { FUNCTIONS } from '../../infra/function-catalog.ts';
 import type { RunDocument } from '../../shared/documents.ts';
 import { sleep } from '../stack/processes.ts';
 import { CORPUS, type CorpusCase } from './corpus.ts';
@@ -18,18 +14,10 @@ import type { ChaosRow } from './verdict.ts';
 
 /** Each case ends within this, even with the whole corpus in flight at once. */
 export const CASE_TIMEOUT_SECONDS = 120;
-/** How much the corpus may add to the ingest function's resident memory at its peak. */
-export const INGEST_RSS_GROWTH_LIMIT_MB = 256;
-/** The memory the ingest function is deployed with (the infrastructure's function catalog). */
-export const INGEST_DEPLOYED_MB = mebibytes(FUNCTIONS.find((f) => f.name === 'ingest')!.memory);
+/** The ingest function's peak RSS bound while it processes the corpus. */
+export const INGEST_PEAK_RSS_LIMIT_MB = 256;
 /** Meter records are rewritten every second: wait for the samples that cover the last case. */
 const METER_SAMPLE_MILLISECONDS = 1500;
-
-function mebibytes(quantity: string): number {
-  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
-  if (!match) throw new Error(`unexpected memory quantity ${quantity} in the function catalog`);
-  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
-}
 
 /** Why `run` is not what `c` expects, or undefined when it is. */
 function miss(c: CorpusCase, run: RunDocument): string | undefined {
@@ -66,8 +54,8 @@ export function corpusScenario(ctx: ChaosContext): Promise<ChaosRow> {
     );
     await sleep(METER_SAMPLE_MILLISECONDS);
     const peak = memory.close();
-    const growth = peak.mb - memory.startMb;
-    const memoryOk = peak.exact && peak.processes > 0 && growth <= INGEST_RSS_GROWTH_LIMIT_MB && peak.mb <= INGEST_DEPLOYED_MB;
+    // Without the exact window the meters' since-start high-water mark is an upper bound of the corpus's peak: it may still pass.
+    const memoryOk = peak.processes > 0 && peak.mb <= INGEST_PEAK_RSS_LIMIT_MB;
     const asExpected = CORPUS.length - misses.length;
     return {
       runs: CORPUS.length,
@@ -78,8 +66,10 @@ export function corpusScenario(ctx: ChaosContext): Promise<ChaosRow> {
       evidence:
         `${asExpected}/${CORPUS.length} as expected, slowest ${slowest.toFixed(1)} s (bound ${CASE_TIMEOUT_SECONDS} s); ` +
         (peak.exact
-          ? `ingest peak RSS ${peak.mb.toFixed(0)} MB during the corpus, +${growth.toFixed(0)} MB over its ${memory.startMb.toFixed(0)} MB at the start (limits +${INGEST_RSS_GROWTH_LIMIT_MB} MB, ${INGEST_DEPLOYED_MB} MB deployed)`
-          : `ingest peak RSS not measured within the corpus (${Number.isNaN(peak.mb) ? 'no meter record' : `${peak.mb.toFixed(0)} MB since the process started`})`) +
+          ? `ingest peak RSS ${peak.mb.toFixed(0)} MB during the corpus (${memory.startMb.toFixed(0)} MB when it began; limit ${INGEST_PEAK_RSS_LIMIT_MB} MB)`
+          : Number.isNaN(peak.mb)
+            ? 'ingest peak RSS not measured (no meter record)'
+            : `ingest peak RSS ${peak.mb.toFixed(0)} MB since the process started (limit ${INGEST_PEAK_RSS_LIMIT_MB} MB)`) +
         (misses.length ? `; ${misses.join('; ')}` : ''),
     };
   });
