@@ -1,7 +1,8 @@
 /**
  * The local stack's supervisor, started detached by `altus up`: the emulators,
- * one Functions Framework server per function (the dashboard among them), the
- * local fleet, the topic wiring. It records itself in `<home>/stack.json` and, on SIGTERM (`altus down`),
+ * one Functions Framework server per function (the dashboard among them), each
+ * Pub/Sub- or event-driven one behind a front door that holds requests while it
+ * restarts (front-door.ts), the local fleet, the topic wiring. It records itself in `<home>/stack.json` and, on SIGTERM (`altus down`),
  * exports Firestore and stops everything it started.
  */
 import { mkdirSync, rmSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { createPubSub } from '../../shared/clients.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { checkEmulatorPrerequisites, exportFirestore, startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
+import { openFrontDoor } from './front-door.ts';
 import { freePort, startProcess, stopProcessGroup, waitForHttp, waitForPort, type ManagedProcess } from './processes.ts';
 import { STACK_FUNCTIONS, stackEnvironment, stackFile, writeStack, type StackFunction, type StackInfo } from './state.ts';
 import { PUSH_SUBSCRIPTIONS, wireTopics } from './wiring.ts';
@@ -44,9 +46,12 @@ async function start(): Promise<void> {
   for (const dir of [home, logDir, storageDir, dataDir]) mkdirSync(dir, { recursive: true });
   const fleet = loadFleetConfig(fleetConfigPath);
   checkEmulatorPrerequisites();
-  const [pubsubPort, firestorePort, fleetPort, dashboardPort, ...functionPorts] = await Promise.all(
-    Array.from({ length: 4 + STACK_FUNCTIONS.length }, () => freePort()),
+  const [pubsubPort, firestorePort, fleetPort, dashboardPort, ...ports] = await Promise.all(
+    Array.from({ length: 4 + 2 * STACK_FUNCTIONS.length }, () => freePort()),
   );
+  // Each function is reached on its public port through a front door that holds requests while it restarts.
+  const functionPorts = ports.slice(0, STACK_FUNCTIONS.length);
+  const serverPorts = ports.slice(STACK_FUNCTIONS.length);
   const [pubsub, firestore] = await Promise.all([
     startPubSubEmulator(pubsubPort!, projectId, logDir),
     startFirestoreEmulator(firestorePort!, dataDir, logDir),
@@ -94,12 +99,13 @@ async function start(): Promise<void> {
       { env: { ...env, ALTUS_METER_ROLE: 'local-fleet' }, logFile: join(logDir, 'local-fleet.log'), cwd: ROOT },
     ),
   );
+  await Promise.all(STACK_FUNCTIONS.map((_, i) => openFrontDoor(functionPorts[i]!, serverPorts[i]!)));
   STACK_FUNCTIONS.forEach((fn, i) => {
     keepRunning(() =>
       startProcess(
         fn,
         process.execPath,
-        ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${functionPorts[i]}`, '--signature-type=cloudevent'],
+        ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${serverPorts[i]}`, '--signature-type=cloudevent'],
         { env: { ...env, ...handlerTimeout(fn), ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
       ),
     );
@@ -117,7 +123,7 @@ async function start(): Promise<void> {
   await Promise.all([
     waitForHttp(`${info.localFleetUrl}/_altus/clusters`, SERVER_START_MILLISECONDS),
     waitForHttp(`${info.dashboardUrl}api/runs?limit=1`, SERVER_START_MILLISECONDS),
-    ...functionPorts.map((port) => waitForPort(port!, SERVER_START_MILLISECONDS)),
+    ...serverPorts.map((port) => waitForPort(port!, SERVER_START_MILLISECONDS)),
   ]);
   const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });
   info.topics = await wireTopics(bus, projectId, functions);
