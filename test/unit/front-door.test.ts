@@ -5,11 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
+import type { Server as TcpServer } from 'node:net';
 import { after, test } from 'node:test';
 import { openFrontDoor } from '../../scripts/stack/front-door.ts';
 import { freePort } from '../../scripts/stack/processes.ts';
 
-const servers: Server[] = [];
+const servers: Array<Server | TcpServer> = [];
 after(() => servers.forEach((s) => s.close()));
 
 function backend(port: number, body: string): Promise<Server> {
