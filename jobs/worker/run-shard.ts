@@ -12,7 +12,7 @@ import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import { runObjects, type RunPlan } from '../planning/plan.ts';
 import { RowJson } from './row-json.ts';
-import { RowsFile } from './rows-file.ts';
+import { RowsFile, type StagedRows } from './rows-file.ts';
 import { shardInputs } from './shard-input.ts';
 
 /** The statistics partial of one shard, stored beside its rows. */
@@ -73,11 +73,12 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
 }
 
 /**
- * Computes shard `shard`: its result rows (NDJSON, index order) staged in a local
- * file, and its statistics partial. Deterministic: the same plan and shard give
- * the same bytes. The rows file is the caller's to upload and remove.
+ * Computes shard `shard`: its result rows (NDJSON, index order), in memory or
+ * staged in a local file when large (rows-file.ts), and its statistics partial.
+ * Deterministic: the same plan and shard give the same bytes. A rows file is the
+ * caller's to upload and remove.
  */
-export async function computeShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore; tempDir?: string }): Promise<{ rowsFile: string; partial: ShardPartial }> {
+export async function computeShard(input: { plan: RunPlan; shard: number; kernel: Kernel; store: ObjectStore; tempDir?: string }): Promise<ComputedShard> {
   const { plan, shard, kernel, store } = input;
   const evaluate = kernel.prepare(plan.kernelOptions);
   const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
@@ -85,6 +86,7 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
   const json = new RowJson();
   let parameters = 0;
   let parametersFailed = 0;
+  let staged: StagedRows;
   try {
     for await (const item of shardInputs(plan, shard, store)) {
       parameters++;
@@ -93,12 +95,12 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
       else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
       await rows.add(json.row(row));
     }
-    await rows.close();
+    staged = await rows.close();
   } catch (error) {
     await rows.discard();
     throw error;
   }
-  return { rowsFile: rows.path, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
+  return { ...staged, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulators) };
 }
 
 /** The statistics partial of a shard from its counts and per-metric accumulators. */

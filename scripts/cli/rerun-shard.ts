@@ -39,13 +39,17 @@ export async function rerunShard(store: ObjectStore, run: RunDocument, shard: nu
   const partialUri = runObjects.shardPartial(plan.resultsBucket, run.runId, shardKey(shard));
   if (!(await store.stat(resultUri))) throw new UsageError(`shard ${shard} of ${run.runId} has no recorded result (${resultUri})`);
   const started = performance.now();
-  const { rowsFile, partial } = await computeShard({ plan, shard, kernel, store });
+  const computed = await computeShard({ plan, shard, kernel, store });
+  const { partial } = computed;
   const seconds = (performance.now() - started) / 1000;
   let rows: string;
-  try {
-    rows = await readFile(rowsFile, 'utf8');
-  } finally {
-    await rm(rowsFile, { force: true });
+  if ('rows' in computed) rows = computed.rows;
+  else {
+    try {
+      rows = await readFile(computed.rowsFile, 'utf8');
+    } finally {
+      await rm(computed.rowsFile, { force: true });
+    }
   }
   const recorded = (await store.read(resultUri)).toString('utf8');
   const recordedPartial = (await store.read(partialUri)).toString('utf8');
