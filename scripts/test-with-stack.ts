@@ -13,8 +13,12 @@ import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { down, up } from './cli/stack-control.ts';
+import { TEST_RECONCILE_GRACE_SECONDS } from './stack/state.ts';
 
 const OWN_STACK = /^\s*\*\s*@own-stack\b/m;
+
+// Every stack started from here (the shared one, and each @own-stack file's) inherits it.
+process.env.ALTUS_RECONCILE_GRACE_SECONDS ??= TEST_RECONCILE_GRACE_SECONDS;
 
 const files = (process.argv.slice(2).length ? process.argv.slice(2) : ['test']).flatMap(testFiles).sort();
 if (files.length === 0) {

@@ -24,6 +24,7 @@ const schema = z.object({
   ALTUS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
   ALTUS_CHAOS_DIR: z.string().optional(),
   ALTUS_HANDLER_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
+  ALTUS_RECONCILE_GRACE_SECONDS: z.coerce.number().int().positive().optional(),
 });
 
 /** What every function and tool needs to know about where things are. */
@@ -45,6 +46,12 @@ export interface RuntimeConfig {
    * request that never answers would stall its subscription for good.
    */
   handlerTimeoutMilliseconds?: number;
+  /**
+   * Reconcile's patience (default 60 s): how long after a Job ended its
+   * completions may still be arriving; a Job not seen twice that long after its
+   * dispatch is lost. The test and chaos stacks shorten it to keep runs short.
+   */
+  reconcileGraceMilliseconds?: number;
 }
 
 /** The environment is missing or has invalid settings. */
@@ -78,5 +85,6 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     logLevel: e.ALTUS_LOG_LEVEL,
     ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),
     ...(e.ALTUS_HANDLER_TIMEOUT_SECONDS !== undefined ? { handlerTimeoutMilliseconds: e.ALTUS_HANDLER_TIMEOUT_SECONDS * 1000 } : {}),
+    ...(e.ALTUS_RECONCILE_GRACE_SECONDS !== undefined ? { reconcileGraceMilliseconds: e.ALTUS_RECONCILE_GRACE_SECONDS * 1000 } : {}),
   };
 }

@@ -20,14 +20,20 @@ import { shardKey } from '../../shared/ids.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
 
-/** A Job not seen this long after its dispatch is taken as lost. */
-export const MISSING_JOB_GRACE_MILLISECONDS = 120_000;
 /**
  * How long after a Job ended its indexes' completion events may still be on
- * their way to collect (redelivery included). Before that, reconcile leaves the
- * Job's shards to collect rather than racing it with reads of the results.
+ * their way to collect (redelivery included), by default. Before that, reconcile
+ * leaves the Job's shards to collect rather than racing it with reads of the
+ * results. A Job not seen twice this long after its dispatch is taken as lost.
+ * `reconcileGraceMilliseconds` in the runtime configuration overrides it.
  */
 export const COMPLETION_GRACE_MILLISECONDS = 60_000;
+
+/** The graces of this deployment. */
+function graces(deps: Dependencies): { completion: number; missingJob: number } {
+  const completion = deps.config.reconcileGraceMilliseconds ?? COMPLETION_GRACE_MILLISECONDS;
+  return { completion, missingJob: 2 * completion };
+}
 
 /** What one pass did to a run. */
 export interface ReconcileReport {
@@ -59,7 +65,7 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
     const pastDeadline = run.deadlineAt !== undefined && now.getTime() > Date.parse(run.deadlineAt);
     const owners = shardOwners(run);
     const clusters = await observeClusters(deps, run, owners);
-    if (pastDeadline || needsScan(run, owners, clusters, now)) {
+    if (pastDeadline || needsScan(run, owners, clusters, now, graces(deps))) {
       report.scanned = true;
       const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
       const missing = Array.from({ length: shards }, (_, s) => s).filter((s) => !recorded.has(s));
@@ -110,7 +116,7 @@ async function observeClusters(deps: Dependencies, run: RunDocument, owners: Map
  * Job still running is left to collect: its finished indexes' completions may
  * be in flight, and the run cannot end before the Job does anyway.
  */
-function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: Map<string, ClusterJobs>, now: Date): boolean {
+function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: Map<string, ClusterJobs>, now: Date, grace: { completion: number; missingJob: number }): boolean {
   for (const key of new Set([...owners.values()].map((o) => `${o.cluster}\u0000${o.attempt}`))) {
     const [cluster, attemptText] = key.split('\u0000') as [string, string];
     const attempt = Number(attemptText);
@@ -118,17 +124,17 @@ function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: 
     if ('unreachable' in seen) return true;
     const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
     if (!job) {
-      if (now.getTime() - dispatchTime(run, cluster, attempt) > MISSING_JOB_GRACE_MILLISECONDS) return true;
+      if (now.getTime() - dispatchTime(run, cluster, attempt) > grace.missingJob) return true;
       continue;
     }
-    if (settled(jobProgress(job), now)) return true;
+    if (settled(jobProgress(job), now, grace.completion)) return true;
   }
   return false;
 }
 
 /** The Job ended, and the completions it sent have had time to arrive. */
-function settled(progress: JobProgress, now: Date): boolean {
-  return progress.finished && (progress.finishedAt === undefined || now.getTime() - progress.finishedAt.getTime() > COMPLETION_GRACE_MILLISECONDS);
+function settled(progress: JobProgress, now: Date, graceMilliseconds: number): boolean {
+  return progress.finished && (progress.finishedAt === undefined || now.getTime() - progress.finishedAt.getTime() > graceMilliseconds);
 }
 
 type ShardOwner = { cluster: string; attempt: number };
@@ -166,12 +172,12 @@ async function recoverMissing(
     const attempt = Number(attemptText);
     const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
     if (!job) {
-      if (now.getTime() - dispatchTime(run, cluster, attempt) > MISSING_JOB_GRACE_MILLISECONDS) lost.push(...shards);
+      if (now.getTime() - dispatchTime(run, cluster, attempt) > graces(deps).missingJob) lost.push(...shards);
       continue;
     }
     const progress = jobProgress(job);
     // Still running, or just ended: its shards' completions may be on their way to collect.
-    if (!settled(progress, now)) continue;
+    if (!settled(progress, now, graces(deps).completion)) continue;
     const completed = new Set(progress.completed);
     const failed = new Set(progress.failed);
     for (const shard of shards) {

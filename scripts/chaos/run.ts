@@ -13,6 +13,7 @@ import { ChaosProxy } from './proxy.ts';
 import type { ChaosContext } from './harness.ts';
 import { SCENARIOS } from './scenarios.ts';
 import type { ChaosRow } from './verdict.ts';
+import { TEST_RECONCILE_GRACE_SECONDS } from '../stack/state.ts';
 
 /** Starts a stack, runs `names` in order, stops the stack. */
 export async function runChaos(names: readonly string[], progress: (line: string) => void = () => undefined): Promise<ChaosRow[]> {
@@ -22,7 +23,8 @@ export async function runChaos(names: readonly string[], progress: (line: string
   const chaosDir = join(home, 'chaos');
   const meterDir = join(home, 'meters');
   progress(`starting a chaos stack in ${home}`);
-  const { info: stack } = await up(home, { env: { ALTUS_CHAOS_DIR: chaosDir, ALTUS_METER_DIR: meterDir } });
+  // Reconcile's graces shortened (as in npm test): lost shards are found in seconds, not minutes.
+  const { info: stack } = await up(home, { env: { ALTUS_CHAOS_DIR: chaosDir, ALTUS_METER_DIR: meterDir, ALTUS_RECONCILE_GRACE_SECONDS: TEST_RECONCILE_GRACE_SECONDS } });
   const endpoints = { projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost, pubsubEmulatorHost: stack.pubsubEmulatorHost };
   const pubsub = createPubSub(endpoints);
   const proxy = new ChaosProxy(stack, pubsub);

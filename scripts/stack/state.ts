@@ -6,6 +6,14 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopicRole } from '../../shared/messages.ts';
 
+/**
+ * Reconcile's grace on the stacks of `npm test` and the chaos suite
+ * (ALTUS_RECONCILE_GRACE_SECONDS; the default is 60 s): long enough for a
+ * completion to reach collect on this machine, short enough that a lost shard
+ * is re-dispatched within a test's patience. The benchmarks keep the default.
+ */
+export const TEST_RECONCILE_GRACE_SECONDS = '15';
+
 /** Names of the functions the stack serves. */
 export const STACK_FUNCTIONS = ['ingest', 'run-request', 'dispatch', 'collect', 'aggregate', 'reconcile'] as const;
 export type StackFunction = (typeof STACK_FUNCTIONS)[number];

@@ -114,3 +114,14 @@ test('reconcile tick: a finished run whose run-finished event is still owed is a
   assert.equal((await f.runs.getRun('owed'))!.runFinishedPublished, true);
   assert.equal((await f.runs.getRun('just-now'))!.runFinishedPublished, false);
 });
+
+test('reconcile: the grace comes from the configuration when it is set (the test stacks shorten it)', async () => {
+  const f = reconcileFixture();
+  f.deps.config = { ...f.deps.config, reconcileGraceMilliseconds: 5_000 };
+  const run = await f.runningRun('short-grace', 2);
+  f.putJob(run, { completedIndexes: '0-1', conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(NOW.getTime() - 10_000) }] });
+  await f.record(run, [0]);
+  await f.leaveResult(run, 1);
+  const report = await reconcileRun(f.deps, run);
+  assert.deepEqual([report.scanned, report.recoveredFromResults, report.aggregationRequested], [true, 1, true]);
+});
