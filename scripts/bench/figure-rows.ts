@@ -55,6 +55,9 @@ export function figureRows(r: BenchFigures, cores: number, checks: readonly Benc
   return out;
 }
 
+/** Aggregate requests beyond the one the formula counts: as many as completions can finish a run together (the emulator pushes two at a time). */
+const REPEATED_AGGREGATE_REQUESTS = 2;
+
 /** The flat figures (the slower mode's), judged on both modes, with each mode's value beside. */
 function controlPlaneRows(c: NonNullable<BenchFigures['controlPlane']>): Row[] {
   const each = (value: (m: (typeof c.modes)[number]) => string) => c.modes.map((m) => `${m.mode} ${value(m)}`).join(', ');
@@ -66,7 +69,13 @@ function controlPlaneRows(c: NonNullable<BenchFigures['controlPlane']>): Row[] {
     ['controlPlane.shards', int(c.shards), verdict(all((m) => m.rowsChecked === c.shards), 'none lost or doubled, both modes'), `trivial kernel, 1 set per shard, ${clusters} clusters; results read back: ${each((m) => `${int(m.rowsChecked)} indexes once`)}`],
     ['controlPlane.seconds', fixed(c.seconds), verdict(all((m) => m.seconds <= 60), '≤ 60 s, both modes'), `${slower}; ${each((m) => `${fixed(m.seconds, 1)} s`)} (upload or publish to SUCCEEDED)`],
     ['controlPlane.completionsPerSec', fixed(c.completionsPerSec, 1), '', `${slower}; ${each((m) => `${fixed(m.completionsPerSec, 1)}/s`)}`],
-    ['controlPlane.pubsubMessages', int(c.pubsubMessages), verdict(all((m) => m.pubsubMessages === m.expected.pubsubMessages), `${formula('pubsubMessages')}, both modes`), `${slower}; ${each((m) => int(m.pubsubMessages))}`],
+    [
+      'controlPlane.pubsubMessages',
+      int(c.pubsubMessages),
+      // The last completions of a run may arrive together and each ask for the aggregate (at-least-once, harmless).
+      verdict(all((m) => m.pubsubMessages >= m.expected.pubsubMessages && m.pubsubMessages <= m.expected.pubsubMessages + REPEATED_AGGREGATE_REQUESTS), `${formula('pubsubMessages')} (+ ≤ ${REPEATED_AGGREGATE_REQUESTS} repeated aggregate requests), both modes`),
+      `${slower}; ${each((m) => int(m.pubsubMessages))}`,
+    ],
     ['controlPlane.firestoreWrites', int(c.firestoreWrites), verdict(all((m) => m.firestoreWrites === m.expected.firestoreWrites), `${formula('firestoreWrites')}, both modes`), `${slower}; ${each((m) => int(m.firestoreWrites))}`],
     [
       'controlPlane.kubernetesCalls',
