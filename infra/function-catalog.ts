@@ -33,8 +33,9 @@ export interface FunctionAccess {
   readonly firestore: 'read' | 'read-write';
   /**
    * Topics it publishes to. Every Pub/Sub-driven function runs behind the poison guard
-   * (functions/pipeline/poison-guard.ts), which parks undecodable and too-old messages
-   * on the dead-letter topic itself: those list `deadLetter`.
+   * (functions/pipeline/poison-guard.ts), and ingest behind its storage-event twin,
+   * which park undecodable and too-old events on the dead-letter topic themselves:
+   * those list `deadLetter`.
    */
   readonly publishes: readonly InfraTopicRole[];
   /** Reads cluster endpoints (roles/container.clusterViewer); Kubernetes RBAC comes from the fleet bootstrap. */
@@ -80,7 +81,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     maxInstances: 20,
     concurrency: 1,
     vpcEgress: false,
-    access: { manifests: 'read', results: 'create', firestore: 'read-write', publishes: ['dispatch', 'runFinished'] },
+    access: { manifests: 'read', results: 'create', firestore: 'read-write', publishes: ['dispatch', 'runFinished', 'deadLetter'] },
   },
   {
     name: 'run-request',

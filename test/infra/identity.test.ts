@@ -56,10 +56,10 @@ test('each function publishes only to the topics its catalog entry names, topic 
 
 const functionsDir = fileURLToPath(new URL('../../functions/', import.meta.url));
 /** Functions whose entry wraps the handler in the poison guard, which parks messages on the dead-letter topic itself. */
-const guarded = FUNCTIONS.filter((f) => /\bguardPubSub\(/.test(readFileSync(`${functionsDir}${f.name}/index.ts`, 'utf8'))).map((f) => f.name);
+const guarded = FUNCTIONS.filter((f) => /\bguard(PubSub|StorageEvent)\(/.test(readFileSync(`${functionsDir}${f.name}/index.ts`, 'utf8'))).map((f) => f.name);
 
 test('every function behind the poison guard may publish to the dead-letter topic, and only to that one topic of it', () => {
-  assert.deepEqual(guarded.sort(), ['aggregate', 'collect', 'dispatch', 'reconcile', 'run-request']);
+  assert.deepEqual(guarded.sort(), ['aggregate', 'collect', 'dispatch', 'ingest', 'reconcile', 'run-request']);
   const deadLetter = ref(stack.messaging.topics.deadLetter.name);
   for (const spec of FUNCTIONS) {
     const member = ref(stack.identity.functions[spec.name].member);
