@@ -63,7 +63,7 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
     await store.write(resultUri, computed.rows, rowsOptions);
   } else {
     try {
-      await store.upload(resultUri, computed.rowsFile, rowsOptions);
+      await store.upload(resultUri, computed.rowsFile, { ...rowsOptions, consumeSource: true });
     } finally {
       await rm(computed.rowsFile, { force: true });
     }

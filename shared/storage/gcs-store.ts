@@ -89,7 +89,7 @@ export class GcsObjectStore implements ObjectStore {
     }
   }
 
-  async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
+  async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string; consumeSource?: boolean } = {}) {
     const { bucket, name } = parseObjectUri(uri);
     try {
       await (await this.gcs()).bucket(bucket).upload(localPath, {

@@ -69,8 +69,19 @@ export class LocalObjectStore implements ObjectStore {
     return this.place(uri, (temp) => fs.writeFile(temp, data), options);
   }
 
-  async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
-    return this.place(uri, (temp) => fs.copyFile(localPath, temp), options);
+  async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string; consumeSource?: boolean } = {}) {
+    return this.place(uri, async (temp) => {
+      if (options.consumeSource) {
+        try {
+          // A handed-over file on the same disk becomes the object without a copy (a shard's rows: gigabytes in a large grid).
+          await fs.link(localPath, temp);
+          return;
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+        }
+      }
+      await fs.copyFile(localPath, temp);
+    }, options);
   }
 
   /** Fills a temp file beside the object, then links (create-only) or renames it into place. */

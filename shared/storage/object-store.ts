@@ -36,8 +36,10 @@ export interface ObjectStore {
   /**
    * Writes a local file as the object, streamed (never whole in memory), with the
    * same create-only semantics as {@link write}: results too large to buffer.
+   * With `consumeSource` the caller hands the file over (it only removes it
+   * afterwards): a store on the same disk may link it instead of copying it.
    */
-  upload(uri: string, localPath: string, options?: { ifAbsent?: boolean; contentType?: string }): Promise<{ created: boolean; info: ObjectInfo }>;
+  upload(uri: string, localPath: string, options?: { ifAbsent?: boolean; contentType?: string; consumeSource?: boolean }): Promise<{ created: boolean; info: ObjectInfo }>;
   /** Concatenates `sources` in order into `destination` (GCS compose; a streamed copy locally). */
   compose(sources: readonly string[], destination: string, options?: { contentType?: string }): Promise<ObjectInfo>;
   /** Object names under a prefix, sorted. */
