@@ -1,10 +1,11 @@
 /**
- * A shard's result rows as they are computed: kept in memory while they are
- * small, staged in a local file once they pass SPILL_CHARACTERS (then streamed
- * up by the caller), so a worker's memory does not grow with its shard (a
- * 100,000-row shard held as strings took more than 100 MB of heap) while a small
- * shard costs no file. The bytes are the rows joined by newlines with a final
- * newline either way.
+ * A shard's result rows as they are computed, encoded at once into a byte
+ * buffer (a row's text dies young instead of piling up as strings), kept in
+ * memory while small and staged in a local file once past SPILL_BYTES (then
+ * handed to the store by the caller), so a worker's memory does not grow with
+ * its shard (a 100,000-row shard held as strings took more than 100 MB of heap)
+ * and a small shard costs no file. The bytes are the rows joined by newlines
+ * with a final newline either way.
  */
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
@@ -13,12 +14,12 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Rows held in memory before they go to a file (≈ 4 MB of text). */
-export const SPILL_CHARACTERS = 1 << 22;
-const WRITE_CHARACTERS = 1 << 18;
+/** Row bytes held in memory before they go to a file. */
+export const SPILL_BYTES = 1 << 22;
+const CHUNK_BYTES = 1 << 18;
 
-/** The rows, as text or as a file the caller uploads and removes. */
-export type StagedRows = { rows: string } | { rowsFile: string };
+/** The rows, as bytes or as a file the caller uploads and removes. */
+export type StagedRows = { rows: Buffer } | { rowsFile: string };
 
 /** Collects rows; spills them to a fresh temporary file when they grow large. */
 export class RowsFile {
@@ -26,8 +27,11 @@ export class RowsFile {
   private readonly dir: string;
   private path: string | undefined;
   private out: WriteStream | undefined;
-  private batch: string[] = [];
-  private batchCharacters = 0;
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private used = 0;
+  /** Filled chunks not yet written (memory mode keeps them all, up to SPILL_BYTES). */
+  private full: Buffer[] = [];
+  private fullBytes = 0;
   private failure: Error | undefined;
 
   constructor(label: string, dir = tmpdir()) {
@@ -37,17 +41,24 @@ export class RowsFile {
 
   /** Adds one row (its JSON text). */
   async add(row: string): Promise<void> {
-    this.batch.push(row);
-    this.batchCharacters += row.length;
-    if (this.out ? this.batchCharacters >= WRITE_CHARACTERS : this.batchCharacters >= SPILL_CHARACTERS) await this.flush();
+    // At most 3 bytes per UTF-16 unit, plus the newline.
+    if (this.used + 3 * row.length + 1 > this.chunk.length) {
+      await this.seal();
+      if (3 * row.length + 1 > this.chunk.length) this.chunk = Buffer.allocUnsafe(3 * row.length + 1);
+    }
+    this.used += this.chunk.write(row, this.used, 'utf8');
+    this.chunk[this.used++] = 10;
   }
 
   /** The rows: in memory if they stayed small, else the closed file. */
   async close(): Promise<StagedRows> {
-    if (!this.out) return { rows: this.batch.length ? this.batch.join('\n') + '\n' : '' };
-    await this.flush();
-    this.out.end();
-    await once(this.out, 'finish');
+    if (!this.out && this.fullBytes + this.used <= SPILL_BYTES) {
+      return { rows: Buffer.concat([...this.full, this.chunk.subarray(0, this.used)]) };
+    }
+    await this.seal();
+    await this.write();
+    this.out!.end();
+    await once(this.out!, 'finish');
     if (this.failure) throw this.failure;
     return { rowsFile: this.path! };
   }
@@ -58,17 +69,26 @@ export class RowsFile {
     if (this.path) await rm(this.path, { force: true });
   }
 
-  private async flush(): Promise<void> {
+  /** Moves the current chunk to the filled list (writing it out once past the spill size). */
+  private async seal(): Promise<void> {
+    if (this.used === 0) return;
+    this.full.push(this.chunk.subarray(0, this.used));
+    this.fullBytes += this.used;
+    this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    this.used = 0;
+    if (this.out || this.fullBytes > SPILL_BYTES) await this.write();
+  }
+
+  private async write(): Promise<void> {
     if (this.failure) throw this.failure;
     if (!this.out) {
       this.path = join(this.dir, `altus-${this.label}-${randomBytes(4).toString('hex')}.ndjson`);
       this.out = createWriteStream(this.path);
       this.out.on('error', (error) => (this.failure = error));
     }
-    if (this.batch.length === 0) return;
-    const text = this.batch.join('\n') + '\n';
-    this.batch = [];
-    this.batchCharacters = 0;
-    if (!this.out.write(text)) await once(this.out, 'drain');
+    const chunks = this.full;
+    this.full = [];
+    this.fullBytes = 0;
+    for (const chunk of chunks) if (!this.out.write(chunk)) await once(this.out, 'drain');
   }
 }

@@ -36,7 +36,7 @@ export interface ShardOutcome {
 }
 
 /** A computed shard: its statistics partial, and its rows as text or as a local file (streamed up, then removed). */
-export type ComputedShard = { partial: ShardPartial } & ({ rows: string } | { rowsFile: string });
+export type ComputedShard = { partial: ShardPartial } & ({ rows: string | Buffer } | { rowsFile: string });
 
 /**
  * Computes shard `shard` of `plan` with `compute` (unless its result already

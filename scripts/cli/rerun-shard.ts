@@ -43,7 +43,7 @@ export async function rerunShard(store: ObjectStore, run: RunDocument, shard: nu
   const { partial } = computed;
   const seconds = (performance.now() - started) / 1000;
   let rows: string;
-  if ('rows' in computed) rows = computed.rows;
+  if ('rows' in computed) rows = computed.rows.toString();
   else {
     try {
       rows = await readFile(computed.rowsFile, 'utf8');
