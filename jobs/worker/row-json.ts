@@ -27,6 +27,16 @@ export class RowJson {
     return out + '}';
   }
 
+  /**
+   * The row of a computed parameter set, `JSON.stringify({ index, params, ...outputs })`
+   * with the outputs in `names` order (all finite numbers), without building the row.
+   */
+  result(index: number, params: Record<string, unknown>, outputs: Record<string, unknown>, names: readonly string[]): string {
+    let out = '{"index":' + format(index) + ',"params":' + this.params(params);
+    for (const name of names) out += ',' + this.key(name) + ':' + format(outputs[name]);
+    return out + '}';
+  }
+
   private params(value: unknown): string {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return format(value);
     let out = '{';

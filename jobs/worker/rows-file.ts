@@ -39,13 +39,19 @@ export class RowsFile {
     this.dir = dir;
   }
 
-  /** Adds one row (its JSON text). */
-  async add(row: string): Promise<void> {
+  /**
+   * Adds one row (its JSON text). Returns a promise only when it has to write
+   * (await it then); most rows go into the current chunk synchronously.
+   */
+  add(row: string): Promise<void> | undefined {
     // At most 3 bytes per UTF-16 unit, plus the newline.
-    if (this.used + 3 * row.length + 1 > this.chunk.length) {
-      await this.seal();
-      if (3 * row.length + 1 > this.chunk.length) this.chunk = Buffer.allocUnsafe(3 * row.length + 1);
-    }
+    if (this.used + 3 * row.length + 1 > this.chunk.length) return this.seal().then(() => this.put(row));
+    this.put(row);
+    return undefined;
+  }
+
+  private put(row: string): void {
+    if (this.used + 3 * row.length + 1 > this.chunk.length) this.chunk = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, 3 * row.length + 1));
     this.used += this.chunk.write(row, this.used, 'utf8');
     this.chunk[this.used++] = 10;
   }

@@ -13,7 +13,7 @@ import type { Kernel } from '../kernels/kernel.ts';
 import { runObjects, type RunPlan } from '../planning/plan.ts';
 import { RowJson } from './row-json.ts';
 import { RowsFile, type StagedRows } from './rows-file.ts';
-import { shardInputs } from './shard-input.ts';
+import { shardInputBatches } from './shard-input.ts';
 
 /** The statistics partial of one shard, stored beside its rows. */
 export interface ShardPartial {
@@ -88,12 +88,22 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
   let parametersFailed = 0;
   let staged: StagedRows;
   try {
-    for await (const item of shardInputs(plan, shard, store)) {
-      parameters++;
-      const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
-      if ('error' in row) parametersFailed++;
-      else for (const [metric, acc] of accumulators) acc.add(row[metric] as number);
-      await rows.add(json.row(row));
+    const metrics = [...accumulators];
+    for await (const batch of shardInputBatches(plan, shard, store)) {
+      for (const item of batch) {
+        parameters++;
+        const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
+        let text: string;
+        if (row.ok) {
+          for (const [metric, acc] of metrics) acc.add(row.outputs[metric] as number);
+          text = json.result(item.index, row.params, row.outputs, kernel.outputs);
+        } else {
+          parametersFailed++;
+          text = json.row(row.row);
+        }
+        const pending = rows.add(text);
+        if (pending) await pending;
+      }
     }
     staged = await rows.close();
   } catch (error) {
@@ -123,29 +133,30 @@ export function shardPartial(
 
 type Row = Record<string, unknown>;
 
+/** A parameter set's outcome: its outputs (every one a finite number), or the error row to write. */
+type Evaluated = { ok: true; params: Record<string, unknown>; outputs: Record<string, number> } | { ok: false; row: Row };
+
 function evaluateRow(
   kernel: Kernel,
   evaluate: ReturnType<Kernel['prepare']>,
   index: number,
   raw: Record<string, unknown> | null,
   readError: string | undefined,
-): Row {
-  if (raw === null) return { index, params: null, error: readError ?? 'unreadable parameter set' };
+): Evaluated {
+  if (raw === null) return { ok: false, row: { index, params: null, error: readError ?? 'unreadable parameter set' } };
   const parsed = kernel.parametersSchema.safeParse(raw);
-  if (!parsed.success) return { index, params: raw, error: describeIssues(parsed.error.issues) };
+  if (!parsed.success) return { ok: false, row: { index, params: raw, error: describeIssues(parsed.error.issues) } };
   const params = parsed.data as Record<string, unknown>;
   try {
     const outputs = evaluate(params, index);
-    const row: Row = { index, params };
     for (const name of kernel.outputs) {
       const value = outputs[name];
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { index, params, error: `${kernel.name} produced a non-finite ${name}` };
+        return { ok: false, row: { index, params, error: `${kernel.name} produced a non-finite ${name}` } };
       }
-      row[name] = value;
     }
-    return row;
+    return { ok: true, params, outputs: outputs as Record<string, number> };
   } catch (error) {
-    return { index, params, error: (error as Error).message };
+    return { ok: false, row: { index, params, error: (error as Error).message } };
   }
 }

@@ -7,7 +7,7 @@ import { LIMITS } from '../../shared/limits.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { csvRecord, splitCsvLine } from '../parameters/csv.ts';
 import { createGrid, gridParameters } from '../parameters/grid.ts';
-import { readLines } from '../parameters/lines.ts';
+import { readLineBatches } from '../parameters/lines.ts';
 import { randomParameters } from '../parameters/random.ts';
 import { findForbiddenKey } from '../planning/decode.ts';
 import { shardRange, type RunPlan } from '../planning/plan.ts';
@@ -24,18 +24,36 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Yields the shard's parameter sets in index order. */
 export async function* shardInputs(plan: RunPlan, shard: number, store: ObjectStore): AsyncGenerator<ShardInput> {
+  for await (const batch of shardInputBatches(plan, shard, store)) yield* batch;
+}
+
+/** Generated parameter sets per batch: a hot loop over a shard then awaits once a batch, not once a set. */
+const BATCH = 1024;
+
+/** The shard's parameter sets in index order, a batch at a time (a chunk of the file, or BATCH generated sets). */
+export async function* shardInputBatches(plan: RunPlan, shard: number, store: ObjectStore): AsyncGenerator<ShardInput[]> {
   if (!Number.isInteger(shard) || shard < 0 || shard >= plan.shardCount) {
     throw new ShardInputError(`shard ${shard} is outside the run's ${plan.shardCount} shards`);
   }
   const { start, end } = shardRange(plan, shard);
   const source = plan.manifest.parameters;
+  let generate: ((i: number) => Record<string, unknown>) | undefined;
   if (source.inline) {
-    for (let i = start; i < end; i++) yield { index: i, params: source.inline[i]! };
+    const inline = source.inline;
+    generate = (i) => inline[i]!;
   } else if (source.grid) {
     const grid = createGrid(source.grid.base, source.grid.axes);
-    for (let i = start; i < end; i++) yield { index: i, params: gridParameters(grid, i) };
+    generate = (i) => gridParameters(grid, i);
   } else if (source.random) {
-    for (let i = start; i < end; i++) yield { index: i, params: randomParameters(source.random, i) };
+    const random = source.random;
+    generate = (i) => randomParameters(random, i);
+  }
+  if (generate) {
+    for (let from = start; from < end; from += BATCH) {
+      const batch: ShardInput[] = [];
+      for (let i = from; i < Math.min(end, from + BATCH); i++) batch.push({ index: i, params: generate(i) });
+      yield batch;
+    }
   } else if (plan.file) {
     yield* fileInputs(plan, shard, start, end, store);
   } else {
@@ -43,7 +61,7 @@ export async function* shardInputs(plan: RunPlan, shard: number, store: ObjectSt
   }
 }
 
-async function* fileInputs(plan: RunPlan, shard: number, start: number, end: number, store: ObjectStore): AsyncGenerator<ShardInput> {
+async function* fileInputs(plan: RunPlan, shard: number, start: number, end: number, store: ObjectStore): AsyncGenerator<ShardInput[]> {
   const file = plan.file!;
   const info = await store.stat(file.uri);
   if (!info) throw new ShardInputError(`the parameter file ${file.uri} no longer exists`);
@@ -53,11 +71,15 @@ async function* fileInputs(plan: RunPlan, shard: number, start: number, end: num
   const from = file.shardOffsets[shard]!;
   const to = file.shardOffsets[shard + 1] ?? file.endOffset;
   let index = start;
-  for await (const line of readLines(store.readStream(file.uri, { start: from, end: to }), from, LIMITS.parameterLineBytes)) {
-    if (line.bytes.length === 0) continue;
-    if (index >= end) throw new ShardInputError(`shard ${shard} holds more lines than planned: the file changed`);
-    yield parseLine(line.bytes, index, file.format, file.header);
-    index++;
+  for await (const lines of readLineBatches(store.readStream(file.uri, { start: from, end: to }), from, LIMITS.parameterLineBytes)) {
+    const batch: ShardInput[] = [];
+    for (const line of lines) {
+      if (line.bytes.length === 0) continue;
+      if (index >= end) throw new ShardInputError(`shard ${shard} holds more lines than planned: the file changed`);
+      batch.push(parseLine(line.bytes, index, file.format, file.header));
+      index++;
+    }
+    if (batch.length) yield batch;
   }
   if (index !== end) throw new ShardInputError(`shard ${shard} holds ${index - start} lines, ${end - start} were planned: the file changed`);
 }

@@ -26,3 +26,16 @@ test('row JSON: random rows over many repeated and distinct values', () => {
     assert.equal(writer.row(row), JSON.stringify(row));
   }
 });
+
+test('row JSON: a computed row written from its parts is JSON.stringify of the row, outputs in kernel order', () => {
+  const writer = new RowJson();
+  let s = 11;
+  const r = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const names = ['price', 'delta', 'gamma'];
+  for (let i = 0; i < 2000; i++) {
+    const params = { type: 'call', spot: 100, strike: Math.round(r() * 400) / 4, volatility: r(), 'odd "key"': -r() * 1e-12 };
+    const outputs = { gamma: r() * 1e-9, price: r() * 1e7, delta: r() - 0.5, ignored: 1 };
+    const expected = JSON.stringify({ index: i, params, price: outputs.price, delta: outputs.delta, gamma: outputs.gamma });
+    assert.equal(writer.result(i, params, outputs, names), expected);
+  }
+});
