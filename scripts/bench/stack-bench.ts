@@ -7,7 +7,8 @@
  */
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import type { PubSub } from '@google-cloud/pubsub';
 import { createFirestore, createPubSub } from '../../shared/clients.ts';
@@ -105,6 +106,18 @@ export class BenchStack {
     const peaks = this.records().filter((r) => r.role === role).map((r) => r.maxRssBytes);
     if (!peaks.length) throw new Error(`no meter record from any ${role} process`);
     return Math.max(...peaks) / 2 ** 20;
+  }
+
+  /**
+   * Removes a finished run's files (its results, and its uploaded manifest folder)
+   * and flushes the disk, so the next section does not pay for writing back the
+   * gigabytes this one left dirty in the page cache.
+   */
+  discardRunFiles(run: RunDocument, extraPaths: readonly string[] = []): void {
+    const paths = [join(this.info.storageDir, this.info.buckets.results, 'runs', run.runId), ...extraPaths];
+    if (run.origin.kind === 'upload') paths.push(join(this.info.storageDir, run.origin.bucket, dirname(run.origin.object)));
+    for (const path of paths) rmSync(path, { recursive: true, force: true });
+    execFileSync('sync');
   }
 
   /** Uploads a manifest file and waits for its run. */
