@@ -4,9 +4,10 @@
  * status changes are guarded transitions, so redelivered events change nothing.
  */
 import { FieldValue, type Firestore } from '@google-cloud/firestore';
-import type { RunDocument, RunStatus, ShardDocument } from './documents.ts';
+import type { RunDocument, RunRedispatch, RunStatus, ShardDocument } from './documents.ts';
 import { shardKey } from './ids.ts';
 import { count } from './metering.ts';
+import { formatShardList, parseShardList } from './shard-list.ts';
 
 const ALREADY_EXISTS = 6;
 
@@ -37,8 +38,34 @@ export function tallyGroupSize(shards: number, group: number): number {
 /** A change to a run document; a field set to null is removed. */
 export type RunPatch = { [K in keyof RunDocument]?: RunDocument[K] | null };
 
-function toFirestore(patch: RunPatch): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(patch).map(([k, v]) => [k, v === null ? FieldValue.delete() : v]));
+/**
+ * A run document as stored. A re-dispatch's shards are kept in the `ALTUS_SHARD_LIST`
+ * format (`0-99,105`), not as an array: Firestore counts 8 bytes per array number and a
+ * document may hold 1 MiB, so 50,000 shards of a lost cluster in one array would be
+ * 400 KB, and two such losses would make the run unwritable. As ranges they are a few bytes.
+ */
+type StoredRedispatch = Omit<RunRedispatch, 'shards'> & { shards: string | number[] };
+
+function encodeRedispatches(records: readonly RunRedispatch[]): StoredRedispatch[] {
+  return records.map((r) => ({ ...r, shards: formatShardList(r.shards) }));
+}
+
+/** Decodes a stored run; runs written before the range format (number arrays) read as they were. */
+export function decodeRun(data: Record<string, unknown>): RunDocument {
+  const stored = data['redispatches'] as StoredRedispatch[] | undefined;
+  if (!stored) return data as unknown as RunDocument;
+  const redispatches = stored.map((r) => ({ ...r, shards: typeof r.shards === 'string' ? parseShardList(r.shards).toArray() : r.shards }));
+  return { ...data, redispatches } as unknown as RunDocument;
+}
+
+/** The Firestore form of a run document or patch: null removes a field, re-dispatches are encoded. */
+function toFirestore(patch: RunPatch | RunDocument): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(patch).map(([k, v]) => [
+      k,
+      v === null ? FieldValue.delete() : k === 'redispatches' && Array.isArray(v) ? encodeRedispatches(v as RunRedispatch[]) : v,
+    ]),
+  );
 }
 
 function applied(current: RunDocument, patch: RunPatch): RunDocument {
@@ -103,7 +130,7 @@ export class FirestoreRunStore implements RunStore {
   async createRun(doc: RunDocument) {
     try {
       count('firestoreWrites');
-      await this.run(doc.runId).create(doc);
+      await this.run(doc.runId).create(toFirestore(doc));
       return { outcome: 'created' as const };
     } catch (error) {
       if ((error as { code?: number }).code !== ALREADY_EXISTS) throw error;
@@ -115,7 +142,7 @@ export class FirestoreRunStore implements RunStore {
 
   async getRun(runId: string): Promise<RunDocument | null> {
     const snap = await this.run(runId).get();
-    return snap.exists ? (snap.data() as RunDocument) : null;
+    return snap.exists ? decodeRun(snap.data()!) : null;
   }
 
   async transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunDocument | null> {
@@ -123,7 +150,7 @@ export class FirestoreRunStore implements RunStore {
       const ref = this.run(runId);
       const snap = await tx.get(ref);
       if (!snap.exists) return null;
-      const current = snap.data() as RunDocument;
+      const current = decodeRun(snap.data()!);
       if (!from.includes(current.status)) return null;
       count('firestoreWrites');
       tx.update(ref, toFirestore(patch));
@@ -178,7 +205,7 @@ export class FirestoreRunStore implements RunStore {
 
   async listRunsByStatus(statuses: readonly RunStatus[], limit: number): Promise<RunDocument[]> {
     const snap = await this.db.collection('runs').where('status', 'in', [...statuses]).limit(limit).get();
-    return snap.docs.map((d) => d.data() as RunDocument);
+    return snap.docs.map((d) => decodeRun(d.data()));
   }
 
   async deleteShards(runId: string, shards: readonly number[], shardCount: number): Promise<void> {
@@ -203,11 +230,11 @@ export class FirestoreRunStore implements RunStore {
 
   async listUnannounced(limit: number): Promise<RunDocument[]> {
     const snap = await this.db.collection('runs').where('runFinishedPublished', '==', false).limit(limit).get();
-    return snap.docs.map((d) => d.data() as RunDocument);
+    return snap.docs.map((d) => decodeRun(d.data()));
   }
 
   async listRuns(limit: number): Promise<RunDocument[]> {
     const snap = await this.db.collection('runs').orderBy('createdAt', 'desc').limit(limit).get();
-    return snap.docs.map((d) => d.data() as RunDocument);
+    return snap.docs.map((d) => decodeRun(d.data()));
   }
 }

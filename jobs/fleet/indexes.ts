@@ -3,7 +3,7 @@
  * consecutive runs compressed as ranges ("1,3-5,7"); and the split of a
  * re-dispatch's shard list into Jobs whose `ALTUS_SHARD_LIST` fits a pod.
  */
-import { formatShardList, MAX_SHARD_LIST_BYTES } from '../worker/shard-list.ts';
+import { formatShardList, MAX_SHARD_LIST_BYTES } from '../../shared/shard-list.ts';
 
 /** Formats a set of indexes as Kubernetes writes `completedIndexes` / `failedIndexes`. */
 export function formatIndexes(indexes: Iterable<number>): string {

@@ -11,7 +11,7 @@ import type { ShardSelection } from '../../shared/messages.ts';
 import { ACCELERATOR_LABEL, agreedGpuRequest, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
-import { formatShardList, MAX_SHARD_LIST_BYTES } from '../worker/shard-list.ts';
+import { formatShardList, MAX_SHARD_LIST_BYTES } from '../../shared/shard-list.ts';
 
 /** Labels tying every Job and pod to its run. */
 export const LABELS = {

@@ -5,7 +5,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { WORKER_ENV } from '../worker/environment.ts';
-import { parseShardList } from '../worker/shard-list.ts';
+import { parseShardList } from '../../shared/shard-list.ts';
 import { parseIndexes } from './indexes.ts';
 
 /** A Job's shards and how far they got. */

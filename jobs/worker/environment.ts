@@ -4,7 +4,7 @@
  * Parsed once, from an env object passed in, into a typed value.
  */
 import { z } from 'zod';
-import { parseShardList } from './shard-list.ts';
+import { parseShardList } from '../../shared/shard-list.ts';
 
 /** Environment variable names, documented in the README ("Worker contract"). */
 export const WORKER_ENV = {

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunDocument } from '../../shared/documents.ts';
 import { tallyGroups } from '../../shared/run-store.ts';
+import { createFirestore } from '../../shared/clients.ts';
 import { stackClients, testStack } from '../support/stack.ts';
 
 const base = (runId: string, shards: number): RunDocument => ({
@@ -50,4 +51,27 @@ test('run store: listUnannounced returns finished runs flagged runFinishedPublis
   const ids = (await runs.listUnannounced(500)).map((r) => r.runId);
   assert.ok(ids.includes(`owed-${stamp}`));
   assert.ok(!ids.includes(`paid-${stamp}`));
+});
+
+test('run store: re-dispatch shard lists are stored as ranges, so 150,000 re-dispatched shards fit where the array would not', async () => {
+  const stack = testStack();
+  const { runs } = stackClients(stack);
+  const db = createFirestore(stack);
+  const runId = `store-ranges-${Date.now()}`;
+  const shards = 100_000;
+  await runs.createRun(base(runId, shards));
+  // A cluster lost three times: 50,000 shards each time, the second time every other one.
+  const contiguous = Array.from({ length: 50_000 }, (_, i) => 50_000 + i);
+  const scattered = Array.from({ length: 50_000 }, (_, i) => 2 * i);
+  const redispatches = [contiguous, scattered, contiguous].map((list, i) => ({ attempt: i + 1, cluster: 'worker-b', shards: list, reason: 'worker-b unreachable', at: new Date().toISOString() }));
+  await assert.rejects(db.collection('runs').doc(runId).update({ redispatches }), /maximum entity size|INVALID_ARGUMENT/, 'the emulator holds Firestore\'s 1 MiB limit');
+
+  const updated = await runs.transition(runId, ['RUNNING'], { redispatches });
+  assert.deepEqual(updated?.redispatches, redispatches);
+  const read = (await runs.getRun(runId))!;
+  assert.deepEqual(read.redispatches, redispatches);
+  assert.equal(read.redispatches![1]!.shards.length, 50_000);
+  const stored = (await db.collection('runs').doc(runId).get()).get('redispatches') as Array<{ shards: string }>;
+  assert.equal(stored[0]!.shards, '50000-99999');
+  assert.equal((await runs.listRunsByStatus(['RUNNING'], 500)).find((r) => r.runId === runId)?.redispatches?.[2]?.shards.length, 50_000);
 });

@@ -10,7 +10,7 @@ import { splitShardList } from '../../../jobs/fleet/indexes.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { jobShards } from '../../../jobs/fleet/job-status.ts';
 import { parseWorkerEnvironment, WORKER_ENV } from '../../../jobs/worker/environment.ts';
-import { formatShardList, MAX_SHARD_LIST_BYTES, parseShardList, ShardListError } from '../../../jobs/worker/shard-list.ts';
+import { formatShardList, MAX_SHARD_LIST_BYTES, parseShardList, ShardListError } from '../../../shared/shard-list.ts';
 import { redispatchShards } from '../../../functions/pipeline/redispatch.ts';
 import type { DispatchMessage } from '../../../shared/messages.ts';
 import { reconcileFixture } from '../../support/reconcile-fixture.ts';
