@@ -37,6 +37,11 @@ export interface RunPlacement {
   job: string;
 }
 
+/** Failed shards listed with their reasons on the run document (the rest are counted and in `failedShardList`). */
+export const FAILED_SHARDS_LISTED = 100;
+/** Longest failure reason kept on the run document (the shard record keeps it whole). */
+export const FAILED_REASON_CHARS = 500;
+
 /** `runs/{runId}`. */
 export interface RunDocument {
   runId: string;
@@ -56,7 +61,14 @@ export interface RunDocument {
   placement?: RunPlacement[];
   /** The manifest's `placement.clusters`, when it restricts the choice (re-dispatches honour it). */
   placementClusters?: string[];
+  /**
+   * The first failed shards (at most {@link FAILED_SHARDS_LISTED}, reasons cut to
+   * {@link FAILED_REASON_CHARS}); every failed shard is in `failedShardList`. The
+   * document stays far below Firestore's 1 MiB however many shards fail.
+   */
   failedShards?: Array<{ shard: number; reason: string }>;
+  /** Every failed shard, ascending, as ranges (`3,7-9`): what `altus retry` sends again. */
+  failedShardList?: string;
   /** Shards sent again as a new attempt (reconcile, retry), newest last. */
   redispatches?: RunRedispatch[];
   /** The last failure of a handler on this run's messages (they are redelivered, then parked). */

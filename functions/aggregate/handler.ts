@@ -7,7 +7,8 @@
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { runCost } from '../../shared/cost.ts';
-import { TERMINAL_STATUSES, type RunStatus } from '../../shared/documents.ts';
+import { FAILED_REASON_CHARS, FAILED_SHARDS_LISTED, TERMINAL_STATUSES, type RunStatus } from '../../shared/documents.ts';
+import { formatShardList } from '../../shared/shard-list.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema } from '../../shared/messages.ts';
 import { metricHistogram } from '../../shared/stats/histogram.ts';
@@ -92,13 +93,14 @@ export function createAggregateHandler(deps: Dependencies) {
       ...UNANNOUNCED,
       ...(failed.length
         ? {
-            failedShards: failed.map((s) => ({ shard: s.shard, reason: s.error ?? 'unknown' })),
+            failedShards: failed.slice(0, FAILED_SHARDS_LISTED).map((s) => ({ shard: s.shard, reason: (s.error ?? 'unknown').slice(0, FAILED_REASON_CHARS) })),
+            failedShardList: formatShardList(failed.map((s) => s.shard)),
             error:
               status === 'FAILED'
                 ? { code: 'ALL_SHARDS_FAILED', message: `every shard failed; first reason: ${failed[0]!.error ?? 'unknown'}` }
                 : { code: 'SHARDS_FAILED', message: `${failed.length} of ${shards.length} shards failed for good; results cover the rest` },
           }
-        : { failedShards: null, error: null }),
+        : { failedShards: null, failedShardList: null, error: null }),
     };
     const finished = await deps.runs.transition(runId, ['AGGREGATING'], patch);
     if (finished) {

@@ -8,6 +8,7 @@
  * run-finished again.
  */
 import { PermanentError } from '../../shared/errors.ts';
+import { parseShardList } from '../../shared/shard-list.ts';
 import { eligibleClusters } from '../../jobs/planning/placement.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import type { Dependencies } from './deps.ts';
@@ -28,7 +29,8 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
   if (!run.planUri) throw new RetryRefusedError(`run ${runId} never started (${run.error?.code ?? 'no plan'}); fix the manifest and submit it again`);
   // From the run document, not the records: a retry that died after deleting the
   // records and before re-opening the run is taken up again by the next one.
-  const failed = (run.failedShards ?? []).map((f) => f.shard);
+  // (Runs finished before failedShardList existed listed every failed shard in failedShards.)
+  const failed = run.failedShardList ? parseShardList(run.failedShardList).toArray() : (run.failedShards ?? []).map((f) => f.shard);
   if (failed.length === 0) throw new RetryRefusedError(`run ${runId} has no failed shards to retry (${run.error?.code ?? run.status})`);
   if (eligibleClusters(deps.fleetConfig, run.placementClusters, run.gpu).length === 0) {
     throw new RetryRefusedError(`no available worker cluster can take the retried shards of ${runId}`);
@@ -45,6 +47,7 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
       status: 'RUNNING',
       error: null,
       failedShards: null,
+      failedShardList: null,
       finishedAt: null,
       aggregatingSince: null,
       runFinishedPublished: null,

@@ -42,7 +42,9 @@ export function renderRun(run: RunDocument): string {
     );
   }
   if (run.failedShards?.length) {
-    lines.push(`failed shards: ${run.failedShards.slice(0, 10).map((f) => `${f.shard} (${f.reason})`).join('; ')}${run.failedShards.length > 10 ? ' …' : ''}`);
+    const total = Math.max(run.counts.shardsFailed, run.failedShards.length);
+    const shown = run.failedShards.slice(0, 10).map((f) => `${f.shard} (${f.reason})`).join('; ');
+    lines.push(`failed shards (${total}): ${shown}${total > 10 ? ` … (all: ${run.failedShardList ?? 'see altus status --json'})` : ''}`);
   }
   if (run.cost) lines.push(...renderCost(run.cost));
   if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
