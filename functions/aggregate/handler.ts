@@ -7,6 +7,7 @@
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { runCost } from '../../shared/cost.ts';
+import { MAX_OUTPUTS } from '../../shared/custom-kernel.ts';
 import { FAILED_REASON_CHARS, FAILED_SHARDS_LISTED, TERMINAL_STATUSES, type RunStatus } from '../../shared/documents.ts';
 import { formatShardList } from '../../shared/shard-list.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
@@ -57,7 +58,7 @@ export function createAggregateHandler(deps: Dependencies) {
     );
     const aggregates: Record<string, MetricAggregate> = {};
     // A custom kernel without declared metrics: every metric some shard found, in order of first appearance.
-    for (const metric of plan.discoverMetrics ? metricUnion(partials) : plan.metrics) {
+    for (const metric of plan.discoverMetrics ? discoveredMetrics(partials, log) : plan.metrics) {
       const perShard: MetricPartial[] = partials.map((p) => p.metrics[metric]!).filter(Boolean);
       const merged = mergeMetric(perShard, plan.quantiles);
       const histogram = metricHistogram(perShard, merged);
@@ -110,6 +111,19 @@ export function createAggregateHandler(deps: Dependencies) {
     }
     return status;
   };
+}
+
+/**
+ * The union of the shards' discovered metrics, capped at {@link MAX_OUTPUTS} (each
+ * shard already is): shards that each carry other names could otherwise put
+ * thousands of aggregates on the run document, past Firestore's 1 MiB.
+ */
+function discoveredMetrics(partials: readonly ShardPartial[], log: Dependencies['log']): string[] {
+  const union = metricUnion(partials);
+  if (union.length > MAX_OUTPUTS) {
+    log.warn('more discovered metrics than a run aggregates: the first ones are kept', { metrics: union.length, kept: MAX_OUTPUTS, dropped: union.slice(MAX_OUTPUTS, MAX_OUTPUTS + 5) });
+  }
+  return union.slice(0, MAX_OUTPUTS);
 }
 
 async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -245,3 +245,12 @@ test('a shard whose lines carry more numeric fields than can be aggregated fails
     (e: unknown) => e instanceof KernelProtocolError && /output line 2: "m100" would be numeric field 101 of this shard; .* name the ones you want/.test(e.message),
   );
 });
+
+test('shards that between them carry more than 100 numeric fields: the run aggregates the first 100 in index order, the results keep all', async () => {
+  // 30 fields per line, named after the parameter set: 12 sets, 360 names, 30 per shard.
+  const wide = [process.execPath, '-e', `require('readline').createInterface({ input: process.stdin }).on('line', (l) => { const { x } = JSON.parse(l); const o = {}; for (let i = 0; i < 30; i++) o['m' + (x * 30 + i)] = i; console.log(JSON.stringify(o)); });`];
+  const { run, results } = await runAt(1, { command: wide });
+  assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
+  assert.deepEqual(Object.keys(run.aggregates!), Array.from({ length: 100 }, (_, i) => `m${i}`));
+  assert.match(results, /"m359":29\}/);
+});
