@@ -177,10 +177,33 @@ export const fleetConfigSchema = z
         }
       }
     }
+    const podVcpus = cpuVcpusOrNaN(config.workerResources.cpu);
+    if (!(podVcpus > 0)) {
+      ctx.addIssue({ code: 'custom', path: ['workerResources', 'cpu'], message: `"${config.workerResources.cpu}" is not a CPU quantity above 0 such as "1" or "500m"` });
+    } else {
+      for (const [i, cluster] of config.clusters.entries()) {
+        if (podVcpus > cluster.vcpusPerNode) {
+          ctx.addIssue({ code: 'custom', path: ['clusters', i, 'vcpusPerNode'], message: `a node of ${cluster.vcpusPerNode} vCPUs cannot hold one worker pod of ${config.workerResources.cpu} CPU (workerResources.cpu)` });
+        }
+      }
+    }
     if (seen.has(config.hub.name)) {
       ctx.addIssue({ code: 'custom', path: ['hub', 'name'], message: 'the hub cannot share a name with a worker cluster' });
     }
   });
+
+/** vCPUs of a Kubernetes CPU quantity (`"1"`, `"500m"`, `"2.5"`); throws on anything else. */
+export function cpuQuantityVcpus(quantity: string): number {
+  const vcpus = cpuVcpusOrNaN(quantity);
+  if (Number.isNaN(vcpus)) throw new Error(`"${quantity}" is not a CPU quantity such as "1" or "500m"`);
+  return vcpus;
+}
+
+function cpuVcpusOrNaN(quantity: string): number {
+  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
+  if (!match) return NaN;
+  return Number(match[1]) / (match[2] ? 1000 : 1);
+}
 
 /** The fleet configuration after defaults are applied. */
 export type FleetConfig = z.infer<typeof fleetConfigSchema>;

@@ -71,9 +71,4 @@ export function describeGpuTypes(clusters: readonly WorkerCluster[]): string[] {
   return [...most].map(([type, count]) => `${type} (up to ${count} per pod)`);
 }
 
-/** vCPUs of a Kubernetes CPU quantity (`"1"`, `"500m"`, `"2.5"`); throws on anything else. */
-export function cpuQuantityVcpus(quantity: string): number {
-  const match = /^(\d+(?:\.\d+)?)(m?)$/.exec(quantity.trim());
-  if (!match) throw new Error(`"${quantity}" is not a CPU quantity such as "1" or "500m"`);
-  return Number(match[1]) / (match[2] ? 1000 : 1);
-}
+export { cpuQuantityVcpus } from './fleet-config.ts';

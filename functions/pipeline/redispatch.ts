@@ -8,7 +8,7 @@ import type { RunDocument, RunRedispatch, RunStatus } from '../../shared/documen
 import type { RunPatch } from '../../shared/run-store.ts';
 import type { DispatchMessage } from '../../shared/messages.ts';
 import { splitShardList } from '../../jobs/fleet/indexes.ts';
-import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import { eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 import type { Dependencies } from './deps.ts';
 
 /** The attempt number after every attempt the run has used. */
@@ -52,7 +52,7 @@ export async function redispatchShards(
   const sorted = [...input.shards].sort((a, b) => a - b);
   const at = deps.now().toISOString();
   // A cluster's list too long for one pod environment (ALTUS_SHARD_LIST) becomes several Jobs, one attempt each.
-  const records: RunRedispatch[] = placeShards(sorted.length, clusters).flatMap((slice) =>
+  const records: RunRedispatch[] = placeShards(sorted.length, clusters, podRequest(deps.fleetConfig, run.gpu)).flatMap((slice) =>
     splitShardList(sorted.slice(slice.offset, slice.offset + slice.count)).map((shards, part) => ({
       attempt: attempt + part,
       cluster: slice.cluster.name,

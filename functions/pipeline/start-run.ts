@@ -12,7 +12,7 @@ import type { DispatchMessage } from '../../shared/messages.ts';
 import { jobName } from '../../jobs/fleet/job-builder.ts';
 import { checkManifestValue, decodeManifestBytes } from '../../jobs/planning/decode.ts';
 import { planRun, runObjects } from '../../jobs/planning/plan.ts';
-import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import { eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 import { announceFinished, owesAnnouncement, UNANNOUNCED } from './announce.ts';
 import type { Dependencies } from './deps.ts';
@@ -91,7 +91,7 @@ export async function startRun(
   deps.faults.crashPoint('start-run.after-plan');
 
   const gpu = manifest.resources?.gpu;
-  const slices = placeShards(plan.shardCount, eligibleClusters(deps.fleetConfig, manifest.placement.clusters, gpu));
+  const slices = placeShards(plan.shardCount, eligibleClusters(deps.fleetConfig, manifest.placement.clusters, gpu), podRequest(deps.fleetConfig, gpu));
   const placement: RunPlacement[] = slices.map((s) => ({
     cluster: s.cluster.name,
     region: s.cluster.region,

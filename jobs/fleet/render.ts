@@ -10,7 +10,7 @@ import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import { runObjects } from '../planning/plan.ts';
-import { eligibleClusters, placeShards } from '../planning/placement.ts';
+import { eligibleClusters, placeShards, podRequest } from '../planning/placement.ts';
 import { buildJob } from './job-builder.ts';
 
 /** A run as far as rendering its Jobs needs to know it. */
@@ -29,7 +29,7 @@ export function renderJobs(request: RenderRequest): V1Job[] {
   const { fleet, manifest, runId } = request;
   const resultsBucket = request.resultsBucket ?? `${fleet.project}-altus-results`;
   const gpu = manifest.resources?.gpu;
-  const slices = placeShards(request.shardCount, eligibleClusters(fleet, manifest.placement.clusters, gpu));
+  const slices = placeShards(request.shardCount, eligibleClusters(fleet, manifest.placement.clusters, gpu), podRequest(fleet, gpu));
   return slices.map((slice) =>
     buildJob({
       fleet,

@@ -6,7 +6,10 @@
  *   when given and, for a run that requests GPUs, to those with a GPU pool that can
  *   serve the request, in fleet-configuration order;
  * - a cluster's capacity is the pods it can run at once: the lesser of its
- *   `maxParallelism` and `maxNodes × vcpusPerNode` (one vCPU per pod);
+ *   `maxParallelism` and what its nodes hold — for a CPU run, `maxNodes` × the pods
+ *   of `workerResources.cpu` one node of `vcpusPerNode` fits; for a GPU run, the
+ *   serving pool's `maxNodes` × the pods of `count` GPUs one node of
+ *   `acceleratorCount` fits;
  * - shares are proportional to weight × capacity, except that no cluster gets more
  *   than its capacity while another still has room (a run the fleet can run at once
  *   runs at once), nor less than its capacity while the run is bigger than the whole
@@ -18,7 +21,7 @@
  * weight. Deterministic: the same inputs give the same slices.
  */
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
-import { gpuPoolFor, type GpuRequest } from '../../shared/resources.ts';
+import { cpuQuantityVcpus, gpuPoolFor, type GpuRequest } from '../../shared/resources.ts';
 
 /** One cluster's contiguous slice of shards. */
 export interface ClusterSlice {
@@ -32,15 +35,41 @@ export function eligibleClusters(fleet: FleetConfig, restrictTo?: readonly strin
   return fleet.clusters.filter((c) => c.available && (!restrictTo || restrictTo.includes(c.name)) && (!gpu || gpuPoolFor(c, gpu) !== undefined));
 }
 
-/** Pods `cluster` can run at once: its Job parallelism cap, or its batch pool's vCPUs at one per pod if fewer. */
-export function clusterCapacity(cluster: WorkerCluster): number {
-  return Math.min(cluster.maxParallelism, cluster.maxNodes * cluster.vcpusPerNode);
+/** What one pod of a run takes from a node: the fleet's CPU request, and the run's GPUs if it asks for any. */
+export interface PodRequest {
+  vcpus: number;
+  gpu?: GpuRequest;
 }
 
-/** Splits `shardCount` shards across `clusters` by weight and capacity; clusters given nothing are left out. */
-export function placeShards(shardCount: number, clusters: readonly WorkerCluster[]): ClusterSlice[] {
+/** One vCPU and no GPU: the default `workerResources`. */
+export const ONE_VCPU_POD: PodRequest = { vcpus: 1 };
+
+/** The pod shape of a run on `fleet`: `workerResources.cpu`, and `gpu` when the run requests GPUs. */
+export function podRequest(fleet: FleetConfig, gpu?: GpuRequest): PodRequest {
+  return { vcpus: cpuQuantityVcpus(fleet.workerResources.cpu), ...(gpu ? { gpu } : {}) };
+}
+
+/**
+ * Pods of shape `pod` that `cluster` can run at once: its Job parallelism cap, or
+ * what its nodes hold if fewer (the batch pool's for a CPU pod, the serving GPU
+ * pool's for a GPU pod; 0 when the cluster has no pool for it).
+ */
+export function clusterCapacity(cluster: WorkerCluster, pod: PodRequest = ONE_VCPU_POD): number {
+  if (pod.gpu) {
+    const pool = gpuPoolFor(cluster, pod.gpu);
+    if (!pool) return 0;
+    return Math.min(cluster.maxParallelism, pool.maxNodes * Math.floor(pool.acceleratorCount / pod.gpu.count));
+  }
+  return Math.min(cluster.maxParallelism, cluster.maxNodes * Math.floor(cluster.vcpusPerNode / pod.vcpus + 1e-9));
+}
+
+/** Splits `shardCount` shards of pods shaped `pod` across `clusters` by weight and capacity; clusters given nothing are left out. */
+export function placeShards(shardCount: number, clusters: readonly WorkerCluster[], pod: PodRequest = ONE_VCPU_POD): ClusterSlice[] {
   if (clusters.length === 0) throw new Error('no eligible cluster to place shards on');
-  const counts = largestRemainder(shardCount, shares(shardCount, clusters.map(clusterCapacity), clusters.map((c) => c.weight)));
+  const capacities = clusters.map((c) => clusterCapacity(c, pod));
+  const unfit = clusters.filter((_, i) => capacities[i] === 0).map((c) => c.name);
+  if (unfit.length) throw new Error(`no node of ${unfit.join(', ')} can hold one pod of this run (${describePod(pod)})`);
+  const counts = largestRemainder(shardCount, shares(shardCount, capacities, clusters.map((c) => c.weight)));
   const slices: ClusterSlice[] = [];
   let offset = 0;
   clusters.forEach((cluster, i) => {
@@ -49,6 +78,10 @@ export function placeShards(shardCount: number, clusters: readonly WorkerCluster
     offset += count;
   });
   return slices;
+}
+
+function describePod(pod: PodRequest): string {
+  return pod.gpu ? `${pod.gpu.count} × ${pod.gpu.type}` : `${pod.vcpus} vCPU`;
 }
 
 /**

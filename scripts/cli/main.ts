@@ -13,7 +13,7 @@ import { PermanentError } from '../../shared/errors.ts';
 import { FleetConfigError, loadFleetConfig } from '../../shared/fleet-config.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
-import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import { eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 import type { StackInfo } from '../stack/state.ts';
 import { stackHome } from './cli-config.ts';
@@ -152,7 +152,7 @@ program
       const validated = validateManifest(decodeManifestBytes(bytes), fleet);
       const count = validated.parameterCount;
       const shards = count === null ? null : Math.ceil(count / validated.manifest.shardSize);
-      const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu));
+      const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu), podRequest(fleet, validated.manifest.resources?.gpu));
       out(
         `valid: kernel ${kernelLabel(validated.manifest.kernel)}, ` +
           (count === null ? `parameters from ${validated.manifest.parameters.file!.uri} (counted at ingest)` : `${count} parameter sets in ${shards} shards`) +

@@ -18,7 +18,7 @@ import { fleetAdmission, schemaProblems, unknownFields } from '../../jobs/fleet/
 import { buildJob } from '../../jobs/fleet/job-builder.ts';
 import { jobRuleProblems } from '../../jobs/fleet/job-rules.ts';
 import { renderJobs } from '../../jobs/fleet/render.ts';
-import { eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import { clusterCapacity, eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 
 const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
@@ -149,4 +149,15 @@ test('render-jobs: a GPU manifest renders one Job, on the cluster with that acce
   const jobs = renderJobs({ fleet, manifest, runId: 'gpu-render-0123', shardCount: 6 });
   assert.deepEqual(jobs.map((j) => [j.metadata!.labels!['altus.dev/cluster'], j.spec!.completions, j.spec!.template.spec!.nodeSelector!['altus.dev/pool']]), [['worker-b', 6, 'a100']]);
   assert.deepEqual(fleetAdmission(fleet)(jobs[0]!), []);
+});
+
+test('placement: a GPU run\'s capacity is its pool\'s GPUs (4 H100 nodes: 4 pods), not the CPU pool\'s 5,000', () => {
+  const workerA = cluster(fleet, 'worker-a');
+  const pool = workerA.gpuPools.find((p) => p.acceleratorType === h100.type)!;
+  assert.equal(clusterCapacity(workerA, podRequest(fleet, h100)), 4);
+  const perNode = Math.floor(pool.acceleratorCount / h100.count);
+  assert.equal(clusterCapacity(workerA, podRequest(fleet, h100)), Math.min(workerA.maxParallelism, pool.maxNodes * perNode));
+  assert.ok(clusterCapacity(workerA, podRequest(fleet, h100)) < clusterCapacity(workerA, podRequest(fleet)), 'GPU capacity is not the CPU pool\'s');
+  assert.equal(clusterCapacity(cluster(fleet, 'worker-b'), podRequest(fleet, h100)), 0, 'no H100 pool');
+  assert.throws(() => placeShards(4, fleet.clusters, podRequest(fleet, h100)), /no node of worker-b can hold one pod of this run \(1 × nvidia-h100-80gb\)/);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../shared/fleet-config.ts';
-import { clusterCapacity, eligibleClusters, placeShards } from '../../jobs/planning/placement.ts';
+import { clusterCapacity, eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 
 /** A cluster of capacity 80 (10 nodes × 8 vCPUs, under its maxParallelism of 100) unless `size` says otherwise. */
 const cluster = (name: string, weight: number, available = true, size: { maxParallelism?: number; maxNodes?: number; vcpusPerNode?: number } = {}) => ({
@@ -98,4 +98,26 @@ test('placement properties over 300 random fleets and run sizes', () => {
       }
     }
   }
+});
+
+test('placement: capacity counts pods of the fleet\'s workerResources.cpu, not one vCPU each', () => {
+  const withCpu = (cpu: string, clusters: unknown[]) =>
+    parseFleetConfig({ project: 'altus-test-1', hub: { name: 'hub', region: 'us-east1' }, clusters, workerImage: 'img', workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' }, workerResources: { cpu, memory: '2Gi' } });
+  const pods = (config: FleetConfig, i = 0) => clusterCapacity(config.clusters[i]!, podRequest(config));
+  assert.equal(pods(withCpu('2', [cluster('a', 1)])), 40, '10 nodes × (8 vCPUs / 2)');
+  assert.equal(pods(withCpu('3', [cluster('a', 1)])), 20, 'a 3-vCPU pod leaves 2 vCPUs of each node unused');
+  assert.equal(pods(withCpu('500m', [cluster('a', 1)])), 100, '160 half-vCPU pods, capped by maxParallelism');
+  assert.equal(pods(withCpu('1000m', [cluster('a', 1)])), 80);
+  // Same weights, one cluster with 4-vCPU nodes: at 2 vCPUs a pod it holds half as many, so it gets a third.
+  const mixed = withCpu('2', [cluster('a', 1), cluster('b', 1, true, { vcpusPerNode: 4 })]);
+  assert.deepEqual(placeShards(60, eligibleClusters(mixed), podRequest(mixed)).map((s) => [s.cluster.name, s.count]), [['a', 40], ['b', 20]]);
+});
+
+test('fleet configuration: workerResources.cpu must be a CPU quantity that fits every cluster\'s node', () => {
+  const config = (cpu: string) => () =>
+    parseFleetConfig({ project: 'altus-test-1', hub: { name: 'hub', region: 'us-east1' }, clusters: [cluster('a', 1), cluster('b', 1, true, { vcpusPerNode: 4 })], workerImage: 'img', workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' }, workerResources: { cpu, memory: '1Gi' } });
+  assert.throws(config('one'), /workerResources\.cpu: "one" is not a CPU quantity above 0 such as "1" or "500m"/);
+  assert.throws(config('0'), /workerResources\.cpu: "0" is not a CPU quantity above 0/);
+  assert.throws(config('6'), /clusters\.1\.vcpusPerNode: a node of 4 vCPUs cannot hold one worker pod of 6 CPU/);
+  assert.doesNotThrow(config('4'));
 });

@@ -33,10 +33,10 @@ test('altus fleet bootstrap --dry-run prints one JSON array of {cluster, objects
 });
 
 test('altus fleet bootstrap with pod resources it cannot size a quota from: exit 3 and the reason, nothing printed on stdout', () => {
-  const result = altus('fleet', 'bootstrap', '--dry-run', '--config', configFile({ workerResources: { cpu: 'two', memory: '1Gi' } }));
+  const result = altus('fleet', 'bootstrap', '--dry-run', '--config', configFile({ workerResources: { cpu: '1', memory: 'one gig' } }));
   assert.equal(result.status, 3);
   assert.equal(result.stdout, '');
-  assert.match(result.stderr, /"two" is not a resource quantity/);
+  assert.match(result.stderr, /"one gig" is not a resource quantity/);
 });
 
 test('the apply report: one line per object with what happened, and each refused cluster\'s error', () => {

@@ -112,8 +112,8 @@ test('the RBAC subjects are the dispatch and reconcile functions\' runtime accou
 });
 
 test('a pod resource the bootstrap cannot size a quota from is a BootstrapConfigError naming it', () => {
-  const config = withChanges({ workerResources: { cpu: 'two', memory: '1Gi' } });
-  assert.throws(() => buildBootstrap(config), (error: unknown) => error instanceof BootstrapConfigError && /^workerResources\.cpu: "two" is not a resource quantity/.test(error.message));
+  const config = withChanges({ workerResources: { cpu: '1', memory: 'one gig' } });
+  assert.throws(() => buildBootstrap(config), (error: unknown) => error instanceof BootstrapConfigError && /^workerResources\.memory: "one gig" is not a resource quantity/.test(error.message));
 });
 
 const products: Array<[string, number, string]> = [
