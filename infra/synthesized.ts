@@ -10,6 +10,8 @@ export type ResourceBody = Record<string, unknown>;
 /** The part of a synthesized stack the policy reads. */
 export interface SynthesizedStack {
   readonly resource?: Readonly<Record<string, Readonly<Record<string, ResourceBody>>>>;
+  /** Data sources, by type then name. */
+  readonly data?: Readonly<Record<string, Readonly<Record<string, ResourceBody>>>>;
 }
 
 /** A resource with its address. */

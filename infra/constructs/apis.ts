@@ -3,7 +3,7 @@
  * that makes every other resource wait for them (a fresh project otherwise
  * fails its first `cdktf deploy` on "API not enabled").
  */
-import { Aspects, DataResource, TerraformResource, type IAspect } from 'cdktf';
+import { Aspects, DataResource, TerraformDataSource, TerraformResource, type IAspect } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service/index.js';
 
@@ -63,7 +63,12 @@ export class Apis extends Construct {
     this.ready = new DataResource(this, 'ready', { dependsOn: services });
   }
 
-  /** Makes every resource under `scope` (except the APIs themselves) depend on {@link ready}. */
+  /**
+   * Makes every resource and data source under `scope` (except the APIs themselves)
+   * depend on {@link ready}: a data source read before its API is on fails the first
+   * plan of a new project (`google_project` needs Cloud Resource Manager, the storage
+   * service agent the Storage API). Terraform then reads them during apply.
+   */
   applyTo(scope: IConstruct): void {
     Aspects.of(scope).add(new DependOnApis(this.ready));
   }
@@ -73,7 +78,8 @@ class DependOnApis implements IAspect {
   constructor(private readonly ready: DataResource) {}
 
   visit(node: IConstruct): void {
-    if (!(node instanceof TerraformResource) || node instanceof ProjectService || node === this.ready) return;
+    const dependent = node instanceof TerraformResource || node instanceof TerraformDataSource;
+    if (!dependent || node instanceof ProjectService || node === this.ready) return;
     const fqn = this.ready.fqn;
     if (!(node.dependsOn ?? []).includes(fqn)) node.dependsOn = [...(node.dependsOn ?? []), fqn];
   }

@@ -220,7 +220,7 @@ test('outputs: bucket names, topic names, cluster endpoints, the dashboard URL',
   assert.equal(outputs.dashboard_url?.value, ref(stack.functions.byName.dashboard.serviceConfig.uri));
 });
 
-test('apis: every resource waits for the Google APIs the stack enables', () => {
+test('apis: every resource and data source waits for the Google APIs the stack enables', () => {
   const types = Object.entries(parsed.resource ?? {}).filter(([type]) => type !== 'google_project_service' && type !== 'terraform_data');
   for (const [type, byName] of types) {
     for (const [name, body] of Object.entries(byName)) {
@@ -228,6 +228,13 @@ test('apis: every resource waits for the Google APIs the stack enables', () => {
     }
   }
   has('google_project_service', { service: 'container.googleapis.com', disable_on_destroy: false });
+  const dataSources = Object.entries(parsed.data ?? {});
+  assert.ok(dataSources.length > 0);
+  for (const [type, byName] of dataSources) {
+    for (const [name, body] of Object.entries(byName)) {
+      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('${terraform_data.apis_ready')), `data.${type}.${name} is read before the APIs are on`);
+    }
+  }
 });
 
 const apisForFeatures: Array<[string, () => boolean, string[]]> = [
