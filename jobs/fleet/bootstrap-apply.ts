@@ -21,7 +21,7 @@ import {
   type V1RoleBinding,
 } from '@kubernetes/client-node';
 import { describeObject, sameQuantity, type BootstrapObject, type ClusterBootstrap } from './bootstrap.ts';
-import type { ClusterAccess } from './kubernetes-fleet.ts';
+import { reasonOf, statusOf, type ClusterAccess } from './kubernetes-fleet.ts';
 
 /** What applying one object did. */
 export type ApplyAction = 'created' | 'unchanged' | 'updated' | 'kept';
@@ -75,22 +75,36 @@ async function applyCluster({ cluster, objects }: ClusterBootstrap, access: Clus
     report.error = new BootstrapApplyError(`cannot reach cluster ${cluster}: ${(cause as Error).message}`, cluster, undefined, undefined, { cause });
     return report;
   }
+  // A token the cluster stops taking (401) is refreshed once per cluster and the request sent again.
+  let refreshed = false;
   for (const object of objects) {
     const name = describeObject(object);
-    const step = async <T>(verb: string, request: () => Promise<T>): Promise<T> => {
-      try {
-        return await request();
-      } catch (cause) {
-        const status = statusOf(cause);
-        const how = status === undefined ? 'failed' : `was refused (HTTP ${status})`;
-        throw new BootstrapApplyError(`${verb} ${name} on cluster ${cluster} ${how}: ${reasonOf(cause)}`, cluster, name, status, { cause });
+    let client = clientFor(kc, object);
+    const step = async <T>(verb: string, request: (c: ObjectClient) => Promise<T>): Promise<T> => {
+      for (;;) {
+        try {
+          return await request(client);
+        } catch (cause) {
+          const status = statusOf(cause);
+          if (status === 401 && !refreshed) {
+            refreshed = true;
+            try {
+              kc = await access(cluster, { refresh: true });
+            } catch (error) {
+              throw new BootstrapApplyError(`${verb} ${name} on cluster ${cluster} was refused (HTTP 401) and new credentials could not be had: ${(error as Error).message}`, cluster, name, 401, { cause: error });
+            }
+            client = clientFor(kc, object);
+            continue;
+          }
+          const how = status === undefined ? 'failed' : `was refused (HTTP ${status}${status === 401 ? ', even with refreshed credentials' : ''})`;
+          throw new BootstrapApplyError(`${verb} ${name} on cluster ${cluster} ${how}: ${reasonOf(cause)}`, cluster, name, status, { cause });
+        }
       }
     };
-    const client = clientFor(kc, object);
     try {
-      const created = await step('create', async () => {
+      const created = await step('create', async (c) => {
         try {
-          await client.create();
+          await c.create();
           return true;
         } catch (error) {
           if (statusOf(error) === 409) return false;
@@ -101,12 +115,12 @@ async function applyCluster({ cluster, objects }: ClusterBootstrap, access: Clus
         report.outcomes.push({ object: name, action: 'created' });
         continue;
       }
-      const live = await step('read', () => client.read());
+      const live = await step('read', (c) => c.read());
       const { mutable, immutable } = differences(object, live);
       if (immutable.length) {
         report.outcomes.push({ object: name, action: 'kept', detail: `${immutable.join(', ')} cannot change in place: delete ${name} and run bootstrap again` });
       } else if (mutable.length) {
-        await step('replace', () => client.replace(merged(object, live)));
+        await step('replace', (c) => c.replace(merged(object, live)));
         report.outcomes.push({ object: name, action: 'updated', detail: mutable.join(', ') });
       } else {
         report.outcomes.push({ object: name, action: 'unchanged' });
@@ -225,23 +239,4 @@ function merged(wanted: BootstrapObject, live: KubernetesObject): BootstrapObjec
       annotations: { ...metadata?.annotations, ...wanted.metadata?.annotations },
     },
   } as BootstrapObject;
-}
-
-function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
-}
-
-/** The API server's own message (a Status body), else the client's. */
-function reasonOf(error: unknown): string {
-  const body = (error as { body?: unknown }).body;
-  if (typeof body === 'string') {
-    try {
-      const parsed = JSON.parse(body) as { message?: string };
-      if (parsed.message) return parsed.message;
-    } catch {
-      return body.slice(0, 300);
-    }
-  }
-  return (error as Error).message ?? String(error);
 }

@@ -105,12 +105,14 @@ export class KubernetesFleet implements Fleet {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
+/** The HTTP status of a client error, if it has one. */
+export function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
 }
 
-function reasonOf(error: unknown): string {
+/** The API server's own message (a Status body), else the client's. */
+export function reasonOf(error: unknown): string {
   const body = (error as { body?: unknown }).body;
   if (typeof body === 'string') {
     try {

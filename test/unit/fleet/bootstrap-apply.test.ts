@@ -7,7 +7,9 @@ import { applyBootstrap, BootstrapApplyError, type ClusterApplyReport } from '..
 import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
+import { gkeClusterAccess, type TokenSource } from '../../../jobs/fleet/gke-access.ts';
 import { FakeApiServer } from '../../support/fake-apiserver.ts';
+import { TokenGate } from './token-gate.ts';
 
 const config = loadFleetConfig(DEFAULT_FLEET_CONFIG);
 const plan = buildBootstrap(config);
@@ -113,4 +115,61 @@ test('a cluster whose access cannot be resolved is reported, the others applied'
   assert.equal(reports[0]!.error?.message, 'cannot reach cluster worker-a: cluster worker-a in us-central1 has no endpoint or CA certificate');
   assert.deepEqual(reports[0]!.outcomes, []);
   assert.deepEqual(actions(reports)['worker-b'], every('created'));
+});
+
+/**
+ * Bootstrap through a token-checking TLS gate. The token source mints tokens the
+ * gate takes (unless `honour(false)`); `revoke()` makes the gate refuse all so far.
+ */
+async function behindGate(fn: (ctx: { gate: TokenGate; minted: () => number; apply: () => Promise<ClusterApplyReport[]>; revoke: () => void; honour: (yes: boolean) => void }) => Promise<void>) {
+  const gate = new TokenGate(baseUrl);
+  const gateUrl = await gate.start();
+  let valid: string[] = [];
+  let minted = 0;
+  let honouring = true;
+  const tokens: TokenSource = async () => {
+    const token = `bootstrap-token-${++minted}`;
+    if (honouring) valid.push(token);
+    gate.accept(...valid);
+    return { token, expiresAtMilliseconds: Date.now() + 3600_000 };
+  };
+  const lookup = async (_p: string, _r: string, cluster: string) => ({ server: `${gateUrl}/clusters/${cluster}`, caCertificate: gate.caCertificate, kind: 'ip' as const });
+  const access = gkeClusterAccess(config, lookup, tokens);
+  const revoke = () => {
+    valid = [];
+    gate.accept();
+  };
+  try {
+    await fn({ gate, minted: () => minted, apply: () => applyBootstrap(plan, access), revoke, honour: (yes) => void (honouring = yes) });
+  } finally {
+    await gate.stop();
+  }
+}
+
+test('401 mid-bootstrap (the cached token was revoked): new credentials once, and the apply goes on as if nothing happened', async () => {
+  await behindGate(async ({ gate, minted, apply, revoke }) => {
+    assert.deepEqual(actions(await apply()), { 'worker-a': every('created'), 'worker-b': every('created') });
+    const before = minted();
+    const seen = gate.seen.length;
+    revoke();
+    const reports = await apply();
+    assert.deepEqual(actions(reports), { 'worker-a': every('unchanged'), 'worker-b': every('unchanged') });
+    assert.ok(reports.every((r) => r.error === undefined));
+    assert.ok(minted() > before, 'new credentials were asked for');
+    const revoked = new Set(gate.seen.slice(0, seen));
+    assert.ok(gate.seen.slice(seen).some((t) => revoked.has(t)), 'the revoked token was tried first (and refused)');
+  });
+});
+
+test('401 even with refreshed credentials: the cluster is reported refused, naming the object; nothing crashes', async () => {
+  await behindGate(async ({ apply, revoke, honour }) => {
+    honour(false); // the account is not let in at all
+    revoke();
+    const reports = await apply();
+    for (const report of reports) {
+      assert.deepEqual(report.outcomes, []);
+      assert.ok(report.error instanceof BootstrapApplyError);
+      assert.match(report.error.message, new RegExp(`^create Namespace altus on cluster ${report.cluster} was refused \\(HTTP 401, even with refreshed credentials\\): Unauthorized`));
+    }
+  });
 });
