@@ -7,15 +7,8 @@ import { formatShardList, MAX_SHARD_LIST_BYTES } from '../../shared/shard-list.t
 
 /** Formats a set of indexes as Kubernetes writes `completedIndexes` / `failedIndexes`. */
 export function formatIndexes(indexes: Iterable<number>): string {
-  const sorted = [...new Set(indexes)].sort((a, b) => a - b);
-  const parts: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return parts.join(',');
+  // A sorted list without repeats, in the shard-list format, is an index set.
+  return formatShardList([...new Set(indexes)].sort((a, b) => a - b));
 }
 
 /** Parses the Kubernetes index-set format back into indexes. */
