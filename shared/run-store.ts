@@ -146,16 +146,18 @@ export class FirestoreRunStore implements RunStore {
   }
 
   async transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunDocument | null> {
-    return this.db.runTransaction(async (tx) => {
+    const updated = await this.db.runTransaction(async (tx) => {
       const ref = this.run(runId);
       const snap = await tx.get(ref);
       if (!snap.exists) return null;
       const current = decodeRun(snap.data()!);
       if (!from.includes(current.status)) return null;
-      count('firestoreWrites');
       tx.update(ref, toFirestore(patch));
       return applied(current, patch);
     });
+    // Counted once committed: a transaction retried after contention runs its body again.
+    if (updated) count('firestoreWrites');
+    return updated;
   }
 
   async update(runId: string, patch: RunPatch): Promise<void> {
@@ -213,7 +215,7 @@ export class FirestoreRunStore implements RunStore {
     // A transaction holds at most 500 writes: 200 records and their (≤ 200) tallies fit.
     for (let i = 0; i < shards.length; i += 200) {
       const refs = shards.slice(i, i + 200).map((shard) => this.shards(runId).doc(shardKey(shard)));
-      await this.db.runTransaction(async (tx) => {
+      const written = await this.db.runTransaction(async (tx) => {
         const snaps = await tx.getAll(...refs);
         const byGroup = new Map<number, number>();
         for (const snap of snaps) {
@@ -222,9 +224,10 @@ export class FirestoreRunStore implements RunStore {
           byGroup.set(group, (byGroup.get(group) ?? 0) + 1);
           tx.delete(snap.ref);
         }
-        count('firestoreWrites', snaps.filter((snap) => snap.exists).length + byGroup.size);
         for (const [group, n] of byGroup) tx.set(this.tally(runId, group), { count: FieldValue.increment(-n) }, { merge: true });
+        return snaps.filter((snap) => snap.exists).length + byGroup.size;
       });
+      count('firestoreWrites', written);
     }
   }
 
