@@ -55,6 +55,9 @@ test('the real Functions Framework serves a function from the build by FUNCTION_
   child.stderr.on('data', (d) => (output += d));
   try {
     await waitForPort(port, 20_000);
+    // The banner is written as the server starts listening; its pipe may deliver it just after the port answers.
+    const until = Date.now() + 10_000;
+    while (!/Function: collect/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     assert.match(output, /Function: collect/);
   } finally {
     child.kill('SIGKILL');
