@@ -148,6 +148,7 @@ async function recoverMissing(
   now: Date,
   report: ReconcileReport,
 ): Promise<void> {
+  const grace = graces(deps);
   const byOwner = new Map<string, number[]>();
   for (const shard of missing) {
     const owner = owners.get(shard);
@@ -172,12 +173,12 @@ async function recoverMissing(
     const attempt = Number(attemptText);
     const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
     if (!job) {
-      if (now.getTime() - dispatchTime(run, cluster, attempt) > graces(deps).missingJob) lost.push(...shards);
+      if (now.getTime() - dispatchTime(run, cluster, attempt) > grace.missingJob) lost.push(...shards);
       continue;
     }
     const progress = jobProgress(job);
     // Still running, or just ended: its shards' completions may be on their way to collect.
-    if (!settled(progress, now, graces(deps).completion)) continue;
+    if (!settled(progress, now, grace.completion)) continue;
     const completed = new Set(progress.completed);
     const failed = new Set(progress.failed);
     for (const shard of shards) {
