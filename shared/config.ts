@@ -19,7 +19,8 @@ const schema = z.object({
   ALTUS_MANIFESTS_BUCKET: z.string().min(3).optional(),
   ALTUS_RESULTS_BUCKET: z.string().min(3).optional(),
   ALTUS_FLEET: z.enum(['kubernetes', 'local']).default('kubernetes'),
-  ALTUS_LOCAL_FLEET_URL: z.string().url().optional(),
+  ALTUS_LOCAL_KUBECONFIG: z.string().min(1).optional(),
+  ALTUS_LOCAL_KUBE_USER: z.string().min(1).optional(),
   ALTUS_FLEET_CONFIG: z.string().min(1).optional(),
   ALTUS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
   ALTUS_CHAOS_DIR: z.string().optional(),
@@ -34,7 +35,12 @@ export interface RuntimeConfig {
   pubsubEmulatorHost?: string;
   storage: { kind: 'gcs' } | { kind: 'local'; root: string };
   buckets: { manifests: string; results: string };
-  fleet: { kind: 'kubernetes' } | { kind: 'local'; url: string };
+  /**
+   * The worker clusters: GKE (endpoints from the Container API, ADC tokens), or the
+   * local stack's control planes through its kubeconfig, as `user` (a function's own
+   * identity; the operator when unset).
+   */
+  fleet: { kind: 'kubernetes' } | { kind: 'local'; kubeconfig: string; user?: string };
   fleetConfigPath: string;
   logLevel: 'DEBUG' | 'INFO' | 'WARNING' | 'ERROR';
   /** Chaos suite only: the folder where crash points are armed (see shared/faults.ts). */
@@ -69,7 +75,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
   const projectId = e.ALTUS_PROJECT_ID ?? e.GOOGLE_CLOUD_PROJECT;
   if (!projectId) throw new ConfigError('set ALTUS_PROJECT_ID (or GOOGLE_CLOUD_PROJECT) to the Google Cloud project id');
   if (e.ALTUS_STORAGE === 'local' && !e.ALTUS_LOCAL_STORAGE_DIR) throw new ConfigError('ALTUS_STORAGE=local needs ALTUS_LOCAL_STORAGE_DIR');
-  if (e.ALTUS_FLEET === 'local' && !e.ALTUS_LOCAL_FLEET_URL) throw new ConfigError('ALTUS_FLEET=local needs ALTUS_LOCAL_FLEET_URL');
+  if (e.ALTUS_FLEET === 'local' && !e.ALTUS_LOCAL_KUBECONFIG) throw new ConfigError('ALTUS_FLEET=local needs ALTUS_LOCAL_KUBECONFIG (the local stack sets it)');
   if (e.ALTUS_CHAOS_DIR && e.ALTUS_STORAGE !== 'local') throw new ConfigError('ALTUS_CHAOS_DIR is for the local stack only');
   return {
     projectId,
@@ -80,7 +86,10 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       manifests: e.ALTUS_MANIFESTS_BUCKET ?? `${projectId}-altus-manifests`,
       results: e.ALTUS_RESULTS_BUCKET ?? `${projectId}-altus-results`,
     },
-    fleet: e.ALTUS_FLEET === 'local' ? { kind: 'local', url: e.ALTUS_LOCAL_FLEET_URL! } : { kind: 'kubernetes' },
+    fleet:
+      e.ALTUS_FLEET === 'local'
+        ? { kind: 'local', kubeconfig: e.ALTUS_LOCAL_KUBECONFIG!, ...(e.ALTUS_LOCAL_KUBE_USER ? { user: e.ALTUS_LOCAL_KUBE_USER } : {}) }
+        : { kind: 'kubernetes' },
     fleetConfigPath: e.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG,
     logLevel: e.ALTUS_LOG_LEVEL,
     ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),

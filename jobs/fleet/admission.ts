@@ -16,7 +16,6 @@ import { allowedRegistryOf } from '../../shared/custom-kernel.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LABELS } from './job-builder.ts';
 import { jobRuleProblems } from './job-rules.ts';
-import type { JobAdmission } from './local/api-server.ts';
 
 /** A kind Altus creates: its schema model and its client-node type name. */
 interface KnownKind {
@@ -38,6 +37,9 @@ type AttributeMap = Array<{ baseName: string; type: string }>;
 const typeMaps = k8s as unknown as Record<string, { getAttributeTypeMap?: () => AttributeMap } | undefined>;
 
 /** Fields of `value` the schema type `typeName` does not declare, as JSON paths (`.spec.template.spec.containers[0].nmae`). */
+
+/** Checks a Job before it is accepted; returns problems (empty when valid). */
+export type JobAdmission = (job: V1Job) => string[];
 export function unknownFields(value: unknown, typeName: string, path = ''): string[] {
   const array = /^Array<(.+)>$/.exec(typeName);
   if (array) return Array.isArray(value) ? value.flatMap((item, i) => unknownFields(item, array[1]!, `${path}[${i}]`)) : [];

@@ -22,7 +22,7 @@ export function createFleet(fleet: RuntimeConfig['fleet'], config: FleetConfig):
         import('./local/local-access.ts'),
       ]);
       // The functions reach the private IP endpoints through their VPC connector (the master authorized networks admit its range).
-      return new KubernetesFleet(fleet.kind === 'local' ? localClusterAccess(fleet.url) : gkeClusterAccess(config, containerApiLookup(undefined, 'private')));
+      return new KubernetesFleet(fleet.kind === 'local' ? localClusterAccess(fleet.kubeconfig, fleet.user) : gkeClusterAccess(config, containerApiLookup(undefined, 'private')));
     })());
   return {
     createJob: async (cluster: string, job: V1Job) => (await load()).createJob(cluster, job),

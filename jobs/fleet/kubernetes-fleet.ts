@@ -7,6 +7,7 @@
  */
 import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { TransientError } from '../../shared/errors.ts';
+import { count } from '../../shared/metering.ts';
 import { FleetRequestError, type CreateOutcome, type Fleet } from './fleet.ts';
 
 /**
@@ -81,6 +82,8 @@ export class KubernetesFleet implements Fleet {
       try {
         const api = await this.api(cluster, refresh);
         refresh = false;
+        // Every request sent to a cluster's API server is a Kubernetes call the benchmark counts.
+        count('kubernetesCalls');
         return await request(api);
       } catch (error) {
         const status = statusOf(error);

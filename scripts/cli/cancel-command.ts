@@ -85,7 +85,7 @@ export function registerCancelCommand(program: Command, context: { home: string 
       } else {
         const stack = requireStack(context.home);
         endpoints = { projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost, pubsubEmulatorHost: stack.pubsubEmulatorHost };
-        fleet = new KubernetesFleet(localClusterAccess(stack.localFleetUrl));
+        fleet = new KubernetesFleet(localClusterAccess(stack.kubeconfig));
         clusters = (await localClusters(stack.localFleetUrl)).map((c) => c.name);
       }
       const pubsub = createPubSub(endpoints);

@@ -48,6 +48,7 @@ function upLine(info: StackInfo): Record<string, unknown> {
     storageDir: info.storageDir,
     functions: info.functions,
     localFleetUrl: info.localFleetUrl,
+    kubeconfig: info.kubeconfig,
     dashboardUrl: info.dashboardUrl,
     logDir: info.logDir,
     home: info.home,

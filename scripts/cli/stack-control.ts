@@ -6,6 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, openSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ensureControlPlane } from '../controlplane/build.ts';
 import { alive, sleep } from '../stack/processes.ts';
 import { readStack, stackFile, type StackInfo } from '../stack/state.ts';
 import { UsageError } from './exit-codes.ts';
@@ -47,6 +48,8 @@ export async function up(
   } else if (existing) {
     rmSync(stackFile(home), { force: true });
   }
+  // The stack runs the real Kubernetes control plane: a fresh machine builds it once, saying so.
+  await ensureControlPlane((line) => process.stderr.write(`${line}\n`));
   mkdirSync(join(home, 'logs'), { recursive: true });
   const log = openSync(join(home, 'logs', 'supervisor.log'), 'a');
   const args = ['--import', 'tsx', SUPERVISOR, `--home=${home}`];

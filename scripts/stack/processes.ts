@@ -100,3 +100,26 @@ export async function waitForHttp(url: string, timeoutMilliseconds: number, chec
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls an HTTPS `url` (a local API server's /readyz) with a bearer token, trusting `caFile`, until it answers 200. */
+export async function waitForHttps(url: string, token: string, caFile: string, timeoutMilliseconds: number): Promise<void> {
+  const { request } = await import('node:https');
+  const { readFileSync } = await import('node:fs');
+  const ca = readFileSync(caFile);
+  const deadline = Date.now() + timeoutMilliseconds;
+  let last = '';
+  while (Date.now() < deadline) {
+    last = await new Promise<string>((resolve) => {
+      const req = request(url, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 2000 }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200 ? 'ok' : `HTTP ${res.statusCode}`);
+      });
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', (error) => resolve(error.message));
+      req.end();
+    });
+    if (last === 'ok') return;
+    await sleep(250);
+  }
+  throw new Error(`${url} did not become ready within ${timeoutMilliseconds / 1000} s (${last})`);
+}

@@ -31,7 +31,10 @@ export interface StackInfo {
   buckets: { manifests: string; results: string };
   storageDir: string;
   functions: Record<StackFunction, string>;
+  /** The local fleet's own endpoints: the cluster view and fault injection (jobs/fleet/local/fault-api.ts). */
   localFleetUrl: string;
+  /** The operator's kubeconfig: one context per worker cluster's real API server (`kubectl --kubeconfig … get jobs -A`). */
+  kubeconfig: string;
   /** The read-only dashboard (web app and JSON API). */
   dashboardUrl: string;
   /** URL the local Eventarc posts object-finalized CloudEvents to (the ingest function). */
@@ -74,6 +77,6 @@ export function stackEnvironment(info: StackInfo): Record<string, string> {
     ALTUS_MANIFESTS_BUCKET: info.buckets.manifests,
     ALTUS_RESULTS_BUCKET: info.buckets.results,
     ALTUS_FLEET: 'local',
-    ALTUS_LOCAL_FLEET_URL: info.localFleetUrl,
+    ALTUS_LOCAL_KUBECONFIG: info.kubeconfig,
   };
 }

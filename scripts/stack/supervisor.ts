@@ -5,13 +5,18 @@
  * restarts (front-door.ts), the local fleet, the topic wiring. It records itself in `<home>/stack.json` and, on SIGTERM (`altus down`),
  * exports Firestore and stops everything it started.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createPubSub } from '../../shared/clients.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
+import { applyBootstrap } from '../../jobs/fleet/bootstrap-apply.ts';
+import { buildBootstrap } from '../../jobs/fleet/bootstrap.ts';
+import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
+import { controlPlaneBinary, controlPlaneBuilt } from '../controlplane/binary.ts';
+import { KUBE_USERS, startControlPlane, writeKubeconfig } from './control-plane.ts';
 import { checkEmulatorPrerequisites, exportFirestore, startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
 import { openFrontDoor } from './front-door.ts';
 import { freePort, startProcess, stopProcessGroup, waitForHttp, waitForPort, type ManagedProcess } from './processes.ts';
@@ -52,12 +57,26 @@ async function start(): Promise<void> {
   // Each function is reached on its public port through a front door that holds requests while it restarts.
   const functionPorts = ports.slice(0, STACK_FUNCTIONS.length);
   const serverPorts = ports.slice(STACK_FUNCTIONS.length);
-  const [pubsub, firestore] = await Promise.all([
+  // The real control plane (built by `npm run controlplane`; `altus up` builds it first when it is missing) starts beside the emulators.
+  if (!controlPlaneBuilt()) throw new Error('the local Kubernetes control plane is not built: run `npm run controlplane` (altus up does it itself)');
+  const binary = controlPlaneBinary();
+  const [pubsub, firestore, controlPlane] = await Promise.all([
     startPubSubEmulator(pubsubPort!, projectId, logDir),
     startFirestoreEmulator(firestorePort!, dataDir, logDir),
+    startControlPlane({
+      home,
+      fleet,
+      launch: (name, args, logName) => keepRunning(() => startProcess(name, binary, args, { env: process.env, logFile: join(logDir, logName) })),
+    }),
   ]);
   children.push(pubsub, firestore);
   const functions = Object.fromEntries(STACK_FUNCTIONS.map((fn, i) => [fn, `http://127.0.0.1:${functionPorts[i]}`])) as Record<StackFunction, string>;
+  // Callers outside a cluster reach its API server through the gateway the local fleet keeps (a lost cluster cuts it).
+  const gateways = await Promise.all(controlPlane.clusters.map(async (c) => ({ name: c.name, apiServerPort: c.apiServerPort, gatewayPort: await freePort() })));
+  const clustersFile = join(home, 'kube', 'clusters.json');
+  writeFileSync(clustersFile, JSON.stringify(gateways));
+  const kubeconfig = join(home, 'kubeconfig');
+  writeKubeconfig(kubeconfig, controlPlane.pki, gateways.map((g) => ({ name: g.name, server: `https://127.0.0.1:${g.gatewayPort}` })), KUBE_USERS.operator, fleet.namespace);
   info = {
     status: 'starting',
     supervisorPid: process.pid,
@@ -70,6 +89,7 @@ async function start(): Promise<void> {
     storageDir,
     functions,
     localFleetUrl: `http://127.0.0.1:${fleetPort}`,
+    kubeconfig,
     dashboardUrl: `http://127.0.0.1:${dashboardPort}/`,
     ingestUrl: functions.ingest,
     logDir,
@@ -89,9 +109,12 @@ async function start(): Promise<void> {
         join(ROOT, 'jobs/fleet/local/main.ts'),
         `--port=${fleetPort}`,
         `--fleet-config=${fleetConfigPath}`,
+        `--clusters-file=${clustersFile}`,
+        `--kubeconfig=${controlPlane.componentsKubeconfig}`,
+        `--tls-cert=${controlPlane.pki.servingCert}`,
+        `--tls-key=${controlPlane.pki.servingKey}`,
         `--storage-dir=${storageDir}`,
         `--pubsub-emulator-host=${pubsubHost}`,
-        `--project-id=${projectId}`,
         `--log-dir=${join(logDir, 'pods')}`,
         `--parallelism=${values.parallelism ?? availableParallelism()}`,
         `--local-images=${join(ROOT, 'altus.local-images.json')}`,
@@ -106,7 +129,7 @@ async function start(): Promise<void> {
         fn,
         process.execPath,
         ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${serverPorts[i]}`, '--signature-type=cloudevent'],
-        { env: { ...env, ...handlerTimeout(fn), ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
+        { env: { ...env, ...handlerTimeout(fn), ...kubeIdentity(fn), ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
       ),
     );
   });
@@ -125,6 +148,8 @@ async function start(): Promise<void> {
     waitForHttp(`${info.dashboardUrl}api/runs?limit=1`, SERVER_START_MILLISECONDS),
     ...serverPorts.map((port) => waitForPort(port!, SERVER_START_MILLISECONDS)),
   ]);
+  // What `altus fleet bootstrap` applies to a GKE worker cluster, applied by the same code as the operator.
+  await applyBootstrap(buildBootstrap(fleet), localClusterAccess(kubeconfig));
   const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });
   info.topics = await wireTopics(bus, projectId, functions);
   // Locally, an interval stands in for Cloud Scheduler's reconcile tick.
@@ -147,11 +172,18 @@ function handlerTimeout(fn: StackFunction): Record<string, string> {
   return sub ? { ALTUS_HANDLER_TIMEOUT_SECONDS: String(Math.max(5, sub.ackDeadlineSeconds - 5)) } : {};
 }
 
+/** The identity a function calls the worker clusters with: its own service account's, as on GCP. */
+function kubeIdentity(fn: StackFunction): Record<string, string> {
+  if (fn === 'dispatch') return { ALTUS_LOCAL_KUBE_USER: KUBE_USERS.dispatch };
+  if (fn === 'reconcile') return { ALTUS_LOCAL_KUBE_USER: KUBE_USERS.reconcile };
+  return {};
+}
+
 /**
  * Starts a server and starts it again whenever it dies (as Cloud Functions starts
  * a new instance after a crash); the deliveries it dropped come back from Pub/Sub.
  */
-function keepRunning(start: () => ManagedProcess): void {
+function keepRunning(start: () => ManagedProcess): ManagedProcess {
   const proc = start();
   children.push(proc);
   proc.child.once('exit', (code, signal) => {
@@ -160,6 +192,7 @@ function keepRunning(start: () => ManagedProcess): void {
     children.splice(children.indexOf(proc), 1);
     setTimeout(() => !stopping && keepRunning(start), 500);
   });
+  return proc;
 }
 
 async function stop(code: number): Promise<never> {

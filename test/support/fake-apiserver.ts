@@ -14,7 +14,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
 import { schemaProblems } from '../../jobs/fleet/admission.ts';
-import type { JobAdmission } from '../../jobs/fleet/local/api-server.ts';
+import type { JobAdmission } from '../../jobs/fleet/admission.ts';
 
 /** One request as the fake server saw it. */
 export interface SeenRequest {

@@ -10,6 +10,7 @@
  * real fleet's scheduler and autoscaler keep several Jobs progressing.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { WORKER_HEAP_MEGABYTES } from '../job-builder.ts';
 
@@ -44,7 +45,14 @@ export class PodPool {
   }
 
   private spawn(): Slot {
-    const child = fork(POD_HOST, [], { execArgv: [`--max-old-space-size=${WORKER_HEAP_MEGABYTES}`, '--import', 'tsx'], env: { ...process.env, ALTUS_METER_ROLE: 'worker' }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'json' });
+    // Each pod process leads a process group of its own, so killing the pod kills everything it started (killGroup).
+    const child = fork(POD_HOST, [], {
+      execArgv: [`--max-old-space-size=${WORKER_HEAP_MEGABYTES}`, '--import', 'tsx'],
+      env: { ...process.env, ALTUS_METER_ROLE: 'worker' },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      serialization: 'json',
+      detached: true,
+    });
     let markReady!: () => void;
     const slot: Slot = { child, ready: new Promise((r) => (markReady = r)) };
     child.on('message', (message: { ready?: boolean; id?: number; exitCode?: number }) => {
@@ -68,7 +76,8 @@ export class PodPool {
         const replacement = this.spawn();
         this.slots[index] = replacement;
         // The replacement releases itself once ready (spawn): a second release here handed it to two waiters.
-        if (busy) busy.resolve({ exitCode: signal === 'SIGKILL' ? 137 : (code ?? 1), ...(signal ? { signal } : {}) });
+        // As a container runtime reports it: 128 + the signal's number for a killed process (137 SIGKILL, 143 SIGTERM).
+        if (busy) busy.resolve({ exitCode: signal ? 128 + (constants.signals[signal] ?? 9) : (code ?? 1), ...(signal ? { signal } : {}) });
       } else if (busy) {
         busy.resolve({ exitCode: 137, signal: signal ?? 'SIGTERM' });
       }
@@ -149,10 +158,15 @@ export class PodPool {
     });
   }
 
-  /** Kills the process running an index (as a pod deletion would). */
+  /** Signals the process group running an index (as a container runtime stops a container: everything in it). */
   kill(pid: number, signal: NodeJS.Signals = 'SIGKILL'): void {
     const slot = this.slots.find((s) => s.child.pid === pid);
-    slot?.child.kill(signal);
+    if (!slot) return;
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      slot.child.kill(signal);
+    }
   }
 
   /** Stops every process. */
@@ -164,7 +178,7 @@ export class PodPool {
           new Promise<void>((resolve) => {
             if (s.child.exitCode !== null || s.child.signalCode !== null) return resolve();
             s.child.once('exit', () => resolve());
-            s.child.kill('SIGTERM');
+            this.kill(s.child.pid ?? -1, 'SIGKILL');
           }),
       ),
     );
