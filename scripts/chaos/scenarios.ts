@@ -14,7 +14,7 @@ import { sleep } from '../stack/processes.ts';
 import { corpusScenario } from './corpus-scenario.ts';
 import { crashScenario } from './crash-scenario.ts';
 import { crashEvidence, crashLines, podFailures, reconciled, resetCrashPoints, type ExpectedCrash } from './evidence.ts';
-import { active, baseline, faulted, fleetView, HEAVY, LIGHT, timed, until, waitForEnd, type ChaosContext } from './harness.ts';
+import { active, baseline, faulted, fleetView, HEAVY, LIGHT, submit, timed, until, waitForEnd, type ChaosContext } from './harness.ts';
 import { poisonScenario } from './poison-scenario.ts';
 import { judgeAll, type ChaosRow } from './verdict.ts';
 
@@ -92,6 +92,48 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
         },
       }),
     ),
+
+  'preempt': (ctx) =>
+    timed('Spot preemptions with no retries left; a crash still counts', async () => {
+      // retries.perShard 0: one counted pod failure fails the shard, so a run that survives
+      // repeated preemptions shows they were not counted (the pod failure policy's Ignore rule).
+      const strict = { ...HEAVY, name: 'chaos-preempt', retries: { perShard: 0 } };
+      let preempted = 0;
+      let nodes = 0;
+      const row = await faulted(ctx, strict, {
+        during: async (runId) => {
+          // Three reclaims, each once a pod of the run is running (a Job's `active` counts Pending pods too).
+          for (let round = 0; round < 3; ) {
+            const run = await ctx.runs.getRun(runId);
+            if (run && TERMINAL_STATUSES.includes(run.status)) break;
+            const res = await fetch(`${ctx.stack.localFleetUrl}/_altus/runs/${runId}/preempt?count=1`, { method: 'POST' });
+            const hit = (await res.json()) as { preempted: number; nodes: string[] };
+            if (hit.preempted > 0) round++;
+            preempted += hit.preempted;
+            nodes += hit.nodes.length;
+            await sleep(hit.preempted > 0 ? 1500 : 200);
+          }
+        },
+        evidence: (run) => ({
+          faultObserved: preempted >= 3 && run.status === 'SUCCEEDED' && run.counts.shardsFailed === 0,
+          evidence: `${nodes} node shutdowns took ${preempted} running pods (DisruptionTarget, TerminationByKubelet); retries.perShard 0 and the run ${run.status} with ${run.counts.shardsFailed} failed shards`,
+        }),
+      });
+      // The same budget, one crash: the real Job controller counts it and the shard fails for good.
+      const crashRunId = await submit(ctx, 'crash.json', { ...strict, name: 'chaos-preempt-crash' });
+      let killed = 0;
+      await until(async () => {
+        killed = ((await (await fetch(`${ctx.stack.localFleetUrl}/_altus/runs/${crashRunId}/kill?count=1`, { method: 'POST' })).json()) as { killed: number }).killed;
+        return killed > 0;
+      });
+      const crashed = await waitForEnd(ctx, crashRunId);
+      const counted = killed === 1 && crashed.counts.shardsFailed === 1;
+      return {
+        ...row,
+        faultObserved: row.faultObserved && counted,
+        evidence: `${row.evidence}; one crash (exit 137) with the same budget: ${crashed.status}, ${crashed.counts.shardsFailed} shard failed`,
+      };
+    }),
 
   'cluster lost': (ctx) => {
     let before = new Map<string, number>();

@@ -114,7 +114,8 @@ export class KubeWriter {
     const { name, namespace, uid } = pod.metadata as { name: string; namespace: string; uid: string };
     await this.retry(`delete pod ${namespace}/${name}`, async () => {
       try {
-        await this.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0, body: { preconditions: { uid } } });
+        // With a body the API server reads the options from it alone (query parameters are ignored).
+        await this.core.deleteNamespacedPod({ name, namespace, body: { gracePeriodSeconds: 0, preconditions: { uid } } });
       } catch (error) {
         if (codeOf(error) === 404 || codeOf(error) === 409) return;
         throw error;

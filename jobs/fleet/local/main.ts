@@ -80,6 +80,9 @@ const resolveImage: ImageResolver = (image) => {
   return { problem: `no container engine runs here, and altus.local-images.json names no folder for ${image} (add "${image}": "<its build context>")` };
 };
 
+// A kubelet outlives any one failed request: a write that slipped through is logged, and the agent goes on.
+process.on('unhandledRejection', (error) => log.error('unhandled rejection in the node agent', { error: String((error as Error)?.stack ?? error) }));
+
 const pool = new PodPool(parallelism);
 const agents: NodeAgent[] = [];
 const kubelet = await startKubeletServer({

@@ -67,6 +67,8 @@ interface PodState {
   /** Killed while the cluster was lost: reported once it is back. */
   lost?: boolean;
   timers: NodeJS.Timeout[];
+  /** The pod's writes, in order: a kubelet never posts Running after Failed. */
+  writes: Promise<void>;
 }
 
 /** A running pod, for fault injection and views. */
@@ -142,7 +144,7 @@ export class NodeAgent {
       // Its node came back without it: the kubelet reports the container gone (137), and the Job controller replaces it.
       state.lost = false;
       const now = new Date();
-      void this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: state.startedAt ?? now, finishedAt: now }));
+      void this.write(state, () => this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: state.startedAt ?? now, finishedAt: now })));
     }
     for (const pod of this.informer?.list() ?? []) this.observe(pod);
   }
@@ -223,7 +225,7 @@ export class NodeAgent {
         void this.terminate(state, pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
       } else if (!state || state.phase === 'done') {
         // Nothing runs for it here: the kubelet's final delete lets the API server remove it.
-        void this.writer.deletePod(pod);
+        this.writer.deletePod(pod).catch((error: Error) => this.options.log.warn('final delete of a pod failed', { pod: pod.metadata?.name, error: error.message }));
       }
       return;
     }
@@ -245,7 +247,7 @@ export class NodeAgent {
   private async admit(pod: V1Pod, node: string): Promise<void> {
     const uid = pod.metadata!.uid!;
     const container = pod.spec!.containers[0]!;
-    const state: PodState = { pod, node, phase: 'waiting', logFile: this.logFileOf(pod), timers: [] };
+    const state: PodState = { pod, node, phase: 'waiting', logFile: this.logFileOf(pod), timers: [], writes: Promise.resolve() };
     this.pods.set(uid, state);
     this.logFiles.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, state.logFile);
     const since = new Date();
@@ -254,14 +256,14 @@ export class NodeAgent {
     if ('problem' in resolved) {
       // As the kubelet: ErrImagePull, then ImagePullBackOff; the pod waits until someone deletes it.
       const pull = `Failed to pull image "${image}": ${resolved.problem}`;
-      await this.writer.podStatus(pod, waitingStatus(pod, { reason: 'ErrImagePull', message: pull }, since));
-      await this.writer.podEvent(pod, node, 'Warning', 'Failed', pull);
+      await this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'ErrImagePull', message: pull }, since)));
+      await this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'Failed', pull));
       state.timers.push(
         setTimeout(() => {
           if (state.phase !== 'waiting') return;
           const backoff = `Back-off pulling image "${image}": ErrImagePull: ${resolved.problem}`;
-          void this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'ImagePullBackOff', message: backoff }, since));
-          void this.writer.podEvent(state.pod, node, 'Warning', 'BackOff', backoff);
+          void this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'ImagePullBackOff', message: backoff }, since)));
+          void this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'BackOff', backoff));
         }, IMAGE_BACKOFF_MILLISECONDS),
       );
       return;
@@ -271,8 +273,8 @@ export class NodeAgent {
       env = containerEnvironment(pod, container, this.options.nodeEnv);
     } catch (error) {
       if (!(error instanceof PodEnvironmentError)) throw error;
-      await this.writer.podStatus(pod, waitingStatus(pod, { reason: 'CreateContainerConfigError', message: error.message }, since));
-      await this.writer.podEvent(pod, node, 'Warning', 'Failed', `Error: ${error.message}`);
+      await this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'CreateContainerConfigError', message: error.message }, since)));
+      await this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'Failed', `Error: ${error.message}`));
       return;
     }
     if (resolved.folder) env.ALTUS_KERNEL_WORKDIR = resolved.folder;
@@ -287,7 +289,8 @@ export class NodeAgent {
         state.pid = pid;
         state.phase = 'running';
         state.startedAt = new Date();
-        void this.writer.podStatus(state.pod, runningStatus(state.pod, state.startedAt));
+        const startedAt = state.startedAt;
+        void this.write(state, () => this.writer.podStatus(state.pod, runningStatus(state.pod, startedAt)));
       },
       pod.metadata?.labels?.[JOB_NAME_LABEL] ?? uid,
     );
@@ -306,8 +309,9 @@ export class NodeAgent {
     state.phase = 'done';
     const finishedAt = new Date();
     const startedAt = state.startedAt ?? finishedAt;
-    await this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: exit.exitCode, startedAt, finishedAt, ...(state.disruption ? { disruption: state.disruption } : {}) }));
-    if (state.pod.metadata?.deletionTimestamp) await this.writer.deletePod(state.pod);
+    const end = { exitCode: exit.exitCode, startedAt, finishedAt, ...(state.disruption ? { disruption: state.disruption } : {}) };
+    await this.write(state, () => this.writer.podStatus(state.pod, terminatedStatus(state.pod, end)));
+    await this.write(state, async () => (state.pod.metadata?.deletionTimestamp ? this.writer.deletePod(state.pod) : undefined));
   }
 
   /** SIGTERM, then SIGKILL after `graceSeconds`; a pod that never started is simply ended. */
@@ -322,12 +326,22 @@ export class NodeAgent {
       return; // finish() reports it when the process exits
     }
     if (state.phase === 'waiting' || state.phase === 'starting') {
-      // Never started (waiting for its image or a process): ended without a container to stop.
+      // Never started (waiting for its image or a process): no container to stop. As the kubelet, it is
+      // reported Failed first (the Job controller counts a terminating pod until it is), then deleted.
       state.phase = 'done';
       const now = new Date();
-      if (disruption) await this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: now, finishedAt: now, disruption }));
-      if (state.pod.metadata?.deletionTimestamp) await this.writer.deletePod(state.pod);
+      await this.write(state, () => this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: now, finishedAt: now, ...(disruption ? { disruption } : {}) })));
+      await this.write(state, async () => (state.pod.metadata?.deletionTimestamp ? this.writer.deletePod(state.pod) : undefined));
     }
+  }
+
+  /** Queues a write for the pod after its earlier ones; a write that fails for good is logged, never thrown. */
+  private write(state: PodState, what: () => Promise<unknown>): Promise<void> {
+    state.writes = state.writes.then(what).then(
+      () => undefined,
+      (error: Error) => this.options.log.warn('a pod write failed', { pod: state.pod.metadata?.name, error: error.message }),
+    );
+    return state.writes;
   }
 
   private logFileOf(pod: V1Pod): string {
