@@ -4,8 +4,19 @@
  * the Eventarc path; a run request published to Pub/Sub), each run's results
  * read back to prove no shard was lost or doubled, its operations counted and
  * set beside the formula in shards and clusters they should follow.
+ *
+ * It measures the functions and the messaging, not pod churn: the worker clusters'
+ * pod quota is 0 for the section, and a load generator (load-generator.ts) runs each
+ * index of the Jobs dispatch creates as its pod would, publishing its completion.
+ * How fast the real control plane turns pods over here is `podTurnover`'s figure.
  */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
+import { quotaFor } from '../../jobs/fleet/bootstrap.ts';
+import { stackFile } from '../stack/state.ts';
+import { setPodQuota } from './load-generator.ts';
 import type { Context } from './sections.ts';
 import { checkEveryIndexOnce, writeManifest, type BenchStack, type MeterTotals } from './stack-bench.ts';
 
@@ -20,7 +31,13 @@ export interface ControlPlaneSummary extends MeterTotals {
   completionsPerSec: number;
   slowerMode: ControlPlaneFigures['mode'];
   modes: ControlPlaneFigures[];
+  /** Pods the real control plane turned over per second here (a run of one-set shards on real pods). */
+  podTurnoverPerSec: number;
+  podTurnoverPods: number;
 }
+
+/** Shards (one pod each) of the pod-turnover run. */
+const TURNOVER_PODS = 200;
 
 export interface ControlPlaneFigures extends MeterTotals {
   byRole: Record<string, number>;
@@ -36,11 +53,12 @@ export interface ControlPlaneFigures extends MeterTotals {
   formula: Record<keyof MeterTotals, string>;
 }
 
+const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
+
 /** Runs both modes at 10,000 shards; the flat figures are the slower mode's. */
 export async function benchControlPlane(stack: BenchStack, work: string, ctx: Context): Promise<ControlPlaneSummary> {
   // The issue gives no smaller size for the control plane: 10,000 shards in --quick too.
   const shards = 10_000;
-  const clusters = loadFleetConfig(process.env.ALTUS_FLEET_CONFIG ?? 'altus.config.json').clusters.length;
   const manifest = {
     apiVersion: 'altus/v1',
     kind: 'Run',
@@ -55,30 +73,51 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
     shardSize: 1,
     aggregate: { metrics: ['price'] },
   };
+  const fleet = loadFleetConfig(process.env.ALTUS_FLEET_CONFIG ?? 'altus.config.json');
+  const clusters = fleet.clusters.length;
+  const names = fleet.clusters.map((c) => c.name);
+  await setPodQuota(stack.info, fleet.namespace, names, '0');
+  const generator = spawn(process.execPath, ['--import', 'tsx', GENERATOR, `--stack=${stackFile(stack.info.home)}`, `--namespace=${fleet.namespace}`], {
+    env: { ...process.env, ALTUS_METER_DIR: join(stack.info.home, 'meters'), ALTUS_METER_ROLE: 'worker' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const modes: ControlPlaneFigures[] = [];
-  for (const mode of ['upload', 'run-request'] as const) {
-    const options = { label: `controlPlane ${mode}`, timeoutSeconds: 1800, progress: ctx.progress };
-    const named = { ...manifest, name: `${manifest.name}-${mode}` };
-    const timed =
-      mode === 'upload'
-        ? await stack.runUpload(writeManifest(work, 'control-plane.json', named), options)
-        : await stack.runRequest(`bench-${Date.now()}`, named, options);
-    const rowsChecked = await checkEveryIndexOnce(timed.run, shards);
-    const ticks = Math.ceil(timed.wallSeconds / 10) + 1;
-    modes.push({
-      mode,
-      shards,
-      clusters,
-      seconds: timed.wallSeconds,
-      completionsPerSec: shards / timed.wallSeconds,
-      rowsChecked,
-      ...timed.operations,
-      byRole: timed.operationsByRole,
-      ...operationFormula(shards, clusters, ticks, mode),
-    });
+  try {
+    for (const mode of ['upload', 'run-request'] as const) {
+      const options = { label: `controlPlane ${mode}`, timeoutSeconds: 1800, progress: ctx.progress };
+      const named = { ...manifest, name: `${manifest.name}-${mode}` };
+      const timed =
+        mode === 'upload'
+          ? await stack.runUpload(writeManifest(work, 'control-plane.json', named), options)
+          : await stack.runRequest(`bench-${Date.now()}`, named, options);
+      const rowsChecked = await checkEveryIndexOnce(timed.run, shards);
+      const ticks = Math.ceil(timed.wallSeconds / 10) + 1;
+      modes.push({
+        mode,
+        shards,
+        clusters,
+        seconds: timed.wallSeconds,
+        completionsPerSec: shards / timed.wallSeconds,
+        rowsChecked,
+        ...timed.operations,
+        byRole: timed.operationsByRole,
+        ...operationFormula(shards, clusters, ticks, mode),
+      });
+    }
+  } finally {
+    generator.kill('SIGTERM');
+    // The bootstrap's quota: maxParallelism pods per cluster.
+    for (const cluster of fleet.clusters) await setPodQuota(stack.info, fleet.namespace, [cluster.name], quotaFor(fleet, cluster).pods!);
   }
+  // The other half of the picture: the same trivial shards on real pods (created, scheduled, run, reported, counted by the Job controller).
+  const turnover = await stack.runUpload(
+    writeManifest(work, 'pod-turnover.json', { ...manifest, name: 'bench-pod-turnover', parameters: { grid: { ...manifest.parameters.grid, axes: { strike: { from: 50, to: 150, steps: TURNOVER_PODS / 10 }, volatility: { from: 0.1, to: 0.5, steps: 10 } } } } }),
+    { label: 'pod turnover', timeoutSeconds: 1800, progress: ctx.progress },
+  );
   const slower = modes.reduce((a, b) => (b.seconds > a.seconds ? b : a));
   return {
+    podTurnoverPerSec: TURNOVER_PODS / turnover.wallSeconds,
+    podTurnoverPods: TURNOVER_PODS,
     shards,
     seconds: slower.seconds,
     completionsPerSec: slower.completionsPerSec,

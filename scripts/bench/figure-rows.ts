@@ -83,5 +83,6 @@ function controlPlaneRows(c: NonNullable<BenchFigures['controlPlane']>): Row[] {
       verdict(all((m) => m.kubernetesCalls <= m.expected.kubernetesCalls), '≤ C + C × reconcile ticks, both modes'),
       `${slower}; ${each((m) => `${int(m.kubernetesCalls)} (≤ ${int(m.expected.kubernetesCalls)}, ${m.formula.kubernetesCalls})`)}`,
     ],
+    ['controlPlane.podTurnoverPerSec', fixed(c.podTurnoverPerSec, 1), '', `real pods on the local Kubernetes control plane: ${int(c.podTurnoverPods)} one-set shards, upload to SUCCEEDED (the rows above use a load generator in place of pods)`],
   ];
 }

@@ -31,6 +31,7 @@ export const REQUIRED_FIGURES: Record<'kernel' | Exclude<Section, 'scaling'>, re
     'controlPlane.pubsubMessages',
     'controlPlane.firestoreWrites',
     'controlPlane.kubernetesCalls',
+    'controlPlane.podTurnoverPerSec',
   ],
 };
 

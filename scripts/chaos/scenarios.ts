@@ -99,24 +99,32 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
       // repeated preemptions shows they were not counted (the pod failure policy's Ignore rule).
       const strict = { ...HEAVY, name: 'chaos-preempt', retries: { perShard: 0 } };
       let preempted = 0;
+      let evicted = 0;
       let nodes = 0;
       const row = await faulted(ctx, strict, {
         during: async (runId) => {
-          // Three reclaims, each once a pod of the run is running (a Job's `active` counts Pending pods too).
-          for (let round = 0; round < 3; ) {
-            const run = await ctx.runs.getRun(runId);
-            if (run && TERMINAL_STATUSES.includes(run.status)) break;
-            const res = await fetch(`${ctx.stack.localFleetUrl}/_altus/runs/${runId}/preempt?count=1`, { method: 'POST' });
-            const hit = (await res.json()) as { preempted: number; nodes: string[] };
-            if (hit.preempted > 0) round++;
-            preempted += hit.preempted;
-            nodes += hit.nodes.length;
-            await sleep(hit.preempted > 0 ? 1500 : 200);
+          // Two reclaims and a node-pressure eviction between them, each once a pod of the run is
+          // running (a Job's `active` counts Pending pods too). Both are DisruptionTarget: not counted.
+          for (const fault of ['preempt', 'evict', 'preempt'] as const) {
+            for (;;) {
+              const run = await ctx.runs.getRun(runId);
+              if (run && TERMINAL_STATUSES.includes(run.status)) return;
+              const res = await fetch(`${ctx.stack.localFleetUrl}/_altus/runs/${runId}/${fault}?count=1`, { method: 'POST' });
+              const hit = (await res.json()) as { preempted?: number; evicted?: number; nodes?: string[] };
+              const count = hit.preempted ?? hit.evicted ?? 0;
+              if (fault === 'preempt') {
+                preempted += count;
+                nodes += hit.nodes?.length ?? 0;
+              } else evicted += count;
+              if (count > 0) break;
+              await sleep(200);
+            }
+            await sleep(1500);
           }
         },
         evidence: (run) => ({
-          faultObserved: preempted >= 3 && run.status === 'SUCCEEDED' && run.counts.shardsFailed === 0,
-          evidence: `${nodes} node shutdowns took ${preempted} running pods (DisruptionTarget, TerminationByKubelet); retries.perShard 0 and the run ${run.status} with ${run.counts.shardsFailed} failed shards`,
+          faultObserved: preempted >= 2 && evicted >= 1 && run.status === 'SUCCEEDED' && run.counts.shardsFailed === 0,
+          evidence: `${nodes} node shutdowns took ${preempted} running pods and ${evicted} pod was evicted (all DisruptionTarget, TerminationByKubelet); retries.perShard 0 and the run ${run.status} with ${run.counts.shardsFailed} failed shards`,
         }),
       });
       // The same budget, one crash: the real Job controller counts it and the shard fails for good.

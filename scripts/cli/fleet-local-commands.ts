@@ -1,9 +1,9 @@
 /**
  * The local stack's fleet from the CLI: `altus fleet clusters [--json]` (each
  * worker cluster's state and index counts) and fault injection,
- * `altus fleet lose <cluster>` / `altus fleet restore <cluster>` — a lost cluster
- * kills its running pods and answers 503 to every API call, as an unreachable GKE
- * control plane would, until it is restored.
+ * `altus fleet lose <cluster>` / `altus fleet restore <cluster>` — a lost cluster's
+ * running pods die and its API server cannot be reached (connections are reset), as
+ * an unreachable GKE control plane, until it is restored.
  */
 import type { V1JobStatus } from '@kubernetes/client-node';
 import type { Command } from 'commander';
@@ -88,17 +88,17 @@ export function registerLocalFleetCommands(fleet: Command, context: { home: stri
 
   fleet
     .command('lose <cluster>')
-    .description('fault injection on the local stack: the cluster kills its running pods and answers 503 until restored')
+    .description('fault injection on the local stack: the cluster\'s running pods die and its API server is unreachable until restored')
     .action(async (cluster: string) => {
       await setClusterDown(requireStack(context.home).localFleetUrl, cluster, true);
-      process.stdout.write(`${cluster} lost: its running pods were killed and its API answers 503 until \`altus fleet restore ${cluster}\`\n`);
+      process.stdout.write(`${cluster} lost: its running pods were killed and its API server is unreachable until \`altus fleet restore ${cluster}\`\n`);
     });
 
   fleet
     .command('restore <cluster>')
-    .description('undo `altus fleet lose`: the cluster accepts Jobs again (the Jobs it lost stay stopped)')
+    .description('undo `altus fleet lose`: the cluster is reachable again; its Job controller replaces the pods it lost')
     .action(async (cluster: string) => {
       await setClusterDown(requireStack(context.home).localFleetUrl, cluster, false);
-      process.stdout.write(`${cluster} restored: it accepts Jobs again; the Jobs it lost stay stopped\n`);
+      process.stdout.write(`${cluster} restored: it accepts Jobs again; its pods that died are reported failed and replaced by its Job controller\n`);
     });
 }

@@ -128,6 +128,25 @@ test('an image this machine cannot pull: the pod waits ErrImagePull with the kub
   });
 });
 
+test('a GPU pod where no pool has that accelerator stays Pending, as the real scheduler leaves it', async () => {
+  const batch = await api(BatchV1Api);
+  const core = await api(CoreV1Api);
+  const name = `cp-gpu-${suffix}`;
+  const body = job(name, { backoffLimitPerIndex: 0, activeDeadlineSeconds: 60, ttlSecondsAfterFinished: 5 });
+  const pod = body.spec!.template.spec!;
+  pod.nodeSelector = { 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' };
+  pod.tolerations = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
+  pod.containers[0]!.resources = { requests: { cpu: '100m', 'nvidia.com/gpu': '1' }, limits: { cpu: '100m', 'nvidia.com/gpu': '1' } };
+  await batch.createNamespacedJob({ namespace, body });
+  const unscheduled = await until('the scheduler to give up on the pod', async () => {
+    const pods = (await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
+    return pods.map((p) => p.status?.conditions?.find((c) => c.type === 'PodScheduled')).find((c) => c?.status === 'False');
+  });
+  assert.equal(unscheduled.reason, 'Unschedulable');
+  assert.match(unscheduled.message ?? '', /node\(s\) didn't match Pod's node affinity\/selector/);
+  await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
+});
+
 test('least privilege: the functions\' identities get what the fleet bootstrap grants them, in their namespace only', async () => {
   for (const user of [KUBE_USERS.dispatch, KUBE_USERS.reconcile]) {
     const core = await api(CoreV1Api, user);

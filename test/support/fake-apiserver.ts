@@ -12,7 +12,8 @@
  *   handling, each optionally only for a method and path.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { KubernetesObject, V1Job } from '@kubernetes/client-node';
+import { KubeConfig, type KubernetesObject, type V1Job } from '@kubernetes/client-node';
+import type { ClusterAccess } from '../../jobs/fleet/kubernetes-fleet.ts';
 import { schemaProblems } from '../../jobs/fleet/admission.ts';
 import type { JobAdmission } from '../../jobs/fleet/admission.ts';
 
@@ -217,4 +218,23 @@ async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of req as AsyncIterable<Buffer>) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** {@link ClusterAccess} for a {@link FakeApiServer} at `baseUrl`: one KubeConfig per cluster under `/clusters/<name>`, no credentials. */
+export function fakeClusterAccess(baseUrl: string): ClusterAccess {
+  const kubeConfigs = new Map<string, KubeConfig>();
+  return async (cluster) => {
+    let kc = kubeConfigs.get(cluster);
+    if (!kc) {
+      kc = new KubeConfig();
+      kc.loadFromOptions({
+        clusters: [{ name: cluster, server: `${baseUrl}/clusters/${cluster}`, skipTLSVerify: true }],
+        users: [{ name: 'fake' }],
+        contexts: [{ name: cluster, cluster, user: 'fake' }],
+        currentContext: cluster,
+      });
+      kubeConfigs.set(cluster, kc);
+    }
+    return kc;
+  };
 }

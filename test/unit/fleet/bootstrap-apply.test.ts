@@ -4,11 +4,11 @@ import type { V1PriorityClass, V1ResourceQuota, V1RoleBinding } from '@kubernete
 import { kubernetesAdmission } from '../../../jobs/fleet/admission.ts';
 import { buildBootstrap } from '../../../jobs/fleet/bootstrap.ts';
 import { applyBootstrap, BootstrapApplyError, type ClusterApplyReport } from '../../../jobs/fleet/bootstrap-apply.ts';
-import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
+
 import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { gkeClusterAccess, type TokenSource } from '../../../jobs/fleet/gke-access.ts';
-import { FakeApiServer } from '../../support/fake-apiserver.ts';
+import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { TokenGate } from './token-gate.ts';
 
 const config = loadFleetConfig(DEFAULT_FLEET_CONFIG);
@@ -30,7 +30,7 @@ beforeEach(async () => {
 });
 afterEach(() => server.stop());
 
-const apply = () => applyBootstrap(plan, localClusterAccess(baseUrl));
+const apply = () => applyBootstrap(plan, fakeClusterAccess(baseUrl));
 const actions = (reports: ClusterApplyReport[]) => Object.fromEntries(reports.map((r) => [r.cluster, r.outcomes.map((o) => `${o.object}: ${o.action}`)]));
 const every = (action: string) => OBJECTS.map((o) => `${o}: ${action}`);
 
@@ -107,7 +107,7 @@ test('403 on one cluster: a clear error naming the object and the cluster; later
 });
 
 test('a cluster whose access cannot be resolved is reported, the others applied', async () => {
-  const local = localClusterAccess(baseUrl);
+  const local = fakeClusterAccess(baseUrl);
   const reports = await applyBootstrap(plan, async (cluster) => {
     if (cluster === 'worker-a') throw new Error('cluster worker-a in us-central1 has no endpoint or CA certificate');
     return local(cluster);

@@ -26,9 +26,9 @@ import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { gkeClusterAccess, type TokenSource } from '../../../jobs/fleet/gke-access.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
+
 import { runObjects, type RunPlan } from '../../../jobs/planning/plan.ts';
-import { FakeApiServer } from '../../support/fake-apiserver.ts';
+import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { MemoryRunStore } from '../../support/memory-run-store.ts';
 import { TokenGate } from './token-gate.ts';
 
@@ -53,7 +53,7 @@ const NOW = new Date('2026-12-01T09:00:00Z');
 const manifest = manifestSchema.parse(JSON.parse(readFileSync(new URL('../../../examples/book-mc.json', import.meta.url), 'utf8')));
 
 /** A RUNNING run with its plan in the bucket, and dispatch's dependencies over the fake API server. */
-async function dispatchFixture(runId: string, access = localClusterAccess(baseUrl)) {
+async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl)) {
   const runs = new MemoryRunStore();
   const store = new LocalObjectStore(work);
   const published: Array<{ role: TopicRole; message: Record<string, unknown> }> = [];

@@ -4,9 +4,9 @@ import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { FleetRequestError } from '../../../jobs/fleet/fleet.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
+
 import { TransientError } from '../../../shared/errors.ts';
-import { FakeApiServer } from '../../support/fake-apiserver.ts';
+import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
 
 const server = new FakeApiServer(fleetAdmission(threeClusters));
@@ -20,7 +20,7 @@ after(() => server.stop());
 function fleet() {
   const sleeps: number[] = [];
   const sleep = async (ms: number) => void sleeps.push(ms);
-  return { fleet: new KubernetesFleet(localClusterAccess(baseUrl), { attempts: 4, initialDelayMilliseconds: 100, sleep }), sleeps };
+  return { fleet: new KubernetesFleet(fakeClusterAccess(baseUrl), { attempts: 4, initialDelayMilliseconds: 100, sleep }), sleeps };
 }
 
 const workerA = clusterNamed(threeClusters, 'worker-a');
