@@ -1,0 +1,157 @@
+/**
+ * The exact sums of a shard's values as they travel in its partial, and the mean,
+ * M2 and standard deviation they give, each rounded once from the exact value.
+ *
+ * Merging adds the shards' expansions as big integers (every double is an integer
+ * multiple of 2^-1074), so the merged Σx and Σx² are exact and the same for any
+ * split of the values into shards and any merge order; then
+ *   mean   = Σx / n,
+ *   M2     = Σx² − (Σx)²/n,
+ *   stddev = √(M2 / (n − 1)),
+ * are computed as exact rationals and rounded to the nearest double once (ties to
+ * even). The results are functions of the multiset of values alone.
+ */
+import { ExactMomentSums, SQUARE_SCALE_EXPONENT } from './exact-sum.ts';
+
+/** Exact sums of a shard's values: each a list of doubles whose exact sum is the figure. */
+export interface EncodedExactSums {
+  /** Σx. */
+  s: number[];
+  /** Σx² over |x| in [2^-480, 2^480]. */
+  q: number[];
+  /** Σx² of smaller values, times 2^1200 (absent when empty). */
+  qs?: number[];
+  /** Σx² of larger values, times 2^-1200 (absent when empty). */
+  ql?: number[];
+}
+
+/** Serializes a shard's exact sums. */
+export function encodeExactSums(sums: ExactMomentSums): EncodedExactSums {
+  const small = sums.smallSquares.components();
+  const large = sums.largeSquares.components();
+  return { s: sums.sum.components(), q: sums.squares.components(), ...(small.length ? { qs: small } : {}), ...(large.length ? { ql: large } : {}) };
+}
+
+/** Fixed-point scales: Σx in units of 2^-1074, Σx² in units of 2^-2274 (the smallest scaled square's unit). */
+const SUM_SCALE = 1074n;
+const SQUARE_SCALE = 2274n;
+const SCALE_SHIFT = BigInt(2 * SQUARE_SCALE_EXPONENT);
+
+/** The exact merged sums of several shards, as fixed-point big integers. */
+export interface MergedExactSums {
+  count: number;
+  /** Σx · 2^1074. */
+  sum: bigint;
+  /** Σx² · 2^2274. */
+  squares: bigint;
+}
+
+/**
+ * Adds the shards' exact sums; undefined when a component is not finite (a sum
+ * overflowed the double range in some shard), so the caller can say the figure is
+ * not exact.
+ */
+export function mergeExactSums(parts: readonly { count: number; exact: EncodedExactSums }[]): MergedExactSums | undefined {
+  let count = 0;
+  let sum = 0n;
+  let squares = 0n;
+  for (const { count: n, exact } of parts) {
+    const all = [...exact.s, ...exact.q, ...(exact.qs ?? []), ...(exact.ql ?? [])];
+    if (!all.every(Number.isFinite)) return undefined;
+    count += n;
+    for (const c of exact.s) sum += fixedPoint(c, SUM_SCALE);
+    for (const c of exact.q) squares += fixedPoint(c, SQUARE_SCALE);
+    for (const c of exact.qs ?? []) squares += fixedPoint(c, SQUARE_SCALE - SCALE_SHIFT);
+    for (const c of exact.ql ?? []) squares += fixedPoint(c, SQUARE_SCALE + SCALE_SHIFT);
+  }
+  return { count, sum, squares };
+}
+
+/** Mean, M2 and sample standard deviation of merged sums, each rounded once. */
+export function exactMoments(merged: MergedExactSums): { mean: number; m2: number; stddev: number } {
+  const { count, sum, squares } = merged;
+  if (count === 0) return { mean: 0, m2: 0, stddev: 0 };
+  const n = BigInt(count);
+  // n·M2 · 2^2274 = n·Σx²·2^2274 − (Σx·2^1074)²·2^126, exactly, never negative.
+  const nM2 = n * squares - ((sum * sum) << (SQUARE_SCALE - 2n * SUM_SCALE));
+  const squareUnit = 1n << SQUARE_SCALE;
+  return {
+    mean: roundQuotient(sum, n << SUM_SCALE),
+    m2: roundQuotient(nM2, n * squareUnit),
+    stddev: count > 1 ? roundSquareRoot(nM2, n * (n - 1n) * squareUnit) : 0,
+  };
+}
+
+/** c · 2^scale as a big integer (exact: c is a finite double and c · 2^scale an integer). */
+function fixedPoint(c: number, scale: bigint): bigint {
+  if (c === 0) return 0n;
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, c);
+  const bits = view.getBigUint64(0);
+  const biased = Number((bits >> 52n) & 0x7ffn);
+  const fraction = bits & ((1n << 52n) - 1n);
+  // c = ±mantissa · 2^(exponent), mantissa an integer below 2^53.
+  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
+  const exponent = BigInt((biased === 0 ? 1 : biased) - 1075);
+  const shift = exponent + scale;
+  if (shift < 0n) throw new RangeError(`${c} is not a multiple of 2^-${scale}`);
+  const magnitude = mantissa << shift;
+  return c < 0 ? -magnitude : magnitude;
+}
+
+/** The double nearest numerator / denominator (denominator > 0), ties to even. */
+export function roundQuotient(numerator: bigint, denominator: bigint): number {
+  if (numerator === 0n) return 0;
+  const negative = numerator < 0n;
+  const a = negative ? -numerator : numerator;
+  // Scale so the quotient has at least 66 bits, then keep an inexact remainder as a sticky bit:
+  // Number() of a big integer rounds to nearest, ties to even, and the sticky bit breaks false ties.
+  const shift = 66 - (bitLength(a) - bitLength(denominator));
+  const [n, d] = shift >= 0 ? [a << BigInt(shift), denominator] : [a, denominator << BigInt(-shift)];
+  const quotient = n / d;
+  const sticky = quotient * d === n ? 0n : 1n;
+  const value = scaleByPowerOfTwo(Number((quotient << 1n) | sticky), -(shift + 1));
+  return negative ? -value : value;
+}
+
+/** The double nearest √(numerator / denominator) (numerator ≥ 0, denominator > 0). */
+export function roundSquareRoot(numerator: bigint, denominator: bigint): number {
+  if (numerator <= 0n) return 0;
+  // ⌊√⌊x⌋⌋ = ⌊√x⌋: scale x = numerator·4^k / denominator to at least 140 bits, take the integer root.
+  const half = Math.max(0, Math.ceil((140 - (bitLength(numerator) - bitLength(denominator))) / 2));
+  const scaled = numerator << BigInt(2 * half);
+  const x = scaled / denominator;
+  const root = integerSquareRoot(x);
+  const sticky = root * root === x && x * denominator === scaled ? 0n : 1n;
+  return scaleByPowerOfTwo(Number((root << 1n) | sticky), -(half + 1));
+}
+
+function integerSquareRoot(x: bigint): bigint {
+  if (x < 2n) return x;
+  // Newton from above: start at a power of two ≥ √x.
+  let r = 1n << BigInt(Math.ceil(bitLength(x) / 2));
+  for (;;) {
+    const next = (r + x / r) >> 1n;
+    if (next >= r) return r;
+    r = next;
+  }
+}
+
+function bitLength(x: bigint): number {
+  return x === 0n ? 0 : x.toString(2).length;
+}
+
+/** x · 2^e in steps that stay exact while the result is a normal double. */
+function scaleByPowerOfTwo(x: number, e: number): number {
+  let value = x;
+  let left = e;
+  while (left > 1000) {
+    value *= 2 ** 1000;
+    left -= 1000;
+  }
+  while (left < -1000) {
+    value *= 2 ** -1000;
+    left += 1000;
+  }
+  return value * 2 ** left;
+}
