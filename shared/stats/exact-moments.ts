@@ -2,40 +2,33 @@
  * The exact sums of a shard's values as they travel in its partial, and the mean,
  * M2 and standard deviation they give, each rounded once from the exact value.
  *
- * Merging adds the shards' expansions as big integers (every double is an integer
- * multiple of 2^-1074), so the merged Σx and Σx² are exact and the same for any
- * split of the values into shards and any merge order; then
+ * Merging adds the shards' fixed-point sums as big integers, so the merged Σx and
+ * Σx² are exact and the same for any split of the values into shards and any merge
+ * order; then
  *   mean   = Σx / n,
  *   M2     = Σx² − (Σx)²/n,
  *   stddev = √(M2 / (n − 1)),
  * are computed as exact rationals and rounded to the nearest double once (ties to
  * even). The results are functions of the multiset of values alone.
  */
-import { ExactMomentSums, SQUARE_SCALE_EXPONENT } from './exact-sum.ts';
+import { SQUARE_UNIT_BITS, SUM_UNIT_BITS, type ExactMomentSums } from './exact-sum.ts';
 
-/** Exact sums of a shard's values: each a list of doubles whose exact sum is the figure. */
+/** Exact sums of a shard's values, as signed hexadecimal integers ("-0x1f…"). */
 export interface EncodedExactSums {
-  /** Σx. */
-  s: number[];
-  /** Σx² over |x| in [2^-480, 2^480]. */
-  q: number[];
-  /** Σx² of smaller values, times 2^1200 (absent when empty). */
-  qs?: number[];
-  /** Σx² of larger values, times 2^-1200 (absent when empty). */
-  ql?: number[];
+  /** Σx in units of 2^-1074. */
+  s: string;
+  /** Σx² in units of 2^-2274. */
+  q: string;
 }
 
 /** Serializes a shard's exact sums. */
 export function encodeExactSums(sums: ExactMomentSums): EncodedExactSums {
-  const small = sums.smallSquares.components();
-  const large = sums.largeSquares.components();
-  return { s: sums.sum.components(), q: sums.squares.components(), ...(small.length ? { qs: small } : {}), ...(large.length ? { ql: large } : {}) };
+  return { s: hex(sums.sumValue()), q: hex(sums.squaresValue()) };
 }
 
-/** Fixed-point scales: Σx in units of 2^-1074, Σx² in units of 2^-2274 (the smallest scaled square's unit). */
-const SUM_SCALE = 1074n;
-const SQUARE_SCALE = 2274n;
-const SCALE_SHIFT = BigInt(2 * SQUARE_SCALE_EXPONENT);
+const SUM_SCALE = BigInt(SUM_UNIT_BITS);
+const SQUARE_SCALE = BigInt(SQUARE_UNIT_BITS);
+const HEX = /^-?0x[0-9a-f]+$/;
 
 /** The exact merged sums of several shards, as fixed-point big integers. */
 export interface MergedExactSums {
@@ -46,25 +39,26 @@ export interface MergedExactSums {
   squares: bigint;
 }
 
-/**
- * Adds the shards' exact sums; undefined when a component is not finite (a sum
- * overflowed the double range in some shard), so the caller can say the figure is
- * not exact.
- */
+/** Adds the shards' exact sums; undefined when one is not a well-formed integer (then the caller merges the old way). */
 export function mergeExactSums(parts: readonly { count: number; exact: EncodedExactSums }[]): MergedExactSums | undefined {
   let count = 0;
   let sum = 0n;
   let squares = 0n;
   for (const { count: n, exact } of parts) {
-    const all = [...exact.s, ...exact.q, ...(exact.qs ?? []), ...(exact.ql ?? [])];
-    if (!all.every(Number.isFinite)) return undefined;
+    if (!HEX.test(exact.s) || !HEX.test(exact.q)) return undefined;
     count += n;
-    for (const c of exact.s) sum += fixedPoint(c, SUM_SCALE);
-    for (const c of exact.q) squares += fixedPoint(c, SQUARE_SCALE);
-    for (const c of exact.qs ?? []) squares += fixedPoint(c, SQUARE_SCALE - SCALE_SHIFT);
-    for (const c of exact.ql ?? []) squares += fixedPoint(c, SQUARE_SCALE + SCALE_SHIFT);
+    sum += signedHex(exact.s);
+    squares += signedHex(exact.q);
   }
   return { count, sum, squares };
+}
+
+function hex(value: bigint): string {
+  return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+}
+
+function signedHex(text: string): bigint {
+  return text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text);
 }
 
 /** Mean, M2 and sample standard deviation of merged sums, each rounded once. */
@@ -80,23 +74,6 @@ export function exactMoments(merged: MergedExactSums): { mean: number; m2: numbe
     m2: roundQuotient(nM2, n * squareUnit),
     stddev: count > 1 ? roundSquareRoot(nM2, n * (n - 1n) * squareUnit) : 0,
   };
-}
-
-/** c · 2^scale as a big integer (exact: c is a finite double and c · 2^scale an integer). */
-function fixedPoint(c: number, scale: bigint): bigint {
-  if (c === 0) return 0n;
-  const view = new DataView(new ArrayBuffer(8));
-  view.setFloat64(0, c);
-  const bits = view.getBigUint64(0);
-  const biased = Number((bits >> 52n) & 0x7ffn);
-  const fraction = bits & ((1n << 52n) - 1n);
-  // c = ±mantissa · 2^(exponent), mantissa an integer below 2^53.
-  const mantissa = biased === 0 ? fraction : fraction | (1n << 52n);
-  const exponent = BigInt((biased === 0 ? 1 : biased) - 1075);
-  const shift = exponent + scale;
-  if (shift < 0n) throw new RangeError(`${c} is not a multiple of 2^-${scale}`);
-  const magnitude = mantissa << shift;
-  return c < 0 ? -magnitude : magnitude;
 }
 
 /** The double nearest numerator / denominator (denominator > 0), ties to even. */

@@ -43,7 +43,7 @@ test('tiny and huge values keep their squares: scaling the values by 2^±900 sca
     assert.equal(m.mean, reference.mean * scale, `mean at scale ${scale}`);
     assert.equal(m.stddev, reference.stddev * scale, `stddev at scale ${scale}`);
   }
-  // Values spanning 600 orders of magnitude: the small ones still count (sums only: the
+  // Values spanning 600 decimal orders of magnitude: the small ones still count (sums only: the
   // sketch's dense store cannot span that range of keys).
   const shards = [[1e-300, 1e300], [-1e300], [1e-300]].map((values) => {
     const sums = new ExactMomentSums();
