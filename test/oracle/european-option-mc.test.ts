@@ -72,7 +72,8 @@ before(async () => {
     const ours = cases.map(({ days, ...c }, i) => evaluate({ ...c, maturity: days / 365 }, i));
     const { results } = await askOracle({ kind: 'european', cases });
     run.outcomes = cases.map((item, i) => {
-      const { price, stdError } = ours[i]!;
+      const price = ours[i]!.price!;
+      const stdError = ours[i]!.stdError!;
       const analytic = results[i]!.price!;
       const z = price === analytic ? 0 : (price - analytic) / stdError;
       return { item, price, stdError, analytic, z };
