@@ -27,6 +27,18 @@ export function figureRows(r: BenchFigures, cores: number, checks: readonly Benc
     out.push(['kernel.aggregateCost.accumulatorNsPerValue', fixed(a.accumulatorNsPerValue, 1), '', 'all per-value statistics of a metric (exact sums, min, max, sketch)']);
     out.push(['kernel.aggregateCost.statisticsShareOfRow', fixed(a.statisticsShareOfRow, 3), '', `statistics of 6 outputs / whole black-scholes row (kernel ${fixed(a.blackScholesNsPerRow, 0)} ns/row), ${int(a.rows)} rows`]);
   }
+  if (r.qmc) {
+    const q = r.qmc;
+    for (const t of q.targets) {
+      out.push([
+        `qmc.pathSpeedUp (SE ${t.targetStdError})`,
+        fixed(t.pathSpeedUp, 0),
+        '',
+        `${q.option}: pseudo-random ${int(t.pseudoPaths)} paths, Sobol (${q.scramblings} scramblings) ${int(t.sobolPaths)}; in CPU time ×${fixed(t.timeSpeedUp, 0)}`,
+      ]);
+    }
+    out.push(['qmc.sobolNsPerPath', fixed(q.sobolNsPerPath, 1), '', `pseudo-random ${fixed(q.pseudoNsPerPath, 1)} ns/path (both antithetic)`]);
+  }
   if (r.pipeline) {
     const p = r.pipeline;
     out.push(['pipeline.parameters', int(p.parameters), '', `european-option-mc, ${int(p.paths)} paths each, ${p.shards} shards`]);

@@ -1,6 +1,7 @@
 /**
  * Oracle tier: `european-option-mc` against QuantLib's analytic price, on 2,000 random
- * options with antithetic pairs and 2,000 without (20,000 paths each, fixed seeds).
+ * options with antithetic pairs and 2,000 without (20,000 paths each, fixed seeds), and
+ * 2,000 with `"sequence": "sobol"` (16,384 paths over 16 scramblings).
  *
  * Two properties: the estimate is within 4 of its reported standard errors on at least
  * 99% of the cases, and the standard error itself is honest, i.e. z = (price −
@@ -9,7 +10,8 @@
  * standard deviations √(p(1−p)/n) of 1.04 and 0.47 points; the tolerances, ±3.5 and
  * ±1.6 points, are three of those plus 0.2 point for the standard error being itself
  * an estimate (10,000 samples: ~0.7% relative, which moves the 1-SE coverage by ~0.2
- * point).
+ * point). For Sobol the expected fractions are the Student t's (see `runs`); the
+ * binomial spread is about the same.
  *
  * Domain: spots 5 to 1,000; maturities 1 week to 10 years (whole days, Actual/365);
  * volatilities 5% to 60%; rates −2% to 8%; dividend yields 0 to 5%; strikes within
@@ -60,15 +62,33 @@ interface Outcome {
   z: number;
 }
 
-const runs: { label: string; antithetic: boolean; seed: number; outcomes: Outcome[] }[] = [
-  { label: 'antithetic', antithetic: true, seed: 31, outcomes: [] },
-  { label: 'plain', antithetic: false, seed: 32, outcomes: [] },
+/**
+ * The coverage a correct standard error gives: normal for the pseudo-random runs (the
+ * standard error comes from 10,000+ samples); for Sobol it comes from 16 scramblings,
+ * so z is a Student t with 15 degrees of freedom (scipy: P(|T15| ≤ 1) = 0.6668,
+ * P(|T15| ≤ 2) = 0.9361, P(|T15| ≤ 4) = 0.9988).
+ */
+interface Run {
+  label: string;
+  options: { antithetic: boolean; sequence?: 'sobol'; scramblings?: number };
+  paths: number;
+  seed: number;
+  within1: number;
+  within2: number;
+  outcomes: Outcome[];
+}
+
+const runs: Run[] = [
+  { label: 'antithetic', options: { antithetic: true }, paths: PATHS, seed: 31, within1: NORMAL_WITHIN_1, within2: NORMAL_WITHIN_2, outcomes: [] },
+  { label: 'plain', options: { antithetic: false }, paths: PATHS, seed: 32, within1: NORMAL_WITHIN_1, within2: NORMAL_WITHIN_2, outcomes: [] },
+  // 16 scramblings × 512 points × 2 (antithetic): powers of two, where scrambled Sobol points balance best.
+  { label: 'sobol', options: { antithetic: true, sequence: 'sobol', scramblings: 16 }, paths: 16_384, seed: 33, within1: 0.6668, within2: 0.9361, outcomes: [] },
 ];
 
 before(async () => {
   for (const run of runs) {
     const cases = drawCases(run.seed);
-    const evaluate = europeanOptionMc.prepare({ paths: PATHS, seed: run.seed, antithetic: run.antithetic });
+    const evaluate = europeanOptionMc.prepare({ paths: run.paths, seed: run.seed, ...run.options });
     const ours = cases.map(({ days, ...c }, i) => evaluate({ ...c, maturity: days / 365 }, i));
     const { results } = await askOracle({ kind: 'european', cases });
     run.outcomes = cases.map((item, i) => {
@@ -92,18 +112,19 @@ function worst(outcomes: readonly Outcome[], show = 5): string {
 }
 
 for (const run of runs) {
-  test(`european-option-mc (${run.label}, ${PATHS} paths): within 4 reported standard errors of QuantLib's analytic price on ≥ 99% of ${CASES} options`, (t) => {
+  test(`european-option-mc (${run.label}, ${run.paths} paths): within 4 reported standard errors of QuantLib's analytic price on ≥ 99% of ${CASES} options`, (t) => {
     const share = within(run.outcomes, 4);
     t.diagnostic(`${run.label}: ${(share * 100).toFixed(2)}% within 4 SE; worst |z| ${Math.max(...run.outcomes.map((o) => Math.abs(o.z))).toFixed(2)}`);
     assert.ok(share >= 0.99, `only ${(share * 100).toFixed(2)}% within 4 standard errors; worst:\n${worst(run.outcomes)}`);
   });
 
-  test(`european-option-mc (${run.label}): the reported standard error is honest (coverage at 1 and 2 standard errors is the normal one)`, (t) => {
+  test(`european-option-mc (${run.label}): the reported standard error is honest (coverage at 1 and 2 standard errors is what a correct one gives)`, (t) => {
     const one = within(run.outcomes, 1);
     const two = within(run.outcomes, 2);
-    t.diagnostic(`${run.label}: ${(one * 100).toFixed(2)}% within 1 SE (normal 68.27), ${(two * 100).toFixed(2)}% within 2 SE (normal 95.45)`);
-    assert.ok(Math.abs(one - NORMAL_WITHIN_1) <= TOLERANCE_1, `${(one * 100).toFixed(2)}% within 1 SE, normal gives 68.27% ± ${TOLERANCE_1 * 100}; worst:\n${worst(run.outcomes)}`);
-    assert.ok(Math.abs(two - NORMAL_WITHIN_2) <= TOLERANCE_2, `${(two * 100).toFixed(2)}% within 2 SE, normal gives 95.45% ± ${TOLERANCE_2 * 100}; worst:\n${worst(run.outcomes)}`);
+    const percent = (x: number) => (x * 100).toFixed(2);
+    t.diagnostic(`${run.label}: ${percent(one)}% within 1 SE (expected ${percent(run.within1)}), ${percent(two)}% within 2 SE (expected ${percent(run.within2)})`);
+    assert.ok(Math.abs(one - run.within1) <= TOLERANCE_1, `${percent(one)}% within 1 SE, expected ${percent(run.within1)}% ± ${TOLERANCE_1 * 100}; worst:\n${worst(run.outcomes)}`);
+    assert.ok(Math.abs(two - run.within2) <= TOLERANCE_2, `${percent(two)}% within 2 SE, expected ${percent(run.within2)}% ± ${TOLERANCE_2 * 100}; worst:\n${worst(run.outcomes)}`);
   });
 }
 
