@@ -13,7 +13,11 @@
  */
 import { SQUARE_UNIT_BITS, SUM_UNIT_BITS, type ExactMomentSums } from './exact-sum.ts';
 
-/** Exact sums of a shard's values, as signed hexadecimal integers ("-0x1f…"). */
+/**
+ * Exact sums of a shard's values, as signed hexadecimal integers with their trailing
+ * zero bits counted instead of written ("-0x1f3bp1012" is −0x1f3b · 2^1012): a sum of
+ * values of one magnitude has its bits in a narrow window of the fixed-point range.
+ */
 export interface EncodedExactSums {
   /** Σx in units of 2^-1074. */
   s: string;
@@ -23,12 +27,12 @@ export interface EncodedExactSums {
 
 /** Serializes a shard's exact sums. */
 export function encodeExactSums(sums: ExactMomentSums): EncodedExactSums {
-  return { s: hex(sums.sumValue()), q: hex(sums.squaresValue()) };
+  return { s: encodeInteger(sums.sumValue()), q: encodeInteger(sums.squaresValue()) };
 }
 
 const SUM_SCALE = BigInt(SUM_UNIT_BITS);
 const SQUARE_SCALE = BigInt(SQUARE_UNIT_BITS);
-const HEX = /^-?0x[0-9a-f]+$/;
+const ENCODED = /^(-?)0x([0-9a-f]+)(?:p(\d{1,5}))?$/;
 
 /** The exact merged sums of several shards, as fixed-point big integers. */
 export interface MergedExactSums {
@@ -45,20 +49,31 @@ export function mergeExactSums(parts: readonly { count: number; exact: EncodedEx
   let sum = 0n;
   let squares = 0n;
   for (const { count: n, exact } of parts) {
-    if (!HEX.test(exact.s) || !HEX.test(exact.q)) return undefined;
+    const s = decodeInteger(exact.s);
+    const q = decodeInteger(exact.q);
+    if (s === undefined || q === undefined) return undefined;
     count += n;
-    sum += signedHex(exact.s);
-    squares += signedHex(exact.q);
+    sum += s;
+    squares += q;
   }
   return { count, sum, squares };
 }
 
-function hex(value: bigint): string {
-  return value < 0n ? `-0x${(-value).toString(16)}` : `0x${value.toString(16)}`;
+/** A big integer as `[-]0x<hex>p<trailing zero bits>` (see {@link EncodedExactSums}). */
+export function encodeInteger(value: bigint): string {
+  if (value === 0n) return '0x0';
+  const magnitude = value < 0n ? -value : value;
+  // The lowest set bit: magnitude & −magnitude is 2^zeros.
+  const zeros = (magnitude & -magnitude).toString(2).length - 1;
+  return `${value < 0n ? '-' : ''}0x${(magnitude >> BigInt(zeros)).toString(16)}${zeros ? `p${zeros}` : ''}`;
 }
 
-function signedHex(text: string): bigint {
-  return text.startsWith('-') ? -BigInt(text.slice(1)) : BigInt(text);
+/** The integer {@link encodeInteger} wrote, or undefined for anything else. */
+export function decodeInteger(text: string): bigint | undefined {
+  const match = ENCODED.exec(text);
+  if (!match) return undefined;
+  const magnitude = BigInt(`0x${match[2]}`) << BigInt(match[3] ?? 0);
+  return match[1] ? -magnitude : magnitude;
 }
 
 /** Mean, M2 and sample standard deviation of merged sums, each rounded once. */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricAccumulator, mergeMetric, type MetricPartial } from '../../../shared/stats/partial.ts';
-import { encodeExactSums, exactMoments, mergeExactSums, roundQuotient, roundSquareRoot } from '../../../shared/stats/exact-moments.ts';
+import { decodeInteger, encodeExactSums, encodeInteger, exactMoments, mergeExactSums, roundQuotient, roundSquareRoot } from '../../../shared/stats/exact-moments.ts';
 import { ExactMomentSums } from '../../../shared/stats/exact-sum.ts';
 
 function merged(values: readonly number[], chunk: number) {
@@ -62,4 +62,17 @@ test('rounding helpers round to nearest, ties to even, from big-integer rational
   assert.equal(roundSquareRoot(2n, 1n), Math.SQRT2);
   assert.equal(roundSquareRoot(1n, 4n), 0.5);
   assert.equal(roundSquareRoot(10n ** 40n, 1n), 1e20);
+});
+
+test('exact sums travel compactly and losslessly: hexadecimal without their trailing zero bits', () => {
+  for (const value of [0n, 1n, -1n, 0xf0n, -(3n << 1100n), (1n << 2300n) + 1n, 12345678901234567890n << 999n]) {
+    assert.equal(decodeInteger(encodeInteger(value)), value);
+  }
+  assert.equal(encodeInteger(-(0x1f3bn << 1012n)), '-0x1f3bp1012');
+  assert.equal(decodeInteger('0x12zz'), undefined);
+  // A shard of prices near 100: its sums take tens of characters, not hundreds.
+  const sums = new ExactMomentSums();
+  for (let i = 0; i < 1000; i++) sums.add(100 + Math.sin(i));
+  const encoded = encodeExactSums(sums);
+  assert.ok(encoded.s.length + encoded.q.length < 120, JSON.stringify(encoded));
 });
