@@ -79,8 +79,8 @@ export class MetricAccumulator {
 /**
  * Merges partials of one metric into the run aggregate. With exact sums in every
  * partial the result does not depend on their order; otherwise (a partial from an
- * older worker, or a sum beyond the double range) mean and standard deviation are
- * merged in the order given (shard order), deterministic but split-dependent.
+ * older worker, or sums that do not decode) mean and standard deviation are merged in
+ * the order given (shard order), deterministic but split-dependent.
  */
 export function mergeMetric(partials: readonly MetricPartial[], quantiles: readonly number[]): MetricAggregate {
   const present = partials.filter((p) => p.count > 0);
