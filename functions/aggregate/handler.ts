@@ -1,6 +1,6 @@
 /**
- * `aggregate`: every shard is in. Merges the shard partials in shard order (so
- * the aggregate is bit-identical whatever the delivery order or duplication),
+ * `aggregate`: every shard is in. Merges the shard partials (exactly, so the
+ * aggregate is byte-identical whatever the shard size, delivery order or duplication),
  * composes the shard results into one results file in index order, and finishes
  * the run once: SUCCEEDED, PARTIAL (failed shards listed) or FAILED. Only the
  * delivery that wins the final transition publishes run-finished (announce.ts).
@@ -12,9 +12,8 @@ import { FAILED_REASON_CHARS, FAILED_SHARDS_LISTED, TERMINAL_STATUSES, type RunS
 import { formatShardList } from '../../shared/shard-list.ts';
 import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema } from '../../shared/messages.ts';
-import { metricHistogram } from '../../shared/stats/histogram.ts';
-import { mergeMetric, metricUnion, type MetricAggregate, type MetricPartial } from '../../shared/stats/partial.ts';
-import { metricRisk, PNL_METRIC, type MetricRisk } from '../../shared/stats/tail-risk.ts';
+import { metricUnion } from '../../shared/stats/partial.ts';
+import { runStatistics } from '../../shared/stats/run-statistics.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
@@ -56,18 +55,9 @@ export function createAggregateHandler(deps: Dependencies) {
     const partials = await mapBounded(succeeded, READ_CONCURRENCY, async (s) =>
       JSON.parse((await deps.store.read(s.partialUri!)).toString('utf8')) as ShardPartial,
     );
-    const aggregates: Record<string, MetricAggregate> = {};
     // A custom kernel without declared metrics: every metric some shard found, in order of first appearance.
-    for (const metric of plan.discoverMetrics ? discoveredMetrics(partials, log) : plan.metrics) {
-      const perShard: MetricPartial[] = partials.map((p) => p.metrics[metric]!).filter(Boolean);
-      const merged = mergeMetric(perShard, plan.quantiles);
-      const histogram = metricHistogram(perShard, merged);
-      aggregates[metric] = histogram ? { ...merged, histogram } : merged;
-    }
-    // Run-level VaR/ES: the tail of the merged P&L sketches, from the same deduplicated shard list.
-    const riskLevels = plan.manifest.aggregate.expectedShortfall;
-    const pnlRisk = riskLevels ? metricRisk(partials.map((p) => p.metrics[PNL_METRIC]!).filter(Boolean), riskLevels) : undefined;
-    const risk: Record<string, MetricRisk> | undefined = pnlRisk ? { [PNL_METRIC]: pnlRisk } : undefined;
+    const metrics = plan.discoverMetrics ? discoveredMetrics(partials, log) : plan.metrics;
+    const { aggregates, risk } = runStatistics(partials, { metrics, quantiles: plan.quantiles, riskLevels: plan.manifest.aggregate.expectedShortfall });
 
     const resultsUri = runObjects.results(deps.config.buckets.results, runId);
     await deps.store.compose(succeeded.map((s) => s.resultUri!), resultsUri, { contentType: 'application/x-ndjson' });

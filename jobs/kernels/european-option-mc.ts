@@ -1,11 +1,14 @@
 /**
  * European option by Monte Carlo under geometric Brownian motion, in one step: the
  * algorithm of the native reference `shared/bench/mc_ref.c` (xoshiro256+ uniforms,
- * Marsaglia's polar method, antithetic pairs), with an honest standard error.
+ * Marsaglia's polar method, antithetic pairs), with an honest standard error; or, with
+ * `"sequence": "sobol"`, by randomized quasi-Monte Carlo (european-option-qmc.ts).
  */
 import { z } from 'zod';
 import { DomainError, type Kernel } from './kernel.ts';
 import { checkOptionDomain, optionParametersSchema, type OptionParameters } from './option-parameters.ts';
+import { createQmcWorkspace, priceEuropeanSobol } from './european-option-qmc.ts';
+import { addAntitheticPayoffs, addPathPayoffs } from './payoff-sums.ts';
 import { streamFor, type Xoshiro256Plus } from './rng.ts';
 
 /** Options of `european-option-mc`. */
@@ -17,12 +20,27 @@ export const europeanOptionMcOptionsSchema = z
     seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
     /** Pair every normal z with -z (variance reduction). */
     antithetic: z.boolean().default(true),
+    /**
+     * Where the normals come from: `pseudo-random` (xoshiro256+, polar method; the default,
+     * left absent so existing plans parse to the same options) or `sobol` (randomized
+     * quasi-Monte Carlo: Owen-scrambled Sobol points through Φ⁻¹; european-option-qmc.ts).
+     */
+    sequence: z.enum(['pseudo-random', 'sobol']).optional(),
+    /** With `sobol`: independent scramblings the paths are split over; their spread is the standard error. */
+    scramblings: z.number().int().min(2).max(4096).optional(),
   })
   .strict()
   .refine((options) => !options.antithetic || options.paths >= 3, {
     message: 'with antithetic, paths must be >= 3: a standard error needs at least two antithetic pairs',
     path: ['paths'],
+  })
+  .refine((options) => options.sequence === 'sobol' || options.scramblings === undefined, {
+    message: 'applies only to sequence "sobol"; remove it, or set sequence to "sobol"',
+    path: ['scramblings'],
   });
+
+/** Scramblings of a `sobol` run when the manifest gives none: 16, a standard error with 15 degrees of freedom. */
+export const DEFAULT_SCRAMBLINGS = 16;
 
 /** Options of `european-option-mc` after defaults. */
 export type EuropeanOptionMcOptions = z.infer<typeof europeanOptionMcOptionsSchema>;
@@ -94,11 +112,11 @@ export function priceEuropeanMonteCarlo(
   return { price: discount * (shift + meanOffset), stdError: discount * Math.sqrt(variance / samples) };
 }
 
-// The hot loops below run once per block of uniforms, as separate passes, because each
-// of these measured 1.2-1.4x on this loop: called thousands of times, V8 optimizes them
-// as whole functions instead of by on-stack replacement of one long loop; small loops
-// keep few values live across the Math.log/Math.exp calls (which spill registers); and
-// payoffs avoid unpredictable sign branches: max(x, 0) = (x + |x|)/2.
+// The hot loops (here and in payoff-sums.ts) run once per block of uniforms, as separate
+// passes, because each of these measured 1.2-1.4x on this loop: called thousands of times,
+// V8 optimizes them as whole functions instead of by on-stack replacement of one long
+// loop; small loops keep few values live across the Math.log/Math.exp calls (which spill
+// registers); and payoffs avoid unpredictable sign branches: max(x, 0) = (x + |x|)/2.
 
 /** Marsaglia's polar method over `u` (two uniforms per attempt): writes vol·z1, vol·z2 per accepted attempt; returns how many written. */
 function polarShocks(u: Float64Array, out: Float64Array, vol: number): number {
@@ -117,40 +135,6 @@ function polarShocks(u: Float64Array, out: Float64Array, vol: number): number {
   return count;
 }
 
-/** Adds the averages of the antithetic pairs (shock, -shock) to `sums`. */
-function addAntitheticPayoffs(
-  shocks: Float64Array, count: number, driftedSpot: number, strike: number, omega: number, shift: number, sums: Float64Array,
-): void {
-  let sum = sums[0]!;
-  let sumSq = sums[1]!;
-  for (let i = 0; i < count; i += 1) {
-    const e = Math.exp(shocks[i]!);
-    const up = omega * (driftedSpot * e - strike);
-    const down = omega * (driftedSpot / e - strike);
-    const y = (up + Math.abs(up) + down + Math.abs(down)) * 0.25 - shift;
-    sum += y;
-    sumSq += y * y;
-  }
-  sums[0] = sum;
-  sums[1] = sumSq;
-}
-
-/** Adds the payoffs of independent paths, one per shock, to `sums`. */
-function addPathPayoffs(
-  shocks: Float64Array, count: number, driftedSpot: number, strike: number, omega: number, shift: number, sums: Float64Array,
-): void {
-  let sum = sums[0]!;
-  let sumSq = sums[1]!;
-  for (let i = 0; i < count; i += 1) {
-    const x = omega * (driftedSpot * Math.exp(shocks[i]!) - strike);
-    const y = (x + Math.abs(x)) * 0.5 - shift;
-    sum += y;
-    sumSq += y * y;
-  }
-  sums[0] = sum;
-  sums[1] = sumSq;
-}
-
 /**
  * `european-option-mc`: outputs `price` and `stdError`. Like any plain Monte Carlo, it
  * needs paths to reach the region that carries the value: when volatility·√maturity is
@@ -159,16 +143,16 @@ function addPathPayoffs(
  */
 export const europeanOptionMc: Kernel<EuropeanOptionMcOptions, OptionParameters> = {
   name: 'european-option-mc',
-  description: 'European call/put by Monte Carlo under GBM (xoshiro256+, polar normals, antithetic), with standard error',
+  description: 'European call/put by Monte Carlo under GBM (xoshiro256+ polar normals or scrambled Sobol, antithetic), with standard error',
   optionsSchema: europeanOptionMcOptionsSchema,
   parametersSchema: optionParametersSchema,
   outputs: ['price', 'stdError'],
   prepare(options) {
-    const workspace = createWorkspace();
-    const settings = { paths: options.paths, antithetic: options.antithetic };
+    const pricer = options.sequence === 'sobol' ? sobolPricer(options) : pseudoRandomPricer(options);
     return (params, index) => {
       checkOptionDomain(params);
-      const { price, stdError } = priceEuropeanMonteCarlo(streamFor(options.seed, index), params, settings, workspace);
+      // Parameter set i's numbers (uniforms, or scrambling seeds) come from stream (seed, i) only.
+      const { price, stdError } = pricer(streamFor(options.seed, index), params);
       if (!Number.isFinite(price) || !Number.isFinite(stdError)) {
         throw new DomainError(
           `the simulation overflows double precision (price ${price}, stdError ${stdError}); ` +
@@ -179,3 +163,17 @@ export const europeanOptionMc: Kernel<EuropeanOptionMcOptions, OptionParameters>
     };
   },
 };
+
+type Pricer = (stream: Xoshiro256Plus, params: OptionParameters) => MonteCarloEstimate;
+
+function pseudoRandomPricer(options: EuropeanOptionMcOptions): Pricer {
+  const workspace = createWorkspace();
+  const settings = { paths: options.paths, antithetic: options.antithetic };
+  return (stream, params) => priceEuropeanMonteCarlo(stream, params, settings, workspace);
+}
+
+function sobolPricer(options: EuropeanOptionMcOptions): Pricer {
+  const workspace = createQmcWorkspace();
+  const settings = { paths: options.paths, antithetic: options.antithetic, scramblings: options.scramblings ?? DEFAULT_SCRAMBLINGS };
+  return (stream, params) => priceEuropeanSobol(stream, params, settings, workspace);
+}

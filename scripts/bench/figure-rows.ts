@@ -22,6 +22,22 @@ export function figureRows(r: BenchFigures, cores: number, checks: readonly Benc
     out.push(['kernel.tsMpathsPerSec', fixed(k.tsMpathsPerSec), '', `median of ${k.rounds} rounds × ${int(k.paths)} paths, core ${k.core ?? 'unpinned'}; price ${k.tsPrice} ± ${k.tsStdError.toExponential(1)}`]);
     out.push(['kernel.cMpathsPerSec', fixed(k.cMpathsPerSec), '', `mc_ref.c, ${k.compiler.replace(/^gcc \(.*?\) /, 'gcc ')} -O3 -march=native; price ${k.cPrice} (Black–Scholes ${fixed(k.closedForm, 5)})`]);
     out.push(['kernel.ratio', fixed(k.ratio, 3), verdict(k.ratio >= 0.9, '≥ 0.9'), 'TypeScript / native, A/B alternated']);
+    const a = k.aggregateCost;
+    out.push(['kernel.aggregateCost.exactSumsNsPerValue', fixed(a.exactSumsNsPerValue, 1), '', `exact Σx and Σx² per metric value (float Welford moments, as before: ${fixed(a.floatMomentsNsPerValue, 1)} ns)`]);
+    out.push(['kernel.aggregateCost.accumulatorNsPerValue', fixed(a.accumulatorNsPerValue, 1), '', 'all per-value statistics of a metric (exact sums, min, max, sketch)']);
+    out.push(['kernel.aggregateCost.statisticsShareOfRow', fixed(a.statisticsShareOfRow, 3), '', `statistics of 6 outputs / whole black-scholes row (kernel ${fixed(a.blackScholesNsPerRow, 0)} ns/row), ${int(a.rows)} rows`]);
+  }
+  if (r.qmc) {
+    const q = r.qmc;
+    for (const t of q.targets) {
+      out.push([
+        `qmc.pathSpeedUp (SE ${t.targetStdError})`,
+        fixed(t.pathSpeedUp, 0),
+        '',
+        `${q.option}: pseudo-random ${int(t.pseudoPaths)} paths, Sobol (${q.scramblings} scramblings) ${int(t.sobolPaths)}; in CPU time ×${fixed(t.timeSpeedUp, 0)}`,
+      ]);
+    }
+    out.push(['qmc.sobolNsPerPath', fixed(q.sobolNsPerPath, 1), '', `pseudo-random ${fixed(q.pseudoNsPerPath, 1)} ns/path (both antithetic)`]);
   }
   if (r.pipeline) {
     const p = r.pipeline;

@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { benchAggregateCost, type AggregateCostFigures } from './aggregate-cost.ts';
 import { median } from './measure.ts';
 import { checkKernelPrices, type KernelPriceCheck } from './kernel-check.ts';
 
@@ -48,6 +49,8 @@ export interface KernelFigures {
   priceCheck: KernelPriceCheck;
   core: number | null;
   compiler: string;
+  /** What the worker's exact per-metric statistics cost per row (aggregate-cost.ts). */
+  aggregateCost: AggregateCostFigures;
 }
 
 /** Parses `price=4.75956 [stdError=1.2345e-4] paths=40000000 secs=1.382 [cpuSecs=1.380] Mpaths_per_s=28.95`. */
@@ -104,6 +107,8 @@ export async function benchKernel(options: { source: string; paths: number; roun
     }
     const priceCheck = checkKernelPrices(t.map((r, i) => ({ tsPrice: r.price, tsStdError: r.stdError ?? Number.NaN, cPrice: c[i]!.price })));
     if (!priceCheck.ok) options.progress(`kernel: THE PRICES DISAGREE: ${priceCheck.problems.join('; ')}`);
+    options.progress('kernel: timing the per-row statistics (exact sums, sketch) on black-scholes rows');
+    const aggregateCost = benchAggregateCost({ rows: 200_000, rounds: options.rounds });
     const cRate = median(c.map((r) => r.mpathsPerSec));
     const tsRate = median(t.map((r) => r.mpathsPerSec));
     return {
@@ -120,6 +125,7 @@ export async function benchKernel(options: { source: string; paths: number; roun
       priceCheck,
       core,
       compiler,
+      aggregateCost,
     };
   } finally {
     ts.close();

@@ -11,24 +11,27 @@ import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { figureRows } from './figure-rows.ts';
 import { benchKernel } from './kernel.ts';
+import { benchQmc } from './qmc.ts';
 import { benchChecks, type BenchFigures } from './report.ts';
 import { SECTIONS, runStackSections, type Section } from './sections.ts';
 import { renderTable } from './table.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+/** Sections measured in this process, without the local stack. */
+const LOCAL_SECTIONS: readonly string[] = ['kernel', 'qmc'];
 
 const program = new Command('bench')
   .description('Altus benchmarks: kernel vs native, pipeline efficiency, grid throughput, control plane, memory')
   .option('--quick', 'smaller sizes, under 5 minutes (every figure, no scaling series)')
-  .addOption(new Option('--only <sections>', `comma-separated subset of: ${['kernel', ...SECTIONS].join(', ')}`))
+  .addOption(new Option('--only <sections>', `comma-separated subset of: ${[...LOCAL_SECTIONS, ...SECTIONS].join(', ')}`))
   .option('--mc-ref <path>', 'the native reference', join(ROOT, '../shared/bench/mc_ref.c'))
   .option('--out <file>', 'where to write the JSON', join(ROOT, 'scripts/bench/results/latest.json'))
   .parse();
 const opts = program.opts<{ quick?: boolean; only?: string; mcRef: string; out: string }>();
 const quick = Boolean(opts.quick);
-const wanted = new Set(opts.only ? opts.only.split(',').map((s) => s.trim()) : ['kernel', ...SECTIONS.filter((s) => !quick || s !== 'scaling')]);
+const wanted = new Set(opts.only ? opts.only.split(',').map((s) => s.trim()) : [...LOCAL_SECTIONS, ...SECTIONS.filter((s) => !quick || s !== 'scaling')]);
 for (const s of wanted) {
-  if (s !== 'kernel' && !SECTIONS.includes(s as Section)) program.error(`unknown section "${s}"; choose from kernel, ${SECTIONS.join(', ')}`);
+  if (!LOCAL_SECTIONS.includes(s) && !SECTIONS.includes(s as Section)) program.error(`unknown section "${s}"; choose from ${[...LOCAL_SECTIONS, ...SECTIONS].join(', ')}`);
 }
 
 const progress = (text: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
@@ -47,6 +50,12 @@ if (wanted.has('kernel')) {
     progress(`kernel: ${failures.kernel}`);
   }
   timings.kernel = (performance.now() - started) / 1000;
+}
+if (wanted.has('qmc')) {
+  progress('qmc: scrambled Sobol against pseudo-random on the reference option');
+  const started = performance.now();
+  results.qmc = benchQmc({ targets: [1e-3, 1e-4], seeds: quick ? 4 : 8, pseudoPaths: quick ? 2_000_000 : 8_000_000 });
+  timings.qmc = (performance.now() - started) / 1000;
 }
 const stackSections = SECTIONS.filter((s) => wanted.has(s));
 if (stackSections.length) Object.assign(results, await runStackSections(stackSections, { quick, progress, failures, timings, kernel: results.kernel }));

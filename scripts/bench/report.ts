@@ -6,10 +6,11 @@
  * A failed check is printed after the table and makes the exit code 1.
  */
 import type { KernelFigures } from './kernel.ts';
+import type { QmcFigures } from './qmc.ts';
 import type { Section, StackFigures } from './sections.ts';
 
 /** The figures of the sections that ran. */
-export type BenchFigures = { kernel?: KernelFigures } & Partial<StackFigures>;
+export type BenchFigures = { kernel?: KernelFigures; qmc?: QmcFigures } & Partial<StackFigures>;
 
 /** One check of what was measured. */
 export interface BenchCheck {

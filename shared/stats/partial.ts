@@ -1,18 +1,28 @@
 /**
  * Mergeable statistics (DESIGN invariant 5): each shard returns a small partial
- * per metric (count, mean, M2, min, max, a DDSketch); the run's aggregate is the
- * merge of the partials in shard order, so it is bit-identical however the
- * shards were computed, duplicated or retried.
+ * per metric (count, exact sums, min, max, a DDSketch); the run's aggregate is
+ * their merge. Every part merges exactly (big-integer sums, integer bin counts,
+ * min and max), so the aggregate is a function of the run's values alone:
+ * byte-identical whatever the shard size, cluster split, retries or the order the
+ * partials are merged in (test/unit/stats/exact-aggregates.test.ts).
  */
+import { encodeExactSums, exactMoments, mergeExactSums, type EncodedExactSums } from './exact-moments.ts';
+import { ExactMomentSums } from './exact-sum.ts';
 import type { MetricHistogram } from './histogram.ts';
 import { createSketch, mergeEncodedSketch, sketchQuantile, SketchBuilder, type EncodedSketch } from './sketch.ts';
 
 /** The partial statistics of one metric over one shard. */
 export interface MetricPartial {
   count: number;
+  /** Mean of the shard's values (rounded from `exact`; read by aggregates older than `exact`). */
   mean: number;
-  /** Sum of squared deviations from the mean (Welford). */
+  /** Sum of squared deviations from the mean (likewise). */
   m2: number;
+  /**
+   * Exact Σx and Σx² (exact-moments.ts). Absent in partials written before it: a
+   * metric with such a partial is merged the old way (Chan et al., in shard order).
+   */
+  exact?: EncodedExactSums;
   min: number;
   max: number;
   /** Quantile sketch of the values. */
@@ -36,8 +46,7 @@ export interface MetricAggregate {
 /** Accumulates one metric over a shard. */
 export class MetricAccumulator {
   private count = 0;
-  private mean = 0;
-  private m2 = 0;
+  private readonly sums = new ExactMomentSums();
   private min = Infinity;
   private max = -Infinity;
   private readonly sketch = new SketchBuilder();
@@ -45,19 +54,21 @@ export class MetricAccumulator {
   add(value: number): void {
     if (!Number.isFinite(value)) return;
     this.count += 1;
-    const delta = value - this.mean;
-    this.mean += delta / this.count;
-    this.m2 += delta * (value - this.mean);
+    this.sums.add(value);
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     this.sketch.accept(value);
   }
 
   toPartial(): MetricPartial {
+    const exact = encodeExactSums(this.sums);
+    const merged = mergeExactSums([{ count: this.count, exact }]);
+    const { mean, m2 } = merged ? exactMoments(merged) : { mean: NaN, m2: NaN };
     return {
       count: this.count,
-      mean: this.mean,
-      m2: this.m2,
+      mean,
+      m2,
+      exact,
       min: this.count ? this.min : 0,
       max: this.count ? this.max : 0,
       sketch: this.sketch.encode(),
@@ -65,30 +76,29 @@ export class MetricAccumulator {
   }
 }
 
-/** Merges partials of one metric in the order given (shard order) into the run aggregate. */
+/**
+ * Merges partials of one metric into the run aggregate. With exact sums in every
+ * partial the result does not depend on their order; otherwise (a partial from an
+ * older worker, or sums that do not decode) mean and standard deviation are merged in
+ * the order given (shard order), deterministic but split-dependent.
+ */
 export function mergeMetric(partials: readonly MetricPartial[], quantiles: readonly number[]): MetricAggregate {
+  const present = partials.filter((p) => p.count > 0);
   let count = 0;
-  let mean = 0;
-  let m2 = 0;
   let min = Infinity;
   let max = -Infinity;
   const sketch = createSketch();
-  for (const p of partials) {
-    if (p.count === 0) continue;
-    // Chan et al.'s pairwise update: exact for any split, deterministic for a fixed order.
-    const total = count + p.count;
-    const delta = p.mean - mean;
-    mean += (delta * p.count) / total;
-    m2 += p.m2 + (delta * delta * count * p.count) / total;
-    count = total;
+  for (const p of present) {
+    count += p.count;
     if (p.min < min) min = p.min;
     if (p.max > max) max = p.max;
     mergeEncodedSketch(sketch, p.sketch);
   }
+  const { mean, stddev } = mergedMoments(present);
   const result: MetricAggregate = {
     count,
     mean: count ? mean : 0,
-    stddev: count > 1 ? Math.sqrt(m2 / (count - 1)) : 0,
+    stddev: count > 1 ? stddev : 0,
     min: count ? min : 0,
     max: count ? max : 0,
     quantiles: {},
@@ -98,6 +108,25 @@ export function mergeMetric(partials: readonly MetricPartial[], quantiles: reado
     result.quantiles[String(q)] = count ? Math.min(max, Math.max(min, sketchQuantile(sketch, q))) : 0;
   }
   return result;
+}
+
+/** Mean and sample standard deviation of the partials (all with values): exact when they carry exact sums. */
+function mergedMoments(partials: readonly MetricPartial[]): { mean: number; stddev: number } {
+  const withSums = partials.filter((p): p is MetricPartial & { exact: EncodedExactSums } => p.exact !== undefined);
+  const merged = withSums.length === partials.length ? mergeExactSums(withSums) : undefined;
+  if (merged) return exactMoments(merged);
+  // Chan et al.'s pairwise update, in the order given.
+  let count = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (const p of partials) {
+    const total = count + p.count;
+    const delta = p.mean - mean;
+    mean += (delta * p.count) / total;
+    m2 += p.m2 + (delta * delta * count * p.count) / total;
+    count = total;
+  }
+  return { mean, stddev: count > 1 ? Math.sqrt(m2 / (count - 1)) : 0 };
 }
 
 /**

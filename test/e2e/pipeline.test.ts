@@ -28,7 +28,7 @@ describe('pipeline end to end', () => {
     assert.ok(run.results!.uri.startsWith('gs://altus-results/runs/'));
   });
 
-  test('shardSize 1 and shardSize 1000 give byte-identical Monte Carlo results files', async () => {
+  test('shardSize 1 and shardSize 1000 give byte-identical Monte Carlo results files and aggregates', async () => {
     const stack = testStack();
     const source = {
       random: {
@@ -50,6 +50,8 @@ describe('pipeline end to end', () => {
     const a = resultsText(fine);
     assert.equal(a.split('\n').filter(Boolean).length, 24);
     assert.equal(a, resultsText(coarse));
+    // Every aggregate on the run document too: exact sums, so not even the last digit of a mean moves.
+    assert.equal(JSON.stringify(fine.aggregates), JSON.stringify(coarse.aggregates));
   });
 
   test('altus rerun-shard recomputes a shard byte-identically, and notices a tampered result', async () => {
