@@ -116,6 +116,7 @@ async function start(): Promise<void> {
         `--storage-dir=${storageDir}`,
         `--pubsub-emulator-host=${pubsubHost}`,
         `--log-dir=${join(logDir, 'pods')}`,
+        `--volumes-dir=${join(home, 'pod-volumes')}`,
         `--parallelism=${values.parallelism ?? availableParallelism()}`,
         `--local-images=${join(ROOT, 'altus.local-images.json')}`,
       ],

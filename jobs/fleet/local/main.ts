@@ -15,6 +15,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeConfig } from '@kubernetes/client-node';
 import { z } from 'zod';
@@ -41,6 +42,7 @@ const { values } = parseArgs({
     'storage-dir': { type: 'string' },
     'pubsub-emulator-host': { type: 'string' },
     'log-dir': { type: 'string' },
+    'volumes-dir': { type: 'string' },
     parallelism: { type: 'string' },
     'local-images': { type: 'string' },
   },
@@ -112,6 +114,7 @@ for (const { name, apiServerPort, gatewayPort } of clusters) {
       ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
     },
     logDir: values['log-dir']!,
+    volumesDir: values['volumes-dir'] ?? join(values['log-dir']!, '..', 'pod-volumes'),
     kubeletPort: kubelet.port,
     log: log.with({ cluster: name }),
   });

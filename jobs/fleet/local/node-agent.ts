@@ -14,7 +14,7 @@
  *   `DisruptionTarget` (reason TerminationByKubelet), not counted;
  * - a node-pressure eviction: the pod failed as Evicted, with `DisruptionTarget`.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListWatch, Watch, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/log.ts';
@@ -49,6 +49,8 @@ export interface NodeAgentOptions {
   nodeEnv: Readonly<Record<string, string>>;
   /** Per-pod log files: `<logDir>/<runId>/<job>/<index>-<failures>.log`. */
   logDir: string;
+  /** Where a pod's emptyDir volumes live while it runs: `<volumesDir>/<pod uid>/<volume>`. */
+  volumesDir: string;
   /** The port of the kubelet API this agent serves (logs). */
   kubeletPort: number;
   log: Logger;
@@ -270,7 +272,7 @@ export class NodeAgent {
     }
     let env: Record<string, string>;
     try {
-      env = containerEnvironment(pod, container, this.options.nodeEnv);
+      env = containerEnvironment(pod, container, this.options.nodeEnv, this.emptyDirs(pod, container));
     } catch (error) {
       if (!(error instanceof PodEnvironmentError)) throw error;
       await this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'CreateContainerConfigError', message: error.message }, since)));
@@ -307,6 +309,7 @@ export class NodeAgent {
     }
     state.lost = false;
     state.phase = 'done';
+    rmSync(join(this.options.volumesDir, state.pod.metadata!.uid!), { recursive: true, force: true });
     const finishedAt = new Date();
     const startedAt = state.startedAt ?? finishedAt;
     const end = { exitCode: exit.exitCode, startedAt, finishedAt, ...(state.disruption ? { disruption: state.disruption } : {}) };
@@ -333,6 +336,21 @@ export class NodeAgent {
       await this.write(state, () => this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: now, finishedAt: now, ...(disruption ? { disruption } : {}) })));
       await this.write(state, async () => (state.pod.metadata?.deletionTimestamp ? this.writer.deletePod(state.pod) : undefined));
     }
+  }
+
+  /**
+   * The pod's emptyDir volumes as folders of their own, by mount path (nothing is
+   * mounted here: pod-env.ts points the container's paths at them). They go with the pod.
+   */
+  private emptyDirs(pod: V1Pod, container: NonNullable<V1Pod['spec']>['containers'][number]): Record<string, string> {
+    const mounts: Record<string, string> = {};
+    for (const mount of container.volumeMounts ?? []) {
+      if (!pod.spec?.volumes?.some((v) => v.name === mount.name && v.emptyDir)) continue;
+      const folder = join(this.options.volumesDir, pod.metadata!.uid!, mount.name);
+      mkdirSync(folder, { recursive: true });
+      mounts[mount.mountPath] = folder;
+    }
+    return mounts;
   }
 
   /** Queues a write for the pod after its earlier ones; a write that fails for good is logged, never thrown. */

@@ -12,11 +12,29 @@ export class PodEnvironmentError extends Error {
   override readonly name = 'PodEnvironmentError';
 }
 
-/** The environment of `container` in `pod`, over the node's `base`. */
-export function containerEnvironment(pod: V1Pod, container: V1Container, base: Readonly<Record<string, string>>): Record<string, string> {
+/**
+ * The environment of `container` in `pod`, over the node's `base`. Without a
+ * container runtime nothing is mounted: `mounts` maps a volume's mount path to the
+ * folder standing in for it, and a value naming a path under a mount path names
+ * the same path under its folder instead (TMPDIR=/scratch → <pod's folder>/scratch).
+ */
+export function containerEnvironment(
+  pod: V1Pod,
+  container: V1Container,
+  base: Readonly<Record<string, string>>,
+  mounts: Readonly<Record<string, string>> = {},
+): Record<string, string> {
   const env: Record<string, string> = { ...base, HOSTNAME: pod.spec?.hostname ?? pod.metadata?.name ?? '' };
-  for (const variable of container.env ?? []) env[variable.name] = resolve(variable, pod, container);
+  for (const variable of container.env ?? []) env[variable.name] = remount(resolve(variable, pod, container), mounts);
   return env;
+}
+
+/** `value` with a leading mount path replaced by the folder standing in for it. */
+function remount(value: string, mounts: Readonly<Record<string, string>>): string {
+  for (const [path, folder] of Object.entries(mounts)) {
+    if (value === path || value.startsWith(`${path}/`)) return folder + value.slice(path.length);
+  }
+  return value;
 }
 
 function resolve(variable: V1EnvVar, pod: V1Pod, container: V1Container): string {

@@ -147,3 +147,12 @@ test('pod statuses as the kubelet reports them', () => {
     assert.equal(target?.reason, 'TerminationByKubelet');
   }
 });
+
+test('a path under a volume mount names the folder standing in for the volume (nothing is mounted without a container runtime)', () => {
+  const pod = podOf(1);
+  const container = { ...pod.spec!.containers[0]!, env: [{ name: 'TMPDIR', value: '/scratch' }, { name: 'ROWS', value: '/scratch/rows' }, { name: 'OTHER', value: '/scratchy' }] };
+  const env = containerEnvironment(pod, container, {}, { '/scratch': '/tmp/pod-1/scratch' });
+  assert.equal(env.TMPDIR, '/tmp/pod-1/scratch');
+  assert.equal(env.ROWS, '/tmp/pod-1/scratch/rows');
+  assert.equal(env.OTHER, '/scratchy');
+});
