@@ -42,6 +42,21 @@ export const FAILED_SHARDS_LISTED = 100;
 /** Longest failure reason kept on the run document (the shard record keeps it whole). */
 export const FAILED_REASON_CHARS = 500;
 
+/**
+ * Where a run's rows are: the Parquet dataset's folder (`…/run_id=<runId>/`, one
+ * `part-<shard>.parquet` per shard) or the NDJSON results file.
+ */
+export interface RunResults {
+  uri: string;
+  /** The same, on this machine (local stack). */
+  path?: string;
+  /** Absent on runs finished before Parquet results: NDJSON. */
+  format?: 'parquet' | 'ndjson';
+  /** Parquet: a first query (`altus results <runId> --sql "…"`) and the ready `bq query` command over the folder. */
+  sql?: string;
+  bigQuery?: string;
+}
+
 /** `runs/{runId}`. */
 export interface RunDocument {
   runId: string;
@@ -56,7 +71,7 @@ export interface RunDocument {
   aggregates?: Record<string, MetricAggregate>;
   /** Run-level VaR and ES by metric (only `pnl`), when the manifest asks for `aggregate.expectedShortfall`. */
   risk?: Record<string, MetricRisk>;
-  results?: { uri: string; path?: string };
+  results?: RunResults;
   planUri?: string;
   placement?: RunPlacement[];
   /** The manifest's `placement.clusters`, when it restricts the choice (re-dispatches honour it). */

@@ -84,6 +84,11 @@ export const kernelBlockSchema = z.record(z.string(), z.unknown()).transform((bl
   return z.NEVER;
 });
 
+/** Formats of a run's results: a Parquet dataset (a file per shard) or one NDJSON file. */
+export const RESULTS_FORMATS = ['parquet', 'ndjson'] as const;
+/** A run's results format. */
+export type ResultsFormat = (typeof RESULTS_FORMATS)[number];
+
 /** Default quantile levels when `aggregate.quantiles` is absent. */
 export const DEFAULT_QUANTILES = [0.01, 0.05, 0.5, 0.95, 0.99] as const;
 
@@ -126,6 +131,11 @@ export const manifestSchema = z
       .object({ clusters: z.array(z.string().min(1)).min(1).optional() })
       .strict()
       .default({}),
+    /** How the run's rows are written: a Parquet dataset (default), or one NDJSON file. */
+    results: z
+      .object({ format: z.enum(RESULTS_FORMATS).default('parquet') })
+      .strict()
+      .default({ format: 'parquet' }),
     /** Pod resources beyond the fleet's defaults: `{"gpu": {"type": "nvidia-h100-80gb", "count": 1}}`. */
     resources: resourcesSchema.optional(),
   })

@@ -1,7 +1,8 @@
 /**
  * `aggregate`: every shard is in. Merges the shard partials (exactly, so the
  * aggregate is byte-identical whatever the shard size, delivery order or duplication),
- * composes the shard results into one results file in index order, and finishes
+ * publishes the rows (results.ts: the Parquet dataset's folder, or one NDJSON
+ * file composed in index order), and finishes
  * the run once: SUCCEEDED, PARTIAL (failed shards listed) or FAILED. Only the
  * delivery that wins the final transition publishes run-finished (announce.ts).
  */
@@ -15,10 +16,10 @@ import { aggregateRequestSchema } from '../../shared/messages.ts';
 import { metricUnion } from '../../shared/stats/partial.ts';
 import { runStatistics } from '../../shared/stats/run-statistics.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
-import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
 import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
+import { publishResults } from './results.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
 /** Partials read at once (bounded: a 100,000-shard run must not open 100,000 reads). */
@@ -59,10 +60,8 @@ export function createAggregateHandler(deps: Dependencies) {
     const metrics = plan.discoverMetrics ? discoveredMetrics(partials, log) : plan.metrics;
     const { aggregates, risk } = runStatistics(partials, { metrics, quantiles: plan.quantiles, riskLevels: plan.manifest.aggregate.expectedShortfall });
 
-    const resultsUri = runObjects.results(deps.config.buckets.results, runId);
-    await deps.store.compose(succeeded.map((s) => s.resultUri!), resultsUri, { contentType: 'application/x-ndjson' });
+    const results = await publishResults(deps, plan, succeeded, failed);
     deps.faults.crashPoint('aggregate.after-compose');
-    const localPath = deps.store.localPath?.(resultsUri);
 
     const counts = {
       parameters: plan.parameterCount,
@@ -77,7 +76,7 @@ export function createAggregateHandler(deps: Dependencies) {
       counts,
       aggregates,
       risk: risk ?? null,
-      results: { uri: resultsUri, ...(localPath ? { path: localPath } : {}) },
+      results,
       cpuSeconds: shards.reduce((t, s) => t + s.cpuSeconds, 0),
       cost: runCost(deps.fleetConfig, plan.manifest.resources?.gpu, shards),
       finishedAt: deps.now().toISOString(),

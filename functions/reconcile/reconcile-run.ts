@@ -9,6 +9,7 @@
  *   its result is in the bucket);
  * - when every shard is in, aggregation is requested (again: it is idempotent).
  */
+import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import type { AggregateRequest } from '../../shared/messages.ts';
@@ -217,8 +218,17 @@ function lastDispatchTime(run: RunDocument, cluster: string, attempt: number): s
 async function recoverFromResult(deps: Dependencies, run: RunDocument, shard: number, cluster: string, attempt: number): Promise<boolean> {
   const bucket = deps.config.buckets.results;
   const partialUri = runObjects.shardPartial(bucket, run.runId, shardKey(shard));
-  const resultUri = runObjects.shardResult(bucket, run.runId, shardKey(shard));
-  if (!(await deps.store.stat(partialUri)) || !(await deps.store.stat(resultUri))) return false;
+  if (!(await deps.store.stat(partialUri))) return false;
+  // The run's results format is in its plan; the shard's result is whichever format's object it left.
+  let resultUri: string | undefined;
+  for (const format of RESULTS_FORMATS) {
+    const uri = runObjects.shardResult(bucket, run.runId, shardKey(shard), format);
+    if (await deps.store.stat(uri)) {
+      resultUri = uri;
+      break;
+    }
+  }
+  if (!resultUri) return false;
   const partial = JSON.parse((await deps.store.read(partialUri)).toString('utf8')) as ShardPartial;
   const doc: ShardDocument = {
     shard,

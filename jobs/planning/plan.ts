@@ -4,11 +4,14 @@
  * carry its URI; the plan carries the manifest, never the parameter data itself
  * (files are referenced by URI, generation and shard byte offsets).
  */
+import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import { PermanentError } from '../../shared/errors.ts';
-import type { Manifest } from '../../shared/manifest.ts';
+import type { Manifest, ResultsFormat } from '../../shared/manifest.ts';
 import { objectUri, parseObjectUri, type ObjectStore } from '../../shared/storage/object-store.ts';
 import { indexParameterFile, ParameterFileError, type FileIndex } from '../parameters/file-index.ts';
 import { checkCounts, type ValidatedManifest } from './validate.ts';
+import { parameterSamples } from './parameter-samples.ts';
+import { planResultsSchema, type ResultsSchema } from './results-schema.ts';
 
 /** The plan of one run. */
 export interface RunPlan {
@@ -33,15 +36,37 @@ export interface RunPlan {
   shardCount: number;
   /** Present for file sources. */
   file?: FileIndex;
+  /** How the rows are written; absent in plans written before Parquet results (NDJSON then). */
+  results?: ResultsLayout;
+}
+
+/** A run's results: a Parquet dataset with the schema fixed here, or one NDJSON file. */
+export type ResultsLayout = { format: 'parquet'; schema: ResultsSchema } | { format: 'ndjson' };
+
+/** The results format of a plan (NDJSON for plans written before the choice existed). */
+export function resultsFormat(plan: Pick<RunPlan, 'results'>): ResultsFormat {
+  return plan.results?.format ?? 'ndjson';
 }
 
 /** Where a plan and a run's results live in the results bucket. */
 export const runObjects = {
   plan: (bucket: string, runId: string) => objectUri(bucket, `runs/${runId}/plan.json`),
-  shardResult: (bucket: string, runId: string, key: string) => objectUri(bucket, `runs/${runId}/shards/${key}.ndjson`),
+  /** A shard's rows: a part of the run's Parquet dataset, or an NDJSON piece composed into the results file. */
+  shardResult: (bucket: string, runId: string, key: string, format: ResultsFormat) =>
+    format === 'parquet' ? objectUri(bucket, `${datasetFolder(runId)}part-${key}.parquet`) : objectUri(bucket, `runs/${runId}/shards/${key}.ndjson`),
   shardPartial: (bucket: string, runId: string, key: string) => objectUri(bucket, `runs/${runId}/shards/${key}.partial.json`),
+  /** The NDJSON results file. */
   results: (bucket: string, runId: string) => objectUri(bucket, `runs/${runId}/results.ndjson`),
+  /** The Parquet dataset's folder (Hive-style: every run's folder sits under `results/`, partitioned by `run_id`). */
+  dataset: (bucket: string, runId: string) => objectUri(bucket, datasetFolder(runId)),
 };
+
+/** The prefix of every run's Parquet dataset in the results bucket. */
+export const DATASETS_PREFIX = 'results/';
+
+function datasetFolder(runId: string): string {
+  return `${DATASETS_PREFIX}run_id=${runId}/`;
+}
 
 /**
  * Resolves a manifest's file URI: a `gs://` URI as it is, otherwise a path relative
@@ -101,7 +126,7 @@ export async function planRun(input: {
     checkCounts(parameterCount, manifest.shardSize);
   }
   if (parameterCount === null) throw new Error('parameter count unknown after planning');
-  return {
+  const plan: RunPlan = {
     v: 1,
     runId: input.runId,
     resultsBucket: input.resultsBucket,
@@ -115,7 +140,16 @@ export async function planRun(input: {
     shardCount: Math.ceil(parameterCount / manifest.shardSize),
     ...(file ? { file } : {}),
   };
+  if (manifest.results.format === 'ndjson') return { ...plan, results: { format: 'ndjson' } };
+  const { kernel } = input.validated;
+  const block = manifest.kernel;
+  // Declared outputs; a custom kernel without them still answers every aggregate.metrics name (none when discovered).
+  const declared = kernel ? kernel.outputs : isCustomKernel(block) ? block.outputs : undefined;
+  const outputs = declared ?? (input.validated.discoverMetrics ? [] : input.validated.metrics);
+  const schema = planResultsSchema({ samples: await parameterSamples(plan, input.store), kernel, outputs });
+  return { ...plan, results: { format: 'parquet', schema } };
 }
+
 
 /** Parameter index range [start, end) of shard `k`. */
 export function shardRange(plan: Pick<RunPlan, 'parameterCount' | 'shardSize'>, shard: number): { start: number; end: number } {

@@ -6,20 +6,16 @@
  * Nothing the size of the shard is held in memory: the parameter sets are read
  * twice (once to feed the command, once, in step with its answers, to pair them;
  * inline, grid and random sets are recomputed, file shards re-read by byte
- * range), and rows stream to a local file that is uploaded whole.
+ * range). The kernel's NDJSON answers become rows of the run's results format
+ * (results/shard-rows.ts): a Parquet part, or NDJSON staged in a local file when large.
  */
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { once } from 'node:events';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { MAX_OUTPUTS, type CustomKernel } from '../../shared/custom-kernel.ts';
 import type { Logger } from '../../shared/log.ts';
 import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { shardRange, type RunPlan } from '../planning/plan.ts';
 import { KernelProtocolError, runKernelProcess, type KernelOutput } from './kernel-process.ts';
+import { openShardRows } from './results/shard-rows.ts';
 import { shardPartial, type ComputedShard } from './run-shard.ts';
 import { shardInputs, type ShardInput } from './shard-input.ts';
 
@@ -45,20 +41,23 @@ export interface CustomShardRequest {
   tempDir?: string;
 }
 
-/** Runs the command over the shard; the rows file is the caller's to upload and remove. */
+/** Runs the command over the shard; a staged rows file is the caller's to upload and remove. */
 export async function computeCustomShard(request: CustomShardRequest): Promise<ComputedShard> {
   const { plan, shard, store, kernel } = request;
   const { start, end } = shardRange(plan, shard);
-  const rowsFile = join(request.tempDir ?? tmpdir(), `altus-${plan.runId}-${shard}-${randomBytes(4).toString('hex')}.ndjson`);
-  const out = createWriteStream(rowsFile);
+  const rows = openShardRows({ plan, shard, ...(request.tempDir ? { tempDir: request.tempDir } : {}) });
   const accumulate = metricAccumulation(plan);
   let parameters = 0;
   let parametersFailed = 0;
 
-  const writeRow = async (row: Record<string, unknown>) => {
+  const writeResult = async (index: number, params: Record<string, unknown>, values: Record<string, unknown>) => {
     parameters++;
-    if ('error' in row) parametersFailed++;
-    if (!out.write(JSON.stringify(row) + '\n')) await once(out, 'drain');
+    await rows.result(index, params, values);
+  };
+  const writeFailure = async (index: number, params: Record<string, unknown> | null, error: string) => {
+    parameters++;
+    parametersFailed++;
+    await rows.failure(index, params, error);
   };
   // The second pass over the inputs: unreadable sets were never sent, so they become error rows here, in index order.
   const pairing = shardInputs(plan, shard, store)[Symbol.asyncIterator]();
@@ -68,15 +67,15 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
       if (next.done) return undefined;
       const item = next.value;
       if (item.params !== null) return item;
-      await writeRow({ index: item.index, params: null, error: 'error' in item ? item.error : 'unreadable parameter set' });
+      await writeFailure(item.index, null, 'error' in item ? item.error : 'unreadable parameter set');
     }
   };
   const onOutput = async (output: KernelOutput, line: number) => {
     const item = await nextSent();
     if (!item) throw new KernelProtocolError(`output line ${line} has no parameter set to answer`);
-    if ('error' in output) return writeRow({ index: item.index, params: item.params, error: output.error });
+    if ('error' in output) return writeFailure(item.index, item.params, output.error);
     accumulate.add(output.values, line);
-    return writeRow({ index: item.index, params: item.params, ...output.values });
+    return writeResult(item.index, item.params, output.values);
   };
 
   try {
@@ -98,14 +97,12 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
     });
     // Every sent set was answered (the protocol checked the count); what is left are unreadable sets.
     if (await nextSent()) throw new KernelProtocolError('the kernel answered fewer parameter sets than it was sent');
-    out.end();
-    await once(out, 'finish');
+    const staged = await rows.close();
+    return { ...staged, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulate.accumulators) };
   } catch (error) {
-    out.destroy();
-    await rm(rowsFile, { force: true });
+    await rows.discard();
     throw error;
   }
-  return { rowsFile, partial: shardPartial(plan, shard, parameters, parametersFailed, accumulate.accumulators) };
 }
 
 /**

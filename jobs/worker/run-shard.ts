@@ -10,9 +10,9 @@ import { MetricAccumulator, type MetricPartial } from '../../shared/stats/partia
 import { shardKey } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { Kernel } from '../kernels/kernel.ts';
-import { runObjects, type RunPlan } from '../planning/plan.ts';
-import { RowJson } from './row-json.ts';
-import { RowsFile, type StagedRows } from './rows-file.ts';
+import { resultsFormat, runObjects, type RunPlan } from '../planning/plan.ts';
+import type { StagedRows } from './rows-file.ts';
+import { openShardRows, RESULT_CONTENT_TYPES } from './results/shard-rows.ts';
 import { shardInputBatches } from './shard-input.ts';
 
 /** The statistics partial of one shard, stored beside its rows. */
@@ -46,7 +46,8 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
   const { plan, shard, store } = input;
   const bucket = plan.resultsBucket;
   const key = shardKey(shard);
-  const resultUri = runObjects.shardResult(bucket, plan.runId, key);
+  const format = resultsFormat(plan);
+  const resultUri = runObjects.shardResult(bucket, plan.runId, key, format);
   const partialUri = runObjects.shardPartial(bucket, plan.runId, key);
 
   const existing = await store.stat(partialUri);
@@ -58,7 +59,7 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
 
   const computed = await input.compute();
   const { partial } = computed;
-  const rowsOptions = { ifAbsent: true, contentType: 'application/x-ndjson' };
+  const rowsOptions = { ifAbsent: true, contentType: RESULT_CONTENT_TYPES[format] };
   if ('rows' in computed) {
     await store.write(resultUri, computed.rows, rowsOptions);
   } else {
@@ -73,8 +74,8 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
 }
 
 /**
- * Computes shard `shard`: its result rows (NDJSON, index order), in memory or
- * staged in a local file when large (rows-file.ts), and its statistics partial.
+ * Computes shard `shard`: its result rows (index order, in the run's results
+ * format: results/shard-rows.ts), as bytes or staged in a local file, and its statistics partial.
  * Deterministic: the same plan and shard give the same bytes. A rows file is the
  * caller's to upload and remove.
  */
@@ -82,8 +83,7 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
   const { plan, shard, kernel, store } = input;
   const evaluate = kernel.prepare(plan.kernelOptions);
   const accumulators = new Map(plan.metrics.map((m) => [m, new MetricAccumulator()]));
-  const rows = new RowsFile(`${plan.runId}-${shard}`, input.tempDir);
-  const json = new RowJson();
+  const rows = openShardRows({ plan, shard, outputNames: kernel.outputs, ...(input.tempDir ? { tempDir: input.tempDir } : {}) });
   let parameters = 0;
   let parametersFailed = 0;
   let staged: StagedRows;
@@ -93,15 +93,14 @@ export async function computeShard(input: { plan: RunPlan; shard: number; kernel
       for (const item of batch) {
         parameters++;
         const row = evaluateRow(kernel, evaluate, item.index, item.params, 'error' in item ? item.error : undefined);
-        let text: string;
+        let pending: Promise<void> | undefined;
         if (row.ok) {
           for (const [metric, acc] of metrics) acc.add(row.outputs[metric] as number);
-          text = json.result(item.index, row.params, row.outputs, kernel.outputs);
+          pending = rows.result(item.index, row.params, row.outputs);
         } else {
           parametersFailed++;
-          text = json.row(row.row);
+          pending = rows.failure(item.index, row.params, row.error);
         }
-        const pending = rows.add(text);
         if (pending) await pending;
       }
     }
@@ -131,10 +130,10 @@ export function shardPartial(
   };
 }
 
-type Row = Record<string, unknown>;
-
-/** A parameter set's outcome: its outputs (every one a finite number), or the error row to write. */
-type Evaluated = { ok: true; params: Record<string, unknown>; outputs: Record<string, number> } | { ok: false; row: Row };
+/** A parameter set's outcome: its outputs (every one a finite number), or why it failed (with its parameters as read). */
+type Evaluated =
+  | { ok: true; params: Record<string, unknown>; outputs: Record<string, number> }
+  | { ok: false; params: Record<string, unknown> | null; error: string };
 
 function evaluateRow(
   kernel: Kernel,
@@ -143,20 +142,20 @@ function evaluateRow(
   raw: Record<string, unknown> | null,
   readError: string | undefined,
 ): Evaluated {
-  if (raw === null) return { ok: false, row: { index, params: null, error: readError ?? 'unreadable parameter set' } };
+  if (raw === null) return { ok: false, params: null, error: readError ?? 'unreadable parameter set' };
   const parsed = kernel.parametersSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, row: { index, params: raw, error: describeIssues(parsed.error.issues) } };
+  if (!parsed.success) return { ok: false, params: raw, error: describeIssues(parsed.error.issues) };
   const params = parsed.data as Record<string, unknown>;
   try {
     const outputs = evaluate(params, index);
     for (const name of kernel.outputs) {
       const value = outputs[name];
       if (typeof value !== 'number' || !Number.isFinite(value)) {
-        return { ok: false, row: { index, params, error: `${kernel.name} produced a non-finite ${name}` } };
+        return { ok: false, params, error: `${kernel.name} produced a non-finite ${name}` };
       }
     }
     return { ok: true, params, outputs: outputs as Record<string, number> };
   } catch (error) {
-    return { ok: false, row: { index, params, error: (error as Error).message } };
+    return { ok: false, params, error: (error as Error).message };
   }
 }

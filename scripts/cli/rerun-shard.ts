@@ -8,7 +8,7 @@ import type { RunDocument } from '../../shared/documents.ts';
 import { shardKey } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { getKernel } from '../../jobs/kernels/registry.ts';
-import { runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
+import { resultsFormat, runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
 import { computeShard } from '../../jobs/worker/run-shard.ts';
 import { readFile, rm } from 'node:fs/promises';
 import { UsageError } from './exit-codes.ts';
@@ -35,7 +35,7 @@ export async function rerunShard(store: ObjectStore, run: RunDocument, shard: nu
   if (isCustomKernel(block)) throw new UsageError(`run ${run.runId} ran the custom kernel image ${block.image}; rerun-shard recomputes built-in kernels only`);
   const kernel = getKernel(block.name);
   if (!kernel) throw new UsageError(`kernel ${block.name} is not in this build`);
-  const resultUri = runObjects.shardResult(plan.resultsBucket, run.runId, shardKey(shard));
+  const resultUri = runObjects.shardResult(plan.resultsBucket, run.runId, shardKey(shard), resultsFormat(plan));
   const partialUri = runObjects.shardPartial(plan.resultsBucket, run.runId, shardKey(shard));
   if (!(await store.stat(resultUri))) throw new UsageError(`shard ${shard} of ${run.runId} has no recorded result (${resultUri})`);
   const started = performance.now();

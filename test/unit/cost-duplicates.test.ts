@@ -76,7 +76,7 @@ test('a GPU run whose every completion arrives twice is billed once per shard, a
     const key = String(shard).padStart(6, '0');
     const acc = new MetricAccumulator();
     acc.add(shard);
-    const resultUri = runObjects.shardResult('altus-results', runId, key);
+    const resultUri = runObjects.shardResult('altus-results', runId, key, 'ndjson');
     const partialUri = runObjects.shardPartial('altus-results', runId, key);
     await store.write(resultUri, JSON.stringify({ index: shard, params: {}, price: shard }) + '\n');
     await store.write(partialUri, JSON.stringify({ v: 1, runId, shard, parameters: 1, parametersFailed: 0, metrics: { price: acc.toPartial() } }));

@@ -56,8 +56,8 @@ test('an unreadable line of a parameter file is never sent and becomes an error 
   const { info } = await store.write(uri, text);
   const plan = planOf({ file: { uri, format: 'ndjson' } }, 3, { file: { uri, format: 'ndjson', generation: info.generation, count: 3, shardOffsets: [0], endOffset: Buffer.byteLength(text) } as RunPlan['file'] });
   const computed = await computeCustomShard({ plan, shard: 0, store, kernel, cwd: EXAMPLE, env: { PATH: process.env.PATH ?? '' }, log: createLogger({ component: 't', sink: () => {} }) });
-  assert.ok('rowsFile' in computed);
-  const rows = readFileSync(computed.rowsFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { index: number; error?: string; price?: number });
+  const staged = 'rows' in computed ? computed.rows.toString('utf8') : readFileSync(computed.rowsFile, 'utf8');
+  const rows = staged.trim().split('\n').map((l) => JSON.parse(l) as { index: number; error?: string; price?: number });
   assert.deepEqual(rows.map((r) => r.index), [0, 1, 2]);
   assert.match(rows[1]!.error!, /not valid JSON/);
   assert.ok(rows[2]!.price! > rows[0]!.price!);

@@ -155,7 +155,8 @@ async function runAt(shardSize: number, kernel: Record<string, unknown> = { comm
     faults: NO_FAULTS,
   };
   const runId = `undeclared-${shardSize}`;
-  const validated = validateManifest(manifest(kernel, { parameters: { inline: PARAMETERS }, shardSize, ...extra }), fleet);
+  // The rows are compared as NDJSON text here; custom-parquet.test.ts reads the same runs' Parquet rows.
+  const validated = validateManifest(manifest(kernel, { parameters: { inline: PARAMETERS }, shardSize, results: { format: 'ndjson' }, ...extra }), fleet);
   const plan: RunPlan = await planRun({ runId, validated, store, manifestsBucket: 'altus-manifests', resultsBucket: 'altus-results', manifestObject: null });
   const planUri = runObjects.plan('altus-results', runId);
   await store.write(planUri, JSON.stringify(plan));
