@@ -90,8 +90,14 @@ function tableCell(cell: unknown): string {
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 
+/** Column names and a row's cells in their order: {@link Columns}, or a SQL answer's. */
+export interface TableColumns<R> {
+  names(): string[];
+  cells(row: R): unknown[];
+}
+
 /** Rows as an aligned text table (numbers right-aligned). */
-export function renderTable(columns: Columns, rows: readonly ResultRow[]): string {
+export function renderTable<R>(columns: TableColumns<R>, rows: readonly R[]): string {
   const header = columns.names().map((n) => n.replace(/^params\./, ''));
   const raw = rows.map((r) => columns.cells(r));
   const body = raw.map((cells) => cells.map(tableCell));

@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 import { createFirestore, createObjectStore } from '../../shared/clients.ts';
 import { parseRuntimeConfig } from '../../shared/config.ts';
 import type { RunDocument } from '../../shared/documents.ts';
+import { RESULTS_TABLE } from '../../shared/results-query.ts';
 import { FirestoreRunStore, type RunStore } from '../../shared/run-store.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { overallProgress, summarizeRun } from '../../functions/dashboard/progress.ts';
@@ -20,7 +21,9 @@ import { exitCodeFor, UsageError } from './exit-codes.ts';
 import { followRun } from './follow.ts';
 import { formatLogLine, renderRunsTable } from './run-listing.ts';
 import { renderRun } from './render.ts';
-import { Columns, csvRecord, RESULT_FORMATS, renderTable, resultRows, TABLE_ROWS, topRows, type ResultFormat, type ResultRow } from './results-output.ts';
+import { Columns, csvRecord, RESULT_FORMATS, renderTable, TABLE_ROWS, topRows, type ResultFormat, type ResultRow } from './results-output.ts';
+import type { SqlRow } from './results-table.ts';
+import { openResults, SQL_HELP_EXAMPLE } from './results-source.ts';
 import { requireStack } from './stack-control.ts';
 import { cloudLogQuery, localLogFiles, podSlots } from './worker-logs.ts';
 
@@ -101,22 +104,30 @@ export function registerRunCommands(program: Command, options: { home: string; e
 
   program
     .command('results <runId>')
-    .description("a run's results: a table (the first 50 rows), CSV or NDJSON (every row), or the top N rows by a metric")
+    .description("a run's results: a table (the first 50 rows), CSV or NDJSON (every row), the top N rows by a metric, or the answer to --sql")
     .option('--format <format>', `${RESULT_FORMATS.join(', ')}`, 'table')
     .option('--top <n>', 'only the n rows with the largest --by metric, largest first')
     .option('--by <metric>', 'the metric --top ranks by')
+    .option('--sql <query>', `SQL over the run's rows, the table ${RESULTS_TABLE} (DuckDB, on this machine)`)
     .option('--cloud', 'the deployment in ALTUS_PROJECT_ID instead of the local stack')
-    .action(async (runId: string, o: { format: string; top?: string; by?: string; cloud?: boolean }) => {
+    .addHelpText('after', `\nExample:\n${SQL_HELP_EXAMPLE}\n`)
+    .action(async (runId: string, o: { format: string; top?: string; by?: string; sql?: string; cloud?: boolean }) => {
       if (!(RESULT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format must be one of ${RESULT_FORMATS.join(', ')}`);
       const top = positiveInt(o.top, '--top');
       if ((top === undefined) !== (o.by === undefined)) throw new UsageError('--top and --by go together: --top 10 --by price');
+      if (o.sql !== undefined && top !== undefined) throw new UsageError('--sql answers with its own rows: put ORDER BY … LIMIT n in the query instead of --top');
       const ctx = runContext(home, env, o.cloud);
       const run = await requireRun(ctx.runs, runId);
-      if (!run.results) throw new UsageError(`run ${runId} has no results file yet (${run.status})`);
+      if (!run.results) throw new UsageError(`run ${runId} has no results yet (${run.status})`);
       const metrics = Object.keys(run.aggregates ?? {});
       if (o.by !== undefined && metrics.length && !metrics.includes(o.by)) throw new UsageError(`--by ${o.by}: the run's metrics are ${metrics.join(', ')}`);
-      const rows = () => resultRows(ctx.store.readStream(run.results!.uri));
-      await printResults(o.format as ResultFormat, rows, top === undefined ? undefined : { n: top, metric: o.by! });
+      const source = await openResults(ctx.store, run);
+      try {
+        if (o.sql !== undefined) await printSqlAnswer(o.format as ResultFormat, await source.sql(o.sql));
+        else await printResults(o.format as ResultFormat, () => source.rows(), top === undefined ? undefined : { n: top, metric: o.by! });
+      } finally {
+        await source.close();
+      }
     });
 
   program
@@ -179,3 +190,31 @@ async function printResults(format: ResultFormat, rows: () => AsyncIterable<Resu
   await write(csvRecord(columns.names()) + '\n');
   for await (const row of rows()) await write(csvRecord(columns.cells(row)) + '\n');
 }
+
+/** A --sql answer: a table (the first rows), or every row as CSV or NDJSON. */
+async function printSqlAnswer(format: ResultFormat, answer: { columns: string[]; rows: AsyncGenerator<SqlRow> }): Promise<void> {
+  const columns = { names: () => answer.columns, cells: (row: SqlRow) => answer.columns.map((c) => row[c]) };
+  if (format === 'ndjson') {
+    for await (const row of answer.rows) await write(JSON.stringify(row) + '\n');
+    return;
+  }
+  if (format === 'csv') {
+    await write(csvRecord(answer.columns) + '\n');
+    for await (const row of answer.rows) await write(csvRecord(columns.cells(row)) + '\n');
+    return;
+  }
+  const picked: SqlRow[] = [];
+  let more = false;
+  for await (const row of answer.rows) {
+    if (picked.length === SQL_TABLE_ROWS) {
+      more = true;
+      break;
+    }
+    picked.push(row);
+  }
+  await write(renderTable(columns, picked) + '\n');
+  if (more) process.stderr.write(`(the first ${SQL_TABLE_ROWS} rows of the answer; --format csv or ndjson for all)\n`);
+}
+
+/** Rows a --sql answer shows as a table. */
+const SQL_TABLE_ROWS = 1000;
