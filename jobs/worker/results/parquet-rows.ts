@@ -121,7 +121,8 @@ export class ParquetRows implements ShardRows {
   async close(): Promise<StagedRows> {
     const n = this.count;
     const columnData: ColumnSource[] = [
-      { name: FIXED_COLUMNS.index, data: this.index.subarray(0, n), type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED' },
+      // Only the index carries min/max statistics: what a reader prunes parts by (the rest cost 7% of a shard's CPU).
+      { name: FIXED_COLUMNS.index, data: this.index.subarray(0, n), type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED', statistics: true },
       ...this.schema.params.map((p, i): ColumnSource => {
         const column = this.params[i]!;
         const data = column instanceof DoubleColumn ? column.data(n) : column.values.slice(0, n);
@@ -132,7 +133,8 @@ export class ParquetRows implements ShardRows {
       { name: FIXED_COLUMNS.error, data: this.errors?.slice(0, n) ?? nulls(n), type: 'STRING' },
       { name: FIXED_COLUMNS.extra, data: this.extras?.slice(0, n) ?? nulls(n), type: 'JSON' },
     ];
-    const bytes = parquetWriteBuffer({ columnData, codec: 'SNAPPY', rowGroupSize: Math.max(1, n), createdBy: 'altus' });
+    // One row group and one page per column (pageSize 0): a part is read whole, and page splitting costs a pass per column.
+    const bytes = parquetWriteBuffer({ columnData, codec: 'SNAPPY', statistics: false, pageSize: 0, rowGroupSize: Math.max(1, n), createdBy: 'altus' });
     return { rows: Buffer.from(bytes) };
   }
 
