@@ -17,13 +17,25 @@ export const MAX_RUNS_LISTED = 200;
 /** Failed shards and failed parameter sets listed at most on a run page. */
 export const MAX_FAILURES_LISTED = 100;
 
-/** Where a run's results file can be had. */
+/** Parquet parts linked on a run page at most (the rest are in the folder). */
+export const MAX_PARTS_LINKED = 20;
+
+/** Where a run's results can be had, and how to query them. */
 export interface ResultsLink {
   uri: string;
-  /** Relative URL of the download the dashboard serves (stores on this machine). */
+  format: 'parquet' | 'ndjson';
+  /** Relative URL of the NDJSON file's download the dashboard serves (stores on this machine). */
   downloadPath?: string;
-  /** The object in the Cloud Console (GCS). */
+  /** Parquet on this machine: the first parts' downloads, and how many parts there are. */
+  parts?: Array<{ name: string; downloadPath: string }>;
+  partCount?: number;
+  /** The object or the dataset's folder in the Cloud Console (GCS). */
   consoleUrl?: string;
+  /** The command that copies the results here. */
+  copyCommand?: string;
+  /** Parquet: a query over the rows with the CLI (`altus results <runId> --sql "…"`), and the same in BigQuery. */
+  sqlCommand?: string;
+  bigQuery?: string;
 }
 
 /** Everything the run page shows. */
@@ -89,7 +101,7 @@ export async function runDetail(deps: DashboardDependencies, runId: string): Pro
     aggregates: isTerminal(run) ? aggregates : {},
     ...(run.cost ? { cost: run.cost } : {}),
     ...(run.risk && isTerminal(run) ? { risk: run.risk } : {}),
-    ...(run.results ? { results: resultsLink(deps, run) } : {}),
+    ...(run.results ? { results: await resultsLink(deps, run) } : {}),
     ...(run.lastError ? { lastError: run.lastError } : {}),
   };
 }
@@ -104,13 +116,35 @@ export async function runFailedParameters(
   return { rows, ...(isTerminal(run) ? { total: run.counts.parametersFailed } : {}) };
 }
 
-function resultsLink(deps: DashboardDependencies, run: RunDocument): ResultsLink {
-  const uri = run.results!.uri;
-  if (deps.store.localPath) return { uri, downloadPath: `api/runs/${run.runId}/results.ndjson` };
-  const { bucket, name } = parseObjectUri(uri);
+async function resultsLink(deps: DashboardDependencies, run: RunDocument): Promise<ResultsLink> {
+  const results = run.results!;
+  const { uri } = results;
+  const project = encodeURIComponent(deps.projectId);
+  if (results.format !== 'parquet') {
+    if (deps.store.localPath) return { uri, format: 'ndjson', downloadPath: `api/runs/${run.runId}/results.ndjson` };
+    const { bucket, name } = parseObjectUri(uri);
+    const path = [bucket, ...name.split('/')].map(encodeURIComponent).join('/');
+    return { uri, format: 'ndjson', consoleUrl: `https://console.cloud.google.com/storage/browser/_details/${path}?project=${project}`, copyCommand: `gcloud storage cp ${uri} .` };
+  }
+  const query = {
+    ...(results.sql ? { sqlCommand: `altus results ${run.runId} --sql "${results.sql}"` } : {}),
+    ...(results.bigQuery ? { bigQuery: results.bigQuery } : {}),
+  };
+  if (deps.store.localPath) {
+    const names = (await deps.store.list(uri)).filter((n) => PART_NAME.test(n.slice(n.lastIndexOf('/') + 1)));
+    const parts = names.slice(0, MAX_PARTS_LINKED).map((n) => {
+      const name = n.slice(n.lastIndexOf('/') + 1);
+      return { name, downloadPath: `api/runs/${run.runId}/parts/${name}` };
+    });
+    return { uri, format: 'parquet', parts, partCount: names.length, ...query };
+  }
+  const { bucket, name } = parseObjectUri(uri.replace(/\/$/, ''));
   const path = [bucket, ...name.split('/')].map(encodeURIComponent).join('/');
-  return { uri, consoleUrl: `https://console.cloud.google.com/storage/browser/_details/${path}?project=${encodeURIComponent(deps.projectId)}` };
+  return { uri, format: 'parquet', consoleUrl: `https://console.cloud.google.com/storage/browser/${path}?project=${project}`, copyCommand: `gcloud storage cp -r ${uri} .`, ...query };
 }
+
+/** A part of a run's Parquet dataset, as the workers name it. */
+export const PART_NAME = /^part-\d{6,}\.parquet$/;
 
 function secondsBetween(from: string, to: string): number {
   return Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000);

@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { isValidRunId } from '../../shared/ids.ts';
-import { listRunSummaries, runDetail, runFailedParameters, MAX_FAILURES_LISTED } from './api.ts';
+import type { RunResults } from '../../shared/documents.ts';
+import { listRunSummaries, runDetail, runFailedParameters, MAX_FAILURES_LISTED, PART_NAME } from './api.ts';
 import type { DashboardDependencies } from './deps.ts';
 import { webAssets, type WebAsset } from './web/assets.ts';
 
@@ -17,7 +18,7 @@ export type DashboardApp = (req: IncomingMessage, res: ServerResponse) => Promis
 /** The page may load only its own scripts, styles and data. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const RUN_ROUTE = /^\/api\/runs\/([^/]+)(\/failed-parameters|\/results\.ndjson)?$/;
+const RUN_ROUTE = /^\/api\/runs\/([^/]+)(\/failed-parameters|\/results\.ndjson|\/parts\/[^/]+)?$/;
 
 /** Creates the dashboard handler. */
 export function createDashboard(deps: DashboardDependencies): DashboardApp {
@@ -50,22 +51,33 @@ export function createDashboard(deps: DashboardDependencies): DashboardApp {
         return sendJson(res, 200, await runFailedParameters(deps, run, intParam(url, 'limit', MAX_FAILURES_LISTED)));
       }
       if (!run.results || !deps.store.localPath) return sendJson(res, 404, { error: `run ${runId} has no results file to download here` });
-      const info = await deps.store.stat(run.results.uri);
+      const download = resultsDownload(run.results, match[2]!, runId);
+      if (!download) return sendJson(res, 404, { error: `run ${runId} has no such results file` });
+      const info = await deps.store.stat(download.uri);
       if (!info) return sendJson(res, 404, { error: `the results file of ${runId} is gone` });
       res.writeHead(200, {
-        'Content-Type': 'application/x-ndjson',
+        'Content-Type': download.contentType,
         'Content-Length': String(info.size),
-        'Content-Disposition': `attachment; filename="${runId}-results.ndjson"`,
+        'Content-Disposition': `attachment; filename="${download.filename}"`,
         'Cache-Control': 'no-store',
       });
       if (req.method === 'HEAD') return void res.end();
-      await pipeline(deps.store.readStream(run.results.uri), res);
+      await pipeline(deps.store.readStream(download.uri), res);
     } catch (error) {
       deps.log.error('dashboard request failed', { path: url.pathname, error: (error as Error).message });
       if (!res.headersSent) sendJson(res, 500, { error: 'the dashboard could not read the run state; see its logs' });
       else res.destroy();
     }
   };
+}
+
+/** The object a download path names: the NDJSON results file, or one part of the Parquet dataset. */
+function resultsDownload(results: RunResults, path: string, runId: string): { uri: string; contentType: string; filename: string } | undefined {
+  const parquet = results.format === 'parquet';
+  if (path === '/results.ndjson') return parquet ? undefined : { uri: results.uri, contentType: 'application/x-ndjson', filename: `${runId}-results.ndjson` };
+  const name = path.slice('/parts/'.length);
+  if (!parquet || !PART_NAME.test(name)) return undefined;
+  return { uri: results.uri + name, contentType: 'application/vnd.apache.parquet', filename: `${runId}-${name}` };
 }
 
 function intParam(url: URL, name: string, fallback: number): number {

@@ -4,6 +4,7 @@
  * in objects read, so a ten-million-line run costs the same as a small one.
  */
 import { createInterface } from 'node:readline';
+import { parquetReadObjects } from 'hyparquet';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { ShardQueries } from './shard-queries.ts';
 
@@ -34,6 +35,32 @@ export async function failedParameterSets(
 }
 
 async function errorRows(store: ObjectStore, uri: string, shard: number, limit: number): Promise<FailedParameterSet[]> {
+  return uri.endsWith('.parquet') ? parquetErrorRows(store, uri, shard, limit) : ndjsonErrorRows(store, uri, shard, limit);
+}
+
+/** A failed set's row has no outputs: its non-null columns besides index, error and extra are its parameters (plus extra.params). */
+async function parquetErrorRows(store: ObjectStore, uri: string, shard: number, limit: number): Promise<FailedParameterSet[]> {
+  const bytes = await store.read(uri, { maxBytes: MAX_PART_BYTES });
+  const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  const rows = (await parquetReadObjects({ file })) as Record<string, unknown>[];
+  return rows
+    .filter((row) => typeof row.error === 'string')
+    .slice(0, limit)
+    .map((row) => {
+      const params: Record<string, unknown> = {};
+      for (const [key, value] of Object.entries(row)) if (!PART_COLUMNS.has(key) && value !== null && value !== undefined) params[key] = value;
+      // The JSON column arrives parsed (hyparquet reads the JSON logical type) or as text.
+      const extra = (typeof row.extra === 'string' ? JSON.parse(row.extra) : (row.extra ?? {})) as { params?: Record<string, unknown> };
+      return { index: Number(row.index), shard, error: row.error as string, params: { ...params, ...extra.params } };
+    });
+}
+
+/** Columns of a part that are not parameters. */
+const PART_COLUMNS = new Set(['index', 'error', 'extra']);
+/** A part is ~50 bytes a row: 100,000 rows fit well within this. */
+const MAX_PART_BYTES = 64 << 20;
+
+async function ndjsonErrorRows(store: ObjectStore, uri: string, shard: number, limit: number): Promise<FailedParameterSet[]> {
   const stream = store.readStream(uri);
   const lines = createInterface({ input: stream, crlfDelay: Infinity });
   const rows: FailedParameterSet[] = [];

@@ -48,10 +48,15 @@ export function figureRows(r: BenchFigures, cores: number, checks: readonly Benc
   }
   if (r.grid) {
     const g = r.grid;
-    const target = g.parameters >= 10_000_000 ? verdict(g.wallSeconds <= 60, '≤ 60 s') : `not judged at ${int(g.parameters)} (≤ 60 s is for 10M)`;
+    const target = g.parameters >= 10_000_000 ? verdict(g.wallSeconds <= 40, '≤ 40 s') : `not judged at ${int(g.parameters)} (≤ 40 s is for 10M)`;
     out.push(['grid.parameters', int(g.parameters), '', `black-scholes grid, shardSize ${int(g.shardSize)}`]);
     out.push(['grid.wallSeconds', fixed(g.wallSeconds), target, 'upload to SUCCEEDED']);
     out.push(['grid.parametersPerSec', int(g.parametersPerSec), '', `10M would take ≈ ${fixed(1e7 / g.parametersPerSec, 0)} s at this rate`]);
+  }
+  if (r.results) {
+    const x = r.results;
+    out.push(['results.bytesPerRow', fixed(x.bytesPerRow, 1), '', `the grid run's Parquet dataset, ${int(x.rows)} rows`]);
+    out.push(['results.queryMillis', fixed(x.queryMillis, 0), '', `altus results --sql (DuckDB): ${x.query}`]);
   }
   if (r.controlPlane) out.push(...controlPlaneRows(r.controlPlane));
   if (r.memory) {

@@ -23,7 +23,7 @@ export interface BenchCheck {
 export const REQUIRED_FIGURES: Record<'kernel' | Exclude<Section, 'scaling'>, readonly string[]> = {
   kernel: ['kernel.tsMpathsPerSec', 'kernel.cMpathsPerSec', 'kernel.ratio'],
   memory: ['memory.workerPeakRssMb', 'memory.ingestPeakRssMb'],
-  grid: ['grid.parameters', 'grid.wallSeconds', 'grid.parametersPerSec'],
+  grid: ['grid.parameters', 'grid.wallSeconds', 'grid.parametersPerSec', 'results.bytesPerRow', 'results.queryMillis'],
   pipeline: ['pipeline.parameters', 'pipeline.wallSeconds', 'pipeline.kernelCpuSeconds', 'pipeline.efficiency'],
   controlPlane: [
     'controlPlane.shards',

@@ -4,12 +4,14 @@
  * since each process started, so the big-file run must be the first), then the
  * grid, the Monte Carlo pipeline, the control plane, and the scaling series.
  */
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { benchControlPlane, type ControlPlaneSummary } from './control-plane.ts';
 import type { KernelFigures } from './kernel.ts';
+import type { RunDocument } from '../../shared/documents.ts';
+import { ResultsTable } from '../cli/results-table.ts';
 import { BenchStack, writeManifest } from './stack-bench.ts';
 
 export const SECTIONS = ['memory', 'grid', 'pipeline', 'controlPlane', 'scaling'] as const;
@@ -21,6 +23,8 @@ export interface StackFigures {
   pipeline: PipelineFigures;
   controlPlane: ControlPlaneSummary;
   scaling: GridFigures[];
+  /** Measured on the grid section's run (not a section of its own). */
+  results: ResultsFigures;
 }
 
 interface GridFigures {
@@ -28,6 +32,15 @@ interface GridFigures {
   shardSize: number;
   wallSeconds: number;
   parametersPerSec: number;
+}
+
+/** The grid run's results: bytes per row of its Parquet dataset, and one --sql aggregate over every row. */
+interface ResultsFigures {
+  format: 'parquet';
+  rows: number;
+  bytesPerRow: number;
+  queryMillis: number;
+  query: string;
 }
 
 interface PipelineFigures {
@@ -73,7 +86,12 @@ export async function runStackSections(sections: readonly Section[], ctx: Contex
         ctx.progress(`${section}: starting`);
         try {
           const figures = await timed<unknown>(section, () => RUNNERS[section](stack, work, ctx, fixtures));
-          (out as Record<string, unknown>)[section] = figures;
+          if (section === 'grid') {
+            // The results figures come from the grid's run: they are reported beside it, under their own name.
+            const { results, ...grid } = figures as GridFigures & { results: ResultsFigures };
+            out.grid = grid;
+            out.results = results;
+          } else (out as Record<string, unknown>)[section] = figures;
         } catch (error) {
           ctx.failures[section] = (error as Error).message;
           ctx.progress(`${section}: ${(error as Error).message}`);
@@ -129,7 +147,7 @@ const RUNNERS: { [S in Section]: (stack: BenchStack, work: string, ctx: Context,
     return figures;
   },
 
-  grid: async (stack, work, ctx) => runGrid(stack, work, ctx, ctx.quick ? 1_000_000 : 10_000_000),
+  grid: async (stack, work, ctx) => runGrid(stack, work, ctx, ctx.quick ? 1_000_000 : 10_000_000, { measureResults: true }),
 
   pipeline: async (stack, work, ctx) => {
     // Enough sets for ≥ 20 s (quick) or ≥ 60 s (full) of kernel CPU at the kernel's measured speed per
@@ -183,7 +201,7 @@ const RUNNERS: { [S in Section]: (stack: BenchStack, work: string, ctx: Context,
   },
 };
 
-async function runGrid(stack: BenchStack, work: string, ctx: Context, parameters: number): Promise<GridFigures> {
+async function runGrid(stack: BenchStack, work: string, ctx: Context, parameters: number, options: { measureResults?: boolean } = {}): Promise<GridFigures & { results?: ResultsFigures }> {
   const strikes = 1000;
   const maturities = 10;
   const vols = parameters / (strikes * maturities);
@@ -207,9 +225,29 @@ async function runGrid(stack: BenchStack, work: string, ctx: Context, parameters
     aggregate: { metrics: ['price', 'delta', 'vega'] },
   });
   const { run, wallSeconds } = await stack.runUpload(manifest, { label: `grid ${parameters.toLocaleString('en-US')}`, timeoutSeconds: 3600, progress: ctx.progress });
-  stack.discardRunFiles(run); // up to 2.3 GB of rows: the next timed run starts on a quiet disk
   ctx.progress(`grid ${parameters.toLocaleString('en-US')}: ${wallSeconds.toFixed(1)} s`);
-  return { parameters, shardSize, wallSeconds, parametersPerSec: parameters / wallSeconds };
+  const results = options.measureResults ? await measureResults(run, parameters, ctx) : undefined;
+  stack.discardRunFiles(run); // the rows (0.5 GB of Parquet, 3.3 GB as NDJSON): the next timed run starts on a quiet disk
+  return { parameters, shardSize, wallSeconds, parametersPerSec: parameters / wallSeconds, ...(results ? { results } : {}) };
+}
+
+/** Bytes per row of the run's dataset folder, and the time of one aggregate over every row with the CLI's --sql engine. */
+async function measureResults(run: RunDocument, parameters: number, ctx: Context): Promise<ResultsFigures> {
+  const folder = run.results?.path;
+  if (run.results?.format !== 'parquet' || !folder) throw new Error(`the grid run's results are not a local Parquet dataset (${JSON.stringify(run.results)})`);
+  const bytes = readdirSync(folder).reduce((n, name) => n + statSync(join(folder, name)).size, 0);
+  const query = 'SELECT COUNT(*) AS row_count, AVG(price) AS mean_price, MAX(delta) AS max_delta, SUM(vega) AS total_vega FROM results';
+  const started = performance.now();
+  const table = await ResultsTable.open(folder);
+  try {
+    const answer = await table.query(query);
+    for await (const row of answer.rows) if (row.row_count !== parameters) throw new Error(`the --sql count is ${String(row.row_count)}, not ${parameters}`);
+  } finally {
+    table.close();
+  }
+  const queryMillis = performance.now() - started;
+  ctx.progress(`results: ${(bytes / parameters).toFixed(1)} bytes/row, --sql aggregate over ${parameters.toLocaleString('en-US')} rows in ${queryMillis.toFixed(0)} ms`);
+  return { format: 'parquet', rows: parameters, bytesPerRow: bytes / parameters, queryMillis, query };
 }
 
 /** An NDJSON file of Black–Scholes parameter sets, written as a stream (constant memory). */

@@ -5,6 +5,7 @@
  * runs submitted the way a user submits them, timed from the upload (or the
  * publish) until the run document is terminal.
  */
+import { ResultsTable } from '../cli/results-table.ts';
 import { createReadStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -114,7 +115,8 @@ export class BenchStack {
    * gigabytes this one left dirty in the page cache.
    */
   discardRunFiles(run: RunDocument, extraPaths: readonly string[] = []): void {
-    const paths = [join(this.info.storageDir, this.info.buckets.results, 'runs', run.runId), ...extraPaths];
+    const results = join(this.info.storageDir, this.info.buckets.results);
+    const paths = [join(results, 'runs', run.runId), join(results, 'results', `run_id=${run.runId}`), ...extraPaths];
     if (run.origin.kind === 'upload') paths.push(join(this.info.storageDir, run.origin.bucket, dirname(run.origin.object)));
     for (const path of paths) rmSync(path, { recursive: true, force: true });
     execFileSync('sync');
@@ -195,9 +197,7 @@ export async function checkEveryIndexOnce(run: RunDocument, parameters: number):
   if (!run.results?.path) throw new Error(`run ${run.runId} has no local results file`);
   const seen = new Uint8Array(parameters);
   let rows = 0;
-  for await (const line of createInterface({ input: createReadStream(run.results.path) })) {
-    if (!line) continue;
-    const index = Number(/"index":(\d+)/.exec(line)?.[1]);
+  for await (const [index, line] of resultIndexes(run.results.path, run.results.format ?? 'ndjson')) {
     if (!(index >= 0 && index < parameters)) throw new Error(`results row with an index outside 0..${parameters - 1}: ${line.slice(0, 120)}`);
     if (seen[index]) throw new Error(`parameter index ${index} appears twice in the results`);
     seen[index] = 1;
@@ -205,6 +205,20 @@ export async function checkEveryIndexOnce(run: RunDocument, parameters: number):
   }
   if (rows !== parameters) throw new Error(`the results hold ${rows} rows for ${parameters} parameter sets`);
   return rows;
+}
+
+/** Each row's index (and its text, for a message): the NDJSON file's lines, or the Parquet dataset's index column. */
+async function* resultIndexes(path: string, format: 'parquet' | 'ndjson'): AsyncGenerator<[number, string]> {
+  if (format === 'ndjson') {
+    for await (const line of createInterface({ input: createReadStream(path) })) if (line) yield [Number(/"index":(\d+)/.exec(line)?.[1]), line];
+    return;
+  }
+  const table = await ResultsTable.open(path);
+  try {
+    for await (const row of (await table.query('SELECT "index" FROM results')).rows) yield [Number(row.index), JSON.stringify(row)];
+  } finally {
+    table.close();
+  }
 }
 
 /** Writes a manifest as a JSON file in `dir`, for an upload; returns its path. */

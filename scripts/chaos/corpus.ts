@@ -4,7 +4,8 @@
  * specific code, or a finished run whose bad parameter sets failed alone.
  */
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
-const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'corpus', kernel: { name: 'black-scholes' }, parameters: { inline: [option] } };
+// NDJSON results: the verdict reads each failed set's reason from the results file's lines.
+const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'corpus', kernel: { name: 'black-scholes' }, parameters: { inline: [option] }, results: { format: 'ndjson' } };
 const with_ = (patch: Record<string, unknown>) => JSON.stringify({ ...base, ...patch });
 const fileManifest = (format: 'ndjson' | 'csv', uri = `params.${format}`) => with_({ parameters: { file: { uri, format } } });
 const line = (p: Record<string, unknown>) => JSON.stringify(p);

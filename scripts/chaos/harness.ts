@@ -39,6 +39,8 @@ const book = (name: string, paths: number) => ({
     random: { count: 40, seed: 5, base: { type: 'call', rate: 0.03, maturity: 1 }, fields: { spot: { uniform: [80, 120] }, strike: { uniform: [90, 110] }, volatility: { normal: [0.25, 0.05], min: 0.05 } } },
   },
   shardSize: 2,
+  // The verdict compares each run's results file with the baseline's, byte for byte.
+  results: { format: 'ndjson' },
 });
 /** A quick run (20 shards, milliseconds each) and a heavy one (20 shards of about a second). */
 export const LIGHT = book('chaos-light', 20_000);

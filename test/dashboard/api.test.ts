@@ -165,7 +165,7 @@ describe('dashboard API', () => {
     assert.deepEqual(body.risk, RISK, 'run-level VaR and ES for the histogram marks and the risk table');
     assert.ok(Math.abs(body.cost.estimatedUsd - 0.0093 * 2 - 0.0101 * 3) < 1e-12, 'one vCPU-hour per shard at each cluster\'s Spot price');
     assert.ok(body.cost.savingsPercent > 0 && body.cost.savingsPercent < 100);
-    assert.deepEqual(body.results, { uri: `gs://${bucket}/runs/done/results.ndjson`, downloadPath: 'api/runs/done/results.ndjson' });
+    assert.deepEqual(body.results, { uri: `gs://${bucket}/runs/done/results.ndjson`, format: 'ndjson', downloadPath: 'api/runs/done/results.ndjson' });
     const download = await get(body.results.downloadPath);
     assert.equal(download.status, 200);
     assert.equal(download.text, '{"index":0,"params":{"spot":42},"price":4.75}\n');

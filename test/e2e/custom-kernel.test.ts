@@ -11,7 +11,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { fleetJobsFor, resultsText, runManifest, testStack, writeManifest } from '../support/stack.ts';
+import { fleetJobsFor, resultRows, runManifest, testStack, writeManifest } from '../support/stack.ts';
 
 const EXAMPLE = fileURLToPath(new URL('../../jobs/examples/bachelier/manifest.json', import.meta.url));
 const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { kernel: Record<string, unknown> } & Record<string, unknown>;
@@ -57,7 +57,7 @@ describe('custom kernels on the local stack', () => {
     assert.equal(run.kernel, example.kernel.image);
     assert.deepEqual(run.placement!.map((p) => p.cluster), ['worker-a', 'worker-b']);
 
-    const rows = resultsText(run).trim().split('\n').map((l) => JSON.parse(l) as Row);
+    const rows = (await resultRows(stack, run)) as unknown as Row[];
     assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 232 }, (_, i) => i));
     for (const row of rows) {
       assert.deepEqual(Object.keys(row), ['index', 'params', 'price', 'delta', 'vega']);
@@ -92,7 +92,7 @@ describe('custom kernels on the local stack', () => {
     const run = await runManifest(stack, writeManifest('undeclared.json', manifest), 300_000);
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
     assert.deepEqual(run.counts, { parameters: 232, shards: 5, shardsSucceeded: 5, shardsFailed: 0, parametersFailed: 0 });
-    const rows = resultsText(run).trim().split('\n').map((l) => JSON.parse(l) as Row);
+    const rows = (await resultRows(stack, run)) as unknown as Row[];
     assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 232 }, (_, i) => i));
     for (const row of rows) {
       assert.deepEqual(Object.keys(row), ['index', 'params', 'price', 'delta', 'vega'], 'the fields in the order the command writes them');

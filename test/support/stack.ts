@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createFirestore, createPubSub } from '../../shared/clients.ts';
 import { TERMINAL_STATUSES, type RunDocument } from '../../shared/documents.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { openResults } from '../../scripts/cli/results-source.ts';
 import { requireStack } from '../../scripts/cli/stack-control.ts';
+import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { submitLocal } from '../../scripts/cli/submit.ts';
 import type { StackInfo } from '../../scripts/stack/state.ts';
 
@@ -71,7 +73,19 @@ export async function runManifest(stack: StackInfo, path: string, timeoutMillise
   return waitForRun(stackClients(stack).runs, runId, timeoutMilliseconds);
 }
 
-/** The results file of a finished run, as text. */
+/** The rows of a finished run in index order, in the NDJSON row shape, whatever its results format. */
+export async function resultRows(stack: StackInfo, run: RunDocument): Promise<Record<string, unknown>[]> {
+  const source = await openResults(new LocalObjectStore(stack.storageDir), run);
+  try {
+    const rows: Record<string, unknown>[] = [];
+    for await (const row of source.rows()) rows.push(row);
+    return rows;
+  } finally {
+    await source.close();
+  }
+}
+
+/** The NDJSON results file of a finished run, as text (manifests from {@link baseManifest} ask for NDJSON). */
 export function resultsText(run: RunDocument): string {
   if (!run.results?.path) throw new Error(`run ${run.runId} has no local results file`);
   return readFileSync(run.results.path, 'utf8');
@@ -92,6 +106,8 @@ export function baseManifest(overrides: Record<string, unknown> = {}): Record<st
     name: 'test-run',
     kernel: { name: 'black-scholes' },
     parameters: { inline: [{ type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 }] },
+    // These tests compare results as text; parquet-results.test.ts and custom-kernel.test.ts read Parquet runs.
+    results: { format: 'ndjson' },
     ...overrides,
   };
 }

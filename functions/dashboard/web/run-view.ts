@@ -167,12 +167,22 @@ export const RUN_VIEW_SCRIPT = String.raw`
     function renderResults(d) {
       if (!d.results) return parts.results.replaceChildren();
       var r = d.results;
-      var children = [el('div', null, ['Results file: ', el('code', null, [r.uri])])];
+      var parquet = r.format === 'parquet';
+      var children = [el('div', null, [parquet ? 'Results (Parquet dataset, one part per shard): ' : 'Results file: ', el('code', null, [r.uri])])];
       if (r.downloadPath) children.push(el('p', null, [el('a', { href: r.downloadPath, download: d.summary.runId + '-results.ndjson', id: 'results-download' }, ['Download results (NDJSON)'])]));
+      if (r.parts && r.parts.length) {
+        var links = r.parts.map(function (part, i) {
+          return el('a', { href: part.downloadPath, download: d.summary.runId + '-' + part.name, id: i === 0 ? 'results-download' : undefined }, [part.name]);
+        });
+        var more = r.partCount > r.parts.length ? [' and ' + (r.partCount - r.parts.length) + ' more in the folder'] : [];
+        children.push(el('p', null, ['Download: '].concat(links.flatMap(function (a, i) { return i ? [' · ', a] : [a]; }), more)));
+      }
       if (r.consoleUrl) {
         children.push(el('p', null, [el('a', { href: r.consoleUrl, target: '_blank', rel: 'noopener' }, ['Open in the Cloud Console'])]));
-        children.push(el('div', { className: 'small muted' }, ['or: ', el('code', null, ['gcloud storage cp ' + r.uri + ' .'])]));
+        children.push(el('div', { className: 'small muted' }, ['or: ', el('code', null, [r.copyCommand])]));
       }
+      if (r.sqlCommand) children.push(el('div', null, ['SQL: ', el('code', { id: 'results-sql' }, [r.sqlCommand])]));
+      if (r.bigQuery) children.push(el('div', { className: 'small muted' }, ['BigQuery: ', el('code', { id: 'results-bq' }, [r.bigQuery])]));
       parts.results.replaceChildren(panel('Results', children));
     }
 
