@@ -19,6 +19,7 @@ import { Identity } from './constructs/identity.ts';
 import { Messaging } from './constructs/messaging.ts';
 import { Network } from './constructs/network.ts';
 import { Registry } from './constructs/registry.ts';
+import { ResultsDataset } from './constructs/results-dataset.ts';
 import { State } from './constructs/state.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workers } from './constructs/workers.ts';
@@ -142,6 +143,7 @@ export class AltusStack extends TerraformStack {
       deadLetterRecords: messaging.recordSubscriptions.deadLetter,
       notificationChannels: config.alertNotificationChannels,
     });
+    new ResultsDataset(this, 'results-dataset', { project, environment: config.environment, location: region, resultsBucket: storage.results, readers: config.dashboardInvokers });
 
     new TerraformOutput(this, 'manifests_bucket', { value: storage.manifests.name });
     new TerraformOutput(this, 'results_bucket', { value: storage.results.name });
