@@ -47,7 +47,11 @@ export function renderRun(run: RunDocument): string {
     lines.push(`failed shards (${total}): ${shown}${total > 10 ? ` … (all: ${run.failedShardList ?? 'see altus status --json'})` : ''}`);
   }
   if (run.cost) lines.push(...renderCost(run.cost));
-  if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
+  if (run.results?.format === 'parquet') {
+    lines.push(`results: Parquet dataset, one part per shard: ${run.results.path ?? run.results.uri}`);
+    if (run.results.sql) lines.push(`query: altus results ${run.runId} --sql "${run.results.sql}"`);
+    if (run.results.bigQuery && !run.results.path) lines.push(`BigQuery: ${run.results.bigQuery}`);
+  } else if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
   return lines.join('\n');
 }
 
