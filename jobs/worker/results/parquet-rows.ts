@@ -63,7 +63,8 @@ export class ParquetRows implements ShardRows {
   private readonly outputs: DoubleColumn[];
   private readonly outputColumn = new Map<string, number>();
   private errors: (string | null)[] | undefined;
-  private extras: (string | null)[] | undefined;
+  /** The JSON column's values as objects: the writer encodes them (a string would be encoded again, as a JSON string). */
+  private extras: (Record<string, unknown> | null)[] | undefined;
   private count = 0;
 
   /**
@@ -177,7 +178,7 @@ export class ParquetRows implements ShardRows {
   private putExtra(row: number, params: Record<string, unknown> | undefined, outputs: Record<string, unknown> | undefined): void {
     if (!params && !outputs) return;
     const extra = { ...(params ? { params } : {}), ...(outputs ? { outputs } : {}) };
-    (this.extras ??= new Array<string | null>(this.capacity).fill(null))[row] = JSON.stringify(extra);
+    (this.extras ??= new Array<Record<string, unknown> | null>(this.capacity).fill(null))[row] = extra;
   }
 }
 

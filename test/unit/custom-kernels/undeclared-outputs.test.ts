@@ -32,6 +32,7 @@ import type { CompletionEvent, TopicRole } from '../../../shared/messages.ts';
 import { metricUnion } from '../../../shared/stats/partial.ts';
 import type { ObjectStore } from '../../../shared/storage/object-store.ts';
 import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
+import { nestedRow, ResultsTable, type SqlRow } from '../../../scripts/cli/results-table.ts';
 import { MemoryRunStore } from '../../support/memory-run-store.ts';
 
 const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
@@ -187,7 +188,7 @@ async function runAt(shardSize: number, kernel: Record<string, unknown> = { comm
   const partials = await Promise.all(
     (await runs.listShards(runId)).filter((s) => s.partialUri).map(async (s) => JSON.parse((await store.read(s.partialUri!)).toString('utf8')) as { metrics: Record<string, unknown> }),
   );
-  return { run, results: run.results?.path ? readFileSync(run.results.path, 'utf8') : '', partials };
+  return { run, plan, results: run.results?.path && run.results.format === 'ndjson' ? readFileSync(run.results.path, 'utf8') : '', partials };
 }
 
 test('discovered metrics: byte-identical results and the same aggregated metrics, in first-appearance order, at shard sizes 1, 5 and 12', async () => {
@@ -254,4 +255,31 @@ test('shards that between them carry more than 100 numeric fields: the run aggre
   assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
   assert.deepEqual(Object.keys(run.aggregates!), Array.from({ length: 100 }, (_, i) => `m${i}`));
   assert.match(results, /"m359":29\}/);
+});
+
+test('Parquet: the worker converts the command\'s NDJSON answers; undeclared fields go to extra, and the rows match the NDJSON run at shard sizes 1 and 12', async () => {
+  const parquet = { results: { format: 'parquet' } };
+  const [one, twelve, text] = [await runAt(1, { command: COMMAND }, parquet), await runAt(12, { command: COMMAND }, parquet), await runAt(12)];
+  const rows = async (run: RunDocument) => {
+    const table = await ResultsTable.open(run.results!.path!);
+    try {
+      const out: SqlRow[] = [];
+      for await (const row of (await table.query('SELECT * EXCLUDE (run_id) FROM results ORDER BY "index"')).rows) out.push(row);
+      return out;
+    } finally {
+      table.close();
+    }
+  };
+  const twelveRows = await rows(twelve.run);
+  assert.deepEqual(await rows(one.run), twelveRows);
+  // No declared outputs: every field of an answer is in extra, in the order written.
+  assert.deepEqual(twelveRows[0], { index: 0, x: 0, error: null, extra: '{"outputs":{"y":0,"z":0,"tag":"set-0"}}' });
+  assert.deepEqual(twelveRows[4], { index: 4, x: 4, error: 'x is 4', extra: null });
+  const lines = text.results.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const { plan } = twelve;
+  assert.equal(plan.results?.format, 'parquet');
+  if (plan.results?.format !== 'parquet') return;
+  const schema = plan.results.schema;
+  assert.deepEqual(twelveRows.map((r) => nestedRow(r, schema)), lines);
+  assert.deepEqual(twelve.run.aggregates, text.run.aggregates, 'a run\'s aggregates do not depend on its results format');
 });

@@ -5,13 +5,14 @@
  * NDJSON results line of the same parameter set holds.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { getKernel } from '../../../jobs/kernels/registry.ts';
 import { planRun, runObjects } from '../../../jobs/planning/plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
+import { ParquetRows } from '../../../jobs/worker/results/parquet-rows.ts';
 import { computeShard, runShard } from '../../../jobs/worker/run-shard.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
@@ -125,4 +126,20 @@ test('each Parquet row holds what the NDJSON line of the same parameter set hold
   } finally {
     table.close();
   }
+});
+
+test('a value that fits no planned column is kept in extra: an unplanned key, a text value in a DOUBLE column, an undeclared output', async () => {
+  const folder = mkdtempSync(join(tmpdir(), 'altus-parquet-extra-'));
+  const rows = new ParquetRows({ params: [{ key: 'a', column: 'a', type: 'DOUBLE' }, { key: 'b', column: 'b', type: 'STRING' }], outputs: [{ key: 'price', column: 'price' }] }, 3, true);
+  rows.result(0, { a: 1, b: 'x' }, { price: 2.5 });
+  rows.result(1, { a: 'oops', c: true }, { price: 3, note: 'hi' });
+  rows.failure(2, null, 'the line is not valid JSON');
+  const staged = await rows.close();
+  assert.ok('rows' in staged);
+  writeFileSync(join(folder, 'part-000000.parquet'), staged.rows);
+  assert.deepEqual(await readAll(folder), [
+    { index: 0, a: 1, b: 'x', price: 2.5, error: null, extra: null },
+    { index: 1, a: null, b: null, price: 3, error: null, extra: '{"params":{"a":"oops","c":true},"outputs":{"note":"hi"}}' },
+    { index: 2, a: null, b: null, price: null, error: 'the line is not valid JSON', extra: null },
+  ]);
 });
