@@ -9,7 +9,6 @@
  *   its result is in the bucket);
  * - when every shard is in, aggregation is requested (again: it is idempotent).
  */
-import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import type { AggregateRequest } from '../../shared/messages.ts';
@@ -18,6 +17,7 @@ import { jobProgress, type JobProgress } from '../../jobs/fleet/job-status.ts';
 import { runObjects } from '../../jobs/planning/plan.ts';
 import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
 import { shardKey } from '../../shared/ids.ts';
+import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
 

@@ -52,6 +52,7 @@ export function figureRows(r: BenchFigures, cores: number, checks: readonly Benc
     out.push(['grid.parameters', int(g.parameters), '', `black-scholes grid, shardSize ${int(g.shardSize)}`]);
     out.push(['grid.wallSeconds', fixed(g.wallSeconds), target, 'upload to SUCCEEDED']);
     out.push(['grid.parametersPerSec', int(g.parametersPerSec), '', `10M would take ≈ ${fixed(1e7 / g.parametersPerSec, 0)} s at this rate`]);
+    out.push(['grid.shardCpuSeconds', fixed(g.shardCpuSeconds, 1), '', `the shards' CPU: ${fixed((g.shardCpuSeconds * 1e6) / g.parameters, 2)} µs per parameter set`]);
   }
   if (r.results) {
     const x = r.results;

@@ -32,6 +32,8 @@ interface GridFigures {
   shardSize: number;
   wallSeconds: number;
   parametersPerSec: number;
+  /** CPU seconds the shards reported (kernel, rows, results; not the control plane): what the wall time would be on idle cores, times their count. */
+  shardCpuSeconds: number;
 }
 
 /** The grid run's results: bytes per row of its Parquet dataset, and one --sql aggregate over every row. */
@@ -228,7 +230,7 @@ async function runGrid(stack: BenchStack, work: string, ctx: Context, parameters
   ctx.progress(`grid ${parameters.toLocaleString('en-US')}: ${wallSeconds.toFixed(1)} s`);
   const results = options.measureResults ? await measureResults(run, parameters, ctx) : undefined;
   stack.discardRunFiles(run); // the rows (0.5 GB of Parquet, 3.3 GB as NDJSON): the next timed run starts on a quiet disk
-  return { parameters, shardSize, wallSeconds, parametersPerSec: parameters / wallSeconds, ...(results ? { results } : {}) };
+  return { parameters, shardSize, wallSeconds, parametersPerSec: parameters / wallSeconds, shardCpuSeconds: run.cpuSeconds ?? 0, ...(results ? { results } : {}) };
 }
 
 /** Bytes per row of the run's dataset folder, and the time of one aggregate over every row with the CLI's --sql engine. */
