@@ -124,10 +124,10 @@ export function reconcileFixture() {
     }
   }
 
-  /** Leaves a shard's result and partial in the bucket, as a worker whose completion got lost would. */
-  async function leaveResult(run: RunDocument, shard: number) {
+  /** Leaves a shard's result (an NDJSON piece, or a Parquet part's bytes) and partial in the bucket, as a worker whose completion got lost would. */
+  async function leaveResult(run: RunDocument, shard: number, format: 'ndjson' | 'parquet' = 'ndjson') {
     const key = shardKey(shard);
-    await store.write(runObjects.shardResult('altus-results', run.runId, key, 'ndjson'), `{"index":${shard},"params":{},"price":1}\n`);
+    await store.write(runObjects.shardResult('altus-results', run.runId, key, format), format === 'ndjson' ? `{"index":${shard},"params":{},"price":1}\n` : 'PAR1…PAR1');
     await store.write(runObjects.shardPartial('altus-results', run.runId, key), JSON.stringify({ v: 1, runId: run.runId, shard, parameters: 1, parametersFailed: 0, metrics: {} }));
   }
 

@@ -42,6 +42,19 @@ test('reconcile: an index that completed but whose completion was lost is record
   assert.deepEqual(f.published.map((p) => p.role), ['aggregate']);
 });
 
+test('reconcile: a lost completion of a Parquet run is recorded from the part it left in the run\'s dataset folder', async () => {
+  const f = reconcileFixture();
+  const run = await f.runningRun('lost-parquet', 2);
+  f.putJob(run, { completedIndexes: '0-1', conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(f.minutesAgo(2)) }] });
+  await f.record(run, [0]);
+  await f.leaveResult(run, 1, 'parquet');
+  const report = await reconcileRun(f.deps, run);
+  assert.equal(report.recoveredFromResults, 1);
+  const recovered = (await f.runs.listShards(run.runId)).find((s) => s.shard === 1);
+  assert.equal(recovered?.resultUri, 'gs://altus-results/results/run_id=lost-parquet/part-000001.parquet');
+  assert.deepEqual(f.published.map((p) => p.role), ['aggregate']);
+});
+
 test('reconcile: completions of a running Job, or of one that just ended, are left to collect (they may be in flight)', async () => {
   const f = reconcileFixture();
   const run = await f.runningRun('in-flight', 10);
