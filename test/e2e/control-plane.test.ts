@@ -136,7 +136,8 @@ test('a GPU pod where no pool has that accelerator stays Pending, as the real sc
   const pod = body.spec!.template.spec!;
   pod.nodeSelector = { 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' };
   pod.tolerations = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
-  pod.containers[0]!.resources = { requests: { cpu: '100m', 'nvidia.com/gpu': '1' }, limits: { cpu: '100m', 'nvidia.com/gpu': '1' } };
+  // The namespace's quota wants CPU and memory on every pod; an extended resource's request equals its limit.
+  pod.containers[0]!.resources = { requests: { cpu: '100m', memory: '64Mi', 'nvidia.com/gpu': '1' }, limits: { cpu: '100m', memory: '64Mi', 'nvidia.com/gpu': '1' } };
   await batch.createNamespacedJob({ namespace, body });
   const unscheduled = await until('the scheduler to give up on the pod', async () => {
     const pods = (await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
