@@ -4,6 +4,7 @@
  * environment or the disk: `main.ts` does, and passes what it read.
  */
 import type { FleetConfig, InfraSettings, WorkerCluster } from '../shared/fleet-config.ts';
+import { acceleratorZonesIn, ACCELERATOR_ZONES_SOURCE, SPOT_OR_FLEX_ONLY_MACHINE_TYPES } from './accelerator-zones.ts';
 import { FUNCTIONS, type FunctionName } from './function-catalog.ts';
 import { planNetwork, type NetworkPlan } from './network-plan.ts';
 
@@ -77,6 +78,14 @@ export interface AltusStackConfig {
   readonly alertNotificationChannels: readonly string[];
   /** Cron schedule of the reconcile tick (Cloud Scheduler). */
   readonly reconcileSchedule: string;
+  /** Deletion protection on the clusters. */
+  readonly deletionProtection: boolean;
+  /** Whether the worker clusters' DNS endpoints take traffic from outside the VPC (IAM-gated). */
+  readonly operatorDnsAccess: boolean;
+  /** Registries (prefixes) Binary Authorization admits on the worker clusters. */
+  readonly allowedImageRegistries: readonly string[];
+  /** Bucket holding the Terraform state (the deploy creates it first). */
+  readonly stateBucket: string;
 }
 
 /**
@@ -125,6 +134,7 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
       if (pool.name === SYSTEM_POOL || pool.name === BATCH_POOL) {
         throw new StackConfigError(`GPU pool "${pool.name}" of cluster ${cluster.name}: the names "${SYSTEM_POOL}" and "${BATCH_POOL}" are reserved`);
       }
+      checkGpuPlacement(cluster, pool);
     }
   }
   const taken = [...Object.values(PLATFORM_ACCOUNT_IDS), ...FUNCTIONS.map((f) => functionAccountId(f.name))];
@@ -158,5 +168,38 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
     dashboardInvokers: infra.dashboardInvokers,
     alertNotificationChannels: infra.alertNotificationChannels,
     reconcileSchedule: infra.reconcileSchedule,
+    deletionProtection: infra.deletionProtection,
+    operatorDnsAccess: infra.operatorDnsAccess,
+    allowedImageRegistries: [...new Set([registryFor(fleet).workerImage.replace(/worker$/, ''), ...fleet.allowedImageRegistries])],
+    stateBucket: stateBucketName(fleet.project),
   };
+}
+
+/** The bucket of an environment's Terraform state (one per project; each environment has its own prefix). */
+export function stateBucketName(project: string): string {
+  return `${project}-altus-tfstate`;
+}
+
+/**
+ * A GPU pool must name its zones, each offering its accelerator (GKE refuses a pool
+ * spanning a zone without it), and a machine type sold only as Spot or flex-start
+ * must be Spot. The table is Google's "GPU regions and zone availability" page.
+ */
+function checkGpuPlacement(cluster: WorkerCluster, pool: WorkerCluster['gpuPools'][number]): void {
+  const offered = acceleratorZonesIn(pool.acceleratorType, cluster.region);
+  const where = `GPU pool "${pool.name}" of cluster ${cluster.name}`;
+  const offeredText = offered.length
+    ? `zones of ${cluster.region} with ${pool.acceleratorType}: ${offered.join(', ')}`
+    : `no zone of ${cluster.region} offers ${pool.acceleratorType}`;
+  const source = `(${ACCELERATOR_ZONES_SOURCE.page}, recorded ${ACCELERATOR_ZONES_SOURCE.recorded})`;
+  if (!pool.zones) {
+    throw new StackConfigError(`${where} names no zones; a pool spanning a zone without its accelerator is refused. ${offeredText} ${source}`);
+  }
+  const missing = pool.zones.filter((zone) => !offered.includes(zone));
+  if (missing.length) {
+    throw new StackConfigError(`${where}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not offer ${pool.acceleratorType}; ${offeredText} ${source}`);
+  }
+  if (!pool.spot && SPOT_OR_FLEX_ONLY_MACHINE_TYPES.includes(pool.machineType)) {
+    throw new StackConfigError(`${where}: ${pool.machineType} is sold only as Spot or flex-start VMs; set "spot": true`);
+  }
 }

@@ -4,15 +4,19 @@
  * then clusters, functions, the messaging that feeds them, the grants between
  * all of these, alerts and outputs.
  */
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { GcsBackend, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider/index.js';
+import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider/index.js';
+import { TimeProvider } from '@cdktf/provider-time/lib/provider/index.js';
 import type { AltusStackConfig } from './config.ts';
 import { FUNCTIONS, INFRA_TOPIC_IDS } from './function-catalog.ts';
 import { rangesFor } from './network-plan.ts';
 import { Access } from './constructs/access.ts';
 import { Alerts } from './constructs/alerts.ts';
 import { Apis } from './constructs/apis.ts';
+import { AuditLogs } from './constructs/audit-logs.ts';
+import { BinaryAuthorization } from './constructs/binary-authorization.ts';
 import { Functions } from './constructs/functions.ts';
 import { Hub } from './constructs/hub.ts';
 import { Identity } from './constructs/identity.ts';
@@ -27,6 +31,11 @@ import { Workers } from './constructs/workers.ts';
 /** The stack id of an environment. */
 export function stackName(environment: string): string {
   return `altus-${environment}`;
+}
+
+/** Where an environment's Terraform state lives in the state bucket. */
+export function statePrefix(environment: string): string {
+  return `altus/${environment}`;
 }
 
 /** The Altus fleet of one environment. */
@@ -47,14 +56,28 @@ export class AltusStack extends TerraformStack {
   constructor(scope: Construct, id: string, config: AltusStackConfig) {
     super(scope, id);
     const { project, region } = config;
-    new GoogleProvider(this, 'google', {
+    // State in GCS, not on the operator's disk; `npm run deploy` creates the bucket first.
+    new GcsBackend(this, { bucket: config.stateBucket, prefix: statePrefix(config.environment) });
+    // With end-user credentials the Firebase Rules API (and others) refuse calls without a quota
+    // project, and provider 6.x ignores the one in the ADC file: bill the project itself.
+    const providerSettings = {
       project,
       region,
+      userProjectOverride: true,
+      billingProject: project,
       defaultLabels: { app: 'altus', environment: config.environment },
-    });
+    };
+    new GoogleProvider(this, 'google', providerSettings);
+    const beta = new GoogleBetaProvider(this, 'google-beta', providerSettings);
+    new TimeProvider(this, 'time');
     const apis = new Apis(this, 'apis', { project });
 
-    const identity = new Identity(this, 'identity', { project, functions: FUNCTIONS, workerAccountId: config.workerServiceAccount.google });
+    const identity = new Identity(this, 'identity', {
+      project,
+      functions: FUNCTIONS,
+      workerAccountId: config.workerServiceAccount.google,
+      betaProvider: beta,
+    });
     const network = new Network(this, 'network', { project, plan: config.network, connectorRegion: region });
     const storage = new Storage(this, 'storage', {
       project,
@@ -80,6 +103,7 @@ export class AltusStack extends TerraformStack {
       authorizedNetworks,
       releaseChannel: config.releaseChannel,
       nodeServiceAccount: identity.nodes,
+      deletionProtection: config.deletionProtection,
     });
     const workers = new Workers(this, 'workers', {
       project,
@@ -90,7 +114,11 @@ export class AltusStack extends TerraformStack {
       authorizedNetworks,
       releaseChannel: config.releaseChannel,
       nodeServiceAccount: identity.nodes,
+      deletionProtection: config.deletionProtection,
+      externalDnsAccess: config.operatorDnsAccess,
     });
+    new BinaryAuthorization(this, 'binary-authorization', { project, allowedImageRegistries: config.allowedImageRegistries });
+    new AuditLogs(this, 'audit-logs', { project });
 
     const functions = new Functions(this, 'functions', {
       project,
@@ -137,6 +165,7 @@ export class AltusStack extends TerraformStack {
       dashboardInvokers: config.dashboardInvokers,
     });
     functions.waitForTriggerPrerequisites(access.triggerPrerequisites);
+    functions.waitFor([access.functionsMayStart]);
 
     const alerts = new Alerts(this, 'alerts', {
       project,

@@ -113,6 +113,14 @@ export const infraSettingsSchema = z
       .string()
       .regex(/^\S+( \S+){4}$/, 'a five-field cron schedule such as */5 * * * *')
       .default('*/5 * * * *'),
+    /** Deletion protection on every cluster; turn it off only for a throwaway project. */
+    deletionProtection: z.boolean().default(true),
+    /**
+     * Let operators reach the worker clusters' IAM-gated DNS endpoints from outside
+     * the VPC (`kubectl` from a laptop). Off: no external traffic reaches any control
+     * plane; the hub never takes any.
+     */
+    operatorDnsAccess: z.boolean().default(false),
   })
   .strict();
 

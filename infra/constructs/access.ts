@@ -7,6 +7,7 @@
  */
 import { Construct } from 'constructs';
 import type { ITerraformDependable } from 'cdktf';
+import { Sleep } from '@cdktf/provider-time/lib/sleep/index.js';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member/index.js';
 import type { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository/index.js';
 import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
@@ -40,19 +41,46 @@ export interface AccessProps {
   readonly dashboardInvokers: readonly string[];
 }
 
+/**
+ * How long the functions wait after their grants: Google's IAM documentation ("Access
+ * change propagation") says a grant typically takes effect within two minutes and
+ * may take seven or more; a build or trigger started right after its grant fails.
+ * Two minutes, once, at creation (time_sleep waits only when it is created).
+ */
+export const IAM_PROPAGATION_WAIT = '120s';
+
+/**
+ * The project-level roles of a custom Cloud Functions build service account, from
+ * Google's "Configure a custom build service account" page
+ * (https://cloud.google.com/functions/docs/securing/build-custom-sa): build logs,
+ * images, and reading the source, which Cloud Functions copies into its own
+ * `gcf-v2-sources-<project number>-<region>` bucket before building (provider issue
+ * hashicorp/terraform-provider-google#20571: "Access to bucket gcf-v2-sources-…
+ * denied"). That bucket does not exist before the first deploy, so the read is
+ * granted on the project. Images are pushed to our own repository (granted there).
+ */
+export const FUNCTIONS_BUILD_PROJECT_ROLES = ['roles/logging.logWriter', 'roles/storage.objectViewer'] as const;
+
 /** The IAM grants. */
 export class Access extends Construct {
   /** Grants the Eventarc trigger of `ingest` needs before it can be created. */
   readonly triggerPrerequisites: readonly ITerraformDependable[];
+  /** Waits {@link IAM_PROPAGATION_WAIT} after every grant a function's build, start or trigger needs. */
+  readonly functionsMayStart: Sleep;
 
   constructor(scope: Construct, id: string, props: AccessProps) {
     super(scope, id);
     const { project, identity, buckets } = props;
-    const onProject = (key: string, role: string, member: string) => new ProjectIamMember(this, `project-${key}`, { project, role, member });
+    // Every grant the functions need before they are built and started; invoker grants name the functions, so they come after.
+    const beforeFunctions: ITerraformDependable[] = [];
+    const needed = <T extends ITerraformDependable>(grant: T): T => (beforeFunctions.push(grant), grant);
+    const agentsReady = [identity.serviceAgentsReady];
+    const onProject = (key: string, role: string, member: string, dependsOn: ITerraformDependable[] = []) =>
+      needed(new ProjectIamMember(this, `project-${key}`, { project, role, member, dependsOn }));
     const onBucket = (key: string, bucket: StorageBucket, role: string, member: string) =>
-      new StorageBucketIamMember(this, `bucket-${key}`, { bucket: bucket.name, role, member });
-    const publisher = (key: string, topic: PubsubTopic, member: string) =>
-      new PubsubTopicIamMember(this, `publish-${key}`, { project, topic: topic.name, role: 'roles/pubsub.publisher', member });
+      needed(new StorageBucketIamMember(this, `bucket-${key}`, { bucket: bucket.name, role, member }));
+    const publisher = (key: string, topic: PubsubTopic, member: string, dependsOn: ITerraformDependable[] = []) =>
+      needed(new PubsubTopicIamMember(this, `publish-${key}`, { project, topic: topic.name, role: 'roles/pubsub.publisher', member, dependsOn }));
     const invoker = (key: string, fn: Cloudfunctions2Function, member: string) =>
       new CloudRunV2ServiceIamMember(this, `invoke-${key}`, { project, location: props.region, name: fn.name, role: 'roles/run.invoker', member });
     const onRepository = (key: string, repository: ArtifactRegistryRepository, role: string, member: string) =>
@@ -93,17 +121,22 @@ export class Access extends Construct {
     }
     const eventReceiver = onProject('eventarc-receiver', 'roles/eventarc.eventReceiver', identity.eventarcTrigger.member);
     // Eventarc's upload trigger is a Pub/Sub topic the Cloud Storage service agent publishes object notifications to.
-    const storageAgent = onProject('storage-agent-publisher', 'roles/pubsub.publisher', `serviceAccount:${identity.serviceAgents.storage}`);
-    this.triggerPrerequisites = [eventReceiver, storageAgent];
+    const storageAgent = onProject('storage-agent-publisher', 'roles/pubsub.publisher', `serviceAccount:${identity.serviceAgents.storage}`, agentsReady);
+    // The Eventarc service agent's own role, which a new project's agent may not have yet when the trigger is created.
+    const eventarcAgent = onProject('eventarc-agent', 'roles/eventarc.serviceAgent', `serviceAccount:${identity.serviceAgents.eventarc}`, agentsReady);
+    this.triggerPrerequisites = [eventReceiver, storageAgent, eventarcAgent];
 
     // Pub/Sub service agent: mints the push OIDC tokens, moves messages to the dead-letter topic.
     const pubsubAgent = `serviceAccount:${identity.serviceAgents.pubsub}`;
-    new ServiceAccountIamMember(this, 'pubsub-agent-token-creator', {
-      serviceAccountId: identity.pushInvoker.name,
-      role: 'roles/iam.serviceAccountTokenCreator',
-      member: pubsubAgent,
-    });
-    publisher('pubsub-agent-dead-letter', props.topics.deadLetter, pubsubAgent);
+    needed(
+      new ServiceAccountIamMember(this, 'pubsub-agent-token-creator', {
+        serviceAccountId: identity.pushInvoker.name,
+        role: 'roles/iam.serviceAccountTokenCreator',
+        member: pubsubAgent,
+        dependsOn: agentsReady,
+      }),
+    );
+    publisher('pubsub-agent-dead-letter', props.topics.deadLetter, pubsubAgent, agentsReady);
     props.pushSubscriptions.forEach(
       (subscription, i) =>
         new PubsubSubscriptionIamMember(this, `dead-letter-forwarder-${i}`, {
@@ -111,6 +144,7 @@ export class Access extends Construct {
           subscription: subscription.name,
           role: 'roles/pubsub.subscriber',
           member: pubsubAgent,
+          dependsOn: agentsReady,
         }),
     );
 
@@ -138,9 +172,15 @@ export class Access extends Construct {
       { key: 'image-build', account: identity.imageBuild, repository: props.repositories.images },
     ];
     for (const { key, account, repository } of builds) {
-      onProject(`${key}-logs`, 'roles/logging.logWriter', account.member);
-      onBucket(`${key}-sources-read`, buckets.sources, 'roles/storage.objectViewer', account.member);
-      onRepository(`${key}-push`, repository, 'roles/artifactregistry.writer', account.member);
+      if (key === 'functions-build') {
+        for (const role of FUNCTIONS_BUILD_PROJECT_ROLES) onProject(`${key}-${role === 'roles/logging.logWriter' ? 'logs' : 'objects'}`, role, account.member);
+      } else {
+        onProject(`${key}-logs`, 'roles/logging.logWriter', account.member);
+        onBucket(`${key}-sources-read`, buckets.sources, 'roles/storage.objectViewer', account.member);
+      }
+      needed(onRepository(`${key}-push`, repository, 'roles/artifactregistry.writer', account.member));
     }
+
+    this.functionsMayStart = new Sleep(this, 'iam-propagation', { createDuration: IAM_PROPAGATION_WAIT, dependsOn: beforeFunctions });
   }
 }

@@ -5,6 +5,7 @@
  * PARTIAL, or a cluster refuses a Job).
  */
 import { Construct } from 'constructs';
+import { Sleep } from '@cdktf/provider-time/lib/sleep/index.js';
 import { LoggingMetric } from '@cdktf/provider-google/lib/logging-metric/index.js';
 import { MonitoringAlertPolicy } from '@cdktf/provider-google/lib/monitoring-alert-policy/index.js';
 import type { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
@@ -15,6 +16,14 @@ export const FAILED_RUN_LOG_FILTER = [
   'AND ((jsonPayload.message="run finished" AND jsonPayload.status=("FAILED" OR "PARTIAL"))',
   'OR jsonPayload.message="job refused by the cluster")',
 ].join(' ');
+
+/**
+ * An alert policy on a log-based metric created in the same apply fails with "Cannot
+ * find metric(s) … it could take up to 10 minutes to become available" (provider
+ * issue hashicorp/terraform-provider-google#11102): the alert waits this long after
+ * the metric, once, when the metric is created.
+ */
+export const NEW_METRIC_WAIT = '600s';
 
 /** Props of {@link Alerts}. */
 export interface AlertsProps {
@@ -29,6 +38,8 @@ export class Alerts extends Construct {
   readonly failedRuns: LoggingMetric;
   readonly deadLettered: MonitoringAlertPolicy;
   readonly failedRunsAlert: MonitoringAlertPolicy;
+  /** The wait between the metric and its alert. */
+  readonly metricVisible: Sleep;
 
   constructor(scope: Construct, id: string, props: AlertsProps) {
     super(scope, id);
@@ -82,8 +93,14 @@ export class Alerts extends Construct {
       },
       labelExtractors: { status: 'EXTRACT(jsonPayload.status)' },
     });
+    // Replaced with the metric, so a recreated metric is waited for too.
+    this.metricVisible = new Sleep(this, 'failed-runs-visible', {
+      createDuration: NEW_METRIC_WAIT,
+      triggers: { metric: this.failedRuns.id },
+    });
     this.failedRunsAlert = new MonitoringAlertPolicy(this, 'failed-runs-alert', {
       project,
+      dependsOn: [this.metricVisible],
       displayName: 'Altus: failed runs',
       combiner: 'OR',
       severity: 'WARNING',

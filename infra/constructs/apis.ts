@@ -17,6 +17,7 @@ import { ProjectService } from '@cdktf/provider-google/lib/project-service/index
  */
 export const REQUIRED_APIS = [
   'artifactregistry.googleapis.com',
+  'binaryauthorization.googleapis.com',
   'cloudbuild.googleapis.com',
   'cloudfunctions.googleapis.com',
   'cloudresourcemanager.googleapis.com',

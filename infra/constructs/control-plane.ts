@@ -3,7 +3,14 @@
  * public addresses, the IP endpoint private only (reachable across regions
  * through global access, from the authorized networks: the functions' VPC
  * connector and any operator networks), and the IAM-authenticated DNS
- * endpoint for operators (`altus fleet bootstrap`, kubectl) outside the VPC.
+ * endpoint, which takes traffic from outside the VPC only when the
+ * configuration opts in (`infra.operatorDnsAccess`; never for the hub).
+ *
+ * No `master_ipv4_cidr_block`: a private cluster given one is peered to a
+ * Google-owned VPC, and several peerings created at once on one network fail
+ * with "peering operation in progress"; without it, GKE gives the control plane
+ * a Private Service Connect endpoint in the cluster's subnet, and no peering is
+ * made (GKE: "About network isolation", clusters created at 1.29 and later).
  */
 import type { ContainerClusterConfig } from '@cdktf/provider-google/lib/container-cluster/index.js';
 import type { AuthorizedNetwork } from '../config.ts';
@@ -13,9 +20,10 @@ import type { ClusterRanges } from '../network-plan.ts';
 export function privateControlPlane(
   ranges: ClusterRanges,
   authorizedNetworks: readonly AuthorizedNetwork[],
+  externalDnsAccess: boolean,
 ): Pick<
   ContainerClusterConfig,
-  'networkingMode' | 'ipAllocationPolicy' | 'privateClusterConfig' | 'masterAuthorizedNetworksConfig' | 'controlPlaneEndpointsConfig'
+  'networkingMode' | 'ipAllocationPolicy' | 'privateClusterConfig' | 'masterAuthorizedNetworksConfig' | 'controlPlaneEndpointsConfig' | 'masterAuth'
 > {
   return {
     networkingMode: 'VPC_NATIVE',
@@ -26,7 +34,6 @@ export function privateControlPlane(
     privateClusterConfig: {
       enablePrivateNodes: true,
       enablePrivateEndpoint: true,
-      masterIpv4CidrBlock: ranges.masterCidr,
       // The functions run in the hub region; the worker control planes may be anywhere.
       masterGlobalAccessConfig: { enabled: true },
     },
@@ -35,8 +42,10 @@ export function privateControlPlane(
       cidrBlocks: authorizedNetworks.map((n) => ({ cidrBlock: n.cidr, displayName: n.name })),
     },
     controlPlaneEndpointsConfig: {
-      dnsEndpointConfig: { allowExternalTraffic: true },
+      dnsEndpointConfig: { allowExternalTraffic: externalDnsAccess },
       ipEndpointsConfig: { enabled: true },
     },
+    // Clients authenticate with Google identities only, never a client certificate.
+    masterAuth: { clientCertificateConfig: { issueClientCertificate: false } },
   };
 }

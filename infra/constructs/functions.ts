@@ -92,6 +92,11 @@ export class Functions extends Construct {
     this.byName = byName;
   }
 
+  /** Makes every function wait for `prerequisites` (its build and runtime grants, and their propagation). */
+  waitFor(prerequisites: readonly ITerraformDependable[]): void {
+    for (const fn of Object.values(this.byName)) fn.dependsOn = [...(fn.dependsOn ?? []), ...prerequisites.map((p) => p.fqn)];
+  }
+
   /** Makes the functions with an Eventarc trigger wait for `prerequisites` (IAM the trigger needs at creation). */
   waitForTriggerPrerequisites(prerequisites: readonly ITerraformDependable[]): void {
     for (const fn of Object.values(this.byName)) {

@@ -25,6 +25,7 @@ export interface HubProps {
   readonly authorizedNetworks: readonly AuthorizedNetwork[];
   readonly releaseChannel: string;
   readonly nodeServiceAccount: ServiceAccount;
+  readonly deletionProtection: boolean;
 }
 
 /** The hub cluster. */
@@ -40,7 +41,9 @@ export class Hub extends Construct {
       enableAutopilot: true,
       network: props.vpc.id,
       subnetwork: props.subnet.id,
-      ...privateControlPlane(props.ranges, props.authorizedNetworks),
+      // Not reachable from outside the VPC, whatever the configuration says about the workers.
+      ...privateControlPlane(props.ranges, props.authorizedNetworks, false),
+      binaryAuthorization: { evaluationMode: 'PROJECT_SINGLETON_POLICY_ENFORCE' },
       releaseChannel: { channel: props.releaseChannel },
       monitoringConfig: {
         enableComponents: ['SYSTEM_COMPONENTS'],
@@ -54,8 +57,8 @@ export class Hub extends Construct {
         },
       },
       resourceLabels: { 'altus-role': 'hub' },
-      // Stateless: metrics live in Cloud Monitoring, not in the cluster.
-      deletionProtection: false,
+      // Metrics live in Cloud Monitoring, but deleting the hub is still a deliberate act.
+      deletionProtection: props.deletionProtection,
     });
   }
 }

@@ -7,6 +7,9 @@
  * `access.ts`.
  */
 import { Construct } from 'constructs';
+import type { TerraformProvider } from 'cdktf';
+import { GoogleProjectServiceIdentity } from '@cdktf/provider-google-beta/lib/google-project-service-identity/index.js';
+import { Sleep } from '@cdktf/provider-time/lib/sleep/index.js';
 import { DataGoogleProject } from '@cdktf/provider-google/lib/data-google-project/index.js';
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account/index.js';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
@@ -19,7 +22,17 @@ export interface IdentityProps {
   readonly functions: readonly FunctionSpec[];
   /** Account id of the worker pods' Google service account (from the fleet configuration). */
   readonly workerAccountId: string;
+  /** The google-beta provider: service identities are a beta resource. */
+  readonly betaProvider: TerraformProvider;
 }
+
+/**
+ * How long a service agent created by `google_project_service_identity` takes before
+ * grants to it are accepted: the provider's documentation for that resource asks for
+ * a wait after it ("the service agent may not be usable immediately"); a minute
+ * covers the delays reported for Pub/Sub and Eventarc agents on new projects.
+ */
+export const SERVICE_AGENT_WAIT = '60s';
 
 /** Google-managed service agents the wiring relies on. */
 export interface ServiceAgents {
@@ -27,6 +40,8 @@ export interface ServiceAgents {
   readonly pubsub: string;
   /** Cloud Storage: publishes object notifications for the upload trigger. */
   readonly storage: string;
+  /** Eventarc: creates the upload trigger's subscription and invokes through it. */
+  readonly eventarc: string;
 }
 
 /** The service accounts of the fleet. */
@@ -47,6 +62,8 @@ export class Identity extends Construct {
   readonly imageBuild: ServiceAccount;
   readonly projectNumber: string;
   readonly serviceAgents: ServiceAgents;
+  /** Completes once the Pub/Sub and Eventarc service agents exist and have had time to propagate. */
+  readonly serviceAgentsReady: Sleep;
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
@@ -66,10 +83,16 @@ export class Identity extends Construct {
     const project = new DataGoogleProject(this, 'project', { projectId: props.project });
     this.projectNumber = project.number;
     const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'storage-agent', { project: props.project });
-    this.serviceAgents = {
-      pubsub: `service-${project.number}@gcp-sa-pubsub.iam.gserviceaccount.com`,
-      storage: storageAgent.emailAddress,
-    };
+    // On a new project these agents exist only once something creates them: create them first.
+    const agent = (key: string, service: string) =>
+      new GoogleProjectServiceIdentity(this, key, { provider: props.betaProvider, project: props.project, service });
+    const pubsubAgent = agent('pubsub-agent', 'pubsub.googleapis.com');
+    const eventarcAgent = agent('eventarc-agent', 'eventarc.googleapis.com');
+    this.serviceAgentsReady = new Sleep(this, 'service-agents-ready', {
+      createDuration: SERVICE_AGENT_WAIT,
+      dependsOn: [pubsubAgent, eventarcAgent, storageAgent],
+    });
+    this.serviceAgents = { pubsub: pubsubAgent.email, storage: storageAgent.emailAddress, eventarc: eventarcAgent.email };
   }
 }
 

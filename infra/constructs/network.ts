@@ -6,6 +6,7 @@
  * planes through.
  */
 import { Construct } from 'constructs';
+import { ComputeFirewall } from '@cdktf/provider-google/lib/compute-firewall/index.js';
 import { ComputeNetwork } from '@cdktf/provider-google/lib/compute-network/index.js';
 import { ComputeRouter } from '@cdktf/provider-google/lib/compute-router/index.js';
 import { ComputeRouterNat } from '@cdktf/provider-google/lib/compute-router-nat/index.js';
@@ -37,6 +38,18 @@ export class Network extends Construct {
       autoCreateSubnetworks: false,
       // Cloud Routers in every region learn every subnet: functions in the hub region reach workers elsewhere.
       routingMode: 'GLOBAL',
+    });
+
+    // Explicit, logged deny of all ingress beneath GKE's own rules (priority 1000): nothing else is admitted.
+    new ComputeFirewall(this, 'deny-ingress', {
+      project,
+      name: 'altus-deny-all-ingress',
+      network: this.vpc.name,
+      direction: 'INGRESS',
+      priority: 65534,
+      sourceRanges: ['0.0.0.0/0'],
+      deny: [{ protocol: 'all' }],
+      logConfig: { metadata: 'INCLUDE_ALL_METADATA' },
     });
 
     const subnets: Record<string, ComputeSubnetwork> = {};

@@ -52,15 +52,21 @@ export class Storage extends Construct {
         abortUploads,
       ],
     });
+    // A deleted or overwritten object stays recoverable for 30 days (results, plans, sources).
+    const dropOldVersions = { action: { type: 'Delete' }, condition: { daysSinceNoncurrentTime: 30, withState: 'ARCHIVED' } };
     this.results = bucket('results', props.names.results, {
+      versioning: { enabled: true },
       lifecycleRule: [
+        dropOldVersions,
         { action: { type: 'SetStorageClass', storageClass: 'NEARLINE' }, condition: { age: 30, matchesStorageClass: ['STANDARD'] } },
         { action: { type: 'Delete' }, condition: { age: props.resultsRetentionDays } },
         abortUploads,
       ],
     });
     this.sources = bucket('sources', props.names.sources, {
+      versioning: { enabled: true },
       lifecycleRule: [
+        dropOldVersions,
         // Old function archives and Cloud Build staging tarballs.
         { action: { type: 'Delete' }, condition: { age: 30, matchesPrefix: ['image-source/'] } },
         abortUploads,

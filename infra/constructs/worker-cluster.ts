@@ -33,6 +33,14 @@ export { POOL_LABEL };
 export const SYSTEM_MACHINE_TYPE = 'e2-medium';
 /** Boot disk of a system node (pd-balanced), in GB. */
 export const SYSTEM_DISK_GB = 50;
+/**
+ * Boot disk of the throwaway default pool, which lives only while the cluster is
+ * created: one node per zone, three zones per regional cluster. At GKE's default
+ * (100 GB pd-balanced) that is 300 GB of SSD_TOTAL_GB per region before any pool
+ * exists, most of a new project's quota; standard disks of the smallest size COS
+ * boots from count against DISKS_TOTAL_GB instead.
+ */
+export const DEFAULT_POOL_DISK = { diskSizeGb: 20, diskType: 'pd-standard' } as const;
 
 /** Props of {@link WorkerCluster}. */
 export interface WorkerClusterProps {
@@ -44,6 +52,9 @@ export interface WorkerClusterProps {
   readonly authorizedNetworks: readonly AuthorizedNetwork[];
   readonly releaseChannel: string;
   readonly nodeServiceAccount: ServiceAccount;
+  readonly deletionProtection: boolean;
+  /** Whether the DNS endpoint takes traffic from outside the VPC (IAM still gates it). */
+  readonly externalDnsAccess: boolean;
 }
 
 /** A worker cluster and its node pools. */
@@ -69,10 +80,12 @@ export class WorkerCluster extends Construct {
       // Pools are managed below; the default one only exists while the cluster is created.
       removeDefaultNodePool: true,
       initialNodeCount: 1,
-      nodeConfig: nodeIdentity,
+      nodeConfig: { ...nodeIdentity, ...DEFAULT_POOL_DISK },
       network: props.vpc.id,
       subnetwork: props.subnet.id,
-      ...privateControlPlane(props.ranges, props.authorizedNetworks),
+      ...privateControlPlane(props.ranges, props.authorizedNetworks, props.externalDnsAccess),
+      // Only images the project's Binary Authorization policy admits run (binary-authorization.ts).
+      binaryAuthorization: { evaluationMode: 'PROJECT_SINGLETON_POLICY_ENFORCE' },
       releaseChannel: { channel: props.releaseChannel },
       workloadIdentityConfig: { workloadPool: `${project}.svc.id.goog` },
       enableShieldedNodes: true,
@@ -86,8 +99,8 @@ export class WorkerCluster extends Construct {
       loggingConfig: { enableComponents: ['SYSTEM_COMPONENTS', 'WORKLOADS'] },
       costManagementConfig: { enabled: true },
       resourceLabels: { 'altus-role': 'worker', 'altus-cluster': config.name },
-      // Disposable by design: results live in the bucket and Firestore.
-      deletionProtection: false,
+      // Results live in the bucket and Firestore, but a cluster deleted by a mistaken plan still stops every run on it.
+      deletionProtection: props.deletionProtection,
       lifecycle: { ignoreChanges: ['node_config'] },
     });
 

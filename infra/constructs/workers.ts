@@ -23,6 +23,8 @@ export interface WorkersProps {
   readonly authorizedNetworks: readonly AuthorizedNetwork[];
   readonly releaseChannel: string;
   readonly nodeServiceAccount: ServiceAccount;
+  readonly deletionProtection: boolean;
+  readonly externalDnsAccess: boolean;
 }
 
 /** Every worker cluster of the fleet. */
@@ -45,6 +47,8 @@ export class Workers extends Construct {
         authorizedNetworks: props.authorizedNetworks,
         releaseChannel: props.releaseChannel,
         nodeServiceAccount: props.nodeServiceAccount,
+        deletionProtection: props.deletionProtection,
+        externalDnsAccess: props.externalDnsAccess,
       });
     }
     this.clusters = clusters;

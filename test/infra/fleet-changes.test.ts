@@ -12,7 +12,17 @@ import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { DEFAULT_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
 
 const before = synthFleet();
-const gpuPool = { name: 'l4', acceleratorType: 'nvidia-l4', acceleratorCount: 1, machineType: 'g2-standard-8', maxNodes: 8, spot: true, pricing: { spotPerGpuHour: 0.22, onDemandPerGpuHour: 0.71 } };
+/** An L4 pool for worker-b (europe-west4), in zones that have L4s. */
+const gpuPool = {
+  name: 'l4',
+  acceleratorType: 'nvidia-l4',
+  acceleratorCount: 1,
+  machineType: 'g2-standard-8',
+  maxNodes: 8,
+  spot: true,
+  zones: ['europe-west4-a', 'europe-west4-b'],
+  pricing: { spotPerGpuHour: 0.22, onDemandPerGpuHour: 0.71 },
+};
 
 /** Resource bodies by their Terraform name (derived from the construct path), for before/after comparisons. */
 function byName(parsed: SynthesizedStack, type: string): Map<string, string> {
@@ -26,19 +36,19 @@ function assertPasses(parsed: SynthesizedStack, fleet: FleetConfig): void {
 
 test('a third worker region adds its subnet, NAT, cluster and pools, and changes nothing that exists', () => {
   const fleet = fleetWith((raw) => {
-    raw.clusters.push({ ...raw.clusters[0], name: 'worker-c', region: 'asia-northeast1', maxNodes: 300, gpuPools: [gpuPool] });
+    raw.clusters.push({ ...raw.clusters[0], name: 'worker-c', region: 'asia-southeast1', maxNodes: 300, gpuPools: [{ ...gpuPool, zones: ['asia-southeast1-a', 'asia-southeast1-b'] }] });
   });
   const after = synthFleet(fleet);
   assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_compute_subnetwork', {
-    region: 'asia-northeast1',
+    region: 'asia-southeast1',
     ip_cidr_range: '10.0.48.0/20',
     secondary_ip_range: [
       { range_name: 'worker-c-pods', ip_cidr_range: '10.16.0.0/14' },
       { range_name: 'worker-c-services', ip_cidr_range: '10.1.48.0/20' },
     ],
   }));
-  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_compute_router_nat', { region: 'asia-northeast1' }));
-  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_container_cluster', { name: 'worker-c', location: 'asia-northeast1' }));
+  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_compute_router_nat', { region: 'asia-southeast1' }));
+  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_container_cluster', { name: 'worker-c', location: 'asia-southeast1' }));
   const cluster = after.ref(after.stack.workers.clusters['worker-c']!.cluster.name);
   for (const [name, max] of [['batch', 300], ['l4', 8]] as const) {
     assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_container_node_pool', { cluster, name, autoscaling: { total_min_node_count: 0, total_max_node_count: max } }), name);
@@ -76,24 +86,23 @@ test('a GPU pool added to a cluster adds a Spot node pool with its accelerator a
   assertPasses(b.parsed, withGpu);
 });
 
-test('a GPU pool\'s zones become its node locations; without them it spans the cluster\'s zones', () => {
-  const zones = ['europe-west1-b', 'europe-west1-c'];
-  const fleet = fleetWith((raw) => (raw.clusters[1].gpuPools = [{ ...gpuPool, zones }, { ...gpuPool, name: 'l4-anywhere' }]));
+test('a GPU pool\'s zones become its node locations; the batch pool spans every zone of the cluster', () => {
+  const zones = ['europe-west4-a', 'europe-west4-c'];
+  const fleet = fleetWith((raw) => (raw.clusters[1].gpuPools = [{ ...gpuPool, zones }]));
   const after = synthFleet(fleet);
   const pool = (name: string) =>
     Object.values(resources(after.parsed, 'google_container_node_pool')).find(
       (p) => p.name === name && p.cluster === after.ref(after.stack.workers.clusters['worker-b']!.cluster.name),
     )!;
   assert.deepEqual(pool('l4').node_locations, zones);
-  assert.equal(pool('l4-anywhere').node_locations, undefined);
   assert.equal(pool('batch').node_locations, undefined, 'the batch pool spans every zone');
   assertPasses(after.parsed, fleet);
 });
 
 const badZones: Array<[string, unknown, RegExp]> = [
-  ['a zone of another region', ['us-central1-a'], /zones\.0: zone us-central1-a is not in the cluster's region europe-west1/],
-  ['a zone listed twice', ['europe-west1-b', 'europe-west1-b'], /zones\.1: zone europe-west1-b is listed twice/],
-  ['a region, not a zone', ['europe-west1'], /a GCP zone such as us-central1-a/],
+  ['a zone of another region', ['us-central1-a'], /zones\.0: zone us-central1-a is not in the cluster's region europe-west4/],
+  ['a zone listed twice', ['europe-west4-b', 'europe-west4-b'], /zones\.1: zone europe-west4-b is listed twice/],
+  ['a region, not a zone', ['europe-west4'], /a GCP zone such as us-central1-a/],
   ['an empty list', [], /zones: .*at least 1|zones: Too small/i],
 ];
 for (const [label, zones, message] of badZones) {

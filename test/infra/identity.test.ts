@@ -81,6 +81,9 @@ test('project-level roles are only those with no narrower resource, and no basic
     'roles/pubsub.publisher': [`serviceAccount:${ref(stack.identity.serviceAgents.storage)}`],
     'roles/container.defaultNodeServiceAccount': [ref(stack.identity.nodes.member)],
     'roles/logging.logWriter': [ref(stack.identity.functionsBuild.member), ref(stack.identity.imageBuild.member)],
+    // Cloud Functions builds from its own gcf-v2-sources-<number>-<region> bucket (provider issue 20571).
+    'roles/storage.objectViewer': [ref(stack.identity.functionsBuild.member)],
+    'roles/eventarc.serviceAgent': [`serviceAccount:${ref(stack.identity.serviceAgents.eventarc)}`],
   };
   const granted = Object.values(resources(parsed, 'google_project_iam_member'));
   for (const g of granted) {

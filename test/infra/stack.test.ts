@@ -182,16 +182,16 @@ test('messaging: the dead-letter and run-finished topics keep their messages in 
   has(CloudSchedulerJob.tfResourceType, { region: fleet.hub.region, pubsub_target: { topic_name: ref(stack.messaging.topics.reconcile.id) } });
 });
 
-test('storage: private buckets; manifests versioned; results aged to Nearline then deleted', () => {
-  const privateBucket = { uniform_bucket_level_access: true, public_access_prevention: 'enforced', force_destroy: false };
-  has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-manifests`, versioning: { enabled: true } });
+test('storage: private, versioned buckets; results aged to Nearline then deleted', () => {
+  const privateBucket = { uniform_bucket_level_access: true, public_access_prevention: 'enforced', force_destroy: false, versioning: { enabled: true } };
+  has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-manifests` });
   has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-results` });
   has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-sources` });
   const results = resources(parsed, StorageBucket.tfResourceType)[stack.storage.results.friendlyUniqueId]!;
   const actions = (results.lifecycle_rule as Array<{ action: { type: string; storage_class?: string }; condition: { age?: number } }>).map(
     (r) => `${r.action.type}${r.action.storage_class ? `:${r.action.storage_class}` : ''}@${r.condition.age}`,
   );
-  assert.deepEqual(actions, ['SetStorageClass:NEARLINE@30', 'Delete@90', 'AbortIncompleteMultipartUpload@7']);
+  assert.deepEqual(actions, ['Delete@undefined', 'SetStorageClass:NEARLINE@30', 'Delete@90', 'AbortIncompleteMultipartUpload@7']);
 });
 
 test('state: Firestore in native mode in the hub region, with the deny-all rules file released', () => {
