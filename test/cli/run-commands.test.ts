@@ -96,7 +96,7 @@ describe('run commands', () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^cost: \$[\d.e-]+ estimated · \$[\d.e-]+ on-demand equivalent · \d+\.\d% saved \([\d.e+-]+ vCPU-s\)$/m);
     assert.match(status.stdout, /^ {2}worker-a us-central1 c2d-standard-8 Spot: 2 shards, .* × \$0\.0093\/vCPU-h = /m);
-    assert.match(status.stdout, /^ {2}worker-b europe-west1 c2d-standard-8 Spot: 1 shard, .* × \$0\.0101\/vCPU-h = /m);
+    assert.match(status.stdout, /^ {2}worker-b europe-west4 c2d-standard-8 Spot: 1 shard, .* × \$0\.0101\/vCPU-h = /m);
     const json = JSON.parse((await altus(['status', run.runId, '--json'])).stdout) as RunDocument;
     assert.deepEqual(json.cost, run.cost);
   });

@@ -34,7 +34,7 @@ test('status: a CPU run on both Spot clusters shows the estimate, the on-demand 
   const lines = renderRun(finished(cost)).split('\n');
   assert.ok(lines.includes('cost: $0.0287 estimated · $0.1125 on-demand equivalent · 74.5% saved (10800 vCPU-s)'), lines.join('\n'));
   assert.ok(lines.includes('  worker-a us-central1 c2d-standard-8 Spot: 2 shards, 7200 vCPU-s × $0.0093/vCPU-h = $0.0186 (on-demand $0.0726)'), lines.join('\n'));
-  assert.ok(lines.includes('  worker-b europe-west1 c2d-standard-8 Spot: 1 shard, 3600 vCPU-s × $0.0101/vCPU-h = $0.0101 (on-demand $0.0399)'), lines.join('\n'));
+  assert.ok(lines.includes('  worker-b europe-west4 c2d-standard-8 Spot: 1 shard, 3600 vCPU-s × $0.0101/vCPU-h = $0.0101 (on-demand $0.0399)'), lines.join('\n'));
 });
 
 test('status: a GPU run names the pool, its accelerator and the GPU price', () => {
