@@ -25,6 +25,7 @@ import { createLogger } from '../../shared/log.ts';
 import { retryRun, RetryRefusedError } from '../../functions/pipeline/retry.ts';
 import { createDependencies } from '../../functions/pipeline/runtime.ts';
 import { stackEnvironment } from '../stack/state.ts';
+import { registerDoctorCommand } from './doctor/doctor-command.ts';
 import { registerFleetCommands } from './fleet-commands.ts';
 import { registerRunCommands } from './run-commands.ts';
 import { rerunShard } from './rerun-shard.ts';
@@ -213,6 +214,7 @@ program
 
 registerFleetCommands(program, { home });
 registerRunCommands(program, { home, env: process.env });
+registerDoctorCommand(program);
 
 try {
   await program.parseAsync(process.argv);
