@@ -15,7 +15,7 @@ export const INFRA_TOPIC_IDS: Readonly<Record<InfraTopicRole, string>> = TOPIC_I
 export const INFRA_TOPIC_ROLES = Object.keys(INFRA_TOPIC_IDS) as InfraTopicRole[];
 
 /** Names of the functions (also their entry points). */
-export type FunctionName = 'ingest' | 'run-request' | 'dispatch' | 'collect' | 'aggregate' | 'reconcile' | 'dashboard';
+export type FunctionName = 'ingest' | 'run-request' | 'dispatch' | 'collect' | 'aggregate' | 'reconcile' | 'dashboard' | 'bootstrap';
 
 /** How a function is invoked. */
 export type FunctionTrigger =
@@ -23,14 +23,17 @@ export type FunctionTrigger =
   | { readonly kind: 'storage' }
   /** A push subscription on `topic`, delivered to the function's URL. */
   | { readonly kind: 'push'; readonly topic: InfraTopicRole; readonly ackDeadlineSeconds: number; readonly maxDeliveryAttempts: number }
-  /** Plain HTTPS, IAM-authenticated. */
-  | { readonly kind: 'http' };
+  /**
+   * Plain HTTPS, IAM-authenticated: by the configuration's dashboard viewers, or only
+   * by whoever deploys (project owners hold run.invoker already; nobody is granted it).
+   */
+  | { readonly kind: 'http'; readonly invokers: 'dashboard-viewers' | 'deployer' };
 
 /** What a function reads, writes and publishes; the identity code grants exactly this. */
 export interface FunctionAccess {
   readonly manifests?: 'read';
   readonly results?: 'read' | 'create' | 'read-create';
-  readonly firestore: 'read' | 'read-write';
+  readonly firestore?: 'read' | 'read-write';
   /**
    * Topics it publishes to. Every Pub/Sub-driven function runs behind the poison guard
    * (functions/pipeline/poison-guard.ts), and ingest behind its storage-event twin,
@@ -40,6 +43,11 @@ export interface FunctionAccess {
   readonly publishes: readonly InfraTopicRole[];
   /** Reads cluster endpoints (roles/container.clusterViewer); Kubernetes RBAC comes from the fleet bootstrap. */
   readonly clusters?: boolean;
+  /**
+   * Creates the fleet bootstrap's objects (namespaces, quotas, priority classes, RBAC) in
+   * the clusters: roles/container.admin, project-wide because GKE has no per-cluster IAM.
+   */
+  readonly clusterAdmin?: boolean;
 }
 
 /** One function. */
@@ -152,7 +160,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'dashboard',
     entryPoint: 'dashboard',
     description: 'Read-only dashboard of runs (HTTPS, IAM-authenticated)',
-    trigger: { kind: 'http' },
+    trigger: { kind: 'http', invokers: 'dashboard-viewers' },
     memory: '256Mi',
     cpu: '1',
     timeoutSeconds: 60,
@@ -160,6 +168,20 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     concurrency: 20,
     vpcEgress: false,
     access: { results: 'read', firestore: 'read', publishes: [] },
+  },
+  {
+    name: 'bootstrap',
+    entryPoint: 'bootstrap',
+    description: 'Bootstraps the worker clusters through their private endpoints (npm run deploy calls it)',
+    trigger: { kind: 'http', invokers: 'deployer' },
+    memory: '512Mi',
+    cpu: '1',
+    timeoutSeconds: 300,
+    maxInstances: 1,
+    concurrency: 1,
+    // The control planes take no traffic from outside the VPC: this is the deploy's way in.
+    vpcEgress: true,
+    access: { publishes: [], clusterAdmin: true },
   },
 ];
 

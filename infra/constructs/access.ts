@@ -104,10 +104,11 @@ export class Access extends Construct {
         // Create-only: results and plans are written once (if-absent), never overwritten.
         onBucket(`${spec.name}-results-create`, buckets.results, 'roles/storage.objectCreator', member);
       }
-      onProject(`${spec.name}-firestore`, access.firestore === 'read' ? 'roles/datastore.viewer' : 'roles/datastore.user', member);
+      if (access.firestore) onProject(`${spec.name}-firestore`, access.firestore === 'read' ? 'roles/datastore.viewer' : 'roles/datastore.user', member);
       for (const role of access.publishes) publisher(`${spec.name}-${role}`, props.topics[role], member);
       // Cluster endpoints only; what it may do inside a cluster is the namespace RBAC of `altus fleet bootstrap`.
       if (access.clusters) onProject(`${spec.name}-cluster-viewer`, 'roles/container.clusterViewer', member);
+      if (access.clusterAdmin) onProject(`${spec.name}-cluster-admin`, 'roles/container.admin', member);
     }
 
     // Invocation: push functions by the invoker, ingest by its trigger, the dashboard by the named people.
@@ -115,7 +116,7 @@ export class Access extends Construct {
       const fn = props.functions[spec.name];
       if (spec.trigger.kind === 'push') invoker(`${spec.name}-push`, fn, identity.pushInvoker.member);
       if (spec.trigger.kind === 'storage') invoker(`${spec.name}-eventarc`, fn, identity.eventarcTrigger.member);
-      if (spec.trigger.kind === 'http') {
+      if (spec.trigger.kind === 'http' && spec.trigger.invokers === 'dashboard-viewers') {
         for (const member of props.dashboardInvokers) invoker(`${spec.name}-${member.replace(/[^a-zA-Z0-9]+/g, '-')}`, fn, member);
       }
     }

@@ -73,9 +73,14 @@ export function deploySteps({ fleet, configPath }: DeployInputs): DeployStep[] {
     },
     {
       id: 'bootstrap',
-      title: 'Cluster bootstrap (namespace, quota, worker service account, priority class, RBAC)',
-      inputs: { clusters: fleet.clusters.map((c) => `${c.name} (${c.region})`).join(', '), namespace: fleet.namespace },
-      commands: [altus('fleet', 'bootstrap')],
+      title: 'Cluster bootstrap from inside the VPC (namespace, quota, worker service account, priority class, RBAC)',
+      inputs: {
+        function: `altus-bootstrap (${fleet.hub.region})`,
+        clusters: fleet.clusters.map((c) => `${c.name} (${c.region})`).join(', '),
+        namespace: fleet.namespace,
+      },
+      // The control planes take no outside traffic: the bootstrap function reaches their private endpoints.
+      commands: [['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', `--region=${fleet.hub.region}`, `--project=${project}`]],
     },
     {
       id: 'apply-pinned',

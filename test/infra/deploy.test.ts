@@ -42,6 +42,8 @@ test('the deploy runs state bucket, build, apply, image build and pin, bootstrap
   assert.deepEqual(apply.commands, [['npx', 'cdktf', 'deploy', 'altus-dev', '--auto-approve']]);
   assert.deepEqual(apply.preview, ['npx', 'cdktf', 'plan', 'altus-dev']);
   assert.ok(steps.find((s) => s.id === 'image')!.commands[0]!.includes('--pin'));
+  // The bootstrap runs inside the VPC: the deploy calls the bootstrap function, not the clusters.
+  assert.deepEqual(steps.find((s) => s.id === 'bootstrap')!.commands, [['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', '--region=us-east1', `--project=${DEFAULT_FLEET.project}`]]);
 });
 
 test('a dry run without credentials prints every step with its inputs, runs nothing and does not fail', async () => {
@@ -61,7 +63,7 @@ test('a dry run with credentials shows terraform plan for the apply step and cha
 });
 
 test('a deploy skips the state bucket when it exists and stops at the first failing step, naming it', async () => {
-  const { runtime, ran } = fakeRuntime(true, (c) => (c.join(' ').includes('buckets describe') ? 0 : c.includes('fleet') ? 1 : 0));
+  const { runtime, ran } = fakeRuntime(true, (c) => (c.join(' ').includes('buckets describe') ? 0 : c.includes('altus-bootstrap') ? 1 : 0));
   await assert.rejects(deploy(steps, runtime), (e: Error) => e instanceof DeployStepError && e.step === 'bootstrap' && /step bootstrap failed/.test(e.message));
   assert.ok(!ran.some((c) => c.includes('buckets create')), 'the existing state bucket was created again');
   assert.ok(ran.some((c) => c.includes('infra/image.ts --pin')));

@@ -56,7 +56,8 @@ test('1. functions build (hashicorp/terraform-provider-google#20571; cloud.googl
     const fn = address(stack.functions.byName[spec.name].name);
     const before = upstream(parsed, fn);
     for (const grant of [...buildGrants, `google_artifact_registry_repository_iam_member.${push[0]}`]) assert.ok(before.has(grant), `${spec.name} does not wait for ${grant}`);
-    const runtime = projectGrant(spec.access.firestore === 'read' ? 'roles/datastore.viewer' : 'roles/datastore.user', ref(stack.identity.functions[spec.name].member));
+    const role = spec.access.firestore ? (spec.access.firestore === 'read' ? 'roles/datastore.viewer' : 'roles/datastore.user') : 'roles/container.admin';
+    const runtime = projectGrant(role, ref(stack.identity.functions[spec.name].member));
     assert.ok(before.has(`google_project_iam_member.${runtime}`), `${spec.name} does not wait for its own runtime grant`);
   }
 });

@@ -19,10 +19,10 @@ const has = (type: string, properties: Record<string, unknown>) =>
 const body = (name: (typeof FUNCTIONS)[number]['name']) =>
   resources(parsed, Cloudfunctions2Function.tfResourceType)[stack.functions.byName[name].friendlyUniqueId]!;
 
-test('all seven functions are deployed, each from the source archive under its own service account', () => {
+test('all eight functions are deployed, each from the source archive under its own service account', () => {
   assert.deepEqual(
     Object.values(resources(parsed, Cloudfunctions2Function.tfResourceType)).map((f) => f.name).sort(),
-    ['altus-aggregate', 'altus-collect', 'altus-dashboard', 'altus-dispatch', 'altus-ingest', 'altus-reconcile', 'altus-run-request'],
+    ['altus-aggregate', 'altus-bootstrap', 'altus-collect', 'altus-dashboard', 'altus-dispatch', 'altus-ingest', 'altus-reconcile', 'altus-run-request'],
   );
   for (const spec of FUNCTIONS) {
     has(Cloudfunctions2Function.tfResourceType, {
@@ -47,7 +47,7 @@ test('all seven functions are deployed, each from the source archive under its o
 test('the entry points are the ones the function entries register', () => {
   assert.deepEqual(
     FUNCTIONS.map((f) => f.entryPoint),
-    ['ingest', 'run-request', 'dispatch', 'collect', 'aggregate', 'reconcile', 'dashboard'],
+    ['ingest', 'run-request', 'dispatch', 'collect', 'aggregate', 'reconcile', 'dashboard', 'bootstrap'],
   );
 });
 
@@ -67,18 +67,18 @@ test('ingest: an Eventarc trigger on object finalized in the manifests bucket, r
   for (const grant of stack.access.triggerPrerequisites) assert.ok(dependsOn.includes(ref(grant.fqn)), `ingest does not wait for ${ref(grant.fqn)}`);
 });
 
-test('only ingest has an event trigger; only the dashboard accepts traffic from outside the project (and still needs IAM)', () => {
+test('only ingest has an event trigger; only the dashboard and the deploy\'s bootstrap accept traffic from outside the project (and still need IAM)', () => {
   for (const spec of FUNCTIONS) {
     const fn = body(spec.name);
     assert.equal(fn.event_trigger !== undefined, spec.name === 'ingest', spec.name);
-    assert.equal(fn.service_config.ingress_settings, spec.name === 'dashboard' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY', spec.name);
+    assert.equal(fn.service_config.ingress_settings, spec.name === 'dashboard' || spec.name === 'bootstrap' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY', spec.name);
   }
 });
 
-test('dispatch and reconcile reach the private control planes through the VPC connector; the others have no VPC egress', () => {
+test('dispatch, reconcile and bootstrap reach the private control planes through the VPC connector; the others have no VPC egress', () => {
   for (const spec of FUNCTIONS) {
     const config = body(spec.name).service_config;
-    if (spec.name === 'dispatch' || spec.name === 'reconcile') {
+    if (spec.name === 'dispatch' || spec.name === 'reconcile' || spec.name === 'bootstrap') {
       assert.equal(config.vpc_connector, ref(stack.network.connector.id));
       assert.equal(config.vpc_connector_egress_settings, 'PRIVATE_RANGES_ONLY');
     } else {

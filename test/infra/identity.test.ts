@@ -77,6 +77,8 @@ test('project-level roles are only those with no narrower resource, and no basic
     'roles/datastore.user': FUNCTIONS.filter((f) => f.access.firestore === 'read-write').map((f) => ref(stack.identity.functions[f.name].member)),
     'roles/datastore.viewer': [ref(stack.identity.functions.dashboard.member)],
     'roles/container.clusterViewer': [ref(stack.identity.functions.dispatch.member), ref(stack.identity.functions.reconcile.member)],
+    // The bootstrap function creates the fleet bootstrap's objects; GKE has no narrower IAM than the project.
+    'roles/container.admin': [ref(stack.identity.functions.bootstrap.member)],
     'roles/eventarc.eventReceiver': [ref(stack.identity.eventarcTrigger.member)],
     'roles/pubsub.publisher': [`serviceAccount:${ref(stack.identity.serviceAgents.storage)}`],
     'roles/container.defaultNodeServiceAccount': [ref(stack.identity.nodes.member)],
