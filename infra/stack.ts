@@ -18,6 +18,7 @@ import { Apis } from './constructs/apis.ts';
 import { AuditLogs } from './constructs/audit-logs.ts';
 import { BinaryAuthorization } from './constructs/binary-authorization.ts';
 import { Functions } from './constructs/functions.ts';
+import { GoogleApisDns } from './constructs/google-apis-dns.ts';
 import { Hub } from './constructs/hub.ts';
 import { Identity } from './constructs/identity.ts';
 import { Messaging } from './constructs/messaging.ts';
@@ -79,6 +80,7 @@ export class AltusStack extends TerraformStack {
       betaProvider: beta,
     });
     const network = new Network(this, 'network', { project, plan: config.network, connectorRegion: region });
+    new GoogleApisDns(this, 'google-apis-dns', { project, vpc: network.vpc });
     const storage = new Storage(this, 'storage', {
       project,
       location: region,

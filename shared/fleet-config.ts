@@ -121,6 +121,12 @@ export const infraSettingsSchema = z
      * plane; the hub never takes any.
      */
     operatorDnsAccess: z.boolean().default(false),
+    /**
+     * Let worker pods send traffic anywhere (kernels that call outside services). Off:
+     * a default-deny egress NetworkPolicy admits only kube-dns, the GKE metadata server
+     * and Google APIs through Private Google Access.
+     */
+    openWorkerEgress: z.boolean().default(false),
   })
   .strict();
 

@@ -3,11 +3,13 @@
  * dispatch can create Jobs on it (`buildBootstrap` of jobs/fleet/bootstrap.ts,
  * exactly as `altus fleet bootstrap` would) through the clusters' private
  * endpoints, since it runs inside the VPC and the control planes take no
- * traffic from outside. POST only; answers with the per-object report.
+ * traffic from outside, then puts the worker egress policy on each cluster that
+ * took the bootstrap (egress-policy.ts). POST only; answers with the per-object
+ * report.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import { buildBootstrap, type ClusterBootstrap } from '../../jobs/fleet/bootstrap.ts';
-import type { ClusterApplyReport } from '../../jobs/fleet/bootstrap-apply.ts';
+import type { ClusterApplyReport, ObjectOutcome } from '../../jobs/fleet/bootstrap-apply.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { Logger } from '../../shared/log.ts';
 
@@ -16,6 +18,8 @@ export interface BootstrapDependencies {
   readonly fleetConfig: FleetConfig;
   /** Applies the plan to the clusters (jobs/fleet/bootstrap-apply.ts through the private endpoints). */
   readonly apply: (plan: ClusterBootstrap[]) => Promise<ClusterApplyReport[]>;
+  /** Puts the worker egress policy on one cluster, or removes it when egress is open (apply-egress.ts). */
+  readonly applyEgress: (cluster: string) => Promise<ObjectOutcome>;
   readonly log: Logger;
 }
 
@@ -33,12 +37,20 @@ export function createBootstrapHandler(deps: BootstrapDependencies): (req: Reque
       return;
     }
     const reports = await deps.apply(buildBootstrap(deps.fleetConfig));
-    const body: BootstrapResponse = {
-      clusters: reports.map((r) => ({ cluster: r.cluster, outcomes: r.outcomes, ...(r.error ? { error: r.error.message } : {}) })),
-    };
-    const failed = reports.filter((r) => r.error);
-    for (const r of failed) deps.log.error('bootstrap refused', { cluster: r.cluster, error: r.error!.message });
-    if (!failed.length) deps.log.info('bootstrap applied', { clusters: reports.map((r) => r.cluster) });
+    const clusters = await Promise.all(
+      reports.map(async (r) => {
+        if (r.error) return { cluster: r.cluster, outcomes: r.outcomes, error: r.error.message };
+        try {
+          return { cluster: r.cluster, outcomes: [...r.outcomes, await deps.applyEgress(r.cluster)] };
+        } catch (error) {
+          return { cluster: r.cluster, outcomes: r.outcomes, error: (error as Error).message };
+        }
+      }),
+    );
+    const body: BootstrapResponse = { clusters };
+    const failed = clusters.filter((c) => c.error !== undefined);
+    for (const c of failed) deps.log.error('bootstrap refused', { cluster: c.cluster, error: c.error });
+    if (!failed.length) deps.log.info('bootstrap applied', { clusters: clusters.map((c) => c.cluster) });
     // 502: a cluster (upstream of this function) refused; the report says which object.
     res.status(failed.length ? 502 : 200).json(body);
   };

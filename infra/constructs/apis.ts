@@ -25,6 +25,7 @@ export const REQUIRED_APIS = [
   'compute.googleapis.com',
   'container.googleapis.com',
   'containerfilesystem.googleapis.com',
+  'dns.googleapis.com',
   'eventarc.googleapis.com',
   'firebaserules.googleapis.com',
   'firestore.googleapis.com',

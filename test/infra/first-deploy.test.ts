@@ -181,3 +181,15 @@ test('lockdown: Data Access audit logs for the buckets and Firestore; state in a
   const backend = (parsed as { terraform?: { backend?: Record<string, unknown> } }).terraform?.backend;
   assert.deepEqual(backend, { gcs: { bucket: `${project}-altus-tfstate`, prefix: 'altus/dev' } });
 });
+
+test('lockdown: *.googleapis.com resolves to private.googleapis.com inside the VPC, whose range is routed to Google (the worker egress policy admits only that range)', () => {
+  const [zone] = Object.values(resources(parsed, 'google_dns_managed_zone'));
+  assert.ok(zone);
+  assert.equal(zone.dns_name, 'googleapis.com.');
+  assert.equal(zone.visibility, 'private');
+  assert.deepEqual(zone.private_visibility_config.networks, [{ network_url: ref(stack.network.vpc.id) }]);
+  const records = Object.values(resources(parsed, 'google_dns_record_set')).map((r) => `${r.name} ${r.type} ${r.rrdatas.join(',')}`).sort();
+  assert.deepEqual(records, ['*.googleapis.com. CNAME private.googleapis.com.', 'private.googleapis.com. A 199.36.153.8,199.36.153.9,199.36.153.10,199.36.153.11']);
+  const routes = Object.values(resources(parsed, 'google_compute_route'));
+  assert.deepEqual(routes.map((r) => [r.dest_range, r.next_hop_gateway]), [['199.36.153.8/30', 'default-internet-gateway']]);
+});
