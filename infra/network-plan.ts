@@ -8,7 +8,9 @@
  * | services (secondary) | 10.1.0.0/16, a /20 each | cluster |
  * | Serverless VPC Access connector | 10.2.0.0/28 | fleet (functions region) |
  * | pods (secondary) | 10.4.0.0 - 10.63.255.255, a /14 each | cluster |
- * | control planes | 172.16.0.0/24, a /28 each | cluster |
+ *
+ * Control planes take no range of their own: each is a Private Service Connect
+ * endpoint in its cluster's subnet (constructs/control-plane.ts).
  *
  * Positions decide the ranges, so appending a cluster or a region never moves
  * an existing one; removing a cluster from the middle shifts those after it.
@@ -22,8 +24,6 @@ export interface ClusterRanges {
   readonly podsCidr: string;
   readonly servicesRangeName: string;
   readonly servicesCidr: string;
-  /** The /28 of the (VPC-peered) private control plane. */
-  readonly masterCidr: string;
 }
 
 /** One regional subnet and the secondary ranges of the clusters in its region. */
@@ -82,7 +82,7 @@ export function planNetwork(clusters: readonly PlannedCluster[]): NetworkPlan {
     podsCidr: `10.${4 * (j + 1)}.0.0/14`,
     servicesRangeName: `${c.name}-services`,
     servicesCidr: `10.1.${16 * j}.0/20`,
-    masterCidr: `172.16.0.${16 * j}/28`,
+    // No control-plane range: the control planes are Private Service Connect endpoints in the subnets (control-plane.ts).
   }));
   const subnets = regions.map(
     (region, i): SubnetPlan => ({

@@ -14,7 +14,7 @@ function allRanges(plan: NetworkPlan): string[] {
   return [
     plan.connectorCidr,
     ...plan.subnets.map((s) => s.cidr),
-    ...Object.values(plan.clusters).flatMap((c) => [c.podsCidr, c.servicesCidr, c.masterCidr]),
+    ...Object.values(plan.clusters).flatMap((c) => [c.podsCidr, c.servicesCidr]),
   ];
 }
 
@@ -44,7 +44,6 @@ test('one subnet per region, in order of first appearance, each cluster with a /
   for (const ranges of Object.values(plan.clusters)) {
     assert.equal(toRange(ranges.podsCidr).prefix, 14);
     assert.equal(toRange(ranges.servicesCidr).prefix, 20);
-    assert.equal(toRange(ranges.masterCidr).prefix, 28);
   }
   assertDisjoint(allRanges(plan));
 });
