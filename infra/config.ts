@@ -86,6 +86,8 @@ export interface AltusStackConfig {
   readonly allowedImageRegistries: readonly string[];
   /** Bucket holding the Terraform state (the deploy creates it first). */
   readonly stateBucket: string;
+  /** When set, the dashboard is served behind a load balancer with IAP at this name. */
+  readonly dashboardDomain?: string;
 }
 
 /**
@@ -172,6 +174,7 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
     operatorDnsAccess: infra.operatorDnsAccess,
     allowedImageRegistries: [...new Set([registryFor(fleet).workerImage.replace(/worker$/, ''), ...fleet.allowedImageRegistries])],
     stateBucket: stateBucketName(fleet.project),
+    ...(infra.dashboardDomain ? { dashboardDomain: infra.dashboardDomain } : {}),
   };
 }
 

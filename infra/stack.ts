@@ -15,6 +15,7 @@ import { rangesFor } from './network-plan.ts';
 import { Access } from './constructs/access.ts';
 import { Alerts } from './constructs/alerts.ts';
 import { Apis } from './constructs/apis.ts';
+import { DashboardIap } from './constructs/dashboard-iap.ts';
 import { AuditLogs } from './constructs/audit-logs.ts';
 import { BinaryAuthorization } from './constructs/binary-authorization.ts';
 import { Functions } from './constructs/functions.ts';
@@ -71,7 +72,7 @@ export class AltusStack extends TerraformStack {
     new GoogleProvider(this, 'google', providerSettings);
     const beta = new GoogleBetaProvider(this, 'google-beta', providerSettings);
     new TimeProvider(this, 'time');
-    const apis = new Apis(this, 'apis', { project });
+    const apis = new Apis(this, 'apis', { project, optional: config.dashboardDomain ? ['iap.googleapis.com'] : [] });
 
     const identity = new Identity(this, 'identity', {
       project,
@@ -143,6 +144,7 @@ export class AltusStack extends TerraformStack {
         ALTUS_FLEET_CONFIG: config.functionsFleetConfigPath,
         ALTUS_LOG_LEVEL: 'INFO',
       },
+      dashboardBehindLoadBalancer: config.dashboardDomain !== undefined,
     });
     const messaging = new Messaging(this, 'messaging', {
       project,
@@ -165,7 +167,18 @@ export class AltusStack extends TerraformStack {
       workerKubernetesAccount: { namespace: config.namespace, name: config.workerServiceAccount.kubernetes },
       workloadPoolCreatedBy: Object.values(workers.clusters).map((w) => w.cluster),
       dashboardInvokers: config.dashboardInvokers,
+      dashboardBehindIap: config.dashboardDomain !== undefined,
     });
+    const dashboardIap = config.dashboardDomain
+      ? new DashboardIap(this, 'dashboard-iap', {
+          project,
+          region,
+          domain: config.dashboardDomain,
+          dashboard: functions.byName.dashboard,
+          viewers: config.dashboardInvokers,
+          betaProvider: beta,
+        })
+      : undefined;
     functions.waitForTriggerPrerequisites(access.triggerPrerequisites);
     functions.waitFor([access.functionsMayStart]);
 
@@ -184,7 +197,10 @@ export class AltusStack extends TerraformStack {
       description: 'Private control-plane endpoints of the worker clusters (the DNS endpoints serve operators)',
       value: Object.fromEntries(Object.entries(workers.clusters).map(([name, w]) => [name, w.cluster.endpoint])),
     });
-    new TerraformOutput(this, 'dashboard_url', { value: functions.byName.dashboard.serviceConfig.uri });
+    new TerraformOutput(this, 'dashboard_url', { value: config.dashboardDomain ? `https://${config.dashboardDomain}` : functions.byName.dashboard.serviceConfig.uri });
+    if (dashboardIap) {
+      new TerraformOutput(this, 'dashboard_address', { description: 'Point the dashboard domain\'s A record here', value: dashboardIap.address.address });
+    }
     new TerraformOutput(this, 'worker_image_repository', { value: config.registry.workerImage });
     new TerraformOutput(this, 'image_build_service_account', { value: identity.imageBuild.email });
     new TerraformOutput(this, 'run_requests_topic', { value: `projects/${project}/topics/${INFRA_TOPIC_IDS.runRequests}` });

@@ -127,6 +127,14 @@ export const infraSettingsSchema = z
      * and Google APIs through Private Google Access.
      */
     openWorkerEgress: z.boolean().default(false),
+    /**
+     * A DNS name the team controls: the dashboard is then served behind an HTTPS load
+     * balancer with Identity-Aware Proxy at that name, and reachable no other way.
+     */
+    dashboardDomain: z
+      .string()
+      .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a DNS name such as altus.risk.example.com')
+      .optional(),
   })
   .strict();
 

@@ -39,6 +39,8 @@ export interface AccessProps {
   /** The workload identity pool exists once a cluster with Workload Identity does. */
   readonly workloadPoolCreatedBy: readonly ITerraformDependable[];
   readonly dashboardInvokers: readonly string[];
+  /** Viewers come in through IAP (dashboard-iap.ts), not as invokers of the function. */
+  readonly dashboardBehindIap: boolean;
 }
 
 /**
@@ -116,7 +118,7 @@ export class Access extends Construct {
       const fn = props.functions[spec.name];
       if (spec.trigger.kind === 'push') invoker(`${spec.name}-push`, fn, identity.pushInvoker.member);
       if (spec.trigger.kind === 'storage') invoker(`${spec.name}-eventarc`, fn, identity.eventarcTrigger.member);
-      if (spec.trigger.kind === 'http' && spec.trigger.invokers === 'dashboard-viewers') {
+      if (spec.trigger.kind === 'http' && spec.trigger.invokers === 'dashboard-viewers' && !props.dashboardBehindIap) {
         for (const member of props.dashboardInvokers) invoker(`${spec.name}-${member.replace(/[^a-zA-Z0-9]+/g, '-')}`, fn, member);
       }
     }

@@ -43,6 +43,8 @@ export const REQUIRED_APIS = [
 /** Props of {@link Apis}. */
 export interface ApisProps {
   readonly project: string;
+  /** Services beyond {@link REQUIRED_APIS} that optional parts of the stack use. */
+  readonly optional?: readonly string[];
 }
 
 /** Enables {@link REQUIRED_APIS}; `ready` is the one node the rest of the stack depends on. */
@@ -52,7 +54,7 @@ export class Apis extends Construct {
 
   constructor(scope: Construct, id: string, props: ApisProps) {
     super(scope, id);
-    const services = REQUIRED_APIS.map(
+    const services = [...REQUIRED_APIS, ...(props.optional ?? [])].map(
       (service) =>
         new ProjectService(this, service.split('.')[0]!, {
           project: props.project,

@@ -36,6 +36,8 @@ export interface FunctionsProps {
   readonly connector: VpcAccessConnector;
   /** The runtime environment every function gets (shared/config.ts reads it). */
   readonly environment: Readonly<Record<string, string>>;
+  /** The dashboard is reached only through its load balancer (IAP). */
+  readonly dashboardBehindLoadBalancer: boolean;
 }
 
 /** The deployed functions. */
@@ -70,7 +72,8 @@ export class Functions extends Construct {
           maxInstanceRequestConcurrency: spec.concurrency,
           serviceAccountEmail: props.runtimeAccounts[spec.name].email,
           // Pub/Sub push and Eventarc count as internal traffic; only the dashboard is reached from outside (with IAM).
-          ingressSettings: trigger.kind === 'http' ? 'ALLOW_ALL' : 'ALLOW_INTERNAL_ONLY',
+          ingressSettings:
+            trigger.kind !== 'http' ? 'ALLOW_INTERNAL_ONLY' : trigger.invokers === 'dashboard-viewers' && props.dashboardBehindLoadBalancer ? 'ALLOW_INTERNAL_AND_GCLB' : 'ALLOW_ALL',
           allTrafficOnLatestRevision: true,
           environmentVariables: { ...props.environment },
           ...(spec.vpcEgress ? { vpcConnector: props.connector.id, vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY' } : {}),

@@ -193,3 +193,23 @@ test('lockdown: *.googleapis.com resolves to private.googleapis.com inside the V
   const routes = Object.values(resources(parsed, 'google_compute_route'));
   assert.deepEqual(routes.map((r) => [r.dest_range, r.next_hop_gateway]), [['199.36.153.8/30', 'default-internet-gateway']]);
 });
+
+test('lockdown: with a dashboard domain, the dashboard sits behind an HTTPS load balancer with IAP and is reachable no other way; viewers come in through IAP', () => {
+  const withIap = synthFleet(fleetWith((raw) => (raw.infra = { dashboardDomain: 'altus.risk.example.com', dashboardInvokers: ['group:risk-desk@example.com'] })));
+  const r = (type: string) => Object.values(resources(withIap.parsed, type));
+  const dashboard = withIap.ref(withIap.stack.functions.byName.dashboard.name);
+  const fn = r('google_cloudfunctions2_function').find((f) => f.name === 'altus-dashboard')!;
+  assert.equal(fn.service_config.ingress_settings, 'ALLOW_INTERNAL_AND_GCLB');
+  assert.deepEqual(r('google_compute_backend_service')[0]!.iap, { enabled: true });
+  assert.deepEqual(r('google_compute_managed_ssl_certificate')[0]!.managed.domains, ['altus.risk.example.com']);
+  assert.equal(r('google_compute_ssl_policy')[0]!.min_tls_version, 'TLS_1_2');
+  assert.deepEqual(r('google_iap_web_backend_service_iam_member').map((g) => `${g.role} ${g.member}`), ['roles/iap.httpsResourceAccessor group:risk-desk@example.com']);
+  // The function's only invoker is IAP's service agent; the viewers hold no run.invoker on it.
+  const invokers = r('google_cloud_run_v2_service_iam_member').filter((g) => g.name === dashboard);
+  assert.equal(invokers.length, 1);
+  assert.match(invokers[0]!.member, /^serviceAccount:\$\{google_project_service_identity\..*iap-agent.*\.email\}$/);
+  const outputs = (JSON.parse(withIap.json) as { output: Record<string, { value: string }> }).output;
+  assert.equal(outputs.dashboard_url!.value, 'https://altus.risk.example.com');
+  // Without a domain there is no load balancer, and the viewers are invokers as before.
+  assert.equal(Object.keys(resources(parsed, 'google_compute_backend_service')).length, 0);
+});
