@@ -188,10 +188,11 @@ test('storage: private, versioned buckets; results aged to Nearline then deleted
   has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-results` });
   has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-sources` });
   const results = resources(parsed, StorageBucket.tfResourceType)[stack.storage.results.friendlyUniqueId]!;
-  const actions = (results.lifecycle_rule as Array<{ action: { type: string; storage_class?: string }; condition: { age?: number } }>).map(
-    (r) => `${r.action.type}${r.action.storage_class ? `:${r.action.storage_class}` : ''}@${r.condition.age}`,
+  const actions = (results.lifecycle_rule as Array<{ action: { type: string; storage_class?: string }; condition: { age?: number; days_since_noncurrent_time?: number } }>).map(
+    (r) =>
+      `${r.action.type}${r.action.storage_class ? `:${r.action.storage_class}` : ''}@${r.condition.age ?? `noncurrent ${r.condition.days_since_noncurrent_time}`}`,
   );
-  assert.deepEqual(actions, ['Delete@undefined', 'SetStorageClass:NEARLINE@30', 'Delete@90', 'AbortIncompleteMultipartUpload@7']);
+  assert.deepEqual(actions, ['Delete@noncurrent 30', 'SetStorageClass:NEARLINE@30', 'Delete@90', 'AbortIncompleteMultipartUpload@7']);
 });
 
 test('state: Firestore in native mode in the hub region, with the deny-all rules file released', () => {
