@@ -11,7 +11,7 @@ import type { FleetConfig, GpuPool } from '../../../shared/fleet-config.ts';
 /** One thing found: `fail` stops a deploy or a run, `warn` limits it, `ok` is fine. */
 export interface Finding {
   readonly level: 'ok' | 'warn' | 'fail';
-  readonly check: 'apis' | 'quota' | 'accelerator-zones' | 'image';
+  readonly check: 'apis' | 'quota' | 'accelerator-zones' | 'clusters' | 'image';
   readonly message: string;
 }
 
@@ -29,6 +29,11 @@ export const quotaHolderSchema = z.object({
 /** Compute `acceleratorTypes.aggregatedList` (https://cloud.google.com/compute/docs/reference/rest/v1/acceleratorTypes/aggregatedList). */
 export const acceleratorListSchema = z.object({
   items: z.record(z.string(), z.object({ acceleratorTypes: z.array(z.object({ name: z.string() }).passthrough()).optional() }).passthrough()).default({}),
+}).passthrough();
+
+/** Container `projects.locations.clusters.list` (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters/list). */
+export const clusterListSchema = z.object({
+  clusters: z.array(z.object({ name: z.string(), location: z.string(), status: z.string() }).passthrough()).default([]),
 }).passthrough();
 
 /** Every required API not in the enabled list. */
@@ -123,6 +128,24 @@ export function checkAcceleratorZones(fleet: Pick<FleetConfig, 'clusters'>, list
       return { level: 'ok', check: 'accelerator-zones', message: `${cluster.name}/${pool.name}: ${pool.acceleratorType} in ${pool.zones.join(', ')}` };
     }),
   );
+}
+
+/**
+ * The hub and every worker cluster exist where the configuration says and are RUNNING
+ * (before the first deploy: none exists yet, which is no failure).
+ */
+export function checkClusters(fleet: Pick<FleetConfig, 'hub' | 'clusters'>, list: z.infer<typeof clusterListSchema>): Finding[] {
+  const wanted = [{ name: fleet.hub.name, region: fleet.hub.region }, ...fleet.clusters.map((c) => ({ name: c.name, region: c.region }))];
+  if (!wanted.some((w) => list.clusters.some((c) => c.name === w.name))) {
+    return [{ level: 'ok', check: 'clusters', message: 'no cluster yet: the deploy creates them' }];
+  }
+  return wanted.map(({ name, region }): Finding => {
+    const found = list.clusters.find((c) => c.name === name);
+    if (!found) return { level: 'fail', check: 'clusters', message: `${name}: missing in ${region}; npm run deploy creates it` };
+    if (found.location !== region) return { level: 'fail', check: 'clusters', message: `${name}: in ${found.location}, the configuration says ${region}` };
+    if (found.status !== 'RUNNING') return { level: 'warn', check: 'clusters', message: `${name}: ${found.status}, not RUNNING` };
+    return { level: 'ok', check: 'clusters', message: `${name}: RUNNING in ${region}` };
+  });
 }
 
 /** The worker image is pinned by digest (what `npm run image -- --pin` writes), not a moving tag. */

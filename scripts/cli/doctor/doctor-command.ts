@@ -1,7 +1,7 @@
 /**
  * `altus doctor --cloud [--config <file>]`: what is missing or wrong in the
  * project before (or after) a deploy: APIs, quotas, accelerator zones, the
- * worker image digest. Reads the Google APIs with Application Default
+ * clusters' state, the worker image digest. Reads the Google APIs with Application Default
  * Credentials; every check is a pure function of their responses (cloud-checks.ts).
  */
 import type { Command } from 'commander';
@@ -15,7 +15,9 @@ import {
   acceleratorListSchema,
   checkAcceleratorZones,
   checkApis,
+  checkClusters,
   checkImageDigest,
+  clusterListSchema,
   checkQuotas,
   quotaHolderSchema,
   serviceListSchema,
@@ -60,8 +62,13 @@ export async function doctorFindings(fleet: FleetConfig, read: ApiReader): Promi
     ? await attempt('accelerator-zones', 'the accelerator types', async () => acceleratorListSchema.parse(await read(`${compute}/aggregated/acceleratorTypes`)))
     : undefined;
 
+  const clusters = await attempt('clusters', 'the clusters', async () =>
+    clusterListSchema.parse(await read(`https://container.googleapis.com/v1/projects/${fleet.project}/locations/-/clusters`)),
+  );
+
   return [
     ...(isFinding(services) ? [services] : checkApis(services, REQUIRED_APIS)),
+    ...(isFinding(clusters) ? [clusters] : checkClusters(fleet, clusters)),
     ...(isFinding(quotas) ? [quotas] : checkQuotas(fleet, quotas.project, quotas.regions)),
     ...(accelerators === undefined ? [] : isFinding(accelerators) ? [accelerators] : checkAcceleratorZones(fleet, accelerators)),
     ...checkImageDigest(fleet),

@@ -5,7 +5,9 @@
  * Compute projects.get and regions.get quotas
  * (https://cloud.google.com/compute/docs/reference/rest/v1/regions/get), and
  * acceleratorTypes.aggregatedList
- * (https://cloud.google.com/compute/docs/reference/rest/v1/acceleratorTypes/aggregatedList).
+ * (https://cloud.google.com/compute/docs/reference/rest/v1/acceleratorTypes/aggregatedList),
+ * and Container projects.locations.clusters.list
+ * (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters/list).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -32,6 +34,8 @@ const accelerators = (byZone: Record<string, string[]>) => ({
   },
 });
 
+const cluster = (name: string, location: string, status = 'RUNNING') => ({ name, location, status, selfLink: `https://container.googleapis.com/v1/projects/${fleet.project}/locations/${location}/clusters/${name}` });
+
 /** A healthy project: every API on, enough quota, the accelerators where the configuration puts them. */
 function healthy(): Map<string, unknown> {
   return new Map<string, unknown>([
@@ -39,6 +43,7 @@ function healthy(): Map<string, unknown> {
     [compute, { kind: 'compute#project', name: fleet.project, quotas: [quota('CPUS_ALL_REGIONS', 32, 0)] }],
     [`${compute}/regions/us-central1`, region('us-central1', [quota('SSD_TOTAL_GB', 500), quota('PREEMPTIBLE_CPUS', 5600), quota('PREEMPTIBLE_NVIDIA_H100_GPUS', 4)])],
     [`${compute}/regions/europe-west4`, region('europe-west4', [quota('SSD_TOTAL_GB', 500), quota('PREEMPTIBLE_CPUS', 5600), quota('PREEMPTIBLE_NVIDIA_A100_GPUS', 4)])],
+    [`https://container.googleapis.com/v1/projects/${fleet.project}/locations/-/clusters`, { clusters: [cluster('altus-hub', 'us-east1'), cluster('worker-a', 'us-central1'), cluster('worker-b', 'europe-west4')] }],
     [`${compute}/aggregated/acceleratorTypes`, accelerators({ 'us-central1-a': ['nvidia-h100-80gb'], 'us-central1-c': ['nvidia-h100-80gb'], 'europe-west4-a': ['nvidia-tesla-a100'], 'europe-west4-b': ['nvidia-tesla-a100'] })],
   ]);
 }
@@ -93,4 +98,18 @@ test('an image named by tag fails; an API that cannot be read is a failed check,
   const found = (await doctorFindings(tagged, reader(responses))).filter((f) => f.level === 'fail');
   assert.ok(found.some((f) => f.check === 'image' && /is not pinned by digest/.test(f.message)));
   assert.ok(found.some((f) => f.check === 'accelerator-zones' && /cannot read the accelerator types: 403/.test(f.message)));
+});
+
+test('clusters: none yet is fine before the first deploy; one missing, elsewhere or not running is named', async () => {
+  const clustersUrl = `https://container.googleapis.com/v1/projects/${fleet.project}/locations/-/clusters`;
+  const none = healthy();
+  none.set(clustersUrl, {});
+  assert.deepEqual(await problems(none), []);
+  const broken = healthy();
+  broken.set(clustersUrl, { clusters: [cluster('altus-hub', 'us-east1', 'PROVISIONING'), cluster('worker-a', 'us-central1-a')] });
+  assert.deepEqual((await problems(broken)).map((f) => `${f.level} ${f.message}`), [
+    'warn altus-hub: PROVISIONING, not RUNNING',
+    'fail worker-a: in us-central1-a, the configuration says us-central1',
+    'fail worker-b: missing in europe-west4; npm run deploy creates it',
+  ]);
 });
