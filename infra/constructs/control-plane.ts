@@ -9,8 +9,9 @@
  * No `master_ipv4_cidr_block`: a private cluster given one is peered to a
  * Google-owned VPC, and several peerings created at once on one network fail
  * with "peering operation in progress"; without it, GKE gives the control plane
- * a Private Service Connect endpoint in the cluster's subnet, and no peering is
- * made (GKE: "About network isolation", clusters created at 1.29 and later).
+ * a Private Service Connect endpoint (in a small subnet GKE creates beside ours),
+ * and no peering is made (GKE: "About network isolation"; the provider accepts a
+ * private cluster without the block since hashicorp/terraform-provider-google#15064).
  */
 import type { ContainerClusterConfig } from '@cdktf/provider-google/lib/container-cluster/index.js';
 import type { AuthorizedNetwork } from '../config.ts';
