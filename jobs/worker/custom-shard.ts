@@ -18,6 +18,7 @@ import { KernelProtocolError, runKernelProcess, type KernelOutput } from './kern
 import { openShardRows } from './results/shard-rows.ts';
 import { shardPartial, type ComputedShard } from './run-shard.ts';
 import { shardInputs, type ShardInput } from './shard-input.ts';
+import { WORKER_ENV } from './environment.ts';
 
 /** Environment variables the command gets on top of the pod's (README, "Custom kernels"). */
 export const KERNEL_ENV = {
@@ -25,6 +26,20 @@ export const KERNEL_ENV = {
   firstIndex: 'ALTUS_FIRST_INDEX',
   parameterCount: 'ALTUS_PARAMETER_COUNT',
 } as const;
+
+/**
+ * The worker runtime's own plumbing on the local stack: where the local bucket
+ * folder is, the emulators, the pod log file, the folder standing in for the
+ * image. A pod on GKE has none of them; a kernel that could read them could
+ * write into the buckets behind the runtime's back.
+ */
+const WORKER_ONLY_ENV: ReadonlySet<string> = new Set([WORKER_ENV.storage, WORKER_ENV.localStorageDir, WORKER_ENV.pubsubEmulatorHost, WORKER_ENV.logFile, WORKER_ENV.kernelWorkdir]);
+const WORKER_ONLY_PATTERN = /^(?:ALTUS_METER_|.*_EMULATOR_HOST$)/;
+
+/** The kernel's environment: the pod's, without the worker runtime's local plumbing. */
+export function kernelEnvironment(podEnv: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(podEnv).filter(([name]) => !WORKER_ONLY_ENV.has(name) && !WORKER_ONLY_PATTERN.test(name)));
+}
 
 /** What one custom shard needs. */
 export interface CustomShardRequest {
@@ -34,11 +49,13 @@ export interface CustomShardRequest {
   kernel: CustomKernel;
   /** Working directory of the command; the worker's own when absent. */
   cwd?: string;
-  /** The pod's environment, passed on to the command. */
+  /** The pod's environment, passed on to the command without the worker's local plumbing ({@link kernelEnvironment}). */
   env: Record<string, string>;
   log: Logger;
   /** Where the rows file is staged; the system temp folder by default. */
   tempDir?: string;
+  /** Aborting ends the command and everything it started (deadline, cancel, SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /** Runs the command over the shard; a staged rows file is the caller's to upload and remove. */
@@ -83,7 +100,7 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
       command: kernel.command,
       ...(request.cwd ? { cwd: request.cwd } : {}),
       env: {
-        ...request.env,
+        ...kernelEnvironment(request.env),
         [KERNEL_ENV.shard]: String(shard),
         [KERNEL_ENV.firstIndex]: String(start),
         [KERNEL_ENV.parameterCount]: String(end - start),
@@ -94,6 +111,8 @@ export async function computeCustomShard(request: CustomShardRequest): Promise<C
       inputs: sentParameters(plan, shard, store),
       onOutput,
       onStderr: (line) => request.log.info(line, { source: 'kernel-stderr' }),
+      onWarning: (message) => request.log.warn(message),
+      ...(request.signal ? { signal: request.signal } : {}),
     });
     // Every sent set was answered (the protocol checked the count); what is left are unreadable sets.
     if (await nextSent()) throw new KernelProtocolError('the kernel answered fewer parameter sets than it was sent');

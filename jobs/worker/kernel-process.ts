@@ -9,6 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { outputNameProblem } from '../../shared/custom-kernel.ts';
 import { LineTooLongError, readLines } from '../parameters/lines.ts';
+import { endKernelTree, kernelContainment, kernelLaunch, kernelStatus, resolveProgram, type KernelContainment } from './kernel-tree.ts';
 
 /** Longest output line accepted; an output object is a handful of numbers. */
 export const MAX_OUTPUT_LINE_BYTES = 64 * 1024;
@@ -18,6 +19,25 @@ const WRITE_BATCH_BYTES = 16 * 1024;
 export const MAX_STDERR_LINE_BYTES = 8 * 1024;
 /** stderr lines passed on per shard; the rest are counted, not logged (a chatty loop must not flood Cloud Logging). */
 export const MAX_STDERR_LINES = 1000;
+/**
+ * Once the kernel has exited, how long its output may stay silent before the
+ * shard stops waiting for the end of it: a process it left behind (one that
+ * escaped its process group) can hold the pipes open for ever.
+ */
+export const OUTPUT_DRAIN_MILLISECONDS = 2000;
+
+/** Every kernel tree this process is running, ended if the process exits first (hooked on the first kernel). */
+const liveTrees = new Set<() => void>();
+let exitHooked = false;
+function trackTree(end: () => void): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const live of liveTrees) live();
+    });
+  }
+  liveTrees.add(end);
+}
 
 /**
  * One validated output line: its fields (the declared outputs, in declared order;
@@ -47,6 +67,12 @@ export interface KernelProcessRequest {
   onOutput(output: KernelOutput, line: number): Promise<void> | void;
   /** Receives each stderr line (cut to {@link MAX_STDERR_LINE_BYTES}). */
   onStderr(line: string): void;
+  /** Receives a warning about how the kernel runs (no PID namespace here). */
+  onWarning?(message: string): void;
+  /** Aborting ends the kernel and everything it started (deadline, cancel, SIGTERM); the reason is thrown. */
+  signal?: AbortSignal;
+  /** How the kernel is contained; probed once per process by default (kernel-tree.ts). */
+  containment?: KernelContainment;
 }
 
 /** The command broke the protocol (bad line, wrong count): deterministic, retrying cannot help. */
@@ -74,27 +100,41 @@ export class KernelExitError extends Error {
 /** Runs the command over the inputs; resolves with the counts when every input got its output and the command exited 0. */
 export async function runKernelProcess(request: KernelProcessRequest): Promise<{ parameters: number; stderrLines: number }> {
   const [program, ...args] = request.command as [string, ...string[]];
-  const child = spawn(program, args, { cwd: request.cwd, env: request.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  const where = request.cwd ? ` in ${request.cwd}` : '';
+  let resolved: string;
+  try {
+    resolved = resolveProgram(program, request.env.PATH, request.cwd ?? process.cwd());
+  } catch (error) {
+    throw new KernelStartError(`cannot start ${JSON.stringify(program)}${where}: ${(error as Error).message}`, { cause: error });
+  }
+  const launch = kernelLaunch(resolved, args, request.containment ?? kernelContainment());
+  if (launch.containment.kind === 'process-group') request.onWarning?.(`the kernel runs without a PID namespace (${launch.containment.reason}): a process it starts in a new session can outlive the shard`);
+  const child = spawn(launch.program, launch.args, { cwd: request.cwd, env: request.env, stdio: ['pipe', 'pipe', 'pipe'], detached: launch.detached });
   try {
     await once(child, 'spawn');
   } catch (error) {
-    throw new KernelStartError(`cannot start ${JSON.stringify(program)}${request.cwd ? ` in ${request.cwd}` : ''}: ${(error as Error).message}`, { cause: error });
+    throw new KernelStartError(`cannot start ${JSON.stringify(program)}${where}: ${(error as Error).message}`, { cause: error });
   }
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('close', (code, signal) => resolve({ code, signal })));
+  const endTree = () => endKernelTree(child, launch);
+  trackTree(endTree);
+  const output = drainAfterExit(child, endTree);
+  const exited = once(child, 'exit').then(([code, signal]) => kernelStatus(code as number | null, signal as NodeJS.Signals | null, launch));
   const stopWriting = new AbortController();
   void exited.then(() => stopWriting.abort());
   // EPIPE when the command exits without reading everything: the exit status or the count check reports it.
   child.stdin.on('error', () => stopWriting.abort());
-
   let sent = 0;
   let received = 0;
   let stderrLines = 0;
   let writerDone = false;
   let failure: Error | undefined;
-  const fail = (error: Error) => {
+  function fail(error: Error) {
     failure ??= error;
-    child.kill('SIGKILL');
-  };
+    endTree();
+  }
+  const onAbort = () => fail(request.signal?.reason instanceof Error ? request.signal.reason : new KernelExitError('the shard was stopped', null, 'SIGKILL'));
+  request.signal?.addEventListener('abort', onAbort, { once: true });
+  if (request.signal?.aborted) onAbort();
 
   const writer = (async () => {
     // Lines go out in batches of about WRITE_BATCH_BYTES: one pipe write per line would cost a system call each.
@@ -116,7 +156,7 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
   })().catch((error: Error) => fail(error));
 
   const reader = (async () => {
-    for await (const line of readLines(child.stdout, 0, MAX_OUTPUT_LINE_BYTES)) {
+    for await (const line of output.lines(readLines(child.stdout, 0, MAX_OUTPUT_LINE_BYTES))) {
       const text = line.bytes.toString('utf8');
       if (text.trim() === '') continue;
       received++;
@@ -130,15 +170,24 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
       await request.onOutput(parseOutputLine(text, received, request.outputs, request.otherFields ?? false), received);
     }
   })().catch((error: Error) =>
-    fail(error instanceof LineTooLongError ? new KernelProtocolError(`output line ${received + 1} is longer than ${MAX_OUTPUT_LINE_BYTES} bytes`) : error),
+    output.wasCut() ? undefined : fail(error instanceof LineTooLongError ? new KernelProtocolError(`output line ${received + 1} is longer than ${MAX_OUTPUT_LINE_BYTES} bytes`) : error),
   );
 
   const stderr = passStderr(child, (text) => {
     stderrLines++;
     if (stderrLines <= MAX_STDERR_LINES) request.onStderr(text);
-  });
+  }).catch((error: Error) => (output.wasCut() ? undefined : fail(error)));
 
-  const [{ code, signal }] = await Promise.all([exited, writer, reader, stderr]);
+  let status: { code: number | null; signal: NodeJS.Signals | null };
+  try {
+    [status] = await Promise.all([exited, writer, reader, stderr]);
+  } finally {
+    request.signal?.removeEventListener('abort', onAbort);
+    output.stop();
+    endTree();
+    liveTrees.delete(endTree);
+  }
+  const { code, signal } = status;
   if (stderrLines > MAX_STDERR_LINES) request.onStderr(`(${stderrLines - MAX_STDERR_LINES} more stderr lines not logged)`);
   if (failure) throw failure;
   const command = request.command.join(' ');
@@ -192,6 +241,45 @@ export function parseOutputLine(text: string, line: number, outputs: readonly st
     if (typeof value === 'number' && !Number.isFinite(value)) throw new KernelProtocolError(`${where}: "${name}" must be a finite number, got ${JSON.stringify(value)}`);
   }
   return { values: object };
+}
+
+/**
+ * The output's end once the kernel has exited: everything it started is ended
+ * at once (what it wrote is already in the pipes), then the pipes are read to
+ * their end, or cut when nothing has come for {@link OUTPUT_DRAIN_MILLISECONDS}
+ * while the reader was waiting (a slow consumer is not silence).
+ */
+function drainAfterExit(child: ChildProcessWithoutNullStreams, endTree: () => void) {
+  let waiting = false;
+  let lastLine = performance.now();
+  let cut = false;
+  let timer: NodeJS.Timeout | undefined;
+  child.once('exit', () => {
+    endTree();
+    timer = setInterval(() => {
+      if (!waiting || performance.now() - lastLine < OUTPUT_DRAIN_MILLISECONDS) return;
+      cut = true;
+      clearInterval(timer);
+      child.stdout.destroy();
+      child.stderr.destroy();
+    }, 100);
+  });
+  return {
+    /** Passes the lines on, noting when the reader waits for the next one. */
+    async *lines<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+      const iterator = source[Symbol.asyncIterator]();
+      for (;;) {
+        waiting = true;
+        const next = await iterator.next();
+        waiting = false;
+        lastLine = performance.now();
+        if (next.done) return;
+        yield next.value;
+      }
+    },
+    wasCut: () => cut,
+    stop: () => clearInterval(timer),
+  };
 }
 
 function preview(text: string): string {
