@@ -6,6 +6,7 @@
 import cliProgress from 'cli-progress';
 import type { RunDocument } from '../../shared/documents.ts';
 import type { RunStore } from '../../shared/run-store.ts';
+import { terminalText } from '../../shared/terminal-text.ts';
 import { isTerminal, runProgress, type RunProgress } from '../../functions/dashboard/progress.ts';
 import type { ShardQueries } from '../../functions/dashboard/shard-queries.ts';
 import { sleep } from '../stack/processes.ts';
@@ -83,7 +84,7 @@ class BarsView {
 
   draw(run: RunDocument | null, progress: RunProgress | undefined, meter: RateMeter): void {
     const overall = progress ?? { total: 0, done: 0, failed: 0, clusters: [] };
-    const name = run?.name ?? 'run';
+    const name = terminalText(run?.name ?? 'run');
     const clusterLabels = overall.clusters.map((c) => `${c.cluster}${c.region ? ` (${c.region})` : ''}`);
     // Cluster bars are indented by two under the run's bar; every bar starts in the same column.
     const width = Math.max(name.length, ...clusterLabels.map((l) => l.length + 2));

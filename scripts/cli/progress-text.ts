@@ -4,6 +4,7 @@
  * one-line form used when stderr is not a terminal.
  */
 import type { RunDocument } from '../../shared/documents.ts';
+import { terminalText } from '../../shared/terminal-text.ts';
 import { isTerminal, runDurationSeconds, type RunProgress, type ShardProgress } from '../../functions/dashboard/progress.ts';
 
 /** Shards done over the last `windowMilliseconds`. */
@@ -47,7 +48,7 @@ export function describeRate(meter: RateMeter, progress: ShardProgress): string 
 /** One plain line: status, shards, rate and ETA, then each cluster. */
 export function progressLine(runId: string, run: RunDocument | null, progress: RunProgress | undefined, meter: RateMeter): string {
   if (!run) return `${runId} waiting for ingest`;
-  if (!progress) return `${runId} ${run.status}${run.error ? ` ${run.error.code}: ${run.error.message}` : ''}`;
+  if (!progress) return terminalText(`${runId} ${run.status}${run.error ? ` ${run.error.code}: ${run.error.message}` : ''}`);
   const ended = isTerminal(run);
   const clusters = progress.clusters.map((c) => `${c.cluster} ${c.done}/${c.total}${c.failed ? ` (${c.failed} failed)` : ''}`).join(' · ');
   return (

@@ -1,6 +1,7 @@
 /** Human-readable run summaries for the terminal. */
 import { formatUsd, type RunCost } from '../../shared/cost.ts';
 import type { RunDocument } from '../../shared/documents.ts';
+import { terminalText } from '../../shared/terminal-text.ts';
 
 const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(4) : x.toFixed(6).replace(/\.?0+$/, ''));
 
@@ -52,7 +53,8 @@ export function renderRun(run: RunDocument): string {
     if (run.results.sql) lines.push(`query: altus results ${run.runId} --sql "${run.results.sql}"`);
     if (run.results.bigQuery && !run.results.path) lines.push(`BigQuery: ${run.results.bigQuery}`);
   } else if (run.results) lines.push(`results: ${run.results.path ?? run.results.uri}`);
-  return lines.join('\n');
+  // Names and reasons come from manifests and kernels: escaped, so none can drive the terminal.
+  return lines.map((line) => terminalText(line)).join('\n');
 }
 
 /** Columns padded to their widest cell: the first left-aligned, numbers right-aligned. */

@@ -5,6 +5,8 @@
  */
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { csvLine } from '../../shared/csv-cell.ts';
+import { terminalText } from '../../shared/terminal-text.ts';
 
 /** One row of a results file. */
 export type ResultRow = { index: number; params: Record<string, unknown> | null; error?: string } & Record<string, unknown>;
@@ -70,15 +72,9 @@ export class Columns {
   }
 }
 
-/** One CSV record (RFC 4180 quoting; lists and objects as JSON). */
+/** One CSV record (RFC 4180 quoting; lists and objects as JSON; formulas and control characters neutralised: shared/csv-cell.ts). */
 export function csvRecord(cells: readonly unknown[]): string {
-  return cells
-    .map((cell) => {
-      if (cell === undefined || cell === null) return '';
-      const text = typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
-      return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-    })
-    .join(',');
+  return csvLine(cells);
 }
 
 const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(4) : x.toFixed(6).replace(/\.?0+$/, ''));
@@ -86,7 +82,7 @@ const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0
 function tableCell(cell: unknown): string {
   if (cell === undefined || cell === null) return '';
   if (typeof cell === 'number') return Number.isInteger(cell) ? String(cell) : fmt(cell);
-  const text = typeof cell === 'object' ? JSON.stringify(cell) : String(cell);
+  const text = terminalText(typeof cell === 'object' ? JSON.stringify(cell) : String(cell));
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }
 

@@ -19,13 +19,14 @@ import { FirestoreShardQueries, type ShardQueries } from '../../functions/dashbo
 import type { StackInfo } from '../stack/state.ts';
 import { exitCodeFor, UsageError } from './exit-codes.ts';
 import { followRun } from './follow.ts';
-import { formatLogLine, renderRunsTable } from './run-listing.ts';
+import { printableLogLine, renderRunsTable } from './run-listing.ts';
 import { renderRun } from './render.ts';
 import { Columns, csvRecord, RESULT_FORMATS, renderTable, TABLE_ROWS, topRows, type ResultFormat, type ResultRow } from './results-output.ts';
 import type { SqlRow } from './results-table.ts';
 import { openResults, SQL_HELP_EXAMPLE } from './results-source.ts';
 import { requireStack } from './stack-control.ts';
 import { cloudLogQuery, localLogFiles, podSlots } from './worker-logs.ts';
+import { terminalText } from '../../shared/terminal-text.ts';
 
 /** Where the commands find runs: the local stack, or the deployment. */
 interface RunContext {
@@ -153,7 +154,7 @@ export function registerRunCommands(program: Command, options: { home: string; e
       for (const f of files) {
         await write(`==> shard ${f.shard} · ${f.cluster} · attempt ${f.attempt} · Job ${f.job} index ${f.index} · try ${f.try} <==\n`);
         const lines = readFileSync(f.path, 'utf8').split('\n').filter(Boolean);
-        await write(lines.map((l) => (o.json ? l : formatLogLine(l))).join('\n') + (lines.length ? '\n' : ''));
+        await write(lines.map((l) => printableLogLine(l, o.json ?? false)).join('\n') + (lines.length ? '\n' : ''));
       }
     });
 }
@@ -177,12 +178,12 @@ async function printResults(format: ResultFormat, rows: () => AsyncIterable<Resu
     picked.forEach((r) => columns.add(r));
     if (format === 'table') await write(renderTable(columns, picked) + '\n');
     else if (format === 'csv') await write([csvRecord(columns.names()), ...picked.map((r) => csvRecord(columns.cells(r)))].join('\n') + '\n');
-    else await write(picked.map((r) => JSON.stringify(r)).join('\n') + (picked.length ? '\n' : ''));
+    else await write(picked.map((r) => terminalText(JSON.stringify(r))).join('\n') + (picked.length ? '\n' : ''));
     if (more) process.stderr.write(`(the first ${limit} rows; --format csv or ndjson for every row, --top N --by <metric> for the largest)\n`);
     return;
   }
   if (format === 'ndjson') {
-    for await (const row of rows()) await write(JSON.stringify(row) + '\n');
+    for await (const row of rows()) await write(terminalText(JSON.stringify(row)) + '\n');
     return;
   }
   // CSV of every row: one pass for the columns (parameter keys can differ between rows), one to write.

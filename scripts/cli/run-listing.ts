@@ -1,6 +1,7 @@
 /** Text forms for `altus runs` (the runs table) and `altus logs` (one worker log line). */
 import type { RunSummary } from '../../functions/dashboard/progress.ts';
 import { formatSeconds } from './progress-text.ts';
+import { terminalText } from '../../shared/terminal-text.ts';
 
 /** The runs as an aligned table, newest first. */
 export function renderRunsTable(runs: readonly RunSummary[]): string {
@@ -8,7 +9,7 @@ export function renderRunsTable(runs: readonly RunSummary[]): string {
   const header = ['RUN', 'NAME', 'STATUS', 'SHARDS', 'FAILED', 'PARAMETERS', 'STARTED', 'DURATION'];
   const rows = runs.map((r) => [
     r.runId,
-    r.name,
+    terminalText(r.name),
     r.status,
     r.progress.total ? `${r.progress.done}/${r.progress.total}` : '-',
     r.progress.total ? String(r.progress.failed) : '-',
@@ -27,6 +28,15 @@ function localTime(iso: string): string {
   const d = new Date(iso);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/**
+ * A pod log line as `altus logs` prints it: formatted, or as written with
+ * `--json`; escaped either way, since a kernel's stderr is in it (a JSON line
+ * stays valid JSON).
+ */
+export function printableLogLine(line: string, json: boolean): string {
+  return terminalText(json ? line : formatLogLine(line));
 }
 
 /** A worker's JSON log line as "16:01:22.123 INFO  message key=value …"; anything else as it is. */
