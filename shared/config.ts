@@ -26,6 +26,11 @@ const schema = z.object({
   ALTUS_CHAOS_DIR: z.string().optional(),
   ALTUS_HANDLER_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
   ALTUS_RECONCILE_GRACE_SECONDS: z.coerce.number().int().positive().optional(),
+  ALTUS_MANIFEST_URI_PREFIXES: z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean))
+    .refine((prefixes) => prefixes.every((p) => /^gs:\/\/[^/]+\/./.test(p)), 'ALTUS_MANIFEST_URI_PREFIXES: comma-separated gs://bucket/folder/ prefixes'),
 });
 
 /** What every function and tool needs to know about where things are. */
@@ -58,6 +63,12 @@ export interface RuntimeConfig {
    * dispatch is lost. The test and chaos stacks shorten it to keep runs short.
    */
   reconcileGraceMilliseconds?: number;
+  /**
+   * Where else than the manifests bucket a run request's `manifestUri` may point
+   * (`gs://bucket/folder/` prefixes; none by default): the function can read
+   * more than manifests, and a request must not make it read anything else.
+   */
+  manifestUriPrefixes: string[];
 }
 
 /** The environment is missing or has invalid settings. */
@@ -92,6 +103,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
         : { kind: 'kubernetes' },
     fleetConfigPath: e.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG,
     logLevel: e.ALTUS_LOG_LEVEL,
+    manifestUriPrefixes: e.ALTUS_MANIFEST_URI_PREFIXES,
     ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),
     ...(e.ALTUS_HANDLER_TIMEOUT_SECONDS !== undefined ? { handlerTimeoutMilliseconds: e.ALTUS_HANDLER_TIMEOUT_SECONDS * 1000 } : {}),
     ...(e.ALTUS_RECONCILE_GRACE_SECONDS !== undefined ? { reconcileGraceMilliseconds: e.ALTUS_RECONCILE_GRACE_SECONDS * 1000 } : {}),

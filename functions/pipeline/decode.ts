@@ -5,6 +5,7 @@
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { z } from 'zod';
+import { problemText, scanJson } from '../../shared/json-scan.ts';
 import { describeIssues } from '../../shared/manifest.ts';
 
 /** The Pub/Sub payload of a `messagePublished` CloudEvent. */
@@ -24,10 +25,13 @@ export function decodePubSubJson<T>(event: CloudEvent<unknown>, schema: z.ZodTyp
   const base64 = data.message?.data;
   if (!base64) throw new UndecodableMessageError('the Pub/Sub message has no data');
   let value: unknown;
+  const text = Buffer.from(base64, 'base64').toString('utf8');
   try {
-    value = JSON.parse(Buffer.from(base64, 'base64').toString('utf8'));
+    value = JSON.parse(text);
   } catch (cause) {
-    throw new UndecodableMessageError(`the message is not JSON: ${(cause as Error).message}`, { cause });
+    // JSON.parse's message quotes the text; the scan says where without quoting it.
+    const problem = scanJson(text, { maxDepth: Number.MAX_SAFE_INTEGER, maxKeys: Number.MAX_SAFE_INTEGER }).problem;
+    throw new UndecodableMessageError(`the message is not JSON${problem ? `: ${problemText(problem)}` : ''}`, { cause });
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new UndecodableMessageError(`the message does not match its schema: ${describeIssues(parsed.error.issues)}`);

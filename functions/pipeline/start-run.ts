@@ -34,11 +34,25 @@ export async function startRun(
     fallbackName: string;
     /** Known to be unacceptable before reading it (e.g. too large): record the run as REJECTED with this. */
     rejectWith?: PermanentError;
+    /** What identifies the manifest when it is not the input itself (a rejected request: the message's hash). */
+    manifestHash?: string;
   },
 ): Promise<StartOutcome> {
   const { runs, log } = deps;
-  const manifestHash =
-    'bytes' in input.manifest ? digest(input.manifest.bytes.toString('latin1')) : digest(JSON.stringify(input.manifest.value) ?? 'undefined');
+  let rejectWith = input.rejectWith;
+  let manifestHash: string;
+  if (input.manifestHash !== undefined) manifestHash = input.manifestHash;
+  else if ('bytes' in input.manifest) manifestHash = digest(input.manifest.bytes.toString('latin1'));
+  else {
+    // Limits before anything walks the value: hashing a hostile nesting would overflow the stack.
+    try {
+      manifestHash = digest(JSON.stringify(checkManifestValue(input.manifest.value)) ?? 'undefined');
+    } catch (error) {
+      if (!(error instanceof PermanentError)) throw error;
+      rejectWith ??= error;
+      manifestHash = digest(`rejected ${error.code}: ${error.message}`);
+    }
+  }
   const now = deps.now().toISOString();
   const created = await runs.createRun({
     runId: input.runId,
@@ -60,7 +74,7 @@ export async function startRun(
     if (existing.status !== 'ACCEPTED') return 'duplicate';
   }
 
-  if (input.rejectWith) return reject(deps, input.runId, input.rejectWith, undefined);
+  if (rejectWith) return reject(deps, input.runId, rejectWith, undefined);
   let value: unknown;
   let validated;
   try {

@@ -3,13 +3,15 @@
  * `{"requestId", "manifestUri"}`. The request id is the run id: the same request
  * twice is one run; the same id with another manifest is parked as a conflict
  * (dead-letter topic, with the reason) and the existing run is left untouched.
+ * A manifest that breaks a limit, and a `manifestUri` outside the manifests
+ * bucket (and the configured prefixes), end as a REJECTED run with its reason
+ * and a run-finished event, exactly as a rejected upload does.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { PermanentError } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/limits.ts';
-import { runRequestSchema } from '../../shared/messages.ts';
 import { ObjectNotFoundError, ObjectTooLargeError, parseObjectUri } from '../../shared/storage/object-store.ts';
-import { decodePubSubJson } from '../pipeline/decode.ts';
+import { decodeRunRequest } from './decode-request.ts';
 import { parkMessage } from '../pipeline/poison-guard.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { startRun, type StartOutcome } from '../pipeline/start-run.ts';
@@ -18,7 +20,15 @@ import { startRun, type StartOutcome } from '../pipeline/start-run.ts';
 export function createRunRequestHandler(deps: Dependencies) {
   return async (event: CloudEvent<unknown>): Promise<StartOutcome | 'parked'> => {
     // Without a valid requestId there is no run to record a rejection on: the poison guard parks it with the reason.
-    const request = decodePubSubJson(event, runRequestSchema);
+    const decoded = decodeRunRequest(event);
+    if ('rejected' in decoded) {
+      const { requestId: runId, reason, manifestHash } = decoded.rejected;
+      const log = deps.log.with({ runId });
+      const origin = { kind: 'request' as const, requestId: runId };
+      const outcome = await startRun({ ...deps, log }, { runId, origin, manifest: { value: null }, manifestHash, manifestObject: null, fallbackName: runId, rejectWith: reason });
+      return outcome === 'conflict' ? conflict(deps, event, runId) : outcome;
+    }
+    const request = decoded.request;
     const runId = request.requestId;
     const log = deps.log.with({ runId });
     const origin = { kind: 'request' as const, requestId: runId };
@@ -31,6 +41,11 @@ export function createRunRequestHandler(deps: Dependencies) {
       try {
         const address = parseObjectUri(request.manifestUri);
         object = address.bucket === deps.config.buckets.manifests ? address.name : null;
+        if (object === null && !(deps.config.manifestUriPrefixes ?? []).some((prefix) => request.manifestUri.startsWith(prefix))) {
+          const allowed = [`gs://${deps.config.buckets.manifests}/`, ...(deps.config.manifestUriPrefixes ?? [])].join(', ');
+          const reason = new PermanentError('MANIFEST_INVALID', `manifestUri: ${request.manifestUri} is outside the manifests bucket; a run request may name a manifest under ${allowed}`);
+          return startRun({ ...deps, log }, { runId, origin, manifest: { value: null }, manifestHash: `uri:${request.manifestUri}`, manifestObject: null, fallbackName: runId, rejectWith: reason });
+        }
         bytes = await deps.store.read(request.manifestUri, { maxBytes: LIMITS.manifestBytes });
       } catch (error) {
         if (error instanceof ObjectTooLargeError || error instanceof ObjectNotFoundError || /gs:\/\/|object name/.test((error as Error).message)) {
@@ -42,10 +57,13 @@ export function createRunRequestHandler(deps: Dependencies) {
       }
       outcome = await startRun({ ...deps, log }, { runId, origin, manifest: { bytes }, manifestObject: object, fallbackName: runId });
     }
-    if (outcome === 'conflict') {
-      log.warn('run request parked: this requestId already started a run with a different manifest', { requestId: runId });
-      await parkMessage(deps, 'run-request', event, 'REQUEST_CONFLICT', `requestId ${runId} already names a run with a different manifest`);
-    }
-    return outcome;
+    return outcome === 'conflict' ? conflict(deps, event, runId) : outcome;
   };
+}
+
+/** This requestId already started a run with another manifest: park the request with the reason, leave the run alone. */
+async function conflict(deps: Dependencies, event: CloudEvent<unknown>, runId: string): Promise<'conflict'> {
+  deps.log.warn('run request parked: this requestId already started a run with a different manifest', { requestId: runId });
+  await parkMessage(deps, 'run-request', event, 'REQUEST_CONFLICT', `requestId ${runId} already names a run with a different manifest`);
+  return 'conflict';
 }

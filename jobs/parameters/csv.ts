@@ -1,5 +1,6 @@
 /**
- * One CSV record per line (RFC 4180 quoting, no newlines inside quoted fields):
+ * One CSV record per line (RFC 4180 quoting, no newlines inside quoted fields:
+ * the indexer refuses a file with one, naming its line, file-index.ts):
  * the header names the parameter keys; numeric-looking fields become numbers,
  * empty fields are left out so kernel defaults apply.
  */
@@ -49,7 +50,9 @@ export function csvRecord(header: readonly string[], fields: readonly string[]):
   header.forEach((key, i) => {
     const raw = fields[i]!.trim();
     if (raw === '') return;
-    params[key] = NUMBER.test(raw) ? Number(raw) : raw;
+    if (!NUMBER.test(raw)) params[key] = raw;
+    else if (Number.isFinite(Number(raw))) params[key] = Number(raw);
+    else throw new Error(`${key}: not finite (overflows a double)`);
   });
   return params;
 }

@@ -45,10 +45,19 @@ export async function indexParameterFile(
   const shardOffsets: number[] = [];
   let header: string[] | undefined;
   let count = 0;
+  let lineNumber = 0;
   try {
     for await (const lines of readLineBatches(store.readStream(uri, { start }), start, LIMITS.parameterLineBytes)) {
       for (const line of lines) {
+        lineNumber++;
         if (line.bytes.length === 0) continue;
+        // RFC 4180 lets a quoted field hold a line break; Altus reads one record per line, so such a
+        // file fails whole here, rather than shifting every later record's index away from its number.
+        if (format === 'csv' && opensQuotedField(line.bytes)) {
+          throw new ParameterFileError(
+            `line ${lineNumber} of ${uri}: a quoted field runs past the end of the line (a field spanning lines, or an unclosed quote); write one record per line, with line breaks inside fields escaped or removed`,
+          );
+        }
         if (format === 'csv' && header === undefined) {
           header = parseCsvHeader(line.bytes.toString('utf8'));
           continue;
@@ -73,6 +82,13 @@ export async function indexParameterFile(
   }
   if (format === 'csv' && header === undefined) throw new ParameterFileError('the CSV file has no header line');
   return { uri, format, generation: info.generation, count, shardOffsets, endOffset: info.size, ...(header ? { header } : {}) };
+}
+
+/** True when the line holds an odd number of double quotes: a quoted field it opens is not closed on it. */
+function opensQuotedField(bytes: Buffer): boolean {
+  let quotes = 0;
+  for (let at = bytes.indexOf(0x22); at >= 0; at = bytes.indexOf(0x22, at + 1)) quotes++;
+  return quotes % 2 === 1;
 }
 
 async function firstBytes(store: ObjectStore, uri: string): Promise<Buffer> {

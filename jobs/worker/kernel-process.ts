@@ -9,6 +9,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { outputNameProblem } from '../../shared/custom-kernel.ts';
 import { LineTooLongError, readLines } from '../parameters/lines.ts';
+import { parameterSetProblem } from '../planning/decode.ts';
 import { endKernelTree, kernelContainment, kernelLaunch, kernelStatus, resolveProgram, type KernelContainment } from './kernel-tree.ts';
 
 /** Longest output line accepted; an output object is a handful of numbers. */
@@ -230,15 +231,17 @@ export function parseOutputLine(text: string, line: number, outputs: readonly st
     const number = object[name];
     if (number === undefined) throw new KernelProtocolError(`${where}: missing output "${name}": ${preview(text)}`);
     if (typeof number !== 'number' || !Number.isFinite(number)) {
-      throw new KernelProtocolError(`${where}: "${name}" must be a finite number, got ${JSON.stringify(number)}`);
+      throw new KernelProtocolError(`${where}: "${name}" ${notFinite(number)}`);
     }
   }
   if (!otherFields) return { values: Object.fromEntries(outputs.map((name) => [name, object[name]])) };
   for (const [name, value] of Object.entries(object)) {
     const problem = outputNameProblem(name);
     if (problem) throw new KernelProtocolError(`${where}: the field ${JSON.stringify(name)} cannot be an output: ${problem}`);
-    // JSON.parse reads 1e999 as Infinity, which a results row cannot hold.
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new KernelProtocolError(`${where}: "${name}" must be a finite number, got ${JSON.stringify(value)}`);
+    // JSON.parse reads 1e999 as Infinity, which a results row cannot hold (it would print null).
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new KernelProtocolError(`${where}: "${name}" ${notFinite(value)}`);
+    const nested = typeof value === 'object' && value !== null ? parameterSetProblem(value) : undefined;
+    if (nested) throw new KernelProtocolError(`${where}: ${name}.${nested}`);
   }
   return { values: object };
 }
@@ -280,6 +283,11 @@ function drainAfterExit(child: ChildProcessWithoutNullStreams, endTree: () => vo
     wasCut: () => cut,
     stop: () => clearInterval(timer),
   };
+}
+
+/** What a non-number or a non-finite number is: JSON.parse reads 1e999 as Infinity, which JSON.stringify would print as null. */
+function notFinite(value: unknown): string {
+  return typeof value === 'number' ? 'is not finite (overflows a double)' : `must be a finite number, got ${JSON.stringify(value)}`;
 }
 
 function preview(text: string): string {

@@ -9,7 +9,8 @@ import { csvRecord, splitCsvLine } from '../parameters/csv.ts';
 import { createGrid, gridParameters } from '../parameters/grid.ts';
 import { readLineBatches } from '../parameters/lines.ts';
 import { randomParameters } from '../parameters/random.ts';
-import { findForbiddenKey } from '../planning/decode.ts';
+import { parameterSetProblem } from '../planning/decode.ts';
+import { problemText, scanJson } from '../../shared/json-scan.ts';
 import { shardRange, type RunPlan } from '../planning/plan.ts';
 
 /** One parameter set of the shard, or why it could not be read. */
@@ -91,16 +92,25 @@ function parseLine(bytes: Buffer, index: number, format: 'ndjson' | 'csv', heade
   } catch {
     return { index, params: null, error: 'the line is not valid UTF-8' };
   }
-  try {
-    if (format === 'csv') return { index, params: csvRecord(header ?? [], splitCsvLine(text)) };
-    const value: unknown = JSON.parse(text);
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return { index, params: null, error: 'the line is not a JSON object' };
+  if (format === 'csv') {
+    try {
+      return { index, params: csvRecord(header ?? [], splitCsvLine(text)) };
+    } catch (error) {
+      return { index, params: null, error: `the line is not valid CSV: ${(error as Error).message}` };
     }
-    const forbidden = findForbiddenKey(value);
-    if (forbidden) return { index, params: null, error: `the key "${forbidden}" is not allowed` };
-    return { index, params: value as Record<string, unknown> };
-  } catch (error) {
-    return { index, params: null, error: `the line is not valid ${format === 'csv' ? 'CSV' : 'JSON'}: ${(error as Error).message}` };
   }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // The scan says where without quoting the line (JSON.parse's message quotes it).
+    const problem = scanJson(text, { maxDepth: Number.MAX_SAFE_INTEGER, maxKeys: Number.MAX_SAFE_INTEGER }).problem;
+    return { index, params: null, error: `the line is not valid JSON${problem ? `: ${problemText(problem)}` : ''}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return { index, params: null, error: 'the line is not a JSON object' };
+  }
+  const problem = parameterSetProblem(value);
+  if (problem) return { index, params: null, error: problem };
+  return { index, params: value as Record<string, unknown> };
 }

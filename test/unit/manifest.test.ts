@@ -84,6 +84,18 @@ test('decode: not UTF-8, not JSON, too deep, too large', () => {
   assert.deepEqual(decodeManifestBytes(Buffer.from('\ufeff{"a":1}')), { a: 1 });
 });
 
+test('decode: a key given twice is refused naming the key and where; 1e400 is not finite, not null; no message quotes the content', () => {
+  const cases: Array<[string, string, RegExp]> = [
+    ['{"name": "a",\n "kernel": {"name": "black-scholes", "name": "european-option-mc"}}', 'MANIFEST_INVALID', /^kernel: the key "name" appears twice; give each key once \(line 2, column 38\)$/],
+    ['{"name": "a", "name": "b"}', 'MANIFEST_INVALID', /^the top level: the key "name" appears twice/],
+    ['{"parameters": {"inline": [{"spot": 1e400}]}}', 'MANIFEST_INVALID', /^parameters\.inline\.0\.spot: not finite \(overflows a double\)/],
+    ['{"name": "SECRET-CONTENT" oops}', 'MANIFEST_NOT_JSON', /^the manifest is not valid JSON: expected ',' or '}' after a member \(line 1, column 27\)$/],
+  ];
+  for (const [text, code, message] of cases) {
+    assert.throws(() => decodeManifestBytes(Buffer.from(text)), (e: unknown) => e instanceof PermanentError && e.code === code && message.test(e.message), text);
+  }
+});
+
 test('decode: prototype keys and oversized objects are refused with the path', () => {
   const cases: Array<[string, RegExp]> = [
     ['{"kernel": {"name": "x", "__proto__": {"polluted": true}}}', /kernel\.__proto__: the key "__proto__" is not allowed/],

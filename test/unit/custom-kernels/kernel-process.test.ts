@@ -56,7 +56,7 @@ const badOutputs: Array<[string, string, RegExp]> = [
   ['an array', `out('[1]')`, /output line 1 is not a JSON object/],
   ['a missing output', `out('{"z":1}')`, /output line 1: unexpected output\(s\) "z"; kernel.outputs declares y/],
   ['a string value', `out('{"y":"1.5"}')`, /output line 1: "y" must be a finite number, got "1\.5"/],
-  ['an overflowing number', `out('{"y":1e999}')`, /"y" must be a finite number, got null/],
+  ['an overflowing number', `out('{"y":1e999}')`, /output line 1: "y" is not finite \(overflows a double\)/],
   ['null', `out('{"y":null}')`, /"y" must be a finite number, got null/],
   ['a malformed decline', `out('{"error":"no","y":1}')`, /a declined parameter set is exactly \{"error": "<reason>"\}/],
 ];

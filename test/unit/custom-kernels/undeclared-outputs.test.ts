@@ -103,7 +103,8 @@ test('undeclared output lines: every named field is kept, in the order written; 
   const bad: Array<[string, string[], RegExp]> = [
     ['{"note": "x"}', ['price'], /missing output "price"/],
     ['{"price": "1"}', ['price'], /"price" must be a finite number, got "1"/],
-    ['{"a": 1e999}', [], /output line 1: "a" must be a finite number, got null/],
+    ['{"a": 1e999}', [], /output line 1: "a" is not finite \(overflows a double\)/],
+    ['{"a": 1, "note": {"x": [1, -1e999]}}', [], /output line 1: note\.x\.1: not finite \(overflows a double\)/],
     ['{"index": 3}', [], /the field "index" cannot be an output: index, params, error are reserved/],
     ['{"params": {}}', [], /the field "params" cannot be an output/],
     ['{"a b": 1}', [], /the field "a b" cannot be an output: an output name is a letter/],
