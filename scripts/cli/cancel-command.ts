@@ -66,11 +66,21 @@ export async function cancelRun(deps: CancelDependencies, runId: string): Promis
   return outcome;
 }
 
+/**
+ * The exit code of `altus cancel`: 0 when it cancelled the run (the command did
+ * what was asked), 3 when a cluster could not be reached (run it again), and
+ * for a run that had already ended, that run's own exit code.
+ */
+export function cancelExitCode(outcome: CancelOutcome): number {
+  if (outcome.unreachable.length) return EXIT.usage;
+  return outcome.cancelled ? EXIT.succeeded : exitCodeFor(outcome.status);
+}
+
 /** Adds `cancel` to `program`. */
 export function registerCancelCommand(program: Command, context: { home: string }): void {
   program
     .command('cancel <runId>')
-    .description('mark a run CANCELLED, publish its run-finished event and delete its Jobs on every worker cluster (exit 4)')
+    .description('mark a run CANCELLED, publish its run-finished event and delete its Jobs on every worker cluster (exit 0 when cancelled)')
     .option('--cloud', 'act on the GKE fleet, Firestore and Pub/Sub of the fleet configuration\'s project instead of the local stack')
     .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
     .action(async (runId: string, options: { cloud?: boolean; config: string }) => {
@@ -102,7 +112,6 @@ export function registerCancelCommand(program: Command, context: { home: string 
       for (const { cluster, reason } of result.unreachable) {
         process.stderr.write(`altus: the Jobs of run ${runId} on ${cluster} could not be deleted (${reason}); run altus cancel ${runId} again when it answers\n`);
       }
-      if (result.unreachable.length) process.exitCode = EXIT.usage;
-      else process.exitCode = result.cancelled ? EXIT.cancelled : exitCodeFor(result.status);
+      process.exitCode = cancelExitCode(result);
     });
 }

@@ -5,7 +5,7 @@ import { emptyCounts, type RunDocument, type RunStatus } from '../../../shared/d
 import { runFinishedSchema, type TopicRole } from '../../../shared/messages.ts';
 import type { RunPatch, RunStore } from '../../../shared/run-store.ts';
 import type { Fleet } from '../../../jobs/fleet/fleet.ts';
-import { cancelRun, type CancelDependencies } from '../../../scripts/cli/cancel-command.ts';
+import { cancelExitCode, cancelRun, type CancelDependencies } from '../../../scripts/cli/cancel-command.ts';
 
 /** The slice of a run store cancel uses, in memory, with the same guarded transition. */
 function memoryRuns(doc: RunDocument): RunStore & { doc: RunDocument } {
@@ -102,4 +102,12 @@ test('an unknown run is a usage error and changes nothing', async () => {
   const { deps, published } = setup(run('RUNNING'));
   await assert.rejects(cancelRun(deps, 'nope'), /no run nope/);
   assert.deepEqual(published, []);
+});
+
+test('altus cancel exits 0 when it cancelled the run; 3 when a cluster could not be reached; else the ended run\'s own code', () => {
+  assert.equal(cancelExitCode({ status: 'CANCELLED', cancelled: true, deletedJobs: 2, unreachable: [] }), 0);
+  assert.equal(cancelExitCode({ status: 'CANCELLED', cancelled: true, deletedJobs: 1, unreachable: [{ cluster: 'worker-b', reason: 'ECONNREFUSED' }] }), 3);
+  assert.equal(cancelExitCode({ status: 'SUCCEEDED', cancelled: false, deletedJobs: 0, unreachable: [] }), 0);
+  assert.equal(cancelExitCode({ status: 'PARTIAL', cancelled: false, deletedJobs: 0, unreachable: [] }), 1);
+  assert.equal(cancelExitCode({ status: 'CANCELLED', cancelled: false, deletedJobs: 0, unreachable: [] }), 4);
 });
