@@ -61,7 +61,7 @@ export function validateManifest(value: unknown, fleet: FleetConfig, registry: K
   }
   const { manifest, source } = withKernelResources(parsed.data, kernel.resources, `kernel "${kernel.name}" (its registration)`);
   const { name: _name, ...rawOptions } = block;
-  const options = kernel.optionsSchema.safeParse(rawOptions);
+  const options = kernelOptions(kernel, rawOptions);
   if (!options.success) throw new PermanentError('KERNEL_OPTIONS_INVALID', describeIssues(options.error.issues, 'kernel'));
 
   const metrics = resolveMetrics(manifest, kernel.outputs, kernel.name);
@@ -70,6 +70,20 @@ export function validateManifest(value: unknown, fleet: FleetConfig, registry: K
   checkGpu(manifest, fleet, source);
   const parameterCount = checkParameters(manifest, kernel);
   return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, discoverMetrics: false, parameterCount };
+}
+
+/**
+ * The kernel's options through its schema. A kernel's own checks may throw (the
+ * scenario book is valued inside its schema, and a position it cannot value
+ * throws a DomainError): at this edge that is still a refused option with its
+ * message, never an exception that would have the event retried and parked.
+ */
+function kernelOptions(kernel: Kernel, rawOptions: Record<string, unknown>): ReturnType<Kernel['optionsSchema']['safeParse']> {
+  try {
+    return kernel.optionsSchema.safeParse(rawOptions);
+  } catch (error) {
+    throw new PermanentError('KERNEL_OPTIONS_INVALID', `kernel: ${(error as Error).message}`, { cause: error });
+  }
 }
 
 /**
