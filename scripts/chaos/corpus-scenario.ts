@@ -1,5 +1,6 @@
 /**
- * The malformed-input corpus, uploaded all at once: each case must end as it
+ * The malformed-input corpus, uploaded (or published as run requests) all at
+ * once: each case must end as it
  * names (REJECTED with its specific error code, or finished with exactly its bad
  * parameter sets failed, each with a reason), within a time bound, while the
  * ingest function's peak RSS during the corpus stays within 256 MB.
@@ -9,7 +10,7 @@ import type { RunDocument } from '../../shared/documents.ts';
 import { sleep } from '../stack/processes.ts';
 import { CORPUS, type CorpusCase } from './corpus.ts';
 import { PeakRssWindow } from './evidence.ts';
-import { submit, timed, waitForEnd, type ChaosContext } from './harness.ts';
+import { submit, timed, waitForEnd, waitForSettled, type ChaosContext } from './harness.ts';
 import type { ChaosRow } from './verdict.ts';
 
 /** Each case ends within this, even with the whole corpus in flight at once. */
@@ -23,7 +24,12 @@ const METER_SAMPLE_MILLISECONDS = 1500;
 function miss(c: CorpusCase, run: RunDocument): string | undefined {
   const e = c.expect;
   const got = `${run.status} ${run.error?.code ?? ''} failed=${run.counts.parametersFailed}`;
-  if (e.status === 'REJECTED') return run.status === 'REJECTED' && run.error?.code === e.code && Boolean(run.error.message) ? undefined : `${got}, expected REJECTED ${e.code}`;
+  if (e.status === 'REJECTED') {
+    if (run.status !== 'REJECTED' || run.error?.code !== e.code || !run.error.message) return `${got}, expected REJECTED ${e.code}`;
+    if (!run.runFinishedPublished) return 'REJECTED without its run-finished event';
+    return e.says && !e.says.test(run.error.message) ? `the reason "${run.error.message}" does not match ${e.says}` : undefined;
+  }
+  if (e.parametersFailed === 'any') return run.status === e.status ? undefined : `${got}, expected ${e.status}`;
   const failed = e.parametersFailed === 'all' ? run.counts.parameters : e.parametersFailed;
   if (run.status !== e.status || run.counts.parametersFailed !== failed) return `${got}, expected ${e.status} failed=${failed}`;
   // Every failed parameter set says why, in its row of the results.
@@ -31,6 +37,13 @@ function miss(c: CorpusCase, run: RunDocument): string | undefined {
   const reasons = rows.map((l) => (JSON.parse(l) as { error?: unknown }).error).filter((r) => r !== undefined);
   const specific = reasons.filter((r) => typeof r === 'string' && r.length > 0 && r !== 'unreadable parameter set');
   return specific.length === failed && reasons.length === failed ? undefined : `${reasons.length} error rows, ${specific.length} with a specific reason, for ${failed} failed`;
+}
+
+/** Publishes a run request's bytes as they are (not re-encoded: a duplicate key or a deep nesting must arrive intact); resolves to its id. */
+async function publishRequest(ctx: ChaosContext, prefix: string, request: (requestId: string) => string): Promise<string> {
+  const requestId = `${prefix}-${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+  await ctx.pubsub.topic(ctx.stack.topics.runRequests).publishMessage({ data: Buffer.from(request(requestId)) });
+  return requestId;
 }
 
 export function corpusScenario(ctx: ChaosContext): Promise<ChaosRow> {
@@ -42,9 +55,10 @@ export function corpusScenario(ctx: ChaosContext): Promise<ChaosRow> {
       CORPUS.map(async (c, i) => {
         const t0 = performance.now();
         try {
-          const runId = await submit(ctx, `corpus-${i}.json`, c.manifest, c.files);
-          const run = await waitForEnd(ctx, runId, CASE_TIMEOUT_SECONDS);
-          const why = miss(c, run);
+          const runId = c.request ? await publishRequest(ctx, `corpus-r${i}`, c.request) : await submit(ctx, `corpus-${i}.json`, c.manifest ?? '', c.files);
+          // Settled: a REJECTED run must also have announced run-finished.
+          const run = c.expect.status === 'REJECTED' ? await waitForSettled(ctx, runId, CASE_TIMEOUT_SECONDS) : await waitForEnd(ctx, runId, CASE_TIMEOUT_SECONDS);
+          const why = miss(c, run) ?? (await c.check?.(run, ctx.stack.logDir));
           if (why) misses.push(`${c.name}: ${why}`);
         } catch (error) {
           misses.push(`${c.name}: ${(error as Error).message}`);

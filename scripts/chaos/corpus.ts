@@ -3,6 +3,9 @@
  * hostile user could upload. Each names what must happen: REJECTED with a
  * specific code, or a finished run whose bad parameter sets failed alone.
  */
+import type { RunDocument } from '../../shared/documents.ts';
+import { HOSTILE_CORPUS } from './corpus-hostile.ts';
+
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
 // NDJSON results: the verdict reads each failed set's reason from the results file's lines.
 const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'corpus', kernel: { name: 'black-scholes' }, parameters: { inline: [option] }, results: { format: 'ndjson' } };
@@ -10,14 +13,19 @@ const with_ = (patch: Record<string, unknown>) => JSON.stringify({ ...base, ...p
 const fileManifest = (format: 'ndjson' | 'csv', uri = `params.${format}`) => with_({ parameters: { file: { uri, format } } });
 const line = (p: Record<string, unknown>) => JSON.stringify(p);
 
-/** One corpus case. */
+/** One corpus case: a manifest uploaded, or a run request published (`request`, given the request id). */
 export interface CorpusCase {
   name: string;
   /** The manifest bytes, uploaded as they are. */
-  manifest: string | Buffer;
+  manifest?: string | Buffer;
+  /** The run request's bytes, published as they are on the run-requests topic. */
+  request?: (requestId: string) => string;
   /** Files uploaded beside it. */
   files?: Record<string, string | Buffer>;
-  expect: { status: 'REJECTED'; code: string } | { status: 'SUCCEEDED' | 'PARTIAL'; parametersFailed: number | 'all' };
+  /** How it ends; `says` must match the run's error message; 'any' failed sets skips the per-row reasons check. */
+  expect: { status: 'REJECTED'; code: string; says?: RegExp } | { status: 'SUCCEEDED' | 'PARTIAL'; parametersFailed: number | 'all' | 'any' };
+  /** What else must hold once it ended (undefined when it does; `logDir` is the stack's). */
+  check?: (run: RunDocument, logDir: string) => Promise<string | undefined>;
 }
 
 const deep = (n: number): string => (n === 0 ? '1' : `{"a":${deep(n - 1)}}`);
@@ -80,8 +88,15 @@ export const CORPUS: CorpusCase[] = [
   {
     name: 'CSV with bad rows',
     manifest: fileManifest('csv'),
-    files: { 'params.csv': 'type,spot,strike,rate,volatility,maturity\ncall,42,40,0.1,0.2,0.5\ncall,42,40\n"call,42,40,0.1,0.2,0.5\ncall,NaN,40,0.1,0.2,0.5\nput,42,40,0.1,0.2,0.5\n' },
-    expect: { status: 'SUCCEEDED', parametersFailed: 3 },
+    files: { 'params.csv': 'type,spot,strike,rate,volatility,maturity\ncall,42,40,0.1,0.2,0.5\ncall,42,40\ncall,NaN,40,0.1,0.2,0.5\nput,42,40,0.1,0.2,0.5\n' },
+    expect: { status: 'SUCCEEDED', parametersFailed: 2 },
+  },
+  {
+    // RFC 4180 reads an unclosed quote as a field running into the next line: one record per line cannot hold it.
+    name: 'CSV with an unclosed quote',
+    manifest: fileManifest('csv'),
+    files: { 'params.csv': 'type,spot,strike,rate,volatility,maturity\ncall,42,40,0.1,0.2,0.5\n"call,42,40,0.1,0.2,0.5\nput,42,40,0.1,0.2,0.5\n' },
+    expect: { status: 'REJECTED', code: 'PARAMETERS_FILE_INVALID', says: /line 3 of .*: a quoted field runs past the end of the line/ },
   },
   {
     name: 'binary garbage as NDJSON',
@@ -89,4 +104,5 @@ export const CORPUS: CorpusCase[] = [
     files: { 'params.ndjson': Buffer.from(Array.from({ length: 4000 }, (_, i) => (i * 7919) % 251 === 10 ? 32 : (i * 7919) % 251)) },
     expect: { status: 'SUCCEEDED', parametersFailed: 'all' },
   },
+  ...HOSTILE_CORPUS,
 ];
