@@ -116,17 +116,20 @@ test('in a PID namespace: stopping the shard (deadline, cancel, SIGTERM) ends th
 
 const KERNEL_PROCESS = fileURLToPath(new URL('../../../jobs/worker/kernel-process.ts', import.meta.url));
 
-for (const [name, killGroup] of [
-  ["the worker's process group is SIGKILLed (a pod deleted by the node agent)", true],
-  ['the worker process alone is SIGKILLed', false],
+for (const [name, killGroup, signal] of [
+  ["the worker's process group is SIGKILLed (a pod deleted by the node agent)", true, 'SIGKILL'],
+  ["the worker's process group is sent SIGTERM (a pod's graceful deletion) and the kernel ignores it", true, 'SIGTERM'],
+  ['the worker process alone is SIGKILLed', false, 'SIGKILL'],
 ] as const) {
   test(`in a PID namespace: when ${name}, the kernel's setsid child dies too`, inNamespace, async (t) => {
     const mark = marker();
     t.after(() => cleanup(mark));
     // A stand-in worker in a process group of its own, running a kernel that never answers.
+    const kernel = leavingKernel(mark, { setsid: true, hang: true });
+    kernel[2] = `process.on('SIGTERM', () => {});` + kernel[2];
     const script = `import { runKernelProcess } from ${JSON.stringify(KERNEL_PROCESS)};
       async function* inputs() { yield { x: 1 }; }
-      await runKernelProcess({ command: ${JSON.stringify(leavingKernel(mark, { setsid: true, hang: true }))}, env: { PATH: process.env.PATH ?? '' }, outputs: ['y'], inputs: inputs(), onOutput() {}, onStderr() {} });`;
+      await runKernelProcess({ command: ${JSON.stringify(kernel)}, env: { PATH: process.env.PATH ?? '' }, outputs: ['y'], inputs: inputs(), onOutput() {}, onStderr() {} });`;
     const worker = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { detached: true, stdio: 'ignore' });
     t.after(() => {
       try {
@@ -138,8 +141,8 @@ for (const [name, killGroup] of [
     const started = performance.now();
     while (processesWith(mark).length === 0 && performance.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50));
     assert.ok(processesWith(mark).length > 0, 'the kernel never started its child');
-    if (killGroup) process.kill(-worker.pid!, 'SIGKILL');
-    else worker.kill('SIGKILL');
+    if (killGroup) process.kill(-worker.pid!, signal);
+    else worker.kill(signal);
     assert.ok(await gone(mark), 'the setsid child outlived the worker');
   });
 }
