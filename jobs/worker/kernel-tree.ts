@@ -15,7 +15,9 @@
  *
  * Where unshare is refused (no CAP_SYS_ADMIN: an unprivileged container, where
  * the pod is already the namespace), the kernel runs in a process group of its
- * own instead and a warning says that a child calling setsid can escape it.
+ * own instead (under `setpriv --pdeathsig KILL` where that works, so it dies with
+ * the worker), ended as a group, and a warning says that a child calling setsid
+ * can escape it.
  */
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
@@ -23,7 +25,10 @@ import { constants as osConstants } from 'node:os';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 
 /** How kernels are contained in this process. */
-export type KernelContainment = { kind: 'pid-namespace' } | { kind: 'process-group'; reason: string };
+export type KernelContainment =
+  | { kind: 'pid-namespace' }
+  /** `pdeathsig`: setpriv works, so the kernel itself at least dies with the worker. */
+  | { kind: 'process-group'; reason: string; pdeathsig?: boolean };
 
 /** A kernel command turned into what to spawn. */
 export interface KernelLaunch {
@@ -51,9 +56,10 @@ export function kernelContainment(): KernelContainment {
 
 function probeNamespace(): KernelContainment {
   const result = spawnSync(systemTool('setpriv'), [...namespacePrefix(), 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
-  if (result.error) return { kind: 'process-group', reason: `setpriv/unshare cannot run: ${result.error.message}` };
-  if (result.status !== 0) return { kind: 'process-group', reason: `unshare refused: ${result.stderr.toString('utf8').trim() || `exit ${result.status}`}` };
-  return { kind: 'pid-namespace' };
+  if (result.status === 0) return { kind: 'pid-namespace' };
+  const reason = result.error ? `setpriv/unshare cannot run: ${result.error.message}` : `unshare refused: ${result.stderr.toString('utf8').trim() || `exit ${result.status}`}`;
+  const pdeathsig = spawnSync(systemTool('setpriv'), ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  return { kind: 'process-group', reason, pdeathsig };
 }
 
 /** The command could not be found or is not executable. */
@@ -85,6 +91,7 @@ function isExecutable(file: string): boolean {
 /** What to spawn for `command` (program resolved) under `containment`. */
 export function kernelLaunch(program: string, args: readonly string[], containment = kernelContainment()): KernelLaunch {
   if (containment.kind === 'pid-namespace') return { program: systemTool('setpriv'), args: [...namespacePrefix(), program, ...args], detached: false, containment };
+  if (containment.pdeathsig) return { program: systemTool('setpriv'), args: ['--pdeathsig', 'KILL', '--', program, ...args], detached: true, containment };
   return { program, args: [...args], detached: true, containment };
 }
 

@@ -16,7 +16,7 @@ import { runKernelProcess, type KernelProcessRequest } from '../../../jobs/worke
 import { kernelContainment, type KernelContainment } from '../../../jobs/worker/kernel-tree.ts';
 
 const namespace = kernelContainment();
-const group: KernelContainment = { kind: 'process-group', reason: 'forced by the test' };
+const group: KernelContainment = { kind: 'process-group', reason: 'forced by the test', pdeathsig: true };
 const inNamespace = { skip: namespace.kind === 'pid-namespace' ? false : `no PID namespace here: ${namespace.kind === 'process-group' ? namespace.reason : ''}` };
 
 /** A unique `sleep` duration: the leftover process is found by it in /proc. */
