@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { outputNameProblem } from '../../shared/custom-kernel.ts';
 import { LineTooLongError, readLines } from '../parameters/lines.ts';
 import { parameterSetProblem } from '../planning/decode.ts';
+import { drainAfterExit, trackTree, untrackTree } from './kernel-exit.ts';
 import { endKernelTree, kernelContainment, kernelLaunch, kernelStatus, resolveProgram, type KernelContainment } from './kernel-tree.ts';
 
 /** Longest output line accepted; an output object is a handful of numbers. */
@@ -20,25 +21,7 @@ const WRITE_BATCH_BYTES = 16 * 1024;
 export const MAX_STDERR_LINE_BYTES = 8 * 1024;
 /** stderr lines passed on per shard; the rest are counted, not logged (a chatty loop must not flood Cloud Logging). */
 export const MAX_STDERR_LINES = 1000;
-/**
- * Once the kernel has exited, how long its output may stay silent before the
- * shard stops waiting for the end of it: a process it left behind (one that
- * escaped its process group) can hold the pipes open for ever.
- */
-export const OUTPUT_DRAIN_MILLISECONDS = 2000;
 
-/** Every kernel tree this process is running, ended if the process exits first (hooked on the first kernel). */
-const liveTrees = new Set<() => void>();
-let exitHooked = false;
-function trackTree(end: () => void): void {
-  if (!exitHooked) {
-    exitHooked = true;
-    process.once('exit', () => {
-      for (const live of liveTrees) live();
-    });
-  }
-  liveTrees.add(end);
-}
 
 /**
  * One validated output line: its fields (the declared outputs, in declared order;
@@ -186,7 +169,7 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
     request.signal?.removeEventListener('abort', onAbort);
     output.stop();
     endTree();
-    liveTrees.delete(endTree);
+    untrackTree(endTree);
   }
   const { code, signal } = status;
   if (stderrLines > MAX_STDERR_LINES) request.onStderr(`(${stderrLines - MAX_STDERR_LINES} more stderr lines not logged)`);
@@ -244,45 +227,6 @@ export function parseOutputLine(text: string, line: number, outputs: readonly st
     if (nested) throw new KernelProtocolError(`${where}: ${name}.${nested}`);
   }
   return { values: object };
-}
-
-/**
- * The output's end once the kernel has exited: everything it started is ended
- * at once (what it wrote is already in the pipes), then the pipes are read to
- * their end, or cut when nothing has come for {@link OUTPUT_DRAIN_MILLISECONDS}
- * while the reader was waiting (a slow consumer is not silence).
- */
-function drainAfterExit(child: ChildProcessWithoutNullStreams, endTree: () => void) {
-  let waiting = false;
-  let lastLine = performance.now();
-  let cut = false;
-  let timer: NodeJS.Timeout | undefined;
-  child.once('exit', () => {
-    endTree();
-    timer = setInterval(() => {
-      if (!waiting || performance.now() - lastLine < OUTPUT_DRAIN_MILLISECONDS) return;
-      cut = true;
-      clearInterval(timer);
-      child.stdout.destroy();
-      child.stderr.destroy();
-    }, 100);
-  });
-  return {
-    /** Passes the lines on, noting when the reader waits for the next one. */
-    async *lines<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
-      const iterator = source[Symbol.asyncIterator]();
-      for (;;) {
-        waiting = true;
-        const next = await iterator.next();
-        waiting = false;
-        lastLine = performance.now();
-        if (next.done) return;
-        yield next.value;
-      }
-    },
-    wasCut: () => cut,
-    stop: () => clearInterval(timer),
-  };
 }
 
 /** What a non-number or a non-finite number is: JSON.parse reads 1e999 as Infinity, which JSON.stringify would print as null. */
