@@ -67,11 +67,13 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
  * What makes a parsed parameter set unusable, as a message naming the place: a
  * forbidden key, a number that overflowed to Infinity (JSON.parse reads `1e400`
  * so; a results row would print it as `null`), nesting deeper than the cap.
- * Iterative: a 64 KiB line can nest 30,000 deep.
+ * Iterative: a 64 KiB line can nest 30,000 deep. `visits` counts the values
+ * looked at (each once: the fuzz tests hold it to the line's size).
  */
-export function parameterSetProblem(value: unknown): string | undefined {
+export function parameterSetProblem(value: unknown, visits: { nodes: number } = { nodes: 0 }): string | undefined {
   const pending: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: '', depth: 0 }];
   for (let next = pending.pop(); next; next = pending.pop()) {
+    visits.nodes++;
     const { value: item, path, depth } = next;
     if (typeof item === 'number' && !Number.isFinite(item)) return `${path.slice(1) || 'the value'}: not finite (overflows a double)`;
     if (typeof item !== 'object' || item === null) continue;

@@ -26,7 +26,7 @@ import { LIMITS } from '../../../shared/limits.ts';
 import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
 import { UndecodableMessageError } from '../../../functions/pipeline/decode.ts';
 import { decodeRunRequest } from '../../../functions/run-request/decode-request.ts';
-import { decodeManifestBytes, MANIFEST_SCAN_LIMITS } from '../../../jobs/planning/decode.ts';
+import { decodeManifestBytes, MANIFEST_SCAN_LIMITS, parameterSetProblem } from '../../../jobs/planning/decode.ts';
 import type { RunPlan } from '../../../jobs/planning/plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { indexParameterFile, ParameterFileError } from '../../../jobs/parameters/file-index.ts';
@@ -155,6 +155,22 @@ const MANIFEST_REGRESSIONS: Array<{ name: string; text: string; code: string }> 
     code: 'KERNEL_OPTIONS_INVALID',
   },
 ];
+
+test('fuzz: a parameter set is checked visiting each of its values once (never more values than characters)', () => {
+  fc.assert(
+    fc.property(fc.jsonValue({ maxDepth: 8 }), (value) => {
+      const visits = { nodes: 0 };
+      parameterSetProblem(value, visits);
+      const text = JSON.stringify(value) ?? '';
+      assert.ok(visits.nodes <= text.length, `${visits.nodes} values visited in ${text.length} characters`);
+    }),
+    params(),
+  );
+  const deep = JSON.parse(`{"a":${'['.repeat(30_000)}${']'.repeat(30_000)}}`) as unknown;
+  const visits = { nodes: 0 };
+  parameterSetProblem(deep, visits);
+  assert.ok(visits.nodes <= 40, `a line nested 30,000 deep is refused after ${visits.nodes} values, at the depth cap`);
+});
 
 test('fuzz: manifest bytes, arbitrary or mutated from the examples, end valid or as a documented error', () => {
   for (const text of examples) assert.equal(manifestOutcome(Buffer.from(text)), 'valid', 'the examples are valid');
