@@ -196,7 +196,7 @@ async function printResults(format: ResultFormat, rows: () => AsyncIterable<Resu
 async function printSqlAnswer(format: ResultFormat, answer: { columns: string[]; rows: AsyncGenerator<SqlRow> }): Promise<void> {
   const columns = { names: () => answer.columns, cells: (row: SqlRow) => answer.columns.map((c) => row[c]) };
   if (format === 'ndjson') {
-    for await (const row of answer.rows) await write(JSON.stringify(row) + '\n');
+    for await (const row of answer.rows) await write(terminalText(JSON.stringify(row)) + '\n');
     return;
   }
   if (format === 'csv') {
