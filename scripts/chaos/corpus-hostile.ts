@@ -17,7 +17,8 @@ import { localLogFiles, podSlots } from '../cli/worker-logs.ts';
 import type { CorpusCase } from './corpus.ts';
 
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
-const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'corpus-hostile', kernel: { name: 'black-scholes' }, parameters: { inline: [option] } };
+// NDJSON results: the checks read rows from the results file's lines.
+const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'corpus-hostile', kernel: { name: 'black-scholes' }, parameters: { inline: [option] }, results: { format: 'ndjson' } };
 const text = JSON.stringify(base);
 /** An image the local fleet maps to a folder (jobs/examples/bachelier); the command is what the case needs. */
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/bachelier:1.0';
@@ -33,7 +34,7 @@ const python = (prelude: string, answer = '{"y": 1}') => ({
   command: ['python3', '-c', `import json, os, subprocess, sys\n${prelude}\nfor line in sys.stdin:\n    p = json.loads(line)\n    print(json.dumps(${answer}))`],
 });
 const custom = (name: string, kernel: unknown, parameters: unknown = { inline: [{ x: 1 }, { x: 2 }, { x: 3 }] }) =>
-  JSON.stringify({ apiVersion: 'altus/v1', kind: 'Run', name, kernel, parameters, shardSize: 2, deadlineSeconds: 900 });
+  JSON.stringify({ apiVersion: 'altus/v1', kind: 'Run', name, kernel, parameters, shardSize: 2, deadlineSeconds: 900, results: { format: 'ndjson' } });
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const rowsOf = (run: RunDocument): ResultRow[] =>
