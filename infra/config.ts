@@ -7,10 +7,12 @@ import type { FleetConfig, InfraSettings, WorkerCluster } from '../shared/fleet-
 import { acceleratorZonesIn, ACCELERATOR_ZONES_SOURCE, SPOT_OR_FLEX_ONLY_MACHINE_TYPES } from './accelerator-zones.ts';
 import { FUNCTIONS, type FunctionName } from './function-catalog.ts';
 import { planNetwork, type NetworkPlan } from './network-plan.ts';
+import { BATCH_POOL } from '../shared/resources.ts';
 
 /** Node pool names the stack itself uses on every worker cluster. */
 export const SYSTEM_POOL = 'system';
-export const BATCH_POOL = 'batch';
+/** The batch pool's name is the one the Job builder selects (one constant, shared). */
+export { BATCH_POOL };
 /** Nodes of the system pool at idle (in one zone), and the most it may grow to. */
 export const SYSTEM_POOL_MIN_NODES = 1;
 export const SYSTEM_POOL_MAX_NODES = 3;

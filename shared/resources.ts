@@ -52,6 +52,8 @@ export const GPU_RESOURCE = 'nvidia.com/gpu';
 export const ACCELERATOR_LABEL = 'cloud.google.com/gke-accelerator';
 /** The node label `infra/` sets on every node to its pool's name (`altus.dev/pool`). */
 export const POOL_LABEL = 'altus.dev/pool';
+/** The node pool of every worker cluster where CPU shards run (`infra/` creates it; the system pool hosts everything else). */
+export const BATCH_POOL = 'batch';
 /** The taint GKE puts on every GPU node: only pods that tolerate it land there. */
 export const GPU_TAINT = { key: GPU_RESOURCE, value: 'present', effect: 'NoSchedule' } as const;
 

@@ -50,6 +50,7 @@ export function createDispatchHandler(deps: Dependencies) {
       completionsTopic: topicName(deps.config.projectId, 'completions'),
       retriesPerShard: plan.manifest.retries.perShard,
       deadlineSeconds: plan.manifest.deadlineSeconds,
+      rowsPerShard: plan.shardSize,
       ...(isCustomKernel(plan.manifest.kernel) ? { customKernel: plan.manifest.kernel } : {}),
       ...(plan.manifest.resources?.gpu ? { gpu: plan.manifest.resources.gpu } : {}),
     });

@@ -25,6 +25,9 @@ export const FLEET_OPERATOR_ACCOUNT_IDS = ['altus-dispatch', 'altus-reconcile'] 
 /** Names of the namespaced objects the bootstrap creates. */
 export const BOOTSTRAP_NAMES = { quota: 'altus-workers', role: 'altus-job-operator', roleBinding: 'altus-job-operator' } as const;
 
+/** The namespace label that makes the PodSecurity admission plugin enforce a level. */
+export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
+
 /** Workload Identity: the annotation tying a Kubernetes service account to a Google one. */
 export const WORKLOAD_IDENTITY_ANNOTATION = 'iam.gke.io/gcp-service-account';
 
@@ -79,7 +82,8 @@ function clusterObjects(config: FleetConfig, cluster: WorkerCluster): BootstrapO
   const labels = { [LABELS.managedBy]: 'altus', [LABELS.cluster]: cluster.name };
   const meta = (name: string) => ({ name, namespace, labels });
   const objects: BootstrapObject[] = [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } },
+    // The worker pods meet the `restricted` Pod Security Standard (pod-hardening.ts); anything less is refused.
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { ...labels, [POD_SECURITY_ENFORCE_LABEL]: 'restricted' } } },
     { apiVersion: 'v1', kind: 'ResourceQuota', metadata: meta(BOOTSTRAP_NAMES.quota), spec: { hard: quotaFor(config, cluster) } },
     {
       apiVersion: 'v1',

@@ -8,10 +8,11 @@ import type { CustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
 import { digest } from '../../shared/ids.ts';
 import type { ShardSelection } from '../../shared/messages.ts';
-import { ACCELERATOR_LABEL, agreedGpuRequest, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
+import { ACCELERATOR_LABEL, agreedGpuRequest, BATCH_POOL, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
 import { formatShardList, MAX_SHARD_LIST_BYTES } from '../../shared/shard-list.ts';
+import { CONTAINER_SECURITY_CONTEXT, ephemeralStorage, POD_SECURITY_CONTEXT, SAFE_TO_EVICT_ANNOTATION, SCRATCH, scratchVolume } from './pod-hardening.ts';
 
 /** Labels tying every Job and pod to its run. */
 export const LABELS = {
@@ -61,6 +62,8 @@ export interface JobRequest {
   completionsTopic: string;
   retriesPerShard: number;
   deadlineSeconds: number;
+  /** Parameter sets per shard (the plan's shardSize): sizes the pod's scratch space and ephemeral storage. */
+  rowsPerShard: number;
   /** The run's custom kernel (image and command), absent for a built-in kernel. */
   customKernel?: CustomKernel;
   /**
@@ -82,8 +85,9 @@ export function jobGpuRequest(request: Pick<JobRequest, 'gpu' | 'customKernel'>)
 }
 
 /**
- * Where the pods may run: a CPU run on the cluster's batch pool (Spot selector and
- * toleration when the cluster is Spot); a GPU run on the GPU pool that serves the
+ * Where the pods may run: a CPU run on the cluster's batch pool, selected by pool
+ * name on every cluster, on-demand ones too, so no shard lands on the system pool
+ * (Spot selector and toleration when the cluster is Spot); a GPU run on the GPU pool that serves the
  * request, selected by accelerator and pool name, tolerating GKE's GPU taint and,
  * when that pool is Spot, the Spot taint.
  */
@@ -92,14 +96,14 @@ export function podPlacement(cluster: WorkerCluster, gpu?: GpuRequest): Pick<V1P
   if (gpu && !pool) throw new Error(`cluster ${cluster.name} has no GPU pool with ${gpu.count} × ${gpu.type} per node (placement should not have chosen it)`);
   const spot = pool ? pool.spot : cluster.spot;
   const nodeSelector: Record<string, string> = {
-    ...(pool ? { [ACCELERATOR_LABEL]: pool.acceleratorType, [POOL_LABEL]: pool.name } : {}),
+    ...(pool ? { [ACCELERATOR_LABEL]: pool.acceleratorType, [POOL_LABEL]: pool.name } : { [POOL_LABEL]: BATCH_POOL }),
     ...(spot ? { [SPOT_LABEL]: 'true' } : {}),
   };
   const tolerations: V1Toleration[] = [
     ...(pool ? [{ key: GPU_TAINT.key, operator: 'Exists', effect: GPU_TAINT.effect }] : []),
     ...(spot ? [{ key: SPOT_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' }] : []),
   ];
-  return { ...(Object.keys(nodeSelector).length ? { nodeSelector } : {}), ...(tolerations.length ? { tolerations } : {}) };
+  return { nodeSelector, ...(tolerations.length ? { tolerations } : {}) };
 }
 
 /**
@@ -142,6 +146,8 @@ export function buildJob(request: JobRequest): V1Job {
       : { name: WORKER_ENV.shardOffset, value: String(shards.offset) },
     { name: WORKER_ENV.completionsTopic, value: request.completionsTopic },
     { name: WORKER_ENV.projectId, value: request.projectId },
+    // The root file system is read-only: rows are staged on the scratch volume.
+    { name: 'TMPDIR', value: SCRATCH.path },
     { name: WORKER_ENV.maxRetries, value: String(request.retriesPerShard) },
     {
       name: WORKER_ENV.indexFailureCount,
@@ -170,9 +176,11 @@ export function buildJob(request: JobRequest): V1Job {
       activeDeadlineSeconds: request.deadlineSeconds,
       ttlSecondsAfterFinished: TTL_AFTER_FINISHED_SECONDS,
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: { [SAFE_TO_EVICT_ANNOTATION]: 'false' } },
         spec: {
           restartPolicy: 'Never',
+          securityContext: POD_SECURITY_CONTEXT,
+          volumes: [scratchVolume(request.rowsPerShard)],
           serviceAccountName: fleet.workerServiceAccount.kubernetes,
           priorityClassName: fleet.priorityClass,
           terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
@@ -184,10 +192,12 @@ export function buildJob(request: JobRequest): V1Job {
                 ? { image: request.customKernel.image, command: [...WORKER_ENTRYPOINT], args: [...request.customKernel.command] }
                 : { image: fleet.workerImage }),
               env,
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              volumeMounts: [{ name: SCRATCH.volume, mountPath: SCRATCH.path }],
               resources: {
                 // An extended resource such as nvidia.com/gpu cannot be overcommitted: requests equal limits.
-                requests: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(gpu) },
-                limits: { cpu: fleet.workerResources.cpu, memory: fleet.workerResources.memory, ...gpuQuantity(gpu) },
+                requests: { ...podResources(request), ...gpuQuantity(gpu) },
+                limits: { ...podResources(request), ...gpuQuantity(gpu) },
               },
             },
           ],
@@ -206,6 +216,12 @@ function shardListValue(shards: readonly number[], job: string): string {
     );
   }
   return value;
+}
+
+/** CPU and memory of the fleet's workers, and ephemeral storage sized from the shard. */
+function podResources(request: JobRequest): Record<string, string> {
+  const { cpu, memory } = request.fleet.workerResources;
+  return { cpu, memory, 'ephemeral-storage': ephemeralStorage(request.rowsPerShard) };
 }
 
 function gpuQuantity(gpu: GpuRequest | undefined): Record<string, string> {

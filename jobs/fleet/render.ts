@@ -42,6 +42,7 @@ export function renderJobs(request: RenderRequest): V1Job[] {
       completionsTopic: topicName(fleet.project, 'completions'),
       retriesPerShard: manifest.retries.perShard,
       deadlineSeconds: manifest.deadlineSeconds,
+      rowsPerShard: manifest.shardSize,
       ...(isCustomKernel(manifest.kernel) ? { customKernel: manifest.kernel } : {}),
       ...(gpu ? { gpu } : {}),
     }),

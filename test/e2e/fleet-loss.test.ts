@@ -71,6 +71,7 @@ async function createOn(cluster: string, runId: string) {
     completionsTopic: `projects/${stack.projectId}/topics/altus-completions`,
     retriesPerShard: 0,
     deadlineSeconds: 60,
+    rowsPerShard: 10,
   });
   const fleet = new KubernetesFleet(localClusterAccess(stack.kubeconfig), { attempts: 1, initialDelayMilliseconds: 1 });
   return fleet.createJob(cluster, job).catch((error: unknown) => error);

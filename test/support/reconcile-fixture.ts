@@ -111,6 +111,7 @@ export function reconcileFixture() {
       completionsTopic: 'projects/demo-reconcile/topics/altus-completions',
       retriesPerShard: 3,
       deadlineSeconds: 3600,
+      rowsPerShard: 100,
     });
     job.status = status;
     fleet.jobs.set('worker-a', [job]);

@@ -78,6 +78,7 @@ function gpuJob(config: FleetConfig, clusterName: string, gpu: GpuRequest): V1Jo
     completionsTopic: `projects/${config.project}/topics/altus-completions`,
     retriesPerShard: 3,
     deadlineSeconds: 3600,
+    rowsPerShard: 100,
     gpu,
   });
 }
@@ -101,8 +102,8 @@ test('GPU Job on a Spot H100 pool: asks for the GPU, selects the pool, tolerates
     { key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' },
   ]);
   assert.deepEqual(pod.containers[0]!.resources, {
-    requests: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '1' },
-    limits: { cpu: '1', memory: '1Gi', 'nvidia.com/gpu': '1' },
+    requests: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '321Mi', 'nvidia.com/gpu': '1' },
+    limits: { cpu: '1', memory: '1Gi', 'ephemeral-storage': '321Mi', 'nvidia.com/gpu': '1' },
   });
 });
 

@@ -70,7 +70,7 @@ async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl
     faults: NO_FAULTS,
   };
   const planUri = runObjects.plan('altus-results', runId);
-  const plan: RunPlan = { v: 1, runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price', 'stdError'] } as RunPlan;
+  const plan: RunPlan = { v: 1, runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price', 'stdError'], shardSize: 100 } as RunPlan;
   await store.write(planUri, JSON.stringify(plan));
   const run: RunDocument = {
     runId,

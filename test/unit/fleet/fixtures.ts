@@ -48,6 +48,7 @@ export function jobRequest(overrides: Partial<JobRequest> & Pick<JobRequest, 'cl
     completionsTopic: 'projects/altus-test-project/topics/altus-completions',
     retriesPerShard: 3,
     deadlineSeconds: 3600,
+    rowsPerShard: 100,
     ...overrides,
   };
 }

@@ -41,6 +41,12 @@ for (const c of cases) {
       assert.equal(env.ALTUS_PLAN_URI, 'gs://altus-test-project-altus-results/runs/big-book-0123456789ab/plan.json');
       assert.equal(job.spec!.backoffLimitPerIndex, 4);
       assert.equal(job.spec!.activeDeadlineSeconds, 7200);
+      // What `altus render-jobs` prints shows the pod's placement and hardening.
+      const pod = job.spec!.template;
+      assert.equal(pod.metadata?.annotations?.['cluster-autoscaler.kubernetes.io/safe-to-evict'], 'false');
+      assert.equal(pod.spec?.nodeSelector?.['altus.dev/pool'], 'batch');
+      assert.equal(pod.spec?.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+      assert.match(String(pod.spec?.containers[0]?.resources?.limits?.['ephemeral-storage']), /^\d+Mi$/);
       offset += job.spec!.completions!;
       assert.deepEqual(fleetAdmission(threeClusters)(job), []);
     }
