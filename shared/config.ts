@@ -31,6 +31,7 @@ const schema = z.object({
     .optional()
     .transform((s) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean))
     .refine((prefixes) => prefixes.every((p) => /^gs:\/\/[^/]+\/./.test(p)), 'ALTUS_MANIFEST_URI_PREFIXES: comma-separated gs://bucket/folder/ prefixes'),
+  ALTUS_STALLED_JOB_SECONDS: z.coerce.number().int().positive().max(3600).optional(),
 });
 
 /** What every function and tool needs to know about where things are. */
@@ -69,6 +70,12 @@ export interface RuntimeConfig {
    * more than manifests, and a request must not make it read anything else.
    */
   manifestUriPrefixes: string[];
+  /**
+   * How long a Job may run no pod before reconcile reads its pods and events for
+   * the cause (default 3 minutes, functions/reconcile/stalled-jobs.ts): an image
+   * that cannot be pulled, no room to schedule, pods the API server refuses.
+   */
+  stalledJobMilliseconds?: number;
 }
 
 /** The environment is missing or has invalid settings. */
@@ -107,5 +114,6 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),
     ...(e.ALTUS_HANDLER_TIMEOUT_SECONDS !== undefined ? { handlerTimeoutMilliseconds: e.ALTUS_HANDLER_TIMEOUT_SECONDS * 1000 } : {}),
     ...(e.ALTUS_RECONCILE_GRACE_SECONDS !== undefined ? { reconcileGraceMilliseconds: e.ALTUS_RECONCILE_GRACE_SECONDS * 1000 } : {}),
+    ...(e.ALTUS_STALLED_JOB_SECONDS !== undefined ? { stalledJobMilliseconds: e.ALTUS_STALLED_JOB_SECONDS * 1000 } : {}),
   };
 }

@@ -90,6 +90,11 @@ export interface RunDocument {
   lastError?: { source: string; message: string; at: string };
   /** run-finished was published for the current finish (a retry re-opens and clears it). */
   runFinishedPublished?: boolean;
+  /**
+   * false from a terminal transition until reconcile has deleted the run's
+   * unfinished Jobs on every cluster (functions/reconcile/clean-up.ts); true after.
+   */
+  fleetCleanedUp?: boolean;
   /** When aggregation started (reconcile asks again if it stalls). */
   aggregatingSince?: string;
   /** Deadline of the run (ISO 8601): startedAt + deadlineSeconds. */

@@ -23,6 +23,9 @@ export const ERROR_CODES = {
   SHARDS_FAILED: 'Some shards failed for good; see failedShards.',
   ALL_SHARDS_FAILED: 'Every shard failed; no results were produced.',
   DEADLINE_EXCEEDED: 'The run did not finish before its deadline.',
+  IMAGE_PULL_FAILED: "A worker cluster's kubelet cannot pull the run's image (ErrImagePull, ImagePullBackOff, InvalidImageName).",
+  UNSCHEDULABLE: "The run's pods fit on no node of any cluster that may take them (no capacity, a GPU pool at its quota).",
+  POD_CREATE_FAILED: "A worker cluster refuses to create the run's pods (a missing service account or priority class, a quota, Pod Security).",
   CANCELLED: 'The run was cancelled.',
 } as const;
 

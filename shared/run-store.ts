@@ -3,7 +3,7 @@
  * shard recording are create-if-absent (`create()` fails with ALREADY_EXISTS),
  * status changes are guarded transitions, so redelivered events change nothing.
  */
-import { FieldValue, type Firestore } from '@google-cloud/firestore';
+import { FieldPath, FieldValue, type Firestore } from '@google-cloud/firestore';
 import type { RunDocument, RunRedispatch, RunStatus, ShardDocument } from './documents.ts';
 import { shardKey } from './ids.ts';
 import { count } from './metering.ts';
@@ -104,10 +104,19 @@ export interface RunStore {
   listShards(runId: string): Promise<ShardDocument[]>;
   /** Most recent runs first. */
   listRuns(limit: number): Promise<RunDocument[]>;
-  /** Runs in one of `statuses` (reconcile's working set). */
-  listRunsByStatus(statuses: readonly RunStatus[], limit: number): Promise<RunDocument[]>;
+  /**
+   * Runs in one of `statuses` (reconcile's working set), in run-id order, starting
+   * after the run id `after` when given: a page of at most `limit`.
+   */
+  listRunsByStatus(statuses: readonly RunStatus[], limit: number, after?: string): Promise<RunDocument[]>;
   /** Finished runs whose run-finished event is not yet published (`runFinishedPublished: false`). */
   listUnannounced(limit: number): Promise<RunDocument[]>;
+  /** Finished runs whose unfinished Jobs are not yet deleted (`fleetCleanedUp: false`). */
+  listUncleaned(limit: number): Promise<RunDocument[]>;
+  /** A named position reconcile keeps between ticks (the last run id of its previous page), if any. */
+  readCursor(name: string): Promise<string | undefined>;
+  /** Stores a named position; undefined clears it (the next page starts from the first run). */
+  writeCursor(name: string, value: string | undefined): Promise<void>;
   /**
    * Removes shard records and takes them off their tallies (a retry re-opens
    * failed shards). Idempotent: records already gone change nothing.
@@ -205,9 +214,27 @@ export class FirestoreRunStore implements RunStore {
     return snap.docs.map((d) => d.data() as ShardDocument);
   }
 
-  async listRunsByStatus(statuses: readonly RunStatus[], limit: number): Promise<RunDocument[]> {
-    const snap = await this.db.collection('runs').where('status', 'in', [...statuses]).limit(limit).get();
+  async listRunsByStatus(statuses: readonly RunStatus[], limit: number, after?: string): Promise<RunDocument[]> {
+    let query = this.db.collection('runs').where('status', 'in', [...statuses]).orderBy(FieldPath.documentId());
+    if (after !== undefined) query = query.startAfter(after);
+    const snap = await query.limit(limit).get();
     return snap.docs.map((d) => decodeRun(d.data()));
+  }
+
+  async listUncleaned(limit: number): Promise<RunDocument[]> {
+    const snap = await this.db.collection('runs').where('fleetCleanedUp', '==', false).limit(limit).get();
+    return snap.docs.map((d) => decodeRun(d.data()));
+  }
+
+  async readCursor(name: string): Promise<string | undefined> {
+    const snap = await this.db.collection('cursors').doc(name).get();
+    const value = snap.get('value') as unknown;
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  async writeCursor(name: string, value: string | undefined): Promise<void> {
+    await this.db.collection('cursors').doc(name).set({ value: value ?? null });
+    count('firestoreWrites');
   }
 
   async deleteShards(runId: string, shards: readonly number[], shardCount: number): Promise<void> {

@@ -12,8 +12,11 @@ import type { RunDocument, RunStatus } from '../../shared/documents.ts';
 import type { RunFinished } from '../../shared/messages.ts';
 import type { Dependencies } from './deps.ts';
 
-/** Part of every terminal transition's patch: the finish is not announced yet. */
-export const UNANNOUNCED = { runFinishedPublished: false } as const;
+/**
+ * Part of every terminal transition's patch: the finish is not announced yet, and
+ * the run's unfinished Jobs are not deleted yet (reconcile does it, clean-up.ts).
+ */
+export const UNANNOUNCED = { runFinishedPublished: false, fleetCleanedUp: false } as const;
 
 /** Publishes run-finished for `run` (terminal) and marks it announced. */
 export async function announceFinished(deps: Pick<Dependencies, 'bus' | 'runs'>, run: RunDocument): Promise<void> {

@@ -51,6 +51,7 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
       finishedAt: null,
       aggregatingSince: null,
       runFinishedPublished: null,
+      fleetCleanedUp: null,
       deadlineAt: new Date(now.getTime() + plan.manifest.deadlineSeconds * 1000).toISOString(),
     },
   });

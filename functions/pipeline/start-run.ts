@@ -156,6 +156,8 @@ async function reject(deps: Dependencies, runId: string, error: PermanentError, 
     error: { code: error.code, message: error.message },
     finishedAt: deps.now().toISOString(),
     ...UNANNOUNCED,
+    // A rejected run never had a Job: nothing on the fleet to clean up.
+    fleetCleanedUp: true,
   });
   deps.log.warn('manifest rejected', { runId, code: error.code, reason: error.message });
   if (moved) await announceFinished(deps, moved);

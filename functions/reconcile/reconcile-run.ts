@@ -20,6 +20,7 @@ import { shardKey } from '../../shared/ids.ts';
 import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 import { redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
+import { handleStalledJobs, ownedJobs, type StallOutcome } from './stalled-jobs.ts';
 
 /**
  * How long after a Job ended its indexes' completion events may still be on
@@ -45,6 +46,8 @@ export interface ReconcileReport {
   recordedFailed: number;
   redispatched: number;
   aggregationRequested: boolean;
+  /** A Job whose pods could not start, and what was done about it (its shards re-placed, or the run failed). */
+  stalled?: StallOutcome;
 }
 
 /** What a worker cluster said about the run's Jobs this pass. */
@@ -66,6 +69,15 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
     const pastDeadline = run.deadlineAt !== undefined && now.getTime() > Date.parse(run.deadlineAt);
     const owners = shardOwners(run);
     const clusters = await observeClusters(deps, run, owners);
+    const owned = ownedJobs(run, owners, (cluster) => {
+      const seen = clusters.get(cluster);
+      return seen && 'jobs' in seen ? seen.jobs : undefined;
+    });
+    const stalled = pastDeadline ? undefined : await handleStalledJobs(deps, run, owned, now);
+    if (stalled) {
+      report.stalled = stalled;
+      return report;
+    }
     if (pastDeadline || needsScan(run, owners, clusters, now, graces(deps))) {
       report.scanned = true;
       const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));

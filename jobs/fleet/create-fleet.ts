@@ -28,5 +28,8 @@ export function createFleet(fleet: RuntimeConfig['fleet'], config: FleetConfig):
     createJob: async (cluster: string, job: V1Job) => (await load()).createJob(cluster, job),
     listJobs: async (cluster: string, namespace: string, labelSelector: string) => (await load()).listJobs(cluster, namespace, labelSelector),
     deleteJobs: async (cluster: string, namespace: string, labelSelector: string) => (await load()).deleteJobs(cluster, namespace, labelSelector),
+    deleteJob: async (cluster: string, namespace: string, name: string) => (await load()).deleteJob(cluster, namespace, name),
+    listPods: async (cluster: string, namespace: string, labelSelector: string) => (await load()).listPods(cluster, namespace, labelSelector),
+    listEvents: async (cluster: string, namespace: string, fieldSelector: string) => (await load()).listEvents(cluster, namespace, fieldSelector),
   };
 }

@@ -6,7 +6,9 @@
  * Endpoints: the operator CLI prefers the DNS-based endpoint (IAM-authenticated,
  * reachable from anywhere that reaches Google APIs; the clusters have no public IP
  * endpoint), the functions the private IP endpoint they reach through the VPC
- * connector. Each falls back to the other. Endpoints are cached per process.
+ * connector. Each falls back to the other. Endpoints are cached per process, and
+ * looked up again when a caller could not reach one (`{ reresolve: true }`): a
+ * cluster deleted and created again under the same name answers at a new address.
  *
  * Tokens: one token for every cluster, reused until shortly before it expires; the
  * KubeConfig of a cluster is rebuilt when the token changes, and a caller that was
@@ -131,11 +133,15 @@ export function gkeClusterAccess(
   now: () => number = Date.now,
 ): ClusterAccess {
   const endpoints = new Map<string, Promise<ClusterEndpoint>>();
-  const kubeConfigs = new Map<string, { token: string; kubeConfig: KubeConfig }>();
+  const kubeConfigs = new Map<string, { token: string; server: string; kubeConfig: KubeConfig }>();
   const tokens = reusedTokens(token, now);
   return async (name, options) => {
     const cluster = config.clusters.find((c) => c.name === name);
     if (!cluster) throw new Error(`cluster ${name} is not in the fleet configuration`);
+    if (options?.reresolve) {
+      endpoints.delete(name);
+      kubeConfigs.delete(name);
+    }
     let endpoint = endpoints.get(name);
     if (!endpoint) {
       endpoint = lookup(config.project, cluster.region, name);
@@ -145,7 +151,7 @@ export function gkeClusterAccess(
     const { server, caCertificate } = await endpoint;
     const { token: bearer } = await tokens(options?.refresh ? { forceRefresh: true } : undefined);
     const cached = kubeConfigs.get(name);
-    if (cached && cached.token === bearer) return cached.kubeConfig;
+    if (cached && cached.token === bearer && cached.server === server) return cached.kubeConfig;
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromOptions({
       clusters: [{ name, server, ...(caCertificate ? { caData: caCertificate } : {}), skipTLSVerify: false }],
@@ -153,7 +159,7 @@ export function gkeClusterAccess(
       contexts: [{ name, cluster: name, user: 'adc' }],
       currentContext: name,
     });
-    kubeConfigs.set(name, { token: bearer, kubeConfig });
+    kubeConfigs.set(name, { token: bearer, server, kubeConfig });
     return kubeConfig;
   };
 }

@@ -1,21 +1,28 @@
 /**
- * {@link Fleet} over `@kubernetes/client-node`'s BatchV1Api. Cluster access (a
- * KubeConfig per cluster) is injected: GKE lookups in the cloud, the local fleet's
- * API server on this machine. 5xx and network errors are retried with backoff;
- * 409 on create means the Job exists; a 401 (a token the cluster no longer takes)
- * is retried once at once with refreshed credentials; other 4xx are permanent.
+ * {@link Fleet} over `@kubernetes/client-node`'s BatchV1Api and CoreV1Api. Cluster
+ * access (a KubeConfig per cluster) is injected: GKE lookups in the cloud, the
+ * local fleet's API server on this machine. 5xx and network errors are retried
+ * with backoff, and a network error asks the access to resolve the cluster's
+ * endpoint again (a recreated cluster answers elsewhere); 409 on create means the
+ * Job exists; a 401 (a token the cluster no longer takes) is retried once at once
+ * with refreshed credentials; other 4xx are permanent. Before its first Job, a
+ * cluster's server version is checked once (api-compat.ts).
  */
-import { BatchV1Api, type KubeConfig, type V1Job } from '@kubernetes/client-node';
+import { BatchV1Api, CoreV1Api, VersionApi, type KubeConfig, type V1Job } from '@kubernetes/client-node';
 import { TransientError } from '../../shared/errors.ts';
 import { count } from '../../shared/metering.ts';
+import { droppedBatchFields, parseServerVersion, versionProblem } from './api-compat.ts';
 import { FleetRequestError, type CreateOutcome, type Fleet } from './fleet.ts';
+import { LABELS } from './job-builder.ts';
 
 /**
  * Resolves a worker cluster's name to a KubeConfig whose credentials are valid now.
  * It may return the same object for as long as they stay valid (callers cache a
- * client per KubeConfig); `refresh` asks for new credentials (after a 401).
+ * client per KubeConfig); `refresh` asks for new credentials (after a 401);
+ * `reresolve` asks for the cluster's endpoint to be looked up again (after a
+ * network error: the cluster may have been recreated at another address).
  */
-export type ClusterAccess = (cluster: string, options?: { refresh?: boolean }) => Promise<KubeConfig>;
+export type ClusterAccess = (cluster: string, options?: { refresh?: boolean; reresolve?: boolean }) => Promise<KubeConfig>;
 
 /** Retry policy for transient API errors. */
 export interface RetryPolicy {
@@ -26,40 +33,100 @@ export interface RetryPolicy {
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 5, initialDelayMilliseconds: 200 };
 
+/** The API clients of one KubeConfig. */
+interface Clients {
+  batch: BatchV1Api;
+  core: CoreV1Api;
+  version: VersionApi;
+}
+
 /** A fleet of Kubernetes clusters reached through their API servers. */
 export class KubernetesFleet implements Fleet {
-  /** One client per KubeConfig: the access hands out a new KubeConfig when the credentials change. */
-  private readonly apis = new WeakMap<KubeConfig, BatchV1Api>();
+  /** Clients per KubeConfig: the access hands out a new KubeConfig when the credentials change. */
+  private readonly clients = new WeakMap<KubeConfig, Clients>();
+  /** Clusters whose server version was found good (checked once per process). */
+  private readonly versionChecked = new Map<string, Promise<void>>();
 
   constructor(
     private readonly access: ClusterAccess,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
-  /** The client for `cluster`, asked of the access before every request so an expiring token is never reused. */
-  private async api(cluster: string, refresh: boolean): Promise<BatchV1Api> {
-    const kc = await this.access(cluster, refresh ? { refresh: true } : undefined);
-    let api = this.apis.get(kc);
-    if (!api) {
-      api = kc.makeApiClient(BatchV1Api);
-      this.apis.set(kc, api);
+  /** The clients for `cluster`, asked of the access before every request so an expiring token is never reused. */
+  private async api(cluster: string, options: { refresh: boolean; reresolve: boolean }): Promise<Clients> {
+    const wanted = { ...(options.refresh ? { refresh: true } : {}), ...(options.reresolve ? { reresolve: true } : {}) };
+    const kc = await this.access(cluster, Object.keys(wanted).length ? wanted : undefined);
+    let clients = this.clients.get(kc);
+    if (!clients) {
+      clients = { batch: kc.makeApiClient(BatchV1Api), core: kc.makeApiClient(CoreV1Api), version: kc.makeApiClient(VersionApi) };
+      this.clients.set(kc, clients);
     }
-    return api;
+    return clients;
   }
 
   async createJob(cluster: string, job: V1Job): Promise<CreateOutcome> {
     const namespace = job.metadata?.namespace ?? 'default';
+    const name = job.metadata?.name ?? '';
+    await this.checkVersion(cluster);
+    let stored: V1Job;
+    let outcome: CreateOutcome;
     try {
-      await this.call(cluster, `create Job ${job.metadata?.name}`, (api) => api.createNamespacedJob({ namespace, body: job }));
-      return 'created';
+      // Strict: an unknown or duplicate field is a 400 rather than silently dropped.
+      stored = await this.call(cluster, `create Job ${name}`, (api) => api.batch.createNamespacedJob({ namespace, body: job, fieldValidation: 'Strict' }));
+      outcome = 'created';
     } catch (error) {
-      if (error instanceof FleetRequestError && error.status === 409) return 'exists';
+      if (!(error instanceof FleetRequestError && error.status === 409)) throw error;
+      stored = await this.call(cluster, `get Job ${name}`, (api) => api.batch.readNamespacedJob({ namespace, name }));
+      const runId = job.metadata?.labels?.[LABELS.runId];
+      if (stored.metadata?.labels?.[LABELS.runId] !== runId) {
+        throw new FleetRequestError(`Job ${name} on cluster ${cluster} already exists and belongs to ${stored.metadata?.labels?.[LABELS.runId] ?? 'no Altus run'}, not run ${runId}`, 409, { cause: error });
+      }
+      outcome = 'exists';
+    }
+    const dropped = droppedBatchFields(job, stored);
+    if (dropped.length) {
+      throw new FleetRequestError(
+        `cluster ${cluster} stored Job ${name} without ${dropped.join(', ')} (a feature gate is off or the server is too old): its shards would spend their retries on preemptions. Use a cluster on Kubernetes 1.29 or later with the Job features on`,
+        undefined,
+      );
+    }
+    return outcome;
+  }
+
+  /**
+   * The cluster's server version, checked once per process: a verdict (good, or
+   * too old) is kept; a request that failed is asked again next time.
+   */
+  private checkVersion(cluster: string): Promise<void> {
+    let checked = this.versionChecked.get(cluster);
+    if (!checked) {
+      checked = this.readVersion(cluster).then((problem) => {
+        if (problem) throw new ClusterTooOldError(problem);
+      });
+      checked.catch((error: unknown) => {
+        if (!(error instanceof ClusterTooOldError)) this.versionChecked.delete(cluster);
+      });
+      this.versionChecked.set(cluster, checked);
+    }
+    return checked;
+  }
+
+  /** Why the cluster's version is not good enough, or undefined when it is. */
+  private async readVersion(cluster: string): Promise<string | undefined> {
+    let info;
+    try {
+      info = await this.call(cluster, 'read the server version', (api) => api.version.getCode());
+    } catch (error) {
+      // Every kube-apiserver serves /version; only a stand-in without it answers 404, and the Job fields are still checked.
+      if (error instanceof FleetRequestError && error.status === 404) return undefined;
       throw error;
     }
+    const version = parseServerVersion(info);
+    return version ? versionProblem(cluster, version) : `cluster ${cluster} reported no usable server version (${JSON.stringify(info)})`;
   }
 
   async listJobs(cluster: string, namespace: string, labelSelector: string): Promise<V1Job[]> {
-    const list = await this.call(cluster, 'list Jobs', (api) => api.listNamespacedJob({ namespace, labelSelector }));
+    const list = await this.call(cluster, 'list Jobs', (api) => api.batch.listNamespacedJob({ namespace, labelSelector }));
     return list.items;
   }
 
@@ -67,21 +134,40 @@ export class KubernetesFleet implements Fleet {
     const jobs = await this.listJobs(cluster, namespace, labelSelector);
     if (jobs.length > 0) {
       await this.call(cluster, 'delete Jobs', (api) =>
-        api.deleteCollectionNamespacedJob({ namespace, labelSelector, propagationPolicy: 'Background' }),
+        api.batch.deleteCollectionNamespacedJob({ namespace, labelSelector, propagationPolicy: 'Background' }),
       );
     }
     return jobs.length;
   }
 
-  private async call<T>(cluster: string, what: string, request: (api: BatchV1Api) => Promise<T>): Promise<T> {
+  async deleteJob(cluster: string, namespace: string, name: string): Promise<boolean> {
+    try {
+      await this.call(cluster, `delete Job ${name}`, (api) => api.batch.deleteNamespacedJob({ namespace, name, propagationPolicy: 'Background' }));
+      return true;
+    } catch (error) {
+      if (error instanceof FleetRequestError && error.status === 404) return false;
+      throw error;
+    }
+  }
+
+  async listPods(cluster: string, namespace: string, labelSelector: string) {
+    return (await this.call(cluster, 'list pods', (api) => api.core.listNamespacedPod({ namespace, labelSelector }))).items;
+  }
+
+  async listEvents(cluster: string, namespace: string, fieldSelector: string) {
+    return (await this.call(cluster, 'list events', (api) => api.core.listNamespacedEvent({ namespace, fieldSelector }))).items;
+  }
+
+  private async call<T>(cluster: string, what: string, request: (api: Clients) => Promise<T>): Promise<T> {
     const sleep = this.retry.sleep ?? ((ms: number) => new Promise((r) => setTimeout(r, ms)));
     let delay = this.retry.initialDelayMilliseconds;
     let refresh = false;
     let refreshed = false;
+    let reresolve = false;
     for (let attempt = 1; ; attempt++) {
       try {
-        const api = await this.api(cluster, refresh);
-        refresh = false;
+        const api = await this.api(cluster, { refresh, reresolve });
+        refresh = reresolve = false;
         // Every request sent to a cluster's API server is a Kubernetes call the benchmark counts.
         count('kubernetesCalls');
         return await request(api);
@@ -98,6 +184,8 @@ export class KubernetesFleet implements Fleet {
           const how = status === 401 ? ' even with refreshed credentials' : '';
           throw new FleetRequestError(`${what} on cluster ${cluster} was refused${how} (HTTP ${status}): ${reasonOf(error)}`, status, { cause: error });
         }
+        // No answer at all: the endpoint may be stale (a recreated cluster), so it is looked up again.
+        if (status === undefined) reresolve = true;
         if (attempt >= this.retry.attempts) {
           throw new TransientError(`${what} on cluster ${cluster} failed after ${attempt} attempts: ${reasonOf(error)}`, { cause: error });
         }
@@ -105,6 +193,13 @@ export class KubernetesFleet implements Fleet {
         delay *= 2;
       }
     }
+  }
+}
+
+/** The cluster's Kubernetes release is older than Altus Jobs need: permanent, like a refusal. */
+export class ClusterTooOldError extends FleetRequestError {
+  constructor(message: string) {
+    super(message, undefined);
   }
 }
 

@@ -8,11 +8,16 @@
  *   Role, RoleBinding): create (404 when the namespace does not exist), get and
  *   replace (409 on a stale resourceVersion, 422 on an immutable field), with
  *   the server's own additions (the namespace's name label, canonical quantities);
+ * - core/v1 pods and events (list by label or field selector), stored with
+ *   {@link FakeApiServer.putPod} and {@link FakeApiServer.putEvent} as the kubelet,
+ *   the scheduler and the Job controller would write them; `/version`, with a
+ *   settable version; a Job by name (get, delete); a server that drops fields
+ *   it does not know ({@link FakeApiServer.dropJobFields}), as an old release does;
  * - faults injected per request: a queue of statuses answered before the real
  *   handling, each optionally only for a method and path.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { KubeConfig, type KubernetesObject, type V1Job } from '@kubernetes/client-node';
+import { KubeConfig, type CoreV1Event, type KubernetesObject, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import type { ClusterAccess } from '../../jobs/fleet/kubernetes-fleet.ts';
 import { schemaProblems } from '../../jobs/fleet/admission.ts';
 import type { JobAdmission } from '../../jobs/fleet/admission.ts';
@@ -33,7 +38,9 @@ export interface Fault {
   path?: RegExp;
 }
 
-const JOBS_PATH = /^\/clusters\/([^/]+)\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?$/;
+const JOBS_PATH = /^\/clusters\/([^/]+)\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs\/?([^/]+)?$/;
+const CORE_LIST_PATH = /^\/clusters\/([^/]+)\/api\/v1\/namespaces\/([^/]+)\/(pods|events)$/;
+const VERSION_PATH = /^\/clusters\/([^/]+)\/version\/?$/;
 /** `/clusters/<c>/api/v1[/namespaces/<ns>]/<resource>[/<name>]`, or the same under `/apis/<group>/v1`. */
 const OBJECT_PATH = /^\/clusters\/([^/]+)\/(api\/v1|apis\/[^/]+\/v1)(?:\/namespaces\/([^/]+))?\/([a-z]+)(?:\/([^/]+))?$/;
 /** The bootstrap kinds by resource: their kind and the path prefix they live under. */
@@ -54,8 +61,31 @@ export class FakeApiServer {
   private readonly jobs = new Map<string, V1Job>();
   /** Bootstrap-kind objects by `<cluster>/<resource>/<namespace>/<name>`. */
   private readonly objects = new Map<string, KubernetesObject>();
+  private readonly pods = new Map<string, V1Pod[]>();
+  private readonly events = new Map<string, CoreV1Event[]>();
+  /** The `/version` answer per cluster (default: a current GKE release). */
+  readonly versions = new Map<string, { major: string; minor: string; gitVersion: string }>();
+  /** Job spec fields this server drops on create, as a release without them (or with their gate off) does. */
+  readonly dropJobFields: string[] = [];
   private resourceVersion = 0;
   private server: Server | undefined;
+
+  /** Stores a pod in `cluster`'s namespace, as the Job controller and kubelet leave it. */
+  putPod(cluster: string, pod: V1Pod): void {
+    this.pods.set(cluster, [...(this.pods.get(cluster) ?? []), pod]);
+  }
+
+  /** Stores an event in `cluster`'s namespace. */
+  putEvent(cluster: string, event: CoreV1Event): void {
+    this.events.set(cluster, [...(this.events.get(cluster) ?? []), event]);
+  }
+
+  /** Changes a stored Job as the Job controller (status) or the server (creationTimestamp) would. */
+  editJob(cluster: string, name: string, change: (job: V1Job) => void): void {
+    const job = this.jobsOn(cluster).find((j) => j.metadata?.name === name);
+    if (!job) throw new Error(`no Job ${name} on ${cluster}`);
+    change(job);
+  }
 
   constructor(private readonly admit: JobAdmission) {}
 
@@ -105,9 +135,31 @@ export class FakeApiServer {
     }
     const object = OBJECT_PATH.exec(url.pathname);
     if (object && RESOURCES[object[4]!]) return this.handleObject(req.method ?? '', object, body, reply);
+    const version = VERSION_PATH.exec(url.pathname);
+    if (version && req.method === 'GET') return reply(200, this.versions.get(version[1]!) ?? { major: '1', minor: '33', gitVersion: 'v1.33.5-gke.1201000' });
+    const core = CORE_LIST_PATH.exec(url.pathname);
+    if (core && req.method === 'GET') {
+      const [, cluster, namespace, resource] = core as unknown as [string, string, string, 'pods' | 'events'];
+      const stored: KubernetesObject[] = (resource === 'pods' ? this.pods : this.events).get(cluster) ?? [];
+      const items = stored.filter(
+        (o) => (o.metadata?.namespace ?? namespace) === namespace && selects(o, url.searchParams.get('labelSelector')) && fieldSelects(o, url.searchParams.get('fieldSelector')),
+      );
+      return reply(200, { apiVersion: 'v1', kind: resource === 'pods' ? 'PodList' : 'EventList', metadata: {}, items });
+    }
     const match = JOBS_PATH.exec(url.pathname);
     if (!match) return reply(404, statusBody(404, 'NotFound', `the server could not find the requested resource`));
-    const [, cluster, namespace] = match as unknown as [string, string, string];
+    const [, cluster, namespace, jobName] = match as unknown as [string, string, string, string | undefined];
+    if (jobName) {
+      const key = `${cluster}/${namespace}/${jobName}`;
+      const stored = this.jobs.get(key);
+      if (!stored) return reply(404, statusBody(404, 'NotFound', `jobs.batch "${jobName}" not found`));
+      if (req.method === 'GET') return reply(200, stored);
+      if (req.method === 'DELETE') {
+        this.jobs.delete(key);
+        return reply(200, { apiVersion: 'v1', kind: 'Status', status: 'Success' });
+      }
+      return reply(405, statusBody(405, 'MethodNotAllowed', `${req.method} is not supported`));
+    }
     const selected = () => [...this.jobs.entries()].filter(([k, job]) => k.startsWith(`${cluster}/${namespace}/`) && selects(job, url.searchParams.get('labelSelector')));
     if (req.method === 'POST') {
       const job = JSON.parse(body) as V1Job;
@@ -115,7 +167,9 @@ export class FakeApiServer {
       if (problems.length) return reply(422, statusBody(422, 'Invalid', `Job.batch "${job.metadata?.name}" is invalid: ${problems.join('; ')}`));
       const key = `${cluster}/${namespace}/${job.metadata!.name}`;
       if (this.jobs.has(key)) return reply(409, statusBody(409, 'AlreadyExists', `jobs.batch "${job.metadata!.name}" already exists`));
-      this.jobs.set(key, { ...job, metadata: { ...job.metadata, namespace, uid: crypto.randomUUID() } });
+      const spec = { ...job.spec! };
+      for (const field of this.dropJobFields) delete (spec as Record<string, unknown>)[field];
+      this.jobs.set(key, { ...job, spec, metadata: { ...job.metadata, namespace, uid: crypto.randomUUID() } });
       return reply(201, this.jobs.get(key));
     }
     if (req.method === 'GET') return reply(200, { apiVersion: 'batch/v1', kind: 'JobList', metadata: {}, items: selected().map(([, j]) => j) });
@@ -198,7 +252,16 @@ function canonicalQuantity(quantity: string): string {
   return `${quantity.slice(0, quantity.length - (power as number))}${suffix}`;
 }
 
-function selects(job: V1Job, selector: string | null): boolean {
+/** A field selector of `a.b=c` terms (what the fleet sends: involvedObject.kind and .name). */
+function fieldSelects(object: KubernetesObject, selector: string | null): boolean {
+  return (selector ?? '').split(',').filter(Boolean).every((term) => {
+    const [path, value] = term.split('=') as [string, string];
+    const found = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], object);
+    return String(found) === value;
+  });
+}
+
+function selects(job: KubernetesObject, selector: string | null): boolean {
   const labels = job.metadata?.labels ?? {};
   return (selector ?? '').split(',').filter(Boolean).every((term) => {
     const [key, value] = term.split('=') as [string, string | undefined];

@@ -58,8 +58,22 @@ export class MemoryRunStore implements RunStore {
   async listRuns() {
     return [...this.runs.values()];
   }
-  async listRunsByStatus(statuses: readonly RunStatus[]) {
-    return [...this.runs.values()].filter((r) => statuses.includes(r.status));
+  async listRunsByStatus(statuses: readonly RunStatus[], limit: number, after?: string) {
+    return [...this.runs.values()]
+      .filter((r) => statuses.includes(r.status) && (after === undefined || r.runId > after))
+      .sort((a, b) => (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
+      .slice(0, limit);
+  }
+  async listUncleaned(limit: number) {
+    return [...this.runs.values()].filter((r) => r.fleetCleanedUp === false).slice(0, limit);
+  }
+  readonly cursors = new Map<string, string>();
+  async readCursor(name: string) {
+    return this.cursors.get(name);
+  }
+  async writeCursor(name: string, value: string | undefined) {
+    if (value === undefined) this.cursors.delete(name);
+    else this.cursors.set(name, value);
   }
   async listUnannounced(limit: number) {
     return [...this.runs.values()].filter((r) => r.runFinishedPublished === false).slice(0, limit);

@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Job } from '@kubernetes/client-node';
+import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
@@ -51,6 +51,29 @@ export class MemoryFleet implements Fleet {
     const n = this.jobs.get(cluster)?.length ?? 0;
     this.jobs.delete(cluster);
     return n;
+  }
+  /** Jobs deleted one by one, as `cluster/name`. */
+  readonly deleted: string[] = [];
+  async deleteJob(cluster: string, _namespace: string, name: string) {
+    const list = this.jobs.get(cluster) ?? [];
+    const kept = list.filter((j) => j.metadata?.name !== name);
+    this.jobs.set(cluster, kept);
+    if (kept.length === list.length) return false;
+    this.deleted.push(`${cluster}/${name}`);
+    return true;
+  }
+  /** Pods and events by cluster, as the kubelet, scheduler and Job controller leave them. */
+  readonly pods = new Map<string, V1Pod[]>();
+  readonly events = new Map<string, CoreV1Event[]>();
+  podListCalls = 0;
+  async listPods(cluster: string, _namespace: string, labelSelector: string) {
+    this.podListCalls++;
+    const [key, value] = labelSelector.split('=') as [string, string];
+    return (this.pods.get(cluster) ?? []).filter((p) => p.metadata?.labels?.[key] === value);
+  }
+  async listEvents(cluster: string, _namespace: string, fieldSelector: string) {
+    const name = /involvedObject\.name=([^,]+)/.exec(fieldSelector)?.[1];
+    return (this.events.get(cluster) ?? []).filter((e) => e.involvedObject.name === name);
   }
 }
 

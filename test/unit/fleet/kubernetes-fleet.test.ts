@@ -43,7 +43,7 @@ const transientCases = [
 for (const c of transientCases) {
   test(`create is retried with doubling backoff after ${c.label}`, async () => {
     const { fleet: f, sleeps } = fleet();
-    server.faults.push(...c.faults.map((status) => ({ status })));
+    server.faults.push(...c.faults.map((status) => ({ status, method: 'POST' })));
     assert.equal(await f.createJob('worker-a', job(`run-retry-${c.faults.length}-${c.faults[0]}`)), 'created');
     assert.deepEqual(sleeps, c.sleeps);
   });
@@ -51,7 +51,7 @@ for (const c of transientCases) {
 
 test('a cluster that keeps answering 503 fails with a TransientError after the last attempt', async () => {
   const { fleet: f, sleeps } = fleet();
-  server.faults.push(...[503, 503, 503, 503].map((status) => ({ status })));
+  server.faults.push(...[503, 503, 503, 503].map((status) => ({ status, method: 'POST' })));
   await assert.rejects(f.createJob('worker-a', job('run-lost')), (error: unknown) => {
     assert.ok(error instanceof TransientError);
     assert.match(error.message, /create Job altus-run-lost-worker-a-a0 on cluster worker-a failed after 4 attempts/);
@@ -63,7 +63,7 @@ test('a cluster that keeps answering 503 fails with a TransientError after the l
 test('403 is not retried and becomes a FleetRequestError naming the job, the cluster and the reason', async () => {
   const { fleet: f, sleeps } = fleet();
   const message = 'jobs.batch is forbidden: User "altus-dispatch@altus-test-project.iam.gserviceaccount.com" cannot create resource "jobs" in API group "batch" in the namespace "altus"';
-  server.faults.push({ status: 403, message });
+  server.faults.push({ status: 403, message, method: 'POST' });
   await assert.rejects(f.createJob('worker-a', job('run-forbidden')), (error: unknown) => {
     assert.ok(error instanceof FleetRequestError);
     assert.equal(error.status, 403);
