@@ -25,7 +25,8 @@ const schema = z.object({
   ALTUS_LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARNING', 'ERROR']).default('INFO'),
   ALTUS_CHAOS_DIR: z.string().optional(),
   ALTUS_HANDLER_TIMEOUT_SECONDS: z.coerce.number().int().positive().optional(),
-  ALTUS_RECONCILE_GRACE_SECONDS: z.coerce.number().int().positive().optional(),
+  // At most MAX_RECONCILE_GRACE_SECONDS (jobs/fleet/job-builder.ts): the Jobs' TTL must outlive twice the grace.
+  ALTUS_RECONCILE_GRACE_SECONDS: z.coerce.number().int().positive().max(1200).optional(),
   ALTUS_MANIFEST_URI_PREFIXES: z
     .string()
     .optional()

@@ -16,6 +16,12 @@ import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/ann
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
 
+/** Whole seconds from `now` to the run's deadline, at most the manifest's deadline (all of it when the run has none yet). */
+export function secondsLeft(deadlineAt: string | undefined, now: Date, deadlineSeconds: number): number {
+  if (deadlineAt === undefined) return deadlineSeconds;
+  return Math.min(deadlineSeconds, Math.floor((Date.parse(deadlineAt) - now.getTime()) / 1000));
+}
+
 /** Creates the dispatch handler. */
 export function createDispatchHandler(deps: Dependencies) {
   return async (event: CloudEvent<unknown>): Promise<'created' | 'exists' | 'skipped' | 'failed'> => {
@@ -39,6 +45,12 @@ export function createDispatchHandler(deps: Dependencies) {
       return 'skipped';
     }
     const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
+    // A Job gets the time left to the run's deadline, not a fresh one: a re-dispatch late in the run must not outlive it.
+    const deadlineSeconds = secondsLeft(run.deadlineAt, deps.now(), plan.manifest.deadlineSeconds);
+    if (deadlineSeconds <= 0) {
+      log.warn('run is past its deadline: dispatch skipped (reconcile records the missing shards)', { deadlineAt: run.deadlineAt, attempt: message.attempt });
+      return 'skipped';
+    }
     const job = buildJob({
       fleet: deps.fleetConfig,
       cluster,
@@ -49,7 +61,7 @@ export function createDispatchHandler(deps: Dependencies) {
       projectId: deps.config.projectId,
       completionsTopic: topicName(deps.config.projectId, 'completions'),
       retriesPerShard: plan.manifest.retries.perShard,
-      deadlineSeconds: plan.manifest.deadlineSeconds,
+      deadlineSeconds,
       rowsPerShard: plan.shardSize,
       ...(isCustomKernel(plan.manifest.kernel) ? { customKernel: plan.manifest.kernel } : {}),
       ...(plan.manifest.resources?.gpu ? { gpu: plan.manifest.resources.gpu } : {}),

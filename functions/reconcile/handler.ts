@@ -1,9 +1,11 @@
 /**
  * `reconcile`: on every tick (Cloud Scheduler in the cloud, an interval in the
- * local stack) looks at every open run: recovers lost completions, records
- * failed Job indexes, re-dispatches shards lost with a cluster, enforces the
- * deadline, re-requests an aggregation that stalled, fails a run that never
- * started, and publishes a run-finished event that a crash left owed. Idempotent: two ticks
+ * local stack) looks at a page of open runs (the next page each tick): recovers
+ * lost completions, records failed Job indexes, re-dispatches shards lost with a
+ * cluster, ends a run whose pods cannot start, enforces the deadline, re-requests
+ * an aggregation that stalled, fails a run that never started, publishes a
+ * run-finished event that a crash left owed, and deletes the unfinished Jobs of
+ * runs that finished. Idempotent: two ticks
  * at once record nothing twice (shard records are create-if-absent).
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
@@ -12,6 +14,7 @@ import { reconcileRequestSchema, type AggregateRequest } from '../../shared/mess
 import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
+import { cleanUpRunJobs } from './clean-up.ts';
 import { reconcileRun, type ReconcileReport } from './reconcile-run.ts';
 
 /** An aggregation running longer than this is requested again. */
@@ -24,8 +27,14 @@ export const STALLED_AGGREGATION_MILLISECONDS = 5 * 60_000;
 export const START_TIMEOUT_MILLISECONDS = 30 * 60_000;
 /** A finished run whose run-finished event is still owed this long after it finished is announced by reconcile. */
 export const ANNOUNCE_GRACE_MILLISECONDS = 60_000;
-/** Open runs looked at per tick (the oldest first would need an index; any 200 will do, the next tick takes others). */
-const RUNS_PER_TICK = 200;
+/** Open runs looked at per tick: a page, in run-id order, after the previous tick's last (see {@link OPEN_RUNS_CURSOR}). */
+export const RUNS_PER_TICK = 200;
+/**
+ * Where the previous tick's page of open runs ended. Each tick takes the next
+ * page and the cursor wraps after the last, so with N open runs every run is
+ * looked at within ⌈N / RUNS_PER_TICK⌉ + 1 ticks, however many there are.
+ */
+export const OPEN_RUNS_CURSOR = 'reconcile-open-runs';
 
 /** Creates the reconcile handler. */
 export function createReconcileHandler(deps: Dependencies) {
@@ -37,7 +46,7 @@ export function createReconcileHandler(deps: Dependencies) {
       const run = await deps.runs.getRun(request.runId);
       runs = run ? [run] : [];
     } else {
-      runs = await deps.runs.listRunsByStatus(['ACCEPTED', 'RUNNING', 'AGGREGATING'], RUNS_PER_TICK);
+      runs = await openRunsPage(deps);
       runs.push(...(await deps.runs.listUnannounced(RUNS_PER_TICK)));
     }
     const reports: ReconcileReport[] = [];
@@ -65,8 +74,40 @@ export function createReconcileHandler(deps: Dependencies) {
         deps.log.error('reconcile failed for a run', { runId: run.runId, error: (error as Error).message });
       }
     }
+    await cleanUpFinishedRuns(deps, request.runId);
     return reports;
   };
+}
+
+/** Deletes the unfinished Jobs of runs that reached a terminal status (clean-up.ts); a failure waits for the next tick. */
+async function cleanUpFinishedRuns(deps: Dependencies, runId: string | undefined): Promise<void> {
+  const one = runId ? await deps.runs.getRun(runId) : undefined;
+  const runs = one ? [one] : runId ? [] : await deps.runs.listUncleaned(RUNS_PER_TICK);
+  for (const run of runs) {
+    if (!TERMINAL_STATUSES.includes(run.status) || run.fleetCleanedUp !== false) continue;
+    try {
+      await cleanUpRunJobs(deps, run);
+    } catch (error) {
+      deps.log.error('clean-up failed for a run', { runId: run.runId, error: (error as Error).message });
+    }
+  }
+}
+
+/**
+ * The next page of open runs, in run-id order after the cursor, wrapping around
+ * to the first runs when the end comes before the page is full (the page never
+ * holds a run twice), and the cursor moved to its last run.
+ */
+async function openRunsPage(deps: Dependencies): Promise<RunDocument[]> {
+  const open = ['ACCEPTED', 'RUNNING', 'AGGREGATING'] as const;
+  const after = await deps.runs.readCursor(OPEN_RUNS_CURSOR);
+  const page = await deps.runs.listRunsByStatus(open, RUNS_PER_TICK, after);
+  if (page.length < RUNS_PER_TICK && after !== undefined) {
+    const wrapped = await deps.runs.listRunsByStatus(open, RUNS_PER_TICK - page.length);
+    page.push(...wrapped.filter((r) => r.runId <= after));
+  }
+  await deps.runs.writeCursor(OPEN_RUNS_CURSOR, page.at(-1)?.runId);
+  return page;
 }
 
 /** Ends a run that never started: FAILED, START_FAILED, with the last handler error as the reason. */

@@ -42,8 +42,20 @@ export const WORKER_HEAP_MEGABYTES = 128;
 export const WORKER_ENTRYPOINT: readonly string[] = ['node', `--max-old-space-size=${WORKER_HEAP_MEGABYTES}`, '/opt/altus/jobs/worker/entrypoint.mjs'];
 /** Seconds a pod gets to stop: GKE gives ordinary pods the first 15 s of a Spot VM's 30 s notice. */
 export const TERMINATION_GRACE_SECONDS = 15;
-/** Finished Jobs are garbage-collected after this long (results live in the bucket, not in the Job). */
-export const TTL_AFTER_FINISHED_SECONDS = 3600;
+/**
+ * A finished Job is kept this long beyond its own deadline before it is
+ * garbage-collected, so its TTL outlives the run's deadline plus reconcile's
+ * grace (at most {@link MAX_RECONCILE_GRACE_SECONDS}, twice for a missing Job):
+ * reconcile never takes a collected Job for a lost one.
+ */
+export const TTL_MARGIN_SECONDS = 3600;
+/** The longest completion grace the runtime configuration accepts (ALTUS_RECONCILE_GRACE_SECONDS). */
+export const MAX_RECONCILE_GRACE_SECONDS = 1200;
+
+/** A Job's ttlSecondsAfterFinished: its deadline plus the margin (results live in the bucket, not in the Job). */
+export function ttlAfterFinishedSeconds(deadlineSeconds: number): number {
+  return deadlineSeconds + TTL_MARGIN_SECONDS;
+}
 /** Longest Job name: Indexed pods are named `<job>-<index>-<suffix>` and hostnames must stay within 63. */
 export const MAX_JOB_NAME = 52;
 /** GKE labels Spot nodes with it; Altus taints its Spot batch pools with it (infra/). */
@@ -174,7 +186,7 @@ export function buildJob(request: JobRequest): V1Job {
         ],
       },
       activeDeadlineSeconds: request.deadlineSeconds,
-      ttlSecondsAfterFinished: TTL_AFTER_FINISHED_SECONDS,
+      ttlSecondsAfterFinished: ttlAfterFinishedSeconds(request.deadlineSeconds),
       template: {
         metadata: { labels, annotations: { [SAFE_TO_EVICT_ANNOTATION]: 'false' } },
         spec: {

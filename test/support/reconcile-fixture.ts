@@ -42,10 +42,11 @@ export class MemoryFleet implements Fleet {
     this.jobs.set(cluster, [...list, job]);
     return 'created' as const;
   }
-  async listJobs(cluster: string) {
+  async listJobs(cluster: string, _namespace: string, labelSelector: string) {
     this.listCalls++;
     if (this.unreachable.has(cluster)) throw new Error(`connect ECONNREFUSED (${cluster})`);
-    return this.jobs.get(cluster) ?? [];
+    const [key, value] = labelSelector.split('=') as [string, string];
+    return (this.jobs.get(cluster) ?? []).filter((j) => j.metadata?.labels?.[key] === value);
   }
   async deleteJobs(cluster: string) {
     const n = this.jobs.get(cluster)?.length ?? 0;

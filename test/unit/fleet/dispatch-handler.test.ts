@@ -53,7 +53,7 @@ const NOW = new Date('2026-12-01T09:00:00Z');
 const manifest = manifestSchema.parse(JSON.parse(readFileSync(new URL('../../../examples/book-mc.json', import.meta.url), 'utf8')));
 
 /** A RUNNING run with its plan in the bucket, and dispatch's dependencies over the fake API server. */
-async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl)) {
+async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl), deadlineAt = new Date(NOW.getTime() + 3600_000).toISOString(), attempt = 0) {
   const runs = new MemoryRunStore();
   const store = new LocalObjectStore(work);
   const published: Array<{ role: TopicRole; message: Record<string, unknown> }> = [];
@@ -82,12 +82,12 @@ async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl
     attempt: 0,
     createdAt: NOW.toISOString(),
     startedAt: NOW.toISOString(),
-    deadlineAt: new Date(NOW.getTime() + 3600_000).toISOString(),
+    deadlineAt,
     planUri,
     placement: [{ cluster: 'worker-a', region: 'us-central1', offset: 0, count: 40, job: '' }],
   };
   await runs.createRun(run);
-  const message: DispatchMessage = { v: 1, runId, cluster: 'worker-a', attempt: 0, shards: { offset: 0, count: 40 } };
+  const message: DispatchMessage = { v: 1, runId, cluster: 'worker-a', attempt, shards: { offset: 0, count: 40 } };
   const event = {
     specversion: '1.0',
     id: `dispatch-${runId}`,
@@ -123,6 +123,7 @@ test('403: the run ends FAILED with DISPATCH_FAILED and the cluster\'s reason, r
   assert.deepEqual(f.runFinished(), [{ v: 1, runId: 'run-dispatch-forbidden', status: 'FAILED', counts: run.counts }]);
   assert.deepEqual(f.sleeps, [], 'a refusal is not retried');
   assert.equal(jobsOf('run-dispatch-forbidden').length, 0);
+  assert.equal(run.fleetCleanedUp, false, 'the finished run is left for reconcile to clean up on every cluster');
 
   // Pub/Sub delivers at least once: the same message again finds the run ended.
   assert.equal(await f.handler(f.event), 'skipped');
@@ -183,4 +184,15 @@ test('401: a token the cluster stopped taking is refreshed and the Job created; 
   assert.equal(run.status, 'RUNNING');
   assert.equal(run.error, undefined);
   assert.deepEqual(f.runFinished(), []);
+});
+
+test('a re-dispatch late in the run gets the time left to the run\'s deadline, not a fresh one; past the deadline nothing is created', async () => {
+  const late = await dispatchFixture('run-dispatch-late', undefined, new Date(NOW.getTime() + 600_000).toISOString(), 3);
+  assert.equal(await late.handler(late.event), 'created');
+  const job = jobsOf('run-dispatch-late')[0]!;
+  assert.equal(job.spec?.activeDeadlineSeconds, 600);
+  assert.ok(job.spec!.ttlSecondsAfterFinished! >= 600 + 2 * 1200, 'the TTL outlives the deadline plus reconcile\'s longest grace');
+  const over = await dispatchFixture('run-dispatch-over', undefined, new Date(NOW.getTime() - 1000).toISOString(), 3);
+  assert.equal(await over.handler(over.event), 'skipped');
+  assert.equal(jobsOf('run-dispatch-over').length, 0);
 });
