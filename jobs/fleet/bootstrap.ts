@@ -3,7 +3,7 @@
  * create Jobs on it — the namespace, a quota sized to the cluster's
  * `maxParallelism`, the worker's Workload Identity service account, the priority
  * class the Jobs name, and namespace-scoped RBAC for the dispatch and reconcile
- * identities. Nothing cluster-wide but the PriorityClass; no ClusterRole.
+ * identities, each allowed only what it does (one Role and RoleBinding each). Nothing cluster-wide but the PriorityClass; no ClusterRole.
  * Every object is checked against the official schema before it is returned.
  */
 import type {
@@ -22,8 +22,17 @@ import { LABELS } from './job-builder.ts';
 /** Account ids of the Google service accounts that call the worker clusters' API (the dispatch and reconcile functions' runtime identities). */
 export const FLEET_OPERATOR_ACCOUNT_IDS = ['altus-dispatch', 'altus-reconcile'] as const;
 
-/** Names of the namespaced objects the bootstrap creates. */
-export const BOOTSTRAP_NAMES = { quota: 'altus-workers', role: 'altus-job-operator', roleBinding: 'altus-job-operator' } as const;
+/**
+ * Names of the namespaced objects the bootstrap creates. Dispatch's Role and
+ * RoleBinding keep the name the single shared Role had before the split, so
+ * applying the bootstrap to an existing cluster narrows that Role in place
+ * (and drops reconcile from its subjects) instead of leaving it behind.
+ */
+export const BOOTSTRAP_NAMES = {
+  quota: 'altus-workers',
+  dispatchRole: 'altus-job-operator',
+  reconcileRole: 'altus-reconcile',
+} as const;
 
 /** The namespace label that makes the PodSecurity admission plugin enforce a level. */
 export const POD_SECURITY_ENFORCE_LABEL = 'pod-security.kubernetes.io/enforce';
@@ -45,13 +54,33 @@ export const PRIORITY_VALUE = 1000;
  */
 export const PRIORITY_PREEMPTION_POLICY = 'Never';
 
-/** What dispatch and reconcile do, in the Altus namespace only (README, "RBAC the dispatch identity needs"). */
-export const OPERATOR_RULES: V1Role['rules'] = [
-  // `deletecollection`: cancel deletes a run's Jobs with one label-selected DELETE on the collection.
-  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete', 'deletecollection'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
-  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+/**
+ * Dispatch creates Jobs, and reads one back when its create answers 409 (a
+ * redelivered message: is the Job there this run's?). Nothing else.
+ */
+export const DISPATCH_RULES: V1Role['rules'] = [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get'] }];
+
+/**
+ * Reconcile lists a run's Jobs (and gets one), lists a quiet Job's pods and
+ * events for why they do not run, and deletes Jobs: a stalled Job whose shards
+ * went elsewhere, and every unfinished Job of a finished run (clean-up runs in
+ * reconcile only). `altus cancel` runs as the operator, who needs no Role here.
+ */
+export const RECONCILE_RULES: V1Role['rules'] = [
+  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'delete'] },
+  { apiGroups: [''], resources: ['pods', 'events'], verbs: ['list'] },
 ];
+
+/** Each identity that calls the worker clusters' API: its Google account id, its Role's name and rules. */
+export const FLEET_IDENTITIES = [
+  { accountId: FLEET_OPERATOR_ACCOUNT_IDS[0], role: BOOTSTRAP_NAMES.dispatchRole, rules: DISPATCH_RULES },
+  { accountId: FLEET_OPERATOR_ACCOUNT_IDS[1], role: BOOTSTRAP_NAMES.reconcileRole, rules: RECONCILE_RULES },
+] as const;
+
+/** Whether `rules` let a subject do `verb` on `resource` of API group `group` (RBAC's own matching, without wildcards). */
+export function rulesAllow(rules: V1Role['rules'], verb: string, group: string, resource: string): boolean {
+  return (rules ?? []).some((r) => (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource) && r.verbs.includes(verb));
+}
 
 /** Any object the bootstrap creates. */
 export type BootstrapObject = V1Namespace | V1ResourceQuota | V1ServiceAccount | V1PriorityClass | V1Role | V1RoleBinding;
@@ -102,15 +131,17 @@ function clusterObjects(config: FleetConfig, cluster: WorkerCluster): BootstrapO
       globalDefault: false,
       description: 'Altus batch workers: queued ahead of unprioritised pods, never preempt running pods.',
     },
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(BOOTSTRAP_NAMES.role), rules: OPERATOR_RULES },
-    {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'RoleBinding',
-      metadata: meta(BOOTSTRAP_NAMES.roleBinding),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: BOOTSTRAP_NAMES.role },
-      // GKE authenticates a Google service account as the user named by its email.
-      subjects: FLEET_OPERATOR_ACCOUNT_IDS.map((id) => ({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: serviceAccountEmail(config.project, id) })),
-    },
+    ...FLEET_IDENTITIES.flatMap(({ accountId, role, rules }): BootstrapObject[] => [
+      { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(role), rules },
+      {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: meta(role),
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+        // GKE authenticates a Google service account as the user named by its email.
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: serviceAccountEmail(config.project, accountId) }],
+      },
+    ]),
   ];
   for (const object of objects) {
     const problems = schemaProblems(object);

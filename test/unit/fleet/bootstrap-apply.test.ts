@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { V1PriorityClass, V1ResourceQuota, V1RoleBinding } from '@kubernetes/client-node';
+import type { V1PriorityClass, V1ResourceQuota, V1Role, V1RoleBinding } from '@kubernetes/client-node';
 import { kubernetesAdmission } from '../../../jobs/fleet/admission.ts';
 import { buildBootstrap } from '../../../jobs/fleet/bootstrap.ts';
 import { applyBootstrap, BootstrapApplyError, type ClusterApplyReport } from '../../../jobs/fleet/bootstrap-apply.ts';
@@ -20,6 +20,8 @@ const OBJECTS = [
   'PriorityClass altus-batch',
   'Role altus/altus-job-operator',
   'RoleBinding altus/altus-job-operator',
+  'Role altus/altus-reconcile',
+  'RoleBinding altus/altus-reconcile',
 ];
 
 let server: FakeApiServer;
@@ -39,9 +41,9 @@ test('the first apply creates every object on every cluster, the namespace first
   assert.deepEqual(actions(reports), { 'worker-a': every('created'), 'worker-b': every('created') });
   assert.ok(reports.every((r) => r.error === undefined));
   for (const cluster of ['worker-a', 'worker-b']) {
-    assert.deepEqual(server.objectsOn(cluster).map((o) => o.kind), ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding']);
+    assert.deepEqual(server.objectsOn(cluster).map((o) => o.kind), ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding', 'Role', 'RoleBinding']);
     const posts = server.requests.filter((r) => r.method === 'POST' && r.path.startsWith(`/clusters/${cluster}/`));
-    assert.deepEqual(posts.map((r) => r.status), [201, 201, 201, 201, 201, 201]);
+    assert.deepEqual(posts.map((r) => r.status), [201, 201, 201, 201, 201, 201, 201, 201]);
     assert.equal(posts[0]!.path, `/clusters/${cluster}/api/v1/namespaces`);
   }
 });
@@ -61,7 +63,7 @@ test('drift is put back: a shrunk quota and a removed subject are replaced, keep
     o.spec!.hard!.pods = '10';
     o.metadata!.labels = { ...o.metadata!.labels, 'team.example.com/owner': 'risk' };
   });
-  server.edit<V1RoleBinding>('worker-b', 'RoleBinding', 'altus-job-operator', (o) => void o.subjects!.pop());
+  server.edit<V1RoleBinding>('worker-b', 'RoleBinding', 'altus-job-operator', (o) => void o.subjects!.push({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'intruder@example.com' }));
   const reports = await apply();
   assert.deepEqual(actions(reports)['worker-a'], every('unchanged'));
   const b = reports.find((r) => r.cluster === 'worker-b')!;
@@ -76,8 +78,22 @@ test('drift is put back: a shrunk quota and a removed subject are replaced, keep
   assert.equal(quota.spec?.hard?.pods, '5k');
   assert.equal(quota.metadata?.labels?.['team.example.com/owner'], 'risk');
   const binding = server.objectsOn('worker-b').find((o) => o.kind === 'RoleBinding') as V1RoleBinding;
-  assert.equal(binding.subjects?.length, 2);
+  assert.equal(binding.subjects?.length, 1);
   assert.deepEqual(actions(await apply())['worker-b'], every('unchanged'));
+});
+
+test('a cluster bootstrapped before the RBAC split has its shared Role narrowed to dispatch\'s in place, and reconcile gets its own', async () => {
+  await apply();
+  server.edit<V1Role>('worker-a', 'Role', 'altus-job-operator', (o) => {
+    o.rules = [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete', 'deletecollection'] }];
+  });
+  server.edit<V1RoleBinding>('worker-a', 'RoleBinding', 'altus-job-operator', (o) => {
+    o.subjects = [...o.subjects!, { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `altus-reconcile@${config.project}.iam.gserviceaccount.com` }];
+  });
+  const a = (await apply()).find((r) => r.cluster === 'worker-a')!;
+  assert.deepEqual(a.outcomes.filter((o) => o.action !== 'unchanged').map((o) => o.object), ['Role altus/altus-job-operator', 'RoleBinding altus/altus-job-operator']);
+  const role = server.objectsOn('worker-a').find((o) => o.kind === 'Role' && o.metadata?.name === 'altus-job-operator') as V1Role;
+  assert.deepEqual(role.rules, [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get'] }]);
 });
 
 test('a PriorityClass with another value is kept (the value is immutable) and the report says how to fix it', async () => {
