@@ -3,6 +3,13 @@
  * args, when given, are a custom kernel's command (see jobs/worker/entrypoint.mjs
  * and jobs/Dockerfile).
  */
+import { TERMINATION_GRACE_SECONDS } from '../fleet/job-builder.ts';
+import { EXIT_TERMINATED, stopOnSigterm } from './termination.ts';
 import { runWorker, WorkerCache } from './worker.ts';
 
-process.exitCode = await runWorker(process.env, new WorkerCache(), process.argv.slice(2));
+// Exit a second before the kubelet's SIGKILL, whatever is still in flight.
+const signal = stopOnSigterm(process, (TERMINATION_GRACE_SECONDS - 1) * 1000);
+const code = await runWorker(process.env, new WorkerCache(), process.argv.slice(2), { signal });
+// A stopped shard leaves at once: an upload still in flight is never finalized, so nothing half-written appears.
+if (code === EXIT_TERMINATED) process.exit(code);
+process.exitCode = code;

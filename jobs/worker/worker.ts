@@ -21,6 +21,16 @@ import { KernelExitError, KernelProtocolError, KernelStartError } from './kernel
 import { computeShard, runShard, type ComputedShard } from './run-shard.ts';
 import { ShardInputError } from './shard-input.ts';
 import { count } from '../../shared/metering.ts';
+import { adcToken, awaitCredentials, type CredentialsProbe } from './credentials.ts';
+import { EXIT_TERMINATED, ShardTerminatedError, untilTerminated } from './termination.ts';
+
+/** What a pod's worker is given besides its environment: a stop signal (SIGTERM) and how to wait for credentials. */
+export interface WorkerOptions {
+  /** Fires when the pod is stopping (termination.ts). */
+  signal?: AbortSignal;
+  /** Waits for Workload Identity on GCS storage (credentials.ts); tests inject theirs. */
+  credentials?: Omit<CredentialsProbe, 'token'> & { token?: CredentialsProbe['token'] };
+}
 
 /** Clients a worker uses; a warm process reuses them across indexes. */
 export interface WorkerClients {
@@ -78,7 +88,7 @@ class PodMismatchError extends Error {
  * (the Job passes `kernel.command` there), empty for a built-in kernel. Never
  * throws: every outcome is an exit code.
  */
-export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache(), command: readonly string[] = []): Promise<number> {
+export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache(), command: readonly string[] = [], options: WorkerOptions = {}): Promise<number> {
   let env: WorkerEnvironment;
   try {
     env = parseWorkerEnvironment(rawEnv);
@@ -106,19 +116,29 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
     return topic(env.completionsTopic).publishMessage({ json: full });
   };
 
+  const { signal } = options;
   try {
+    if (env.storage.kind === 'gcs') {
+      // A fresh node's metadata server may not serve the pod's identity yet: wait for it rather than spend a retry.
+      await untilTerminated(awaitCredentials({ token: adcToken(), ...options.credentials }), signal);
+    }
     const plan = await cache.plan(env.planUri, store).catch((cause) => {
       throw new Error(`cannot read the run plan ${env.planUri}: ${(cause as Error).message}`, { cause });
     });
-    const compute = shardComputation(plan, env, rawEnv, command, store, log);
+    const compute = shardComputation(plan, env, rawEnv, command, store, log, signal);
     log.info('shard started', { shard: env.shard, attempt: env.attempt, indexFailureCount: env.indexFailureCount });
-    const outcome = await runShard({ plan, shard: env.shard, store, compute }).catch((error) => {
+    const outcome = await untilTerminated(runShard({ plan, shard: env.shard, store, compute }), signal).catch((error) => {
       throw error instanceof ShardInputError ? new BadInputError(error.message, { cause: error }) : error;
     });
     await publish({ status: 'succeeded', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed });
     log.info('shard done', { shard: env.shard, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed, computed: outcome.computed });
     return EXIT_OK;
   } catch (error) {
+    if (error instanceof ShardTerminatedError) {
+      // Not the shard's failure: nothing is published, the Job runs the index again (a disruption is not counted).
+      log.warn(error.message, { shard: env.shard });
+      return EXIT_TERMINATED;
+    }
     const message = (error as Error).message;
     const exitCode = exitCodeOf(error);
     const permanent = exitCode !== EXIT_RETRYABLE;
@@ -145,6 +165,7 @@ function shardComputation(
   command: readonly string[],
   store: ObjectStore,
   log: Logger,
+  signal: AbortSignal | undefined,
 ): () => Promise<ComputedShard> {
   const block = plan.manifest.kernel;
   if (isCustomKernel(block)) {
@@ -154,7 +175,7 @@ function shardComputation(
     }
     const podEnv = Object.fromEntries(Object.entries(rawEnv).filter((e): e is [string, string] => e[1] !== undefined));
     return () =>
-      computeCustomShard({ plan, shard: env.shard, store, kernel: block, env: podEnv, log, ...(env.kernelWorkdir ? { cwd: env.kernelWorkdir } : {}) });
+      computeCustomShard({ plan, shard: env.shard, store, kernel: block, env: podEnv, log, ...(env.kernelWorkdir ? { cwd: env.kernelWorkdir } : {}), ...(signal ? { signal } : {}) });
   }
   if (command.length > 0) throw new PodMismatchError(`the run uses the built-in kernel "${block.name}" but the container was given a command ${JSON.stringify(command)}`);
   const kernel = getKernel(block.name);
