@@ -10,7 +10,8 @@ import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import { TERMINAL_STATUSES } from '../../shared/documents.ts';
 import { dispatchMessageSchema } from '../../shared/messages.ts';
 import { FleetRequestError } from '../../jobs/fleet/fleet.ts';
-import { buildJob } from '../../jobs/fleet/job-builder.ts';
+import { buildJob, shardListUri } from '../../jobs/fleet/job-builder.ts';
+import { formatShardList } from '../../shared/shard-list.ts';
 import type { RunPlan } from '../../jobs/planning/plan.ts';
 import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
@@ -66,6 +67,11 @@ export function createDispatchHandler(deps: Dependencies) {
       ...(isCustomKernel(plan.manifest.kernel) ? { customKernel: plan.manifest.kernel } : {}),
       ...(plan.manifest.resources?.gpu ? { gpu: plan.manifest.resources.gpu } : {}),
     });
+    if ('list' in message.shards) {
+      // Before the Job: its pods read their shard from it. The same (run, cluster, attempt) always writes the same list.
+      const uri = shardListUri(run.planUri, message.runId, job.metadata!.name!);
+      await deps.store.write(uri, formatShardList(message.shards.list), { contentType: 'text/plain' });
+    }
     try {
       const outcome = await deps.fleet.createJob(cluster.name, job);
       deps.faults.crashPoint('dispatch.after-create-job');

@@ -26,6 +26,11 @@ export function shardOwners(run: RunDocument): Map<number, { cluster: string; at
   return owners;
 }
 
+/** The shards a re-dispatch gave the Job of (cluster, attempt), in index order; undefined for a placement's Job (an offset). */
+export function listedShards(run: RunDocument, cluster: string, attempt: number): number[] | undefined {
+  return (run.redispatches ?? []).filter((r) => r.cluster === cluster && r.attempt === attempt).pop()?.shards;
+}
+
 /**
  * Sends `shards` again as one new attempt. `restrictTo` is the manifest's placement;
  * `exclude` drops clusters (unreachable ones). Returns the new re-dispatch records,
@@ -51,7 +56,7 @@ export async function redispatchShards(
   const attempt = nextAttempt(run);
   const sorted = [...input.shards].sort((a, b) => a - b);
   const at = deps.now().toISOString();
-  // A cluster's list too long for one pod environment (ALTUS_SHARD_LIST) becomes several Jobs, one attempt each.
+  // A cluster's long scattered list becomes several Jobs, one attempt each, so each Job's list object stays small for its pods to read.
   const records: RunRedispatch[] = placeShards(sorted.length, clusters, podRequest(deps.fleetConfig, run.gpu)).flatMap((slice) =>
     splitShardList(sorted.slice(slice.offset, slice.offset + slice.count)).map((shards, part) => ({
       attempt: attempt + part,

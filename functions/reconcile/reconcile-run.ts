@@ -19,7 +19,7 @@ import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
 import { shardKey } from '../../shared/ids.ts';
 import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
-import { redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
+import { listedShards, redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
 import { handleStalledJobs, ownedJobs, type StallOutcome } from './stalled-jobs.ts';
 
 /**
@@ -189,7 +189,7 @@ async function recoverMissing(
       if (now.getTime() - dispatchTime(run, cluster, attempt) > grace.missingJob) lost.push(...shards);
       continue;
     }
-    const progress = jobProgress(job);
+    const progress = jobProgress(job, listedShards(run, cluster, attempt));
     // Still running, or just ended: its shards' completions may be on their way to collect.
     if (!settled(progress, now, grace.completion)) continue;
     const completed = new Set(progress.completed);

@@ -19,7 +19,7 @@ import { jobProgress } from '../../jobs/fleet/job-status.ts';
 import { anyPodRunning, diagnoseStall, type StallCause } from '../../jobs/fleet/stall-diagnosis.ts';
 import { announceFinished, UNANNOUNCED } from '../pipeline/announce.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
-import { redispatchShards } from '../pipeline/redispatch.ts';
+import { listedShards, redispatchShards } from '../pipeline/redispatch.ts';
 import { cleanUpRunJobs } from './clean-up.ts';
 
 /** A Job that ran no pod this long is looked into, by default (the bound: at most 3 minutes). */
@@ -80,7 +80,7 @@ function looksStalled(job: V1Job, now: Date, patience: number): boolean {
 /** Sends the Job's unfinished shards to another cluster with room; undefined when none can take them. */
 async function replace(deps: Dependencies, run: RunDocument, entry: OwnedJob, cause: StallCause): Promise<StallOutcome | undefined> {
   const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
-  const completed = new Set(jobProgress(entry.job).completed);
+  const completed = new Set(jobProgress(entry.job, listedShards(run, entry.cluster, entry.attempt)).completed);
   const shards = entry.shards.filter((s) => !recorded.has(s) && !completed.has(s));
   const exclude = new Set([entry.cluster, ...clustersWithoutRoom(run)]);
   const records = await redispatchShards(deps, run, {

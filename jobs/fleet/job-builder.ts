@@ -11,7 +11,8 @@ import type { ShardSelection } from '../../shared/messages.ts';
 import { ACCELERATOR_LABEL, agreedGpuRequest, BATCH_POOL, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
-import { formatShardList, MAX_SHARD_LIST_BYTES } from '../../shared/shard-list.ts';
+import { parseObjectUri } from '../../shared/storage/object-store.ts';
+import { runObjects } from '../planning/plan.ts';
 import { CONTAINER_SECURITY_CONTEXT, ephemeralStorage, POD_SECURITY_CONTEXT, SAFE_TO_EVICT_ANNOTATION, SCRATCH, scratchVolume } from './pod-hardening.ts';
 
 /** Labels tying every Job and pod to its run. */
@@ -153,8 +154,9 @@ export function buildJob(request: JobRequest): V1Job {
     { name: WORKER_ENV.attempt, value: String(attempt) },
     { name: WORKER_ENV.cluster, value: cluster.name },
     { name: WORKER_ENV.planUri, value: request.planUri },
+    // A re-dispatch's list lives in the results bucket (dispatch writes it first): a long list in every pod's environment would not fit.
     'list' in shards
-      ? { name: WORKER_ENV.shardList, value: shardListValue(shards.list, name) }
+      ? { name: WORKER_ENV.shardListUri, value: shardListUri(request.planUri, runId, name) }
       : { name: WORKER_ENV.shardOffset, value: String(shards.offset) },
     { name: WORKER_ENV.completionsTopic, value: request.completionsTopic },
     { name: WORKER_ENV.projectId, value: request.projectId },
@@ -219,15 +221,9 @@ export function buildJob(request: JobRequest): V1Job {
   };
 }
 
-/** The encoded list, refused when no pod could start with it (re-dispatch splits long lists, so this means a caller did not). */
-function shardListValue(shards: readonly number[], job: string): string {
-  const value = formatShardList(shards);
-  if (value.length > MAX_SHARD_LIST_BYTES) {
-    throw new Error(
-      `Job ${job}: its ${shards.length} scattered shards encode to ${value.length} bytes of ${WORKER_ENV.shardList}, over the ${MAX_SHARD_LIST_BYTES} a pod's environment can safely hold; split them over several Jobs (splitShardList)`,
-    );
-  }
-  return value;
+/** Where the shard list of Job `job` is kept: beside the run's plan, in the results bucket. */
+export function shardListUri(planUri: string, runId: string, job: string): string {
+  return runObjects.shardList(parseObjectUri(planUri).bucket, runId, job);
 }
 
 /** CPU and memory of the fleet's workers, and ephemeral storage sized from the shard. */

@@ -22,19 +22,24 @@ export interface JobProgress {
   failureReason?: string;
 }
 
-/** The global shards of a Job's indexes, from ALTUS_SHARD_OFFSET or ALTUS_SHARD_LIST. */
-export function jobShards(job: V1Job): number[] {
+/**
+ * The global shards of a Job's indexes, from ALTUS_SHARD_OFFSET or ALTUS_SHARD_LIST;
+ * a Job whose list is an object in the bucket (ALTUS_SHARD_LIST_URI) maps its
+ * indexes onto `listed`, the shards the run recorded for it, in order.
+ */
+export function jobShards(job: V1Job, listed?: readonly number[]): number[] {
   const env = job.spec?.template.spec?.containers[0]?.env ?? [];
   const value = (name: string) => env.find((e) => e.name === name)?.value;
   const list = value(WORKER_ENV.shardList);
   if (list) return parseShardList(list).toArray();
+  if (value(WORKER_ENV.shardListUri) !== undefined) return [...(listed ?? [])].sort((a, b) => a - b);
   const offset = Number(value(WORKER_ENV.shardOffset) ?? 0);
   return Array.from({ length: job.spec?.completions ?? 0 }, (_, i) => offset + i);
 }
 
-/** Progress of a Job in global shard numbers. */
-export function jobProgress(job: V1Job): JobProgress {
-  const shards = jobShards(job);
+/** Progress of a Job in global shard numbers (`listed`: its shards when its list is in the bucket, see {@link jobShards}). */
+export function jobProgress(job: V1Job, listed?: readonly number[]): JobProgress {
+  const shards = jobShards(job, listed);
   const toShards = (indexes: number[]) => indexes.filter((i) => i < shards.length).map((i) => shards[i]!);
   const conditions = job.status?.conditions ?? [];
   const failed = conditions.find((c) => c.type === 'Failed' && c.status === 'True');

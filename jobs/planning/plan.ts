@@ -59,6 +59,8 @@ export const runObjects = {
   results: (bucket: string, runId: string) => objectUri(bucket, `runs/${runId}/results.ndjson`),
   /** The Parquet dataset's folder (Hive-style: every run's folder sits under `results/`, partitioned by `run_id`). */
   dataset: (bucket: string, runId: string) => objectUri(bucket, datasetFolder(runId)),
+  /** A re-dispatched Job's shard list (the ALTUS_SHARD_LIST format), named by its pods' ALTUS_SHARD_LIST_URI. */
+  shardList: (bucket: string, runId: string, job: string) => objectUri(bucket, `runs/${runId}/shard-lists/${job}.txt`),
 };
 
 /** The prefix of every run's Parquet dataset in the results bucket. */

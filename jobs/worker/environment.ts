@@ -14,7 +14,10 @@ export const WORKER_ENV = {
   cluster: 'ALTUS_CLUSTER',
   planUri: 'ALTUS_PLAN_URI',
   shardOffset: 'ALTUS_SHARD_OFFSET',
+  /** Jobs dispatched before the shard list moved to the bucket carry it inline; still read. */
   shardList: 'ALTUS_SHARD_LIST',
+  /** A re-dispatch's shard list, as an object in the results bucket (the `ALTUS_SHARD_LIST` format). */
+  shardListUri: 'ALTUS_SHARD_LIST_URI',
   completionsTopic: 'ALTUS_COMPLETIONS_TOPIC',
   projectId: 'ALTUS_PROJECT_ID',
   maxRetries: 'ALTUS_MAX_RETRIES',
@@ -51,6 +54,7 @@ const schema = z
         }
       })
       .optional(),
+    [WORKER_ENV.shardListUri]: z.string().startsWith('gs://', `${WORKER_ENV.shardListUri} must be a gs:// URI`).optional(),
     [WORKER_ENV.completionsTopic]: z.string({ error: `${WORKER_ENV.completionsTopic} is required` }).min(1),
     [WORKER_ENV.projectId]: z.string({ error: `${WORKER_ENV.projectId} is required` }).min(1),
     [WORKER_ENV.maxRetries]: intString(WORKER_ENV.maxRetries).default(3),
@@ -65,10 +69,9 @@ const schema = z
     [WORKER_ENV.kernelWorkdir]: z.string().startsWith('/', `${WORKER_ENV.kernelWorkdir} must be an absolute path`).optional(),
   })
   .superRefine((env, ctx) => {
-    const hasOffset = env[WORKER_ENV.shardOffset] !== undefined;
-    const hasList = env[WORKER_ENV.shardList] !== undefined;
-    if (hasOffset === hasList) {
-      ctx.addIssue({ code: 'custom', message: `set exactly one of ${WORKER_ENV.shardOffset} and ${WORKER_ENV.shardList}` });
+    const mappings = [WORKER_ENV.shardOffset, WORKER_ENV.shardList, WORKER_ENV.shardListUri].filter((k) => env[k] !== undefined);
+    if (mappings.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `set exactly one of ${WORKER_ENV.shardOffset}, ${WORKER_ENV.shardList} and ${WORKER_ENV.shardListUri}` });
     }
     if (env[WORKER_ENV.storage] === 'local' && !env[WORKER_ENV.localStorageDir]) {
       ctx.addIssue({ code: 'custom', message: `${WORKER_ENV.localStorageDir} is required when ${WORKER_ENV.storage}=local` });
@@ -104,13 +107,47 @@ export class WorkerEnvironmentError extends Error {
   override readonly name = 'WorkerEnvironmentError';
 }
 
-/** Parses the pod's environment; throws {@link WorkerEnvironmentError}. */
+/** The pod's environment before its shard is known: a shard list in the bucket is read first ({@link resolveWorkerEnvironment}). */
+export type PodEnvironment = Omit<WorkerEnvironment, 'shard'> & ({ shard: number } | { shard?: undefined; shardListUri: string });
+
+/** Parses the pod's environment; throws {@link WorkerEnvironmentError}. The shard is known unless the list is in the bucket. */
+export function parsePodEnvironment(env: Record<string, string | undefined>): PodEnvironment {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    throw new WorkerEnvironmentError(`invalid worker environment: ${result.error.issues.map((i) => i.message).join('; ')}`);
+  }
+  const uri = result.data[WORKER_ENV.shardListUri];
+  if (uri === undefined) return parseWorkerEnvironment(env);
+  const { shard: _, ...rest } = parseWorkerEnvironment({ ...env, [WORKER_ENV.shardListUri]: undefined, [WORKER_ENV.shardOffset]: '0' });
+  return { ...rest, shardListUri: uri };
+}
+
+/** The pod's shard: from the environment, or from the shard list object it names (read with `read`). */
+export async function resolveWorkerEnvironment(pod: PodEnvironment, read: (uri: string) => Promise<Buffer>): Promise<WorkerEnvironment> {
+  if (pod.shard !== undefined) return pod;
+  const { shardListUri, ...rest } = pod;
+  const text = (await read(shardListUri)).toString('utf8').trim();
+  let list;
+  try {
+    list = parseShardList(text);
+  } catch (error) {
+    throw new WorkerEnvironmentError(`${shardListUri} is not a shard list: ${(error as Error).message}`, { cause: error });
+  }
+  const shard = list.at(pod.completionIndex);
+  if (shard === undefined) throw new WorkerEnvironmentError(`${WORKER_ENV.completionIndex}=${pod.completionIndex} is outside the shard list ${shardListUri} (${list.length} shards)`);
+  return { ...rest, shard };
+}
+
+/** Parses the pod's environment when it carries its shard mapping itself; throws {@link WorkerEnvironmentError}. */
 export function parseWorkerEnvironment(env: Record<string, string | undefined>): WorkerEnvironment {
   const result = schema.safeParse(env);
   if (!result.success) {
     throw new WorkerEnvironmentError(`invalid worker environment: ${result.error.issues.map((i) => i.message).join('; ')}`);
   }
   const e = result.data;
+  if (e[WORKER_ENV.shardListUri] !== undefined) {
+    throw new WorkerEnvironmentError(`${WORKER_ENV.shardListUri} names the shard list object: the shard is known once it is read (parsePodEnvironment, resolveWorkerEnvironment)`);
+  }
   const index = e[WORKER_ENV.completionIndex];
   const list = e[WORKER_ENV.shardList];
   let shard: number;

@@ -14,7 +14,7 @@ import type { CompletionEvent } from '../../shared/messages.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { getKernel } from '../kernels/registry.ts';
 import type { RunPlan } from '../planning/plan.ts';
-import { parseWorkerEnvironment, WorkerEnvironmentError, type WorkerEnvironment } from './environment.ts';
+import { parsePodEnvironment, resolveWorkerEnvironment, WorkerEnvironmentError, type PodEnvironment, type WorkerEnvironment } from './environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRYABLE } from './exit-codes.ts';
 import { computeCustomShard } from './custom-shard.ts';
 import { KernelExitError, KernelProtocolError, KernelStartError } from './kernel-process.ts';
@@ -45,7 +45,7 @@ export class WorkerCache {
   private readonly clients = new Map<string, WorkerClients>();
   private readonly plans = new Map<string, RunPlan>();
 
-  clientsFor(env: WorkerEnvironment): WorkerClients {
+  clientsFor(env: Pick<PodEnvironment, 'storage' | 'projectId' | 'pubsubEmulatorHost'>): WorkerClients {
     const key = JSON.stringify([env.storage, env.projectId, env.pubsubEmulatorHost]);
     let clients = this.clients.get(key);
     if (!clients) {
@@ -89,17 +89,26 @@ class PodMismatchError extends Error {
  * throws: every outcome is an exit code.
  */
 export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache(), command: readonly string[] = [], options: WorkerOptions = {}): Promise<number> {
+  const { signal } = options;
   let env: WorkerEnvironment;
+  let clients: WorkerClients;
   try {
-    env = parseWorkerEnvironment(rawEnv);
+    const pod = parsePodEnvironment(rawEnv);
+    clients = cache.clientsFor(pod);
+    if (pod.storage.kind === 'gcs') {
+      // A fresh node's metadata server may not serve the pod's identity yet: wait for it rather than spend a retry.
+      await untilTerminated(awaitCredentials({ token: adcToken(), ...options.credentials }), signal);
+    }
+    env = await untilTerminated(resolveWorkerEnvironment(pod, (uri) => clients.store.read(uri)), signal);
   } catch (error) {
+    if (error instanceof ShardTerminatedError) return EXIT_TERMINATED;
     process.stderr.write(`altus-worker: ${(error as Error).message}\n`);
     return error instanceof WorkerEnvironmentError ? EXIT_BAD_ENVIRONMENT : EXIT_RETRYABLE;
   }
   const log = workerLogger(env);
   const started = process.cpuUsage();
   const startedMilliseconds = performance.now();
-  const { store, topic } = cache.clientsFor(env);
+  const { store, topic } = clients;
   const publish = (event: Omit<CompletionEvent, 'v' | 'runId' | 'shard' | 'attempt' | 'cluster' | 'cpuSeconds' | 'wallSeconds'>) => {
     const usage = process.cpuUsage(started);
     const full: CompletionEvent = {
@@ -116,12 +125,7 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
     return topic(env.completionsTopic).publishMessage({ json: full });
   };
 
-  const { signal } = options;
   try {
-    if (env.storage.kind === 'gcs') {
-      // A fresh node's metadata server may not serve the pod's identity yet: wait for it rather than spend a retry.
-      await untilTerminated(awaitCredentials({ token: adcToken(), ...options.credentials }), signal);
-    }
     const plan = await cache.plan(env.planUri, store).catch((cause) => {
       throw new Error(`cannot read the run plan ${env.planUri}: ${(cause as Error).message}`, { cause });
     });

@@ -31,6 +31,7 @@ import { runObjects, type RunPlan } from '../../../jobs/planning/plan.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { MemoryRunStore } from '../../support/memory-run-store.ts';
 import { TokenGate } from './token-gate.ts';
+import { parsePodEnvironment, resolveWorkerEnvironment } from '../../../jobs/worker/environment.ts';
 
 const fleetConfig = loadFleetConfig(DEFAULT_FLEET_CONFIG);
 const server = new FakeApiServer(fleetAdmission(fleetConfig));
@@ -195,4 +196,21 @@ test('a re-dispatch late in the run gets the time left to the run\'s deadline, n
   const over = await dispatchFixture('run-dispatch-over', undefined, new Date(NOW.getTime() - 1000).toISOString(), 3);
   assert.equal(await over.handler(over.event), 'skipped');
   assert.equal(jobsOf('run-dispatch-over').length, 0);
+});
+
+test('a re-dispatch\'s shard list travels as an object in the results bucket: dispatch writes it, the Job names it, the pod reads its shard from it', async () => {
+  const f = await dispatchFixture('run-dispatch-list', undefined, undefined, 2);
+  const list = [3, 17, 18, 19, 4095];
+  const message: DispatchMessage = { v: 1, runId: 'run-dispatch-list', cluster: 'worker-a', attempt: 2, shards: { list } };
+  const event = { ...f.event, data: { message: { data: Buffer.from(JSON.stringify(message)).toString('base64'), publishTime: NOW.toISOString() } } } as CloudEvent<unknown>;
+  assert.equal(await f.handler(event), 'created');
+  const job = jobsOf('run-dispatch-list')[0]!;
+  const env = Object.fromEntries(job.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));
+  assert.equal(env.ALTUS_SHARD_LIST, undefined);
+  const uri = env.ALTUS_SHARD_LIST_URI!;
+  assert.equal(uri, `gs://altus-results/runs/run-dispatch-list/shard-lists/${job.metadata!.name}.txt`);
+  assert.equal((await f.deps.store.read(uri)).toString('utf8'), '3,17-19,4095');
+  const podEnv = { ...env, JOB_COMPLETION_INDEX: '4', ALTUS_STORAGE: 'local', ALTUS_LOCAL_STORAGE_DIR: work } as Record<string, string>;
+  const resolved = await resolveWorkerEnvironment(parsePodEnvironment(podEnv), (u) => f.deps.store.read(u));
+  assert.equal(resolved.shard, 4095);
 });

@@ -98,26 +98,32 @@ test('a list that fits stays one Job; ranges keep a contiguous re-dispatch tiny'
   assert.deepEqual(splitShardList([]), []);
 });
 
-test('the builder writes the ranges, the Job passes admission, and reconcile reads the same shards back', () => {
+test('the builder names the list object in the bucket (not the list itself), the Job passes admission, and reconcile maps indexes onto the recorded shards', () => {
   const cluster = clusterNamed(threeClusters, 'worker-a');
   for (const part of splitShardList(scattered)) {
     const job = buildJob(jobRequest({ cluster, attempt: 3, shards: { list: part } }));
     const env = job.spec!.template.spec!.containers[0]!.env!;
-    assert.equal(env.find((e) => e.name === WORKER_ENV.shardList)?.value, formatShardList(part));
+    assert.equal(env.find((e) => e.name === WORKER_ENV.shardList), undefined);
+    assert.equal(env.find((e) => e.name === WORKER_ENV.shardListUri)?.value, `gs://altus-results/runs/book-mc-0123456789ab/shard-lists/${job.metadata!.name}.txt`);
     assert.equal(job.spec!.completions, part.length);
     assert.deepEqual(fleetAdmission(threeClusters)(job), []);
-    assert.deepEqual(jobShards(job), part);
+    assert.deepEqual(jobShards(job, part), part);
   }
-  const job = buildJob(jobRequest({ cluster, attempt: 1, shards: { list: [...range(0, 99), 105, ...range(200, 299)] } }));
-  assert.equal(job.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === WORKER_ENV.shardList)?.value, '0-99,105,200-299');
 });
 
-test('the builder refuses a list no pod could start with, saying how long it is and what to do', () => {
+test('a Job dispatched before the move still carries ALTUS_SHARD_LIST, and reconcile and the worker still read it', () => {
   const cluster = clusterNamed(threeClusters, 'worker-a');
-  assert.throws(
-    () => buildJob(jobRequest({ cluster, attempt: 1, shards: { list: scattered } })),
-    /its 50000 scattered shards encode to \d+ bytes of ALTUS_SHARD_LIST, over the 65536 a pod's environment can safely hold; split them over several Jobs/,
-  );
+  const job = buildJob(jobRequest({ cluster, attempt: 1, shards: { list: [0, 1] } }));
+  const env = job.spec!.template.spec!.containers[0]!.env!;
+  env.splice(env.findIndex((e) => e.name === WORKER_ENV.shardListUri), 1, { name: WORKER_ENV.shardList, value: '0-99,105,200-299' });
+  assert.deepEqual(jobShards(job), [...range(0, 99), 105, ...range(200, 299)]);
+  assert.equal(parseWorkerEnvironment({ ...podEnv, JOB_COMPLETION_INDEX: '100', [WORKER_ENV.shardList]: '0-99,105,200-299' }).shard, 105);
+});
+
+test('the builder takes any list, however scattered: the pods\' environment stays small', () => {
+  const cluster = clusterNamed(threeClusters, 'worker-a');
+  const job = buildJob(jobRequest({ cluster, attempt: 1, shards: { list: scattered } }));
+  assert.ok(JSON.stringify(job.spec!.template.spec!.containers[0]!.env).length < 4096);
 });
 
 test('re-dispatching 50,000 scattered shards: one attempt per part and cluster, each message building a Job that fits', async () => {
@@ -132,7 +138,8 @@ test('re-dispatching 50,000 scattered shards: one attempt per part and cluster, 
     const cluster = clusterNamed(f.deps.fleetConfig, message.cluster);
     const job = buildJob({ ...jobRequest({ cluster }), fleet: f.deps.fleetConfig, runId: message.runId, attempt: message.attempt, shards: message.shards });
     names.add(job.metadata!.name!);
-    assert.ok(job.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === WORKER_ENV.shardList)!.value!.length <= MAX_SHARD_LIST_BYTES);
+    assert.ok(job.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === WORKER_ENV.shardListUri)!.value!.length < 200);
+    assert.ok(formatShardList('list' in message.shards ? message.shards.list : []).length <= MAX_SHARD_LIST_BYTES);
   }
   assert.equal(names.size, messages.length, 'two parts would share a Job name');
   const stored = (await f.runs.getRun('run-scattered'))!.redispatches!;

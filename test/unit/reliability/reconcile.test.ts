@@ -10,6 +10,8 @@ import { createReconcileHandler, ANNOUNCE_GRACE_MILLISECONDS } from '../../../fu
 import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
+import { buildJob } from '../../../jobs/fleet/job-builder.ts';
+import { clusterNamed, jobRequest } from '../fleet/fixtures.ts';
 
 const tick: CloudEvent<unknown> = {
   specversion: '1.0', id: 't', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished',
@@ -137,4 +139,17 @@ test('reconcile: the grace comes from the configuration when it is set (the test
   await f.leaveResult(run, 1);
   const report = await reconcileRun(f.deps, run);
   assert.deepEqual([report.scanned, report.recoveredFromResults, report.aggregationRequested], [true, 1, true]);
+});
+
+test('reconcile: a re-dispatched Job (its list in the bucket) has its indexes mapped onto the shards the run recorded for it', async () => {
+  const f = reconcileFixture();
+  const run = await f.runningRun('listed', 6, { redispatches: [{ cluster: 'worker-a', attempt: 1, shards: [2, 5], reason: 'lost', at: f.minutesAgo(4) }] });
+  await f.record(run, [0, 1, 3, 4]);
+  const job = buildJob({ ...jobRequest({ cluster: clusterNamed(f.deps.fleetConfig, 'worker-a') }), fleet: f.deps.fleetConfig, runId: run.runId, attempt: 1, shards: { list: [2, 5] }, planUri: run.planUri! });
+  job.status = { completedIndexes: '0-1', conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: new Date(f.minutesAgo(3)) }] };
+  f.fleet.jobs.set('worker-a', [job]);
+  await f.leaveResult(run, 2);
+  await f.leaveResult(run, 5);
+  const report = await reconcileRun(f.deps, run);
+  assert.deepEqual([report.recoveredFromResults, report.redispatched], [2, 0]);
 });
