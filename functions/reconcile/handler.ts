@@ -106,7 +106,9 @@ async function openRunsPage(deps: Dependencies): Promise<RunDocument[]> {
     const wrapped = await deps.runs.listRunsByStatus(open, RUNS_PER_TICK - page.length);
     page.push(...wrapped.filter((r) => r.runId <= after));
   }
-  await deps.runs.writeCursor(OPEN_RUNS_CURSOR, page.at(-1)?.runId);
+  // Written only when it moves: with fewer open runs than a page it stays unset and costs no write a tick.
+  const next = page.length === RUNS_PER_TICK ? page.at(-1)!.runId : undefined;
+  if (next !== after) await deps.runs.writeCursor(OPEN_RUNS_CURSOR, next);
   return page;
 }
 

@@ -134,19 +134,19 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
  * Pub/Sub: one completion per shard, one dispatch message per cluster, one
  * aggregate request, one run-finished event. Firestore: per shard its record and
  * its group tally's increment (one atomic batch), plus the run document's life (create, placement, RUNNING, AGGREGATING,
- * final, announced). Kubernetes: one Job create per cluster, plus reconcile's
+ * final, announced, its Jobs cleaned up). Kubernetes: one Job create per cluster, plus reconcile's
  * status reads (one per cluster per 10 s tick while the run is active).
  */
 export function operationFormula(shards: number, clusters: number, ticks: number, mode: 'upload' | 'run-request') {
   void mode;
   const expected: MeterTotals = {
     pubsubMessages: shards + clusters + 2,
-    firestoreWrites: 2 * shards + 6,
+    firestoreWrites: 2 * shards + 7,
     kubernetesCalls: clusters + clusters * ticks,
   };
   const formula = {
     pubsubMessages: 'S + C + 2',
-    firestoreWrites: '2S + 6',
+    firestoreWrites: '2S + 7',
     kubernetesCalls: `C + C × reconcile ticks (${ticks})`,
   };
   return { expected, formula };

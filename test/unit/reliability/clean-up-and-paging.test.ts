@@ -87,3 +87,13 @@ test('with 1,000 open runs every run is looked at within ⌈1000 / 200⌉ ticks,
   assert.ok(looked.every((page) => page.length <= RUNS_PER_TICK));
   assert.deepEqual(looked[ticks]!.slice(0, 3), [...ids].sort().slice(0, 3), 'after the last page the first comes again');
 });
+
+test('with fewer open runs than a page the cursor is never written: a tick costs no Firestore write for it', async () => {
+  const f = reconcileFixture();
+  let writes = 0;
+  f.runs.writeCursor = async () => void writes++;
+  for (let i = 0; i < 3; i++) await f.record(await f.runningRun(`few-${i}`, 1), [0]);
+  const handler = createReconcileHandler(f.deps);
+  for (let t = 0; t < 4; t++) await handler(tick);
+  assert.equal(writes, 0);
+});
