@@ -14,8 +14,7 @@ import { FleetRequestError } from '../../../jobs/fleet/fleet.ts';
 import { gkeClusterAccess } from '../../../jobs/fleet/gke-access.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
-import { FakeApiServer } from '../../support/fake-apiserver.ts';
+import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { TokenGate } from './token-gate.ts';
 import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
 
@@ -27,7 +26,7 @@ before(async () => {
 after(() => server.stop());
 
 const noWait = { attempts: 3, initialDelayMilliseconds: 1, sleep: async () => undefined };
-const fleet = () => new KubernetesFleet(localClusterAccess(baseUrl), noWait);
+const fleet = () => new KubernetesFleet(fakeClusterAccess(baseUrl), noWait);
 const job = (runId: string, cluster = 'worker-a') => buildJob(jobRequest({ cluster: clusterNamed(threeClusters, cluster), runId }));
 const requestsTo = (pattern: RegExp) => server.requests.filter((r) => pattern.test(`${r.method} ${r.path}`));
 

@@ -14,10 +14,9 @@ import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { DISPATCH_RULES, RECONCILE_RULES, rulesAllow } from '../../../jobs/fleet/bootstrap.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
-import { FakeApiServer, type SeenRequest } from '../../support/fake-apiserver.ts';
+import { FakeApiServer, type SeenRequest, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
 const server = new FakeApiServer(fleetAdmission(loadFleetConfig(DEFAULT_FLEET_CONFIG)));
@@ -36,7 +35,7 @@ function authorized(request: SeenRequest): string | undefined {
   return `${verb} ${group}/${resource}`;
 }
 
-const fleet = () => new KubernetesFleet(localClusterAccess(baseUrl), { attempts: 2, initialDelayMilliseconds: 1, sleep: async () => undefined });
+const fleet = () => new KubernetesFleet(fakeClusterAccess(baseUrl), { attempts: 2, initialDelayMilliseconds: 1, sleep: async () => undefined });
 
 /** The requests `work` made, as RBAC sees them. */
 async function requestsOf(work: () => Promise<void>): Promise<Set<string>> {

@@ -12,10 +12,9 @@ import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import { STALLED_JOB_MILLISECONDS } from '../../../functions/reconcile/stalled-jobs.ts';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { localClusterAccess } from '../../../jobs/fleet/local/local-access.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
-import { FakeApiServer } from '../../support/fake-apiserver.ts';
+import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
 const server = new FakeApiServer(fleetAdmission(loadFleetConfig(DEFAULT_FLEET_CONFIG)));
@@ -30,7 +29,7 @@ const IMAGE = 'us-central1-docker.pkg.dev/p/altus/worker@sha256:' + '0'.repeat(6
 /** A RUNNING run whose attempt-0 Job sits on worker-a of the fake server, created `minutes` ago. */
 async function stalledRun(runId: string, minutes: number, extra: Parameters<ReturnType<typeof reconcileFixture>['runningRun']>[2] = {}) {
   const f = reconcileFixture();
-  const fleet = new KubernetesFleet(localClusterAccess(baseUrl), { attempts: 2, initialDelayMilliseconds: 1, sleep: async () => undefined });
+  const fleet = new KubernetesFleet(fakeClusterAccess(baseUrl), { attempts: 2, initialDelayMilliseconds: 1, sleep: async () => undefined });
   f.deps.fleet = fleet;
   const run = await f.runningRun(runId, 4, extra);
   const job = f.putJob(run, {});
