@@ -6,15 +6,16 @@
  * `stalledJobMilliseconds`) has its pods and events read (stall-diagnosis.ts):
  * - a lack of room (Unschedulable, a used-up quota): the Job's unfinished shards
  *   are re-placed on another cluster that can take them, and the stalled Job is
- *   deleted; when no other cluster can, the run ends FAILED (UNSCHEDULABLE or
- *   POD_CREATE_FAILED);
+ *   deleted; when no other cluster can, the run waits its turn if the cluster is
+ *   busy with other Altus pods (they will finish and free the room), and ends
+ *   FAILED (UNSCHEDULABLE or POD_CREATE_FAILED) if it is not (no room will come);
  * - anything else (IMAGE_PULL_FAILED, POD_CREATE_FAILED): another cluster would
  *   fail the same way, so the run ends FAILED with the component's own message.
  * A healthy Job (some pod ready) costs no read beyond the Job list.
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument } from '../../shared/documents.ts';
-import { jobName } from '../../jobs/fleet/job-builder.ts';
+import { jobName, LABELS } from '../../jobs/fleet/job-builder.ts';
 import { jobProgress } from '../../jobs/fleet/job-status.ts';
 import { anyPodRunning, diagnoseStall, type StallCause } from '../../jobs/fleet/stall-diagnosis.ts';
 import { announceFinished, UNANNOUNCED } from '../pipeline/announce.ts';
@@ -64,9 +65,22 @@ export async function handleStalledJobs(deps: Dependencies, run: RunDocument, ow
       continue;
     }
     if (!cause) continue;
-    return cause.capacity ? ((await replace(deps, run, entry, cause)) ?? (await fail(deps, run, entry, cause))) : fail(deps, run, entry, cause);
+    if (!cause.capacity) return fail(deps, run, entry, cause);
+    const replaced = await replace(deps, run, entry, cause);
+    if (replaced) return replaced;
+    if (await busyWithOthers(deps, entry.cluster, run.runId)) {
+      deps.log.info('no room for a Job yet: other runs\' pods hold the cluster, the run waits its turn', { runId: run.runId, cluster: entry.cluster, job: name, cause: cause.message });
+      continue;
+    }
+    return fail(deps, run, entry, cause);
   }
   return undefined;
+}
+
+/** Whether other runs' Altus pods are running on the cluster: the room exists and frees up as they finish. */
+async function busyWithOthers(deps: Dependencies, cluster: string, runId: string): Promise<boolean> {
+  const pods = await deps.fleet.listPods(cluster, deps.fleetConfig.namespace, `${LABELS.managedBy}=altus`);
+  return pods.some((p) => p.status?.phase === 'Running' && p.metadata?.labels?.[LABELS.runId] !== runId);
 }
 
 /** Not finished, older than the patience, and no pod ready now. */

@@ -104,6 +104,16 @@ test('no room and no other cluster for the run ends it FAILED with UNSCHEDULABLE
   assert.ok(ended.error!.message.includes(schedulerMessage));
 });
 
+test('no room, no other cluster, but other runs\' pods hold the cluster: the run waits its turn instead of failing', async () => {
+  const { f, run, name } = await stalledRun('stall-queued', 4, { placementClusters: ['worker-a'] });
+  server.putPod('worker-a', pod(name, 0, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }));
+  server.putPod('worker-a', { metadata: { name: 'altus-other-run-worker-a-a0-0-q1w2e', namespace: 'altus', labels: { 'app.kubernetes.io/managed-by': 'altus', 'altus.dev/run-id': 'other-run' } }, status: { phase: 'Running' } });
+  const report = await reconcileRun(f.deps, run);
+  assert.equal(report.stalled, undefined);
+  assert.equal((await f.runs.getRun(run.runId))!.status, 'RUNNING');
+  assert.ok(server.jobsOn('worker-a').some((j) => j.metadata?.name === name), 'its Job stays');
+});
+
 test('a quiet Job younger than the patience (3 minutes by default) is not looked into; the configured patience applies', async () => {
   assert.ok(STALLED_JOB_MILLISECONDS <= 3 * 60_000);
   const { f, run, name } = await stalledRun('stall-young', 2);
