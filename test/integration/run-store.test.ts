@@ -75,3 +75,24 @@ test('run store: re-dispatch shard lists are stored as ranges, so 150,000 re-dis
   assert.equal(stored[0]!.shards, '50000-99999');
   assert.equal((await runs.listRunsByStatus(['RUNNING'], 500)).find((r) => r.runId === runId)?.redispatches?.[2]?.shards.length, 50_000);
 });
+
+test('run store: open runs page in run-id order after a cursor; finished runs still to clean up are found; the cursor is kept', async () => {
+  const { runs } = stackClients(testStack());
+  const stamp = Date.now();
+  const ids = [0, 1, 2, 3, 4].map((i) => `page-${stamp}-${i}`);
+  for (const id of [...ids].reverse()) await runs.createRun({ ...base(id, 1), status: 'AGGREGATING' });
+  const mine = (page: RunDocument[]) => page.map((r) => r.runId).filter((id) => id.startsWith(`page-${stamp}-`));
+  const first = await runs.listRunsByStatus(['AGGREGATING'], 500, `page-${stamp}-`);
+  assert.deepEqual(mine(first).slice(0, 5), ids);
+  const after = await runs.listRunsByStatus(['AGGREGATING'], 2, ids[1]);
+  assert.deepEqual(mine(after), ids.slice(2, 4));
+  await runs.createRun({ ...base(`dirty-${stamp}`, 1), status: 'FAILED', fleetCleanedUp: false });
+  await runs.createRun({ ...base(`clean-${stamp}`, 1), status: 'FAILED', fleetCleanedUp: true });
+  const uncleaned = (await runs.listUncleaned(500)).map((r) => r.runId);
+  assert.ok(uncleaned.includes(`dirty-${stamp}`));
+  assert.ok(!uncleaned.includes(`clean-${stamp}`));
+  await runs.writeCursor(`test-${stamp}`, ids[3]);
+  assert.equal(await runs.readCursor(`test-${stamp}`), ids[3]);
+  await runs.writeCursor(`test-${stamp}`, undefined);
+  assert.equal(await runs.readCursor(`test-${stamp}`), undefined);
+});

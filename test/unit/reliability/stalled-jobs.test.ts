@@ -12,7 +12,7 @@ import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import { STALLED_JOB_MILLISECONDS } from '../../../functions/reconcile/stalled-jobs.ts';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { DEFAULT_FLEET_CONFIG, parseRuntimeConfig } from '../../../shared/config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
@@ -116,6 +116,9 @@ test('no room, no other cluster, but other runs\' pods hold the cluster: the run
 
 test('a quiet Job younger than the patience (3 minutes by default) is not looked into; the configured patience applies', async () => {
   assert.ok(STALLED_JOB_MILLISECONDS <= 3 * 60_000);
+  // The config module reads the patience from the environment (seconds).
+  assert.equal(parseRuntimeConfig({ ALTUS_PROJECT_ID: 'demo-x', ALTUS_STALLED_JOB_SECONDS: '60' }).stalledJobMilliseconds, 60_000);
+  assert.throws(() => parseRuntimeConfig({ ALTUS_PROJECT_ID: 'demo-x', ALTUS_STALLED_JOB_SECONDS: '0' }), /ALTUS_STALLED_JOB_SECONDS/);
   const { f, run, name } = await stalledRun('stall-young', 2);
   server.putPod('worker-a', pod(name, 0, { phase: 'Pending', containerStatuses: [{ name: 'worker', image: IMAGE, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: pullMessage } } }] }));
   const podLists = () => server.requests.filter((r) => r.path.endsWith('/pods') && r.query.labelSelector === `batch.kubernetes.io/job-name=${name}`).length;
