@@ -46,7 +46,9 @@ export class BenchStack {
     const home = mkdtempSync(join(tmpdir(), 'altus-bench-'));
     const meterDir = join(home, 'meters');
     progress(`starting a local stack in ${home}`);
-    const { info } = await up(home, { env: { ALTUS_METER_DIR: meterDir }, onWait: () => {} });
+    // The control-plane section holds pod creation at quota 0 while a load generator stands in for pods:
+    // reconcile must not take those Jobs for stalled ones (ALTUS_STALLED_JOB_SECONDS at its maximum).
+    const { info } = await up(home, { env: { ALTUS_METER_DIR: meterDir, ALTUS_STALLED_JOB_SECONDS: '3600' }, onWait: () => {} });
     const endpoints = { projectId: info.projectId, firestoreEmulatorHost: info.firestoreEmulatorHost, pubsubEmulatorHost: info.pubsubEmulatorHost };
     return new BenchStack(info, meterDir, new FirestoreRunStore(createFirestore(endpoints)), createPubSub(endpoints));
   }

@@ -15,6 +15,7 @@ import { KUBE_USERS } from '../../scripts/stack/control-plane.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import { EXIT_BAD_ENVIRONMENT } from '../../jobs/worker/exit-codes.ts';
+import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from '../../jobs/fleet/pod-hardening.ts';
 import { testStack } from '../support/stack.ts';
 
 const stack = testStack();
@@ -27,7 +28,7 @@ async function api<T>(type: new (...args: never[]) => T, user?: string): Promise
   return (await localClusterAccess(stack.kubeconfig, user)(CLUSTER)).makeApiClient(type as never) as T;
 }
 
-/** A Job on the batch pool whose pods run the worker image with the given env. */
+/** A Job on the batch pool whose pods run the worker image (restricted, as the namespace's Pod Security demands). */
 function job(name: string, spec: Partial<NonNullable<V1Job['spec']>>, image = fleet.workerImage): V1Job {
   return {
     apiVersion: 'batch/v1',
@@ -40,9 +41,12 @@ function job(name: string, spec: Partial<NonNullable<V1Job['spec']>>, image = fl
       template: {
         spec: {
           restartPolicy: 'Never',
+          securityContext: POD_SECURITY_CONTEXT,
           nodeSelector: { 'altus.dev/pool': 'batch' },
           tolerations: [{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
-          containers: [{ name: 'worker', image, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } } }],
+          containers: [
+            { name: 'worker', image, securityContext: CONTAINER_SECURITY_CONTEXT, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } } },
+          ],
         },
       },
       ...spec,
@@ -148,14 +152,26 @@ test('a GPU pod where no pool has that accelerator stays Pending, as the real sc
   await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
 });
 
-test('least privilege: the functions\' identities get what the fleet bootstrap grants them, in their namespace only', async () => {
-  for (const user of [KUBE_USERS.dispatch, KUBE_USERS.reconcile]) {
-    const core = await api(CoreV1Api, user);
-    const batch = await api(BatchV1Api, user);
-    await batch.listNamespacedJob({ namespace }); // granted
-    await assert.rejects(core.listNamespacedSecret({ namespace }), (e: { code?: number }) => e.code === 403, `${user} must not read secrets`);
-    await assert.rejects(batch.listNamespacedJob({ namespace: 'kube-system' }), (e: { code?: number }) => e.code === 403, `${user} must stay in ${namespace}`);
-    await assert.rejects(core.listNode(), (e: { code?: number }) => e.code === 403, `${user} must not read nodes`);
-    await assert.rejects(core.deleteNamespacedPod({ name: 'any', namespace }), (e: { code?: number }) => e.code === 403, `${user} must not delete pods`);
+test('least privilege: each function\'s identity gets exactly what the fleet bootstrap grants it, in its namespace only', async () => {
+  const forbidden = (e: { code?: number }) => e.code === 403;
+  const notFound = (e: { code?: number }) => e.code === 404;
+  const dispatch = { batch: await api(BatchV1Api, KUBE_USERS.dispatch), core: await api(CoreV1Api, KUBE_USERS.dispatch) };
+  const reconcile = { batch: await api(BatchV1Api, KUBE_USERS.reconcile), core: await api(CoreV1Api, KUBE_USERS.reconcile) };
+  // dispatch: create and get Jobs (a redelivered create reads the Job it finds), nothing else.
+  await assert.rejects(dispatch.batch.readNamespacedJob({ name: `absent-${suffix}`, namespace }), notFound, 'dispatch may get a Job');
+  await assert.rejects(dispatch.batch.listNamespacedJob({ namespace }), forbidden, 'dispatch must not list Jobs');
+  await assert.rejects(dispatch.batch.deleteNamespacedJob({ name: 'any', namespace }), forbidden, 'dispatch must not delete Jobs');
+  await assert.rejects(dispatch.core.listNamespacedPod({ namespace }), forbidden, 'dispatch must not read pods');
+  // reconcile: get, list and delete Jobs, list pods and events; never create.
+  await reconcile.batch.listNamespacedJob({ namespace });
+  await reconcile.core.listNamespacedPod({ namespace });
+  await reconcile.core.listNamespacedEvent({ namespace });
+  await assert.rejects(reconcile.batch.deleteNamespacedJob({ name: `absent-${suffix}`, namespace }), notFound, 'reconcile may delete a Job');
+  await assert.rejects(reconcile.batch.createNamespacedJob({ namespace, body: job(`rbac-${suffix}`, {}) }), forbidden, 'reconcile must not create Jobs');
+  for (const { batch, core } of [dispatch, reconcile]) {
+    await assert.rejects(core.listNamespacedSecret({ namespace }), forbidden, 'no secrets');
+    await assert.rejects(batch.listNamespacedJob({ namespace: 'kube-system' }), forbidden, `only ${namespace}`);
+    await assert.rejects(core.listNode(), forbidden, 'no nodes');
+    await assert.rejects(core.deleteNamespacedPod({ name: 'any', namespace }), forbidden, 'no pod deletes');
   }
 });
