@@ -14,13 +14,14 @@
  *   `DisruptionTarget` (reason TerminationByKubelet), not counted;
  * - a node-pressure eviction: the pod failed as Evicted, with `DisruptionTarget`.
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ListWatch, Watch, CoreV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/log.ts';
 import { KubeWriter } from './kube-writer.ts';
 import type { LocalNode } from './nodes.ts';
 import { containerEnvironment, PodEnvironmentError } from './pod-env.ts';
+import { emptyDirFolders, podLogFile } from './pod-files.ts';
 import type { PodPool, PodExit } from './pod-pool.ts';
 import { runningStatus, terminatedStatus, waitingStatus, type KubeletDisruption } from './pod-status.ts';
 
@@ -30,9 +31,7 @@ const LEASE_RENEW_MILLISECONDS = 10_000;
 const IMAGE_BACKOFF_MILLISECONDS = 10_000;
 /** GKE gives ordinary pods this much of a Spot VM's 30 s shutdown notice. */
 const NODE_SHUTDOWN_GRACE_SECONDS = 15;
-const JOB_INDEX_LABEL = 'batch.kubernetes.io/job-completion-index';
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
-const INDEX_FAILURES_ANNOTATION = 'batch.kubernetes.io/job-index-failure-count';
 
 /** What stands in for a container image on this machine. */
 export type ImageResolver = (image: string) => { folder?: string } | { problem: string };
@@ -249,7 +248,7 @@ export class NodeAgent {
   private async admit(pod: V1Pod, node: string): Promise<void> {
     const uid = pod.metadata!.uid!;
     const container = pod.spec!.containers[0]!;
-    const state: PodState = { pod, node, phase: 'waiting', logFile: this.logFileOf(pod), timers: [], writes: Promise.resolve() };
+    const state: PodState = { pod, node, phase: 'waiting', logFile: podLogFile(pod, this.options.logDir), timers: [], writes: Promise.resolve() };
     this.pods.set(uid, state);
     this.logFiles.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, state.logFile);
     const since = new Date();
@@ -272,7 +271,7 @@ export class NodeAgent {
     }
     let env: Record<string, string>;
     try {
-      env = containerEnvironment(pod, container, this.options.nodeEnv, this.emptyDirs(pod, container));
+      env = containerEnvironment(pod, container, this.options.nodeEnv, emptyDirFolders(pod, container, this.options.volumesDir));
     } catch (error) {
       if (!(error instanceof PodEnvironmentError)) throw error;
       await this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'CreateContainerConfigError', message: error.message }, since)));
@@ -338,21 +337,6 @@ export class NodeAgent {
     }
   }
 
-  /**
-   * The pod's emptyDir volumes as folders of their own, by mount path (nothing is
-   * mounted here: pod-env.ts points the container's paths at them). They go with the pod.
-   */
-  private emptyDirs(pod: V1Pod, container: NonNullable<V1Pod['spec']>['containers'][number]): Record<string, string> {
-    const mounts: Record<string, string> = {};
-    for (const mount of container.volumeMounts ?? []) {
-      if (!pod.spec?.volumes?.some((v) => v.name === mount.name && v.emptyDir)) continue;
-      const folder = join(this.options.volumesDir, pod.metadata!.uid!, mount.name);
-      mkdirSync(folder, { recursive: true });
-      mounts[mount.mountPath] = folder;
-    }
-    return mounts;
-  }
-
   /** Queues a write for the pod after its earlier ones; a write that fails for good is logged, never thrown. */
   private write(state: PodState, what: () => Promise<unknown>): Promise<void> {
     state.writes = state.writes.then(what).then(
@@ -360,15 +344,5 @@ export class NodeAgent {
       (error: Error) => this.options.log.warn('a pod write failed', { pod: state.pod.metadata?.name, error: error.message }),
     );
     return state.writes;
-  }
-
-  private logFileOf(pod: V1Pod): string {
-    const runId = pod.metadata?.labels?.['altus.dev/run-id'] ?? 'unlabelled';
-    const job = pod.metadata?.labels?.[JOB_NAME_LABEL] ?? pod.metadata?.name ?? 'pod';
-    const index = pod.metadata?.labels?.[JOB_INDEX_LABEL] ?? pod.metadata?.annotations?.[JOB_INDEX_LABEL] ?? '0';
-    const failures = pod.metadata?.annotations?.[INDEX_FAILURES_ANNOTATION] ?? '0';
-    const dir = join(this.options.logDir, runId, job);
-    mkdirSync(dir, { recursive: true });
-    return join(dir, `${index}-${failures}.log`);
   }
 }
