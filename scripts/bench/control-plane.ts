@@ -134,20 +134,24 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
  * Pub/Sub: one completion per shard, one dispatch message per cluster, one
  * aggregate request, one run-finished event. Firestore: per shard its record and
  * its group tally's increment (one atomic batch), plus the run document's life (create, placement, RUNNING, AGGREGATING,
- * final, announced, its Jobs cleaned up). Kubernetes: one Job create per cluster, plus reconcile's
- * status reads (one per cluster per 10 s tick while the run is active).
+ * final, announced, its Jobs cleaned up), and at most one move of reconcile's open-runs
+ * cursor; the clean-up mark and the cursor land on reconcile's next tick, so a run read
+ * at once may not show them yet (2S + 6 to 2S + 8). Kubernetes: one Job create per
+ * cluster, reconcile's status reads (one per cluster per 10 s tick while the run is
+ * active), its clean-up list per cluster once the run ended, and one server-version
+ * check per cluster in each of dispatch and reconcile, once per process (2C).
  */
 export function operationFormula(shards: number, clusters: number, ticks: number, mode: 'upload' | 'run-request') {
   void mode;
   const expected: MeterTotals = {
     pubsubMessages: shards + clusters + 2,
     firestoreWrites: 2 * shards + 7,
-    kubernetesCalls: clusters + clusters * ticks,
+    kubernetesCalls: clusters + clusters * ticks + clusters + 2 * clusters,
   };
   const formula = {
     pubsubMessages: 'S + C + 2',
-    firestoreWrites: '2S + 7',
-    kubernetesCalls: `C + C × reconcile ticks (${ticks})`,
+    firestoreWrites: '2S + 7 (± 1: reconcile\'s clean-up mark and cursor land on its next tick)',
+    kubernetesCalls: `C + C × reconcile ticks (${ticks}) + C clean-up lists + 2C version checks`,
   };
   return { expected, formula };
 }
