@@ -176,7 +176,7 @@ export class NodeAgent {
 
   /** A node-pressure eviction of one pod: killed at once (hard threshold), failed as Evicted with DisruptionTarget. */
   evict(pod: RunningPod): void {
-    const state = this.find(pod);
+    const state = [...this.pods.values()].find((s) => s.pid === pod.pid && s.pod.metadata?.name === pod.name);
     if (!state?.pid) return;
     state.disruption = 'eviction';
     this.options.pool.kill(state.pid, 'SIGKILL');
@@ -192,12 +192,12 @@ export class NodeAgent {
     await this.writer.cordon(node, true);
     const victims = [...this.pods.values()].filter((s) => s.node === node && (s.phase === 'running' || s.phase === 'starting' || s.phase === 'waiting'));
     await Promise.all(victims.map((state) => this.terminate(state, Math.min(NODE_SHUTDOWN_GRACE_SECONDS, state.pod.spec?.terminationGracePeriodSeconds ?? 30), 'node-shutdown')));
+    // The replacement joins once every pod of the old VM has stopped and been reported.
+    const deadline = Date.now() + (NODE_SHUTDOWN_GRACE_SECONDS + 5) * 1000;
+    while (victims.some((s) => s.phase !== 'done') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await Promise.all(victims.map((s) => s.writes));
     await this.writer.cordon(node, false);
     return victims.length;
-  }
-
-  private find(pod: RunningPod): PodState | undefined {
-    return [...this.pods.values()].find((s) => s.pid === pod.pid && s.pod.metadata?.name === pod.name);
   }
 
   private async renewLeases(): Promise<void> {
