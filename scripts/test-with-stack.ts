@@ -49,7 +49,9 @@ process.exit(code);
 
 function runTests(paths: string[], concurrency: number, env: Record<string, string>): Promise<number> {
   return new Promise<number>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...paths], {
+    // A test that hangs fails after 15 minutes, and a file whose tests are done exits even if a
+    // client it forgot to close still holds a handle: CI always ends, with the failure named.
+    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000', '--test-force-exit', ...paths], {
       stdio: 'inherit',
       env: { ...process.env, ...env },
     });

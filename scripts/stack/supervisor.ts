@@ -57,6 +57,8 @@ async function start(): Promise<void> {
   // Each function is reached on its public port through a front door that holds requests while it restarts.
   const functionPorts = ports.slice(0, STACK_FUNCTIONS.length);
   const serverPorts = ports.slice(STACK_FUNCTIONS.length);
+  // Bound at once: a port picked now and bound only after the control plane is up could be taken meanwhile.
+  await Promise.all(STACK_FUNCTIONS.map((_, i) => openFrontDoor(functionPorts[i]!, serverPorts[i]!)));
   // The real control plane (built by `npm run controlplane`; `altus up` builds it first when it is missing) starts beside the emulators.
   if (!controlPlaneBuilt()) throw new Error('the local Kubernetes control plane is not built: run `npm run controlplane` (altus up does it itself)');
   const binary = controlPlaneBinary();
@@ -123,7 +125,6 @@ async function start(): Promise<void> {
       { env: { ...env, ALTUS_METER_ROLE: 'local-fleet' }, logFile: join(logDir, 'local-fleet.log'), cwd: ROOT },
     ),
   );
-  await Promise.all(STACK_FUNCTIONS.map((_, i) => openFrontDoor(functionPorts[i]!, serverPorts[i]!)));
   STACK_FUNCTIONS.forEach((fn, i) => {
     keepRunning(() =>
       startProcess(

@@ -13,7 +13,7 @@ import { baseManifest, fleetJobsFor, stackClients, testStack, writeManifest } fr
 
 const CLI = fileURLToPath(new URL('../../scripts/cli/main.ts', import.meta.url));
 
-test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel exits 0, one run-finished event, no Jobs left', async () => {
+test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel exits 0, one run-finished event, no Jobs left', { timeout: 300_000 }, async () => {
   const stack = testStack();
   const { runs, pubsub } = stackClients(stack);
   // A fresh subscription: sees run-finished events from now on, no other test's deliveries taken.
@@ -23,32 +23,38 @@ test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel ex
     message.ack();
     finished.push(runFinishedSchema.parse(JSON.parse(message.data.toString('utf8'))));
   });
-  const manifest = baseManifest({
-    name: 'long-mc',
-    kernel: { name: 'european-option-mc', paths: 6_000_000, seed: 3 },
-    parameters: { random: { count: 400, seed: 1, base: { type: 'call', spot: 100, strike: 100, rate: 0.01, maturity: 1 }, fields: { volatility: { uniform: [0.1, 0.3] } } } },
-    shardSize: 2,
-  });
-  const { runId } = await submitLocal(stack, writeManifest('long-mc.json', manifest));
-  const deadline = Date.now() + 60_000;
-  while ((await fleetJobsFor(stack, runId)).length === 0) {
-    assert.ok(Date.now() < deadline, 'the run never reached the fleet');
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    const manifest = baseManifest({
+      name: 'long-mc',
+      kernel: { name: 'european-option-mc', paths: 6_000_000, seed: 3 },
+      parameters: { random: { count: 400, seed: 1, base: { type: 'call', spot: 100, strike: 100, rate: 0.01, maturity: 1 }, fields: { volatility: { uniform: [0.1, 0.3] } } } },
+      shardSize: 2,
+    });
+    const { runId } = await submitLocal(stack, writeManifest('long-mc.json', manifest));
+    const deadline = Date.now() + 60_000;
+    while ((await fleetJobsFor(stack, runId)).length === 0) {
+      assert.ok(Date.now() < deadline, 'the run never reached the fleet');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    const cancel = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'cancel', runId], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
+    assert.equal(cancel.status, 0, cancel.stderr);
+    // cancel deletes the run's Jobs, and so does reconcile's clean-up of any ended run: whichever comes first.
+    assert.match(cancel.stdout, new RegExp(`run ${runId} cancelled; \\d+ Job\\(s\\) deleted`));
+    const run = await runs.getRun(runId);
+    assert.equal(run?.status, 'CANCELLED');
+    assert.equal(run?.error?.code, 'CANCELLED');
+    assert.ok(run?.finishedAt);
+    assert.deepEqual(await fleetJobsFor(stack, runId), []);
+    // Late completions must not move a cancelled run, nor announce another end.
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal((await runs.getRun(runId))?.status, 'CANCELLED');
+    assert.deepEqual(await fleetJobsFor(stack, runId), []);
+    const ours = finished.filter((f) => f.runId === runId);
+    assert.deepEqual(ours, [{ v: 1, runId, status: 'CANCELLED', counts: run!.counts }]);
+  } finally {
+    // A failed assertion must not leave the subscriber holding the test process open.
+    await tap.close();
+    await tap.delete();
+    await pubsub.close();
   }
-  const cancel = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'cancel', runId], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
-  assert.equal(cancel.status, 0, cancel.stderr);
-  assert.match(cancel.stdout, new RegExp(`run ${runId} cancelled; [1-9]\\d* Job\\(s\\) deleted`));
-  const run = await runs.getRun(runId);
-  assert.equal(run?.status, 'CANCELLED');
-  assert.equal(run?.error?.code, 'CANCELLED');
-  assert.ok(run?.finishedAt);
-  assert.deepEqual(await fleetJobsFor(stack, runId), []);
-  // Late completions must not move a cancelled run, nor announce another end.
-  await new Promise((r) => setTimeout(r, 2000));
-  assert.equal((await runs.getRun(runId))?.status, 'CANCELLED');
-  assert.deepEqual(await fleetJobsFor(stack, runId), []);
-  await tap.close();
-  await tap.delete();
-  const ours = finished.filter((f) => f.runId === runId);
-  assert.deepEqual(ours, [{ v: 1, runId, status: 'CANCELLED', counts: run!.counts }]);
 });
