@@ -223,6 +223,8 @@ try {
   mkdirSync(home, { recursive: true });
   info = { ...(info ?? ({} as StackInfo)), status: 'failed', error: message, supervisorPid: process.pid, home } as StackInfo;
   writeStack(home, info);
+  // Nothing is restarted from here on: a child stopped now must stay stopped, not outlive the supervisor.
+  stopping = true;
   await Promise.all(children.reverse().map((c) => stopProcessGroup(c.pid)));
   process.exit(1);
 }
