@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { createPubSub } from '../../shared/clients.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { applyBootstrap } from '../../jobs/fleet/bootstrap-apply.ts';
@@ -152,6 +153,7 @@ async function start(): Promise<void> {
   ]);
   // What `altus fleet bootstrap` applies to a GKE worker cluster, applied by the same code as the operator.
   await applyBootstrap(buildBootstrap(fleet), localClusterAccess(kubeconfig));
+  await waitForGrants(kubeconfig, fleet.clusters.map((c) => c.name), fleet.namespace);
   const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });
   info.topics = await wireTopics(bus, projectId, functions);
   // Locally, an interval stands in for Cloud Scheduler's reconcile tick.
@@ -172,6 +174,25 @@ async function start(): Promise<void> {
 function handlerTimeout(fn: StackFunction): Record<string, string> {
   const sub = PUSH_SUBSCRIPTIONS.find((s) => s.fn === fn);
   return sub ? { ALTUS_HANDLER_TIMEOUT_SECONDS: String(Math.max(5, sub.ackDeadlineSeconds - 5)) } : {};
+}
+
+/**
+ * Waits until each API server's RBAC authorizer has seen the bootstrap's grants (its
+ * informers lag the writes a little): a run submitted as soon as the stack is ready
+ * must not meet a 403 that a second later would have been a 201.
+ */
+async function waitForGrants(kubeconfig: string, clusters: readonly string[], namespace: string): Promise<void> {
+  const access = localClusterAccess(kubeconfig, KUBE_USERS.dispatch);
+  for (const cluster of clusters) {
+    const api = (await access(cluster)).makeApiClient(AuthorizationV1Api);
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const review = await api.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { group: 'batch', resource: 'jobs', verb: 'create', namespace } } } });
+      if (review.status?.allowed) break;
+      if (Date.now() > deadline) throw new Error(`cluster ${cluster}: the dispatch identity still may not create Jobs a minute after the fleet bootstrap`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }
 
 /** The identity a function calls the worker clusters with: its own service account's, as on GCP. */
