@@ -4,7 +4,7 @@
  * servers running when only the wrapper is killed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 
 /** A started server process. */
@@ -69,14 +69,69 @@ export async function waitForPort(port: number, timeoutMilliseconds: number): Pr
   throw new Error(`nothing listened on port ${port} within ${timeoutMilliseconds / 1000} s`);
 }
 
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
+/** Ports this process has handed out: two picks in one stack start never collide. */
+const handedOut = new Set<number>();
+/** The lowest port a listener of the stack takes (below: well-known and registered services). */
+const LOWEST_LISTENER_PORT = 10_000;
+
+/**
+ * The kernel's ephemeral range, from which it gives outgoing connections their
+ * local ports (Linux's default when it cannot be read).
+ */
+export function ephemeralPortRange(read: () => string = () => readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')): { low: number; high: number } {
+  try {
+    const [low, high] = read().trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high) && low! > 0 && high! >= low!) return { low: low!, high: high! };
+  } catch {
+    // Not Linux, or /proc is not mounted: use Linux's default range.
+  }
+  return { low: 32_768, high: 60_999 };
+}
+
+/**
+ * A free TCP port on 127.0.0.1 for a server that a child process binds later.
+ * Picked below the ephemeral range: a port from that range can be taken meanwhile
+ * by any outgoing connection on the machine (the stack makes thousands), and the
+ * child would then fail to listen. Falls back to a kernel-chosen port when the
+ * range below is exhausted.
+ */
+export async function freePort(): Promise<number> {
+  const { low } = ephemeralPortRange();
+  const span = low - LOWEST_LISTENER_PORT;
+  for (let attempt = 0; span > 0 && attempt < 64; attempt++) {
+    const port = LOWEST_LISTENER_PORT + Math.floor(Math.random() * span);
+    if (handedOut.has(port)) continue;
+    if (await canListen(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  for (;;) {
+    const port = await listenOnce(0);
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+async function canListen(port: number): Promise<boolean> {
+  try {
+    await listenOnce(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Listens on 127.0.0.1:`port` (0: any) and closes again; resolves to the port. */
+function listenOnce(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
+    server.listen(port, '127.0.0.1', () => {
+      const bound = (server.address() as { port: number }).port;
+      server.close(() => resolve(bound));
     });
   });
 }
