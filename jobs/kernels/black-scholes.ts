@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { DomainError, type Kernel, type KernelOutputs } from './kernel.ts';
 import { normalCdf, normalPdf } from './normal.ts';
-import { checkOptionDomain, optionParametersSchema, type OptionParameters } from './option-parameters.ts';
+import { acceptOptionParameters, checkOptionDomain, optionParametersSchema, type OptionParameters } from './option-parameters.ts';
 
 /** `black-scholes` has no options besides `name`. */
 export const blackScholesOptionsSchema = z.object({}).strict();
@@ -74,6 +74,7 @@ export const blackScholes: Kernel<BlackScholesOptions, OptionParameters> = {
   description: 'European call/put in closed form (Black-Scholes-Merton, dividend yield): price and Greeks',
   optionsSchema: blackScholesOptionsSchema,
   parametersSchema: optionParametersSchema,
+  acceptParameters: acceptOptionParameters,
   outputs: ['price', 'delta', 'gamma', 'vega', 'theta', 'rho'],
   prepare() {
     return (params) => {

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DomainError, type Kernel } from './kernel.ts';
-import { checkOptionDomain, optionParametersSchema, type OptionParameters } from './option-parameters.ts';
+import { acceptOptionParameters, checkOptionDomain, optionParametersSchema, type OptionParameters } from './option-parameters.ts';
 import { createQmcWorkspace, priceEuropeanSobol } from './european-option-qmc.ts';
 import { addAntitheticPayoffs, addPathPayoffs } from './payoff-sums.ts';
 import { streamFor, type Xoshiro256Plus } from './rng.ts';
@@ -146,6 +146,7 @@ export const europeanOptionMc: Kernel<EuropeanOptionMcOptions, OptionParameters>
   description: 'European call/put by Monte Carlo under GBM (xoshiro256+ polar normals or scrambled Sobol, antithetic), with standard error',
   optionsSchema: europeanOptionMcOptionsSchema,
   parametersSchema: optionParametersSchema,
+  acceptParameters: acceptOptionParameters,
   outputs: ['price', 'stdError'],
   prepare(options) {
     const pricer = options.sequence === 'sobol' ? sobolPricer(options) : pseudoRandomPricer(options);

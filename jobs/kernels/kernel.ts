@@ -29,6 +29,14 @@ export interface Kernel<O = unknown, P = unknown> {
   readonly optionsSchema: z.ZodType<O>;
   /** Shape of one parameter set (types, required keys, defaults); domain checks happen in the evaluator. */
   readonly parametersSchema: z.ZodType<P>;
+  /**
+   * Optional fast path of {@link parametersSchema} for the per-row loop: returns
+   * exactly what the schema's parse would (same keys, same order, defaults
+   * filled) when `raw` has the plain expected shape, and undefined for anything
+   * else, which the schema then judges (and words the error). Never accepts what
+   * the schema refuses (test/unit/kernels/fast-parameters.test.ts).
+   */
+  readonly acceptParameters?: (raw: Record<string, unknown>) => P | undefined;
   /** Output names every successful evaluation returns, in this order. */
   readonly outputs: readonly string[];
   /**

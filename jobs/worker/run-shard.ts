@@ -143,9 +143,12 @@ function evaluateRow(
   readError: string | undefined,
 ): Evaluated {
   if (raw === null) return { ok: false, params: null, error: readError ?? 'unreadable parameter set' };
-  const parsed = kernel.parametersSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, params: raw, error: describeIssues(parsed.error.issues) };
-  const params = parsed.data as Record<string, unknown>;
+  let params = kernel.acceptParameters?.(raw) as Record<string, unknown> | undefined;
+  if (params === undefined) {
+    const parsed = kernel.parametersSchema.safeParse(raw);
+    if (!parsed.success) return { ok: false, params: raw, error: describeIssues(parsed.error.issues) };
+    params = parsed.data as Record<string, unknown>;
+  }
   try {
     const outputs = evaluate(params, index);
     for (const name of kernel.outputs) {
