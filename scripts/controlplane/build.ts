@@ -6,7 +6,7 @@
  * minutes on two cores; it says so, and prints what the Go tool is doing.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CONTROL_PLANE_MODULE, controlPlaneBinary, controlPlaneBuilt, kubernetesVersion } from './binary.ts';
 
@@ -27,11 +27,70 @@ function versionFlags(version: string): string {
 export async function ensureControlPlane(progress: BuildProgress = (line) => process.stderr.write(`${line}\n`)): Promise<string> {
   const binary = controlPlaneBinary();
   if (controlPlaneBuilt()) return binary;
+  mkdirSync(dirname(binary), { recursive: true });
+  // One build at a time per binary: two builds on two cores take twice as long each.
+  const release = await takeBuildLock(`${binary}.lock`, progress);
+  try {
+    if (controlPlaneBuilt()) return binary;
+    return await build(binary, progress);
+  } finally {
+    release();
+  }
+}
+
+/** Milliseconds between looks at another process's build. */
+const LOCK_POLL_MILLISECONDS = 2000;
+
+/**
+ * Takes the build lock (a file holding the builder's pid), waiting while a live
+ * process holds it; a lock whose process is gone is stale and taken over.
+ * Resolves to the release function.
+ */
+async function takeBuildLock(path: string, progress: BuildProgress): Promise<() => void> {
+  let told = false;
+  for (;;) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const holder = Number(readFileOr(path, ''));
+    if (!Number.isInteger(holder) || holder <= 0 || !processAlive(holder)) {
+      rmSync(path, { force: true });
+      continue;
+    }
+    if (!told) progress(`another process (pid ${holder}) is building the control plane; waiting for it`);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MILLISECONDS));
+  }
+}
+
+function readFileOr(path: string, fallback: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Runs `go build` into a partial file and moves it into place. */
+async function build(binary: string, progress: BuildProgress): Promise<string> {
   const version = kubernetesVersion();
   const started = Date.now();
   progress(`building the local Kubernetes control plane ${version} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) from its Go modules into ${dirname(binary)}`);
   progress('a first build downloads the modules and compiles for 10-25 minutes on two cores; later starts reuse it');
-  mkdirSync(dirname(binary), { recursive: true });
   const partial = `${binary}.partial-${process.pid}`;
   const args = ['build', '-trimpath', '-ldflags', `-s -w ${versionFlags(version)}`, '-o', partial, '.'];
   const ticker = setInterval(() => progress(`  still building the control plane (${Math.round((Date.now() - started) / 1000)} s)`), 60_000);
