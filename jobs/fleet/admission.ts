@@ -1,10 +1,13 @@
 /**
  * Admission of Kubernetes objects without a kube-apiserver: the official OpenAPI
  * schema (types, enums, required fields; `kubernetes-models`, generated from the
- * Kubernetes OpenAPI spec), a walk refusing fields the API does not know (the
+ * Kubernetes OpenAPI spec) and a walk refusing fields the API does not know (the
  * server's strict field validation; `@kubernetes/client-node`'s generated type
- * map carries the same spec's property names), then the API server's own rules
- * for Jobs ({@link jobRuleProblems}).
+ * map carries the same spec's property names), then the fleet's own rules
+ * ({@link fleetRuleProblems}). The API server's cross-field validation is not
+ * copied here: the real kube-apiserver judges it (test/e2e/job-admission.test.ts).
+ * This serves `altus render-jobs` offline and the fake API server of the tests
+ * that inject HTTP errors.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { V1Job } from '@kubernetes/client-node';
@@ -15,7 +18,7 @@ import { PriorityClass } from 'kubernetes-models/scheduling.k8s.io/v1';
 import { allowedRegistryOf } from '../../shared/custom-kernel.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LABELS } from './job-builder.ts';
-import { jobRuleProblems } from './job-rules.ts';
+import { fleetRuleProblems } from './fleet-rules.ts';
 
 /** A kind Altus creates: its schema model and its client-node type name. */
 interface KnownKind {
@@ -69,10 +72,10 @@ export function schemaProblems(object: { apiVersion?: string; kind?: string }): 
   return problems;
 }
 
-/** Schema, unknown fields and the API server's rules for a Job: what a real API server would refuse. */
+/** Schema and unknown fields of a Job, and the fleet rules that need no cluster. */
 export const kubernetesAdmission: JobAdmission = (job: V1Job) => {
   const schema = schemaProblems(job);
-  return schema.length ? schema : jobRuleProblems(job);
+  return schema.length ? schema : fleetRuleProblems(job);
 };
 
 /** {@link kubernetesAdmission} plus the Altus rules that depend on the target cluster (found by its label). */
@@ -83,7 +86,7 @@ export function fleetAdmission(fleet: FleetConfig): JobAdmission {
     const name = job.metadata?.labels?.[LABELS.cluster];
     const cluster = fleet.clusters.find((c) => c.name === name);
     if (!cluster) return [`metadata.labels[${LABELS.cluster}]: "${name}" is not a worker cluster of the fleet`];
-    return [...jobRuleProblems(job, cluster), ...imageProblems(job, fleet)];
+    return [...fleetRuleProblems(job, cluster), ...imageProblems(job, fleet)];
   };
 }
 
