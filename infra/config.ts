@@ -7,6 +7,7 @@ import type { FleetConfig, InfraSettings, WorkerCluster } from '../shared/fleet-
 import { acceleratorZonesIn, ACCELERATOR_ZONES_SOURCE, SPOT_OR_FLEX_ONLY_MACHINE_TYPES } from './accelerator-zones.ts';
 import { FUNCTIONS, type FunctionName } from './function-catalog.ts';
 import { planNetwork, type NetworkPlan } from './network-plan.ts';
+import { planKms, type KeyUse, type KmsPlan } from './kms-plan.ts';
 import { BATCH_POOL } from '../shared/resources.ts';
 
 /** Node pool names the stack itself uses on every worker cluster. */
@@ -90,6 +91,8 @@ export interface AltusStackConfig {
   readonly stateBucket: string;
   /** When set, the dashboard is served behind a load balancer with IAP at this name. */
   readonly dashboardDomain?: string;
+  /** Customer-managed keys, per location and purpose; absent: Google-managed encryption everywhere. */
+  readonly kms?: KmsPlan;
 }
 
 /**
@@ -146,6 +149,8 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
     throw new StackConfigError(`workerServiceAccount.google "${fleet.workerServiceAccount.google}" is the account id of another Altus identity`);
   }
   const { infra } = fleet;
+  const kms = infra.kms ? planKms(fleet.environment, infra.kms.keyRings, keyUses(fleet)) : undefined;
+  if (kms?.problems.length) throw new StackConfigError(`customer-managed encryption (infra.kms): ${kms.problems.join('; ')}`);
   return {
     project: fleet.project,
     environment: fleet.environment,
@@ -177,7 +182,35 @@ export function stackConfigFromFleet(fleet: FleetConfig, options: StackOptions):
     allowedImageRegistries: [...new Set([registryFor(fleet).workerImage.replace(/worker$/, ''), ...fleet.allowedImageRegistries])],
     stateBucket: stateBucketName(fleet.project),
     ...(infra.dashboardDomain ? { dashboardDomain: infra.dashboardDomain } : {}),
+    ...(kms?.plan ? { kms: kms.plan } : {}),
   };
+}
+
+/**
+ * Every key the stack needs with CMEK on, where it must be: the hub region holds the
+ * buckets, Firestore, the results dataset, the functions' image repository and the
+ * hub; the worker image repository is where its location says (a region or a
+ * multi-region such as `us`); each worker region its cluster's secrets and disks; the
+ * topics are global.
+ */
+export function keyUses(fleet: FleetConfig): KeyUse[] {
+  const hub = fleet.hub.region;
+  const registry = registryFor(fleet);
+  const uses: KeyUse[] = [
+    { purpose: 'pubsub', location: 'global', what: 'the Pub/Sub topics' },
+    { purpose: 'storage', location: hub, what: 'the buckets' },
+    { purpose: 'firestore', location: hub, what: 'the Firestore database' },
+    { purpose: 'bigquery', location: hub, what: 'the results dataset' },
+    { purpose: 'registry', location: hub, what: 'the functions image repository' },
+    { purpose: 'registry', location: registry.location, what: `the ${registry.repositoryId} image repository` },
+    { purpose: 'gke-secrets', location: hub, what: `the hub ${fleet.hub.name}` },
+    { purpose: 'gke-disks', location: hub, what: `the hub ${fleet.hub.name}` },
+  ];
+  for (const cluster of fleet.clusters) {
+    uses.push({ purpose: 'gke-secrets', location: cluster.region, what: `cluster ${cluster.name}` });
+    uses.push({ purpose: 'gke-disks', location: cluster.region, what: `cluster ${cluster.name}` });
+  }
+  return uses;
 }
 
 /** The bucket of an environment's Terraform state (one per project; each environment has its own prefix). */

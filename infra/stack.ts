@@ -22,6 +22,7 @@ import { Functions } from './constructs/functions.ts';
 import { GoogleApisDns } from './constructs/google-apis-dns.ts';
 import { Hub } from './constructs/hub.ts';
 import { Identity } from './constructs/identity.ts';
+import { Kms } from './constructs/kms.ts';
 import { Messaging } from './constructs/messaging.ts';
 import { Network } from './constructs/network.ts';
 import { Registry } from './constructs/registry.ts';
@@ -72,14 +73,18 @@ export class AltusStack extends TerraformStack {
     new GoogleProvider(this, 'google', providerSettings);
     const beta = new GoogleBetaProvider(this, 'google-beta', providerSettings);
     new TimeProvider(this, 'time');
-    const apis = new Apis(this, 'apis', { project, optional: config.dashboardDomain ? ['iap.googleapis.com'] : [] });
+    const optionalApis = [...(config.dashboardDomain ? ['iap.googleapis.com'] : []), ...(config.kms ? ['cloudkms.googleapis.com'] : [])];
+    const apis = new Apis(this, 'apis', { project, optional: optionalApis });
 
     const identity = new Identity(this, 'identity', {
       project,
       functions: FUNCTIONS,
       workerAccountId: config.workerServiceAccount.google,
       betaProvider: beta,
+      cmekAgents: config.kms !== undefined,
     });
+    const kms = config.kms ? new Kms(this, 'kms', { project, plan: config.kms, identity }) : undefined;
+    const hubKeys = kms ? { secrets: kms.keyFor('gke-secrets', region), disks: kms.keyFor('gke-disks', region) } : undefined;
     const network = new Network(this, 'network', { project, plan: config.network, connectorRegion: region });
     new GoogleApisDns(this, 'google-apis-dns', { project, vpc: network.vpc });
     const storage = new Storage(this, 'storage', {
@@ -88,9 +93,20 @@ export class AltusStack extends TerraformStack {
       names: config.buckets,
       resultsRetentionDays: config.resultsRetentionDays,
       functionsArchive: config.functionsArchive,
+      ...(kms ? { cmek: kms.keyFor('storage', region) } : {}),
     });
-    const registry = new Registry(this, 'registry', { project, registry: config.registry, functionsRegion: region });
-    const state = new State(this, 'state', { project, location: config.firestoreLocation, rules: config.firestoreRules });
+    const registry = new Registry(this, 'registry', {
+      project,
+      registry: config.registry,
+      functionsRegion: region,
+      ...(kms ? { cmek: { images: kms.keyFor('registry', config.registry.location), functionImages: kms.keyFor('registry', region) } } : {}),
+    });
+    const state = new State(this, 'state', {
+      project,
+      location: config.firestoreLocation,
+      rules: config.firestoreRules,
+      ...(kms ? { cmek: kms.keyFor('firestore', config.firestoreLocation) } : {}),
+    });
 
     // The functions' egress range may reach every control plane; operators reach them through the DNS endpoint or their own networks.
     const authorizedNetworks = [{ cidr: config.network.connectorCidr, name: 'altus-functions' }, ...config.operatorNetworks];
@@ -107,6 +123,7 @@ export class AltusStack extends TerraformStack {
       releaseChannel: config.releaseChannel,
       nodeServiceAccount: identity.nodes,
       deletionProtection: config.deletionProtection,
+      ...(hubKeys ? { cmek: hubKeys } : {}),
     });
     const workers = new Workers(this, 'workers', {
       project,
@@ -119,6 +136,7 @@ export class AltusStack extends TerraformStack {
       nodeServiceAccount: identity.nodes,
       deletionProtection: config.deletionProtection,
       externalDnsAccess: config.operatorDnsAccess,
+      ...(kms ? { kms } : {}),
     });
     new BinaryAuthorization(this, 'binary-authorization', { project, allowedImageRegistries: config.allowedImageRegistries });
     new AuditLogs(this, 'audit-logs', { project });
@@ -152,6 +170,7 @@ export class AltusStack extends TerraformStack {
       functions: functions.byName,
       invoker: identity.pushInvoker,
       reconcileSchedule: config.reconcileSchedule,
+      ...(kms ? { cmek: kms.keyFor('pubsub', 'global') } : {}),
     });
 
     const access = new Access(this, 'access', {
@@ -187,7 +206,7 @@ export class AltusStack extends TerraformStack {
       deadLetterRecords: messaging.recordSubscriptions.deadLetter,
       notificationChannels: config.alertNotificationChannels,
     });
-    new ResultsDataset(this, 'results-dataset', { project, environment: config.environment, location: region, resultsBucket: storage.results, readers: config.dashboardInvokers });
+    new ResultsDataset(this, 'results-dataset', { project, environment: config.environment, location: region, resultsBucket: storage.results, readers: config.dashboardInvokers, ...(kms ? { cmek: kms.keyFor('bigquery', region) } : {}) });
 
     new TerraformOutput(this, 'manifests_bucket', { value: storage.manifests.name });
     new TerraformOutput(this, 'results_bucket', { value: storage.results.name });

@@ -135,6 +135,22 @@ export const infraSettingsSchema = z
       .string()
       .regex(/^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a DNS name such as altus.risk.example.com')
       .optional(),
+    /**
+     * Customer-managed encryption keys (off when absent). A Cloud KMS key must be in
+     * the location of what it encrypts, so this names an existing key ring per
+     * location (`global` for the Pub/Sub topics); the stack creates its keys there.
+     * Which locations are needed, and that each ring is where it is listed, is
+     * checked at synth (`infra/kms-plan.ts`).
+     */
+    kms: z
+      .object({
+        keyRings: z.record(
+          z.string().regex(/^[a-z][-a-z0-9]*$/, 'a Cloud KMS location such as us-central1, us or global'),
+          z.string().regex(/^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+$/, 'a key ring name: projects/<project>/locations/<location>/keyRings/<name>'),
+        ),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

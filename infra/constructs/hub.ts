@@ -13,6 +13,7 @@ import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/
 import type { AuthorizedNetwork } from '../config.ts';
 import type { ClusterRanges } from '../network-plan.ts';
 import { privateControlPlane } from './control-plane.ts';
+import type { Cmek } from './kms.ts';
 
 /** Props of {@link Hub}. */
 export interface HubProps {
@@ -26,6 +27,8 @@ export interface HubProps {
   readonly releaseChannel: string;
   readonly nodeServiceAccount: ServiceAccount;
   readonly deletionProtection: boolean;
+  /** Keys of the cluster's Secrets (application-layer encryption) and its nodes' boot disks (CMEK on). */
+  readonly cmek?: { readonly secrets: Cmek; readonly disks: Cmek };
 }
 
 /** The hub cluster. */
@@ -54,8 +57,12 @@ export class Hub extends Construct {
         autoProvisioningDefaults: {
           serviceAccount: props.nodeServiceAccount.email,
           oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
+          ...(props.cmek ? { bootDiskKmsKey: props.cmek.disks.keyName } : {}),
         },
       },
+      ...(props.cmek
+        ? { databaseEncryption: { state: 'ENCRYPTED', keyName: props.cmek.secrets.keyName }, dependsOn: [props.cmek.secrets.ready] }
+        : {}),
       resourceLabels: { 'altus-role': 'hub' },
       // Metrics live in Cloud Monitoring, but deleting the hub is still a deliberate act.
       deletionProtection: props.deletionProtection,

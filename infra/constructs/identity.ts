@@ -24,6 +24,12 @@ export interface IdentityProps {
   readonly workerAccountId: string;
   /** The google-beta provider: service identities are a beta resource. */
   readonly betaProvider: TerraformProvider;
+  /**
+   * Create the Firestore and Artifact Registry service agents too: with CMEK on they
+   * need key grants, and neither exists on a new project until something creates it
+   * (Firestore's "Use CMEK" page: `gcloud beta services identity create`).
+   */
+  readonly cmekAgents?: boolean;
 }
 
 /**
@@ -42,6 +48,9 @@ export interface ServiceAgents {
   readonly storage: string;
   /** Eventarc: creates the upload trigger's subscription and invokes through it. */
   readonly eventarc: string;
+  /** Firestore and Artifact Registry: encrypt with the project's keys (only created with CMEK on). */
+  readonly firestore?: string;
+  readonly artifactRegistry?: string;
 }
 
 /** The service accounts of the fleet. */
@@ -88,11 +97,18 @@ export class Identity extends Construct {
       new GoogleProjectServiceIdentity(this, key, { provider: props.betaProvider, project: props.project, service });
     const pubsubAgent = agent('pubsub-agent', 'pubsub.googleapis.com');
     const eventarcAgent = agent('eventarc-agent', 'eventarc.googleapis.com');
+    const firestoreAgent = props.cmekAgents ? agent('firestore-agent', 'firestore.googleapis.com') : undefined;
+    const registryAgent = props.cmekAgents ? agent('artifactregistry-agent', 'artifactregistry.googleapis.com') : undefined;
     this.serviceAgentsReady = new Sleep(this, 'service-agents-ready', {
       createDuration: SERVICE_AGENT_WAIT,
-      dependsOn: [pubsubAgent, eventarcAgent, storageAgent],
+      dependsOn: [pubsubAgent, eventarcAgent, storageAgent, ...(firestoreAgent && registryAgent ? [firestoreAgent, registryAgent] : [])],
     });
-    this.serviceAgents = { pubsub: pubsubAgent.email, storage: storageAgent.emailAddress, eventarc: eventarcAgent.email };
+    this.serviceAgents = {
+      pubsub: pubsubAgent.email,
+      storage: storageAgent.emailAddress,
+      eventarc: eventarcAgent.email,
+      ...(firestoreAgent && registryAgent ? { firestore: firestoreAgent.email, artifactRegistry: registryAgent.email } : {}),
+    };
   }
 }
 

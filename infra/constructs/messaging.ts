@@ -14,6 +14,7 @@ import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfu
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import type { Cmek } from './kms.ts';
 import { INFRA_TOPIC_IDS, INFRA_TOPIC_ROLES, pushFunctions, type FunctionName, type InfraTopicRole } from '../function-catalog.ts';
 
 /** Pull subscriptions that keep what no function consumes (names as in the local stack). */
@@ -32,6 +33,8 @@ export interface MessagingProps {
   /** Signs the OIDC token of every push. */
   readonly invoker: ServiceAccount;
   readonly reconcileSchedule: string;
+  /** Key of every topic (CMEK on): a global key, the topics being global. */
+  readonly cmek?: Cmek;
 }
 
 /** Topics, subscriptions and the reconcile schedule. */
@@ -47,7 +50,11 @@ export class Messaging extends Construct {
     const { project } = props;
     const topics = {} as Record<InfraTopicRole, PubsubTopic>;
     for (const role of INFRA_TOPIC_ROLES) {
-      topics[role] = new PubsubTopic(this, `topic-${INFRA_TOPIC_IDS[role]}`, { project, name: INFRA_TOPIC_IDS[role] });
+      topics[role] = new PubsubTopic(this, `topic-${INFRA_TOPIC_IDS[role]}`, {
+        project,
+        name: INFRA_TOPIC_IDS[role],
+        ...(props.cmek ? { kmsKeyName: props.cmek.keyName, dependsOn: [props.cmek.ready] } : {}),
+      });
     }
     this.topics = topics;
 

@@ -7,6 +7,7 @@
 import { Construct } from 'constructs';
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository/index.js';
 import type { RegistryConfig } from '../config.ts';
+import type { Cmek } from './kms.ts';
 
 /** Props of {@link Registry}. */
 export interface RegistryProps {
@@ -14,6 +15,8 @@ export interface RegistryProps {
   readonly registry: RegistryConfig;
   /** Region of the functions (their build repository lives there). */
   readonly functionsRegion: string;
+  /** Keys of the repositories (CMEK on), each in its repository's location; set only at creation. */
+  readonly cmek?: { readonly images: Cmek; readonly functionImages: Cmek };
 }
 
 /** The image repositories. */
@@ -31,6 +34,7 @@ export class Registry extends Construct {
       repositoryId: props.registry.repositoryId,
       format: 'DOCKER',
       description: 'Altus worker images',
+      ...(props.cmek ? { kmsKeyName: props.cmek.images.keyName, dependsOn: [props.cmek.images.ready] } : {}),
       cleanupPolicies: [
         // Pinned digests stay; untagged leftovers of rebuilt tags go after 30 days.
         { id: 'delete-untagged', action: 'DELETE', condition: { tagState: 'UNTAGGED', olderThan: '2592000s' } },
@@ -43,6 +47,7 @@ export class Registry extends Construct {
       repositoryId: 'altus-functions',
       format: 'DOCKER',
       description: 'Altus Cloud Functions builds',
+      ...(props.cmek ? { kmsKeyName: props.cmek.functionImages.keyName, dependsOn: [props.cmek.functionImages.ready] } : {}),
       cleanupPolicies: [
         { id: 'delete-old', action: 'DELETE', condition: { tagState: 'ANY', olderThan: '2592000s' } },
         { id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: 10 } },

@@ -11,6 +11,7 @@ import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-da
 import { ProjectService } from '@cdktf/provider-google/lib/project-service/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import type { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.js';
+import type { Cmek } from './kms.ts';
 
 /** Props of {@link ResultsDataset}. */
 export interface ResultsDatasetProps {
@@ -21,6 +22,8 @@ export interface ResultsDatasetProps {
   readonly resultsBucket: StorageBucket;
   /** Members (`group:…`) who read results: the operators. */
   readonly readers: readonly string[];
+  /** Default key of the dataset's tables (CMEK on). */
+  readonly cmek?: Cmek;
 }
 
 /** The dataset id of an environment's results dataset. */
@@ -45,7 +48,8 @@ export class ResultsDataset extends Construct {
       // Tables here only point at objects; deleting the dataset never deletes results.
       deleteContentsOnDestroy: true,
       labels: { app: 'altus' },
-      dependsOn: [api],
+      ...(props.cmek ? { defaultEncryptionConfiguration: { kmsKeyName: props.cmek.keyName } } : {}),
+      dependsOn: [api, ...(props.cmek ? [props.cmek.ready] : [])],
     });
     for (const member of props.readers) {
       const key = member.replace(/[^a-zA-Z0-9]+/g, '-');

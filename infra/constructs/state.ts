@@ -8,6 +8,7 @@ import { Construct } from 'constructs';
 import { FirebaserulesRelease } from '@cdktf/provider-google/lib/firebaserules-release/index.js';
 import { FirebaserulesRuleset } from '@cdktf/provider-google/lib/firebaserules-ruleset/index.js';
 import { FirestoreDatabase } from '@cdktf/provider-google/lib/firestore-database/index.js';
+import type { Cmek } from './kms.ts';
 
 /** Props of {@link State}. */
 export interface StateProps {
@@ -15,6 +16,11 @@ export interface StateProps {
   readonly location: string;
   /** Text of `functions/firestore.rules`. */
   readonly rules: string;
+  /**
+   * Key of the database (CMEK on), in its location. Set only at creation: Firestore
+   * cannot re-key a database, so turning CMEK on later would mean a new database.
+   */
+  readonly cmek?: Cmek;
 }
 
 /** The Firestore database and its rules. */
@@ -35,6 +41,7 @@ export class State extends Construct {
       deleteProtectionState: 'DELETE_PROTECTION_ENABLED',
       // `cdktf destroy` leaves the run history in place; deleting it is a separate, deliberate step.
       deletionPolicy: 'ABANDON',
+      ...(props.cmek ? { cmekConfig: { kmsKeyName: props.cmek.keyName }, dependsOn: [props.cmek.ready] } : {}),
     });
 
     this.ruleset = new FirebaserulesRuleset(this, 'rules', {

@@ -8,6 +8,7 @@ import { Fn, TerraformLocal } from 'cdktf';
 import { Construct } from 'constructs';
 import { StorageBucket, type StorageBucketConfig } from '@cdktf/provider-google/lib/storage-bucket/index.js';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object/index.js';
+import type { Cmek } from './kms.ts';
 
 /** Props of {@link Storage}. */
 export interface StorageProps {
@@ -17,6 +18,8 @@ export interface StorageProps {
   readonly resultsRetentionDays: number;
   /** Terraform path expression of the zipped functions build. */
   readonly functionsArchive: string;
+  /** Default key of every bucket (CMEK on); objects written without one are encrypted with it. */
+  readonly cmek?: Cmek;
 }
 
 /** The buckets and the functions' source object. */
@@ -40,6 +43,7 @@ export class Storage extends Construct {
         publicAccessPrevention: 'enforced',
         // Destroying a bucket that still holds runs must be a deliberate act (see infra/README.md).
         forceDestroy: false,
+        ...(props.cmek ? { encryption: { defaultKmsKeyName: props.cmek.keyName }, dependsOn: [props.cmek.ready] } : {}),
         ...extra,
       });
 

@@ -26,6 +26,7 @@ import { BATCH_POOL, SYSTEM_POOL, SYSTEM_POOL_MAX_NODES, SYSTEM_POOL_MIN_NODES, 
 import type { ClusterRanges } from '../network-plan.ts';
 import { POOL_LABEL } from '../../shared/resources.ts';
 import { privateControlPlane } from './control-plane.ts';
+import type { Cmek } from './kms.ts';
 
 /** Kubernetes node label naming the pool (`system`, `batch`, or the GPU pool's name); GPU Jobs select their pool by it. */
 export { POOL_LABEL };
@@ -55,6 +56,8 @@ export interface WorkerClusterProps {
   readonly deletionProtection: boolean;
   /** Whether the DNS endpoint takes traffic from outside the VPC (IAM still gates it). */
   readonly externalDnsAccess: boolean;
+  /** Keys of the cluster's Secrets and of every node's boot disk (CMEK on), in the cluster's region. */
+  readonly cmek?: { readonly secrets: Cmek; readonly disks: Cmek };
 }
 
 /** A worker cluster and its node pools. */
@@ -65,7 +68,9 @@ export class WorkerCluster extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkerClusterProps) {
     super(scope, id);
-    const { project, config } = props;
+    const { project, config, cmek } = props;
+    // Boot disks of every node, the throwaway default pool's included.
+    const diskKey = cmek ? { bootDiskKmsKey: cmek.disks.keyName } : {};
     const nodeIdentity = {
       serviceAccount: props.nodeServiceAccount.email,
       oauthScopes: ['https://www.googleapis.com/auth/cloud-platform'],
@@ -80,7 +85,7 @@ export class WorkerCluster extends Construct {
       // Pools are managed below; the default one only exists while the cluster is created.
       removeDefaultNodePool: true,
       initialNodeCount: 1,
-      nodeConfig: { ...nodeIdentity, ...DEFAULT_POOL_DISK },
+      nodeConfig: { ...nodeIdentity, ...DEFAULT_POOL_DISK, ...diskKey },
       network: props.vpc.id,
       subnetwork: props.subnet.id,
       ...privateControlPlane(props.ranges, props.authorizedNetworks, props.externalDnsAccess),
@@ -102,6 +107,7 @@ export class WorkerCluster extends Construct {
       // Results live in the bucket and Firestore, but a cluster deleted by a mistaken plan still stops every run on it.
       deletionProtection: props.deletionProtection,
       lifecycle: { ignoreChanges: ['node_config'] },
+      ...(cmek ? { databaseEncryption: { state: 'ENCRYPTED', keyName: cmek.secrets.keyName }, dependsOn: [cmek.secrets.ready] } : {}),
     });
 
     const pool = (
@@ -134,10 +140,12 @@ export class WorkerCluster extends Construct {
           gvnic: { enabled: true },
           diskType: 'pd-balanced',
           metadata: { 'disable-legacy-endpoints': 'true' },
+          ...diskKey,
           resourceLabels: { 'altus-cluster': config.name, 'altus-pool': name },
           ...nodeConfig,
           labels: { [POOL_LABEL]: name, ...nodeConfig.labels },
         },
+        ...(cmek ? { dependsOn: [cmek.disks.ready] } : {}),
       });
 
     const pools: Record<string, ContainerNodePool> = {};

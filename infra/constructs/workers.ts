@@ -11,6 +11,7 @@ import type { WorkerCluster as WorkerClusterConfig } from '../../shared/fleet-co
 import type { AuthorizedNetwork } from '../config.ts';
 import { rangesFor, type NetworkPlan } from '../network-plan.ts';
 import { WorkerCluster } from './worker-cluster.ts';
+import type { Kms } from './kms.ts';
 
 /** Props of {@link Workers}. */
 export interface WorkersProps {
@@ -25,6 +26,8 @@ export interface WorkersProps {
   readonly nodeServiceAccount: ServiceAccount;
   readonly deletionProtection: boolean;
   readonly externalDnsAccess: boolean;
+  /** The keys (CMEK on): each cluster takes those of its own region. */
+  readonly kms?: Kms;
 }
 
 /** Every worker cluster of the fleet. */
@@ -49,6 +52,7 @@ export class Workers extends Construct {
         nodeServiceAccount: props.nodeServiceAccount,
         deletionProtection: props.deletionProtection,
         externalDnsAccess: props.externalDnsAccess,
+        ...(props.kms ? { cmek: { secrets: props.kms.keyFor('gke-secrets', config.region), disks: props.kms.keyFor('gke-disks', config.region) } } : {}),
       });
     }
     this.clusters = clusters;
