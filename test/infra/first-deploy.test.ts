@@ -120,6 +120,11 @@ test(`6. GPU pools without zones (${ACCELERATOR_ZONES_SOURCE.page}, recorded ${A
   refuse((raw) => delete raw.clusters[1].gpuPools[0].zones, /GPU pool "a100" of cluster worker-b names no zones.*europe-west4-a, europe-west4-b/);
   refuse((raw) => (raw.clusters[1].gpuPools[0].zones = ['europe-west4-a', 'europe-west4-c']), /europe-west4-c does not offer nvidia-tesla-a100; zones of europe-west4 with nvidia-tesla-a100: europe-west4-a, europe-west4-b/);
   refuse((raw) => (raw.clusters[0].gpuPools[0].spot = false), /a3-highgpu-1g is sold only as Spot or flex-start VMs/);
+  // A row the verification corrected (infra/accelerator-zones.ts header): europe-west4-a has no A3 H100 machine type.
+  refuse(
+    (raw) => Object.assign(raw.clusters[1].gpuPools[0], { acceleratorType: 'nvidia-h100-80gb', machineType: 'a3-highgpu-1g', zones: ['europe-west4-a'] }),
+    /europe-west4-a does not offer nvidia-h100-80gb; zones of europe-west4 with nvidia-h100-80gb: europe-west4-b, europe-west4-c/,
+  );
   // The shipped configuration deploys: its pools name zones that have their accelerators, and those become node locations.
   for (const cluster of DEFAULT_FLEET.clusters) {
     for (const gpu of cluster.gpuPools) {
