@@ -3,7 +3,7 @@
  * that makes every other resource wait for them (a fresh project otherwise
  * fails its first `cdktf deploy` on "API not enabled").
  */
-import { Aspects, DataResource, TerraformDataSource, TerraformResource, type IAspect } from 'cdktf';
+import { Aspects, DataResource, dependable, TerraformDataSource, TerraformResource, type IAspect } from 'cdktf';
 import { Construct, type IConstruct } from 'constructs';
 import { ProjectService } from '@cdktf/provider-google/lib/project-service/index.js';
 
@@ -79,12 +79,21 @@ export class Apis extends Construct {
 }
 
 class DependOnApis implements IAspect {
-  constructor(private readonly ready: DataResource) {}
+  /**
+   * The reference as `dependsOn` props make it (a bare `terraform_data.<name>` in the
+   * JSON). The raw `fqn` would synthesize as `"${terraform_data.<name>}"`, which
+   * `terraform init` refuses in depends_on ("A single static variable reference is
+   * required"), so no plan or apply could start.
+   */
+  private readonly reference: string;
+
+  constructor(private readonly ready: DataResource) {
+    this.reference = dependable(ready);
+  }
 
   visit(node: IConstruct): void {
     const dependent = node instanceof TerraformResource || node instanceof TerraformDataSource;
     if (!dependent || node instanceof ProjectService || node === this.ready) return;
-    const fqn = this.ready.fqn;
-    if (!(node.dependsOn ?? []).includes(fqn)) node.dependsOn = [...(node.dependsOn ?? []), fqn];
+    if (!(node.dependsOn ?? []).includes(this.reference)) node.dependsOn = [...(node.dependsOn ?? []), this.reference];
   }
 }

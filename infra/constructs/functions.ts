@@ -9,7 +9,7 @@
  * the VPC connector.
  */
 import { Construct } from 'constructs';
-import type { ITerraformDependable } from 'cdktf';
+import { dependable, type ITerraformDependable } from 'cdktf';
 import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function/index.js';
 import type { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository/index.js';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
@@ -97,14 +97,14 @@ export class Functions extends Construct {
 
   /** Makes every function wait for `prerequisites` (its build and runtime grants, and their propagation). */
   waitFor(prerequisites: readonly ITerraformDependable[]): void {
-    for (const fn of Object.values(this.byName)) fn.dependsOn = [...(fn.dependsOn ?? []), ...prerequisites.map((p) => p.fqn)];
+    for (const fn of Object.values(this.byName)) fn.dependsOn = [...(fn.dependsOn ?? []), ...prerequisites.map((p) => dependable(p))];
   }
 
   /** Makes the functions with an Eventarc trigger wait for `prerequisites` (IAM the trigger needs at creation). */
   waitForTriggerPrerequisites(prerequisites: readonly ITerraformDependable[]): void {
     for (const fn of Object.values(this.byName)) {
       if (fn.eventTriggerInput === undefined) continue;
-      fn.dependsOn = [...(fn.dependsOn ?? []), ...prerequisites.map((p) => p.fqn)];
+      fn.dependsOn = [...(fn.dependsOn ?? []), ...prerequisites.map((p) => dependable(p))];
     }
   }
 }

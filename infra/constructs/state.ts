@@ -4,6 +4,7 @@
  * (`roles/datastore.user`), which rules do not apply to; no browser or mobile
  * client ever talks to Firestore directly.
  */
+import { dependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { FirebaserulesRelease } from '@cdktf/provider-google/lib/firebaserules-release/index.js';
 import { FirebaserulesRuleset } from '@cdktf/provider-google/lib/firebaserules-ruleset/index.js';
@@ -54,7 +55,8 @@ export class State extends Construct {
       // The release of the (default) database.
       name: 'cloud.firestore',
       rulesetName: `projects/${props.project}/rulesets/${this.ruleset.name}`,
-      lifecycle: { replaceTriggeredBy: [this.ruleset] },
+      // A bare address: the dependable itself synthesizes as "${…}", which terraform init refuses here.
+      lifecycle: { replaceTriggeredBy: [dependable(this.ruleset)] },
     });
   }
 }

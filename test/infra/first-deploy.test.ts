@@ -218,3 +218,27 @@ test('lockdown: with a dashboard domain, the dashboard sits behind an HTTPS load
   // Without a domain there is no load balancer, and the viewers are invokers as before.
   assert.equal(Object.keys(resources(parsed, 'google_compute_backend_service')).length, 0);
 });
+
+test('terraform init (developer.hashicorp.com/terraform/language/syntax/json: meta-arguments take static references): every depends_on and replace_triggered_by entry is a bare address, in every variant of the stack', () => {
+  // A "${…}" entry stops terraform init with "A single static variable reference is required" (depends_on) or
+  // "Invalid character" (replace_triggered_by) before any plan or apply: it was in every stack until found by running init.
+  const keyRings = Object.fromEntries(['global', 'us-east1', 'us-central1', 'europe-west4'].map((l) => [l, `projects/altus-keys/locations/${l}/keyRings/altus`]));
+  const variants = [
+    synthesized,
+    synthFleet(fleetWith((raw) => (raw.infra = { kms: { keyRings }, dashboardDomain: 'altus.risk.example.com', dashboardInvokers: ['group:risk@example.com'] }))),
+  ];
+  let checked = 0;
+  for (const variant of variants) {
+    for (const kind of ['resource', 'data'] as const) {
+      for (const [type, byName] of Object.entries((variant.parsed as Record<string, Record<string, Record<string, any>> | undefined>)[kind] ?? {})) {
+        for (const [name, body] of Object.entries(byName)) {
+          for (const entry of [...(body.depends_on ?? []), ...(body.lifecycle?.replace_triggered_by ?? [])]) {
+            checked += 1;
+            assert.match(entry, /^(data\.)?[a-z0-9_]+\.[A-Za-z0-9_-]+$/, `${type}.${name}: "${entry}" is not a static reference`);
+          }
+        }
+      }
+    }
+  }
+  assert.ok(checked > 500, `only ${checked} references checked`);
+});

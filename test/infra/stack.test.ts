@@ -225,7 +225,7 @@ test('apis: every resource and data source waits for the Google APIs the stack e
   const types = Object.entries(parsed.resource ?? {}).filter(([type]) => type !== 'google_project_service' && type !== 'terraform_data');
   for (const [type, byName] of types) {
     for (const [name, body] of Object.entries(byName)) {
-      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('${terraform_data.apis_ready')), `${type}.${name} does not wait for the APIs`);
+      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('terraform_data.apis_ready')), `${type}.${name} does not wait for the APIs`);
     }
   }
   has('google_project_service', { service: 'container.googleapis.com', disable_on_destroy: false });
@@ -233,7 +233,7 @@ test('apis: every resource and data source waits for the Google APIs the stack e
   assert.ok(dataSources.length > 0);
   for (const [type, byName] of dataSources) {
     for (const [name, body] of Object.entries(byName)) {
-      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('${terraform_data.apis_ready')), `data.${type}.${name} is read before the APIs are on`);
+      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('terraform_data.apis_ready')), `data.${type}.${name} is read before the APIs are on`);
     }
   }
 });
