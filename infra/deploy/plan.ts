@@ -23,8 +23,14 @@ export interface DeployStep {
   readonly commands: readonly CommandLine[];
   /** When this succeeds, the step has nothing to do (the state bucket exists). */
   readonly skipWhen?: CommandLine;
-  /** What `--dry-run` runs instead when credentials are at hand (`terraform plan`). */
+  /**
+   * What `--dry-run` runs instead when credentials are at hand: read-only for the
+   * project (`terraform plan`), or local only (the functions build `terraform plan`
+   * reads with `filemd5`).
+   */
   readonly preview?: CommandLine;
+  /** The preview when the state bucket does not exist yet (a first deploy): a plan against an empty state. */
+  readonly previewWithoutState?: CommandLine;
 }
 
 /** Where the deploy reads its configuration. */
@@ -57,6 +63,8 @@ export function deploySteps({ fleet, configPath }: DeployInputs): DeployStep[] {
       title: 'Functions archive (dist/functions.zip)',
       inputs: { config: configPath },
       commands: [['npm', 'run', 'build']],
+      // terraform plan hashes the archive (filemd5): a fresh clone has none until it is built.
+      preview: ['npm', 'run', 'build'],
     },
     {
       id: 'apply',
@@ -64,6 +72,8 @@ export function deploySteps({ fleet, configPath }: DeployInputs): DeployStep[] {
       inputs: { stack, backend: `${bucket}/${statePrefix(fleet.environment)}`, config: configPath },
       commands: [cdktf('deploy')],
       preview: cdktf('plan'),
+      // The GCS backend refuses a missing bucket, so a first deploy's dry run plans against an empty local state.
+      previewWithoutState: ['npx', 'tsx', 'infra/deploy/fresh-plan.ts', stack],
     },
     {
       id: 'image',

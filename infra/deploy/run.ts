@@ -29,18 +29,30 @@ export class DeployStepError extends Error {
   }
 }
 
-/** Prints the plan; with credentials, also runs each step's read-only preview. Never changes anything. */
+/**
+ * Prints the plan; with credentials, also runs each step's preview: whether the state
+ * bucket exists (its step's read-only check), the local functions build, and
+ * `terraform plan` (against an empty state when the bucket does not exist yet, as on
+ * a new project). Never changes anything in the project.
+ */
 export async function dryRun(steps: readonly DeployStep[], runtime: DeployRuntime): Promise<void> {
   runtime.write(`${renderPlan(steps)}\n`);
   if (!(await runtime.hasCredentials())) {
     runtime.write('\nNo Application Default Credentials: the plan above is not checked against the project (gcloud auth application-default login, then run again to see terraform plan).\n');
     return;
   }
+  const stateStep = steps.find((s) => s.id === 'state-bucket');
+  let stateExists = true;
+  if (stateStep?.skipWhen) {
+    stateExists = (await runtime.run(stateStep.skipWhen)) === 0;
+    runtime.write(stateExists ? '\nstate-bucket: exists\n' : '\nstate-bucket: does not exist yet (the deploy creates it first); terraform plan runs against an empty state\n');
+  }
   for (const step of steps) {
-    if (!step.preview) continue;
-    runtime.write(`\n${step.id}: $ ${step.preview.join(' ')}\n`);
-    const code = await runtime.run(step.preview);
-    if (code !== 0) throw new DeployStepError(step.id, step.preview, code);
+    const preview = !stateExists && step.previewWithoutState ? step.previewWithoutState : step.preview;
+    if (!preview) continue;
+    runtime.write(`\n${step.id}: $ ${preview.join(' ')}\n`);
+    const code = await runtime.run(preview);
+    if (code !== 0) throw new DeployStepError(step.id, preview, code);
   }
 }
 

@@ -41,6 +41,7 @@ test('the deploy runs state bucket, build, apply, image build and pin, bootstrap
   assert.equal(apply.inputs.backend, `gs://${DEFAULT_FLEET.project}-altus-tfstate/altus/dev`);
   assert.deepEqual(apply.commands, [['npx', 'cdktf', 'deploy', 'altus-dev', '--auto-approve']]);
   assert.deepEqual(apply.preview, ['npx', 'cdktf', 'plan', 'altus-dev']);
+  assert.deepEqual(apply.previewWithoutState, ['npx', 'tsx', 'infra/deploy/fresh-plan.ts', 'altus-dev']);
   assert.ok(steps.find((s) => s.id === 'image')!.commands[0]!.includes('--pin'));
   // The bootstrap runs inside the VPC: the deploy calls the bootstrap function, not the clusters.
   assert.deepEqual(steps.find((s) => s.id === 'bootstrap')!.commands, [['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', '--region=us-east1', `--project=${DEFAULT_FLEET.project}`]]);
@@ -56,10 +57,23 @@ test('a dry run without credentials prints every step with its inputs, runs noth
   assert.match(text, /No Application Default Credentials/);
 });
 
-test('a dry run with credentials shows terraform plan for the apply step and changes nothing', async () => {
-  const { runtime, ran } = fakeRuntime(true);
+test('a dry run with credentials checks the state bucket, builds the archive terraform plan hashes, shows terraform plan and changes nothing', async () => {
+  const { runtime, ran, output } = fakeRuntime(true);
   await dryRun(steps, runtime);
-  assert.deepEqual(ran, ['npx cdktf plan altus-dev']);
+  assert.deepEqual(ran, [
+    `gcloud storage buckets describe gs://${DEFAULT_FLEET.project}-altus-tfstate --project=${DEFAULT_FLEET.project} --format=value(name)`,
+    'npm run build',
+    'npx cdktf plan altus-dev',
+  ]);
+  assert.match(output(), /state-bucket: exists/);
+});
+
+test('a dry run with credentials on a new project (no state bucket yet: the GCS backend cannot start) plans against an empty state instead', async () => {
+  const { runtime, ran, output } = fakeRuntime(true, (c) => (c.join(' ').includes('buckets describe') ? 1 : 0));
+  await dryRun(steps, runtime);
+  assert.deepEqual(ran.slice(1), ['npm run build', 'npx tsx infra/deploy/fresh-plan.ts altus-dev']);
+  assert.ok(!ran.some((c) => c.includes('buckets create') || c.includes('cdktf deploy')), 'the dry run changed something');
+  assert.match(output(), /does not exist yet .* empty state/);
 });
 
 test('a deploy skips the state bucket when it exists and stops at the first failing step, naming it', async () => {
