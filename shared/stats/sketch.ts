@@ -57,9 +57,18 @@ function encodeStore(store: Store): number[] {
 }
 
 function decodeStore(pairs: readonly number[], store: Store): number {
+  if (pairs.length < 2) return 0;
+  // The highest key first, then the lowest: the store takes its whole range in at most
+  // two extensions. Added in ascending order, it re-centred its bins every few keys,
+  // which made merging a run's sketches quadratic in their width (5 s for 20 shards
+  // whose prices span 1e-143 to 62, ~16,000 bins).
+  let maxKey = 0;
+  for (let i = 0; i + 1 < pairs.length; i += 2) maxKey += pairs[i]!;
+  const lastCount = pairs[pairs.length - 1]!;
+  store.add(maxKey, lastCount);
   let key = 0;
-  let total = 0;
-  for (let i = 0; i + 1 < pairs.length; i += 2) {
+  let total = lastCount;
+  for (let i = 0; i + 3 < pairs.length; i += 2) {
     key += pairs[i]!;
     store.add(key, pairs[i + 1]!);
     total += pairs[i + 1]!;

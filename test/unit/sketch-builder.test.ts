@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createSketch, encodeSketch, SketchBuilder } from '../../shared/stats/sketch.ts';
+import { createSketch, encodeSketch, mergeEncodedSketch, SketchBuilder } from '../../shared/stats/sketch.ts';
 
 function bothWays(values: readonly number[]) {
   const reference = createSketch();
@@ -33,4 +33,30 @@ test('sketch builder: a decreasing sweep (the grid case) bins the same', () => {
 
 test('sketch builder: empty', () => {
   assert.deepEqual(new SketchBuilder().encode(), { p: [], n: [], z: 0 });
+});
+
+test('merging encoded sketches gives the bins of one sketch of all the values, for parts wide apart and overlapping', () => {
+  // Parts like a grid's price shards: some reach 1e-143, some stay near 60; each bin range differs.
+  const parts = Array.from({ length: 12 }, (_, k) => Array.from({ length: 3000 }, (_, i) => (k % 3 === 0 ? 10 ** (-140 + (i % 150)) : 60 * Math.exp(-i / (400 + 50 * k))) * (k % 4 === 1 ? -1 : 1)));
+  const whole = createSketch();
+  const merged = createSketch();
+  for (const part of parts) {
+    const sketch = createSketch();
+    for (const v of part) {
+      sketch.accept(v);
+      whole.accept(v);
+    }
+    mergeEncodedSketch(merged, encodeSketch(sketch));
+  }
+  assert.deepEqual(encodeSketch(merged), encodeSketch(whole));
+  assert.equal(merged.count, whole.count);
+  for (const q of [0, 0.01, 0.5, 0.99, 1]) assert.equal(merged.getValueAtQuantile(q), whole.getValueAtQuantile(q), `q${q}`);
+});
+
+test('merging a one-bin and an empty encoded sketch', () => {
+  const merged = createSketch();
+  mergeEncodedSketch(merged, { p: [], n: [], z: 0 });
+  mergeEncodedSketch(merged, { p: [7, 3], n: [], z: 2 });
+  assert.deepEqual(encodeSketch(merged), { p: [7, 3], n: [], z: 2 });
+  assert.equal(merged.count, 5);
 });
