@@ -9,7 +9,7 @@ import type { MetricAggregate } from '../../shared/stats/partial.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
 import type { DashboardDependencies } from './deps.ts';
 import { failedParameterSets, type FailedParameterSet } from './failed-parameters.ts';
-import { isTerminal, overallProgress, runDurationSeconds, runProgress, summarizeRun, type RunProgress, type RunSummary } from './progress.ts';
+import { isTerminal, overallProgress, runDurationSeconds, runProgress, summarizeRun, type RunProgress, type RunSummary } from '../../shared/run-progress.ts';
 import type { MetricRisk } from '../../shared/stats/tail-risk.ts';
 
 /** Most runs one list answer holds. */

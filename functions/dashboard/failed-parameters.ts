@@ -6,7 +6,7 @@
 import { createInterface } from 'node:readline';
 import { parquetReadObjects } from 'hyparquet';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import type { ShardQueries } from './shard-queries.ts';
+import type { ShardQueries } from '../../shared/shard-queries.ts';
 
 /** One failed parameter set: its index, the reason and its parameters as read. */
 export interface FailedParameterSet {

@@ -5,7 +5,7 @@
  */
 import type { RunDocument } from '../../shared/documents.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
-import { isTerminal, runDurationSeconds, type RunProgress, type ShardProgress } from '../../functions/dashboard/progress.ts';
+import { isTerminal, runDurationSeconds, type RunProgress, type ShardProgress } from '../../shared/run-progress.ts';
 
 /** Shards done over the last `windowMilliseconds`. */
 export class RateMeter {

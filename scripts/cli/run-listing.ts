@@ -1,5 +1,5 @@
 /** Text forms for `altus runs` (the runs table) and `altus logs` (one worker log line). */
-import type { RunSummary } from '../../functions/dashboard/progress.ts';
+import type { RunSummary } from '../../shared/run-progress.ts';
 import { formatSeconds } from './progress-text.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
 

@@ -18,7 +18,7 @@ import { createLogger } from '../../shared/log.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { createDashboard } from '../../functions/dashboard/app.ts';
-import { FirestoreShardQueries } from '../../functions/dashboard/shard-queries.ts';
+import { FirestoreShardQueries } from '../../shared/shard-queries.ts';
 import { CHARTS_SCRIPT } from '../../functions/dashboard/web/charts.ts';
 import { CLIENT_SCRIPT } from '../../functions/dashboard/web/client.ts';
 import { baseManifest, runManifest, testStack, writeManifest } from '../support/stack.ts';

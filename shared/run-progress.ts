@@ -3,8 +3,8 @@
  * the terminal progress bars draw. Which cluster owns a shard comes from the run's
  * placement and re-dispatches; how many are done from the shard records.
  */
-import { TERMINAL_STATUSES, type RunDocument, type RunStatus } from '../../shared/documents.ts';
-import { shardOwners } from '../pipeline/redispatch.ts';
+import { TERMINAL_STATUSES, type RunDocument, type RunStatus } from './documents.ts';
+import { shardOwners } from '../functions/pipeline/redispatch.ts';
 import type { ShardQueries } from './shard-queries.ts';
 
 /** Shards done (succeeded or failed for good), failed, and in all. */
