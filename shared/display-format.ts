@@ -57,9 +57,10 @@ export function formatPrice(usd: number): string {
   return Number.isFinite(usd) ? `${usd < 0 ? '-' : ''}$${plainNumber(Math.abs(usd))}` : '—';
 }
 
-/** A billed quantity (vCPU-seconds, GPU-seconds): whole from 100 up, three significant digits below, never scientific. */
+/** A billed quantity (vCPU-seconds, GPU-seconds): whole from 100 up, three significant digits below, never scientific; none is "0". */
 export function formatQuantity(x: number): string {
   if (!Number.isFinite(x)) return String(x);
+  if (x === 0) return '0';
   if (Math.abs(x) >= 100) return x.toLocaleString('en-US', { maximumFractionDigits: 0, useGrouping: false });
   return x.toLocaleString('en-US', { minimumSignificantDigits: 3, maximumSignificantDigits: 3, useGrouping: false });
 }
