@@ -67,6 +67,6 @@ export function summarizeRun(run: RunDocument, progress: ShardProgress, now: Dat
     ...(run.startedAt ? { startedAt: run.startedAt } : {}),
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
     durationSeconds: runDurationSeconds(run, now),
-    ...(run.error ? { error: run.error } : {}),
+    ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : {}),
   };
 }
