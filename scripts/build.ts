@@ -4,7 +4,9 @@
  * from, `dist/functions.zip` (infra/README.md, "Build the functions"):
  * - `index.js` loads the function named by FUNCTION_TARGET;
  * - `package.json` lists exactly the runtime packages the compiled code imports;
- * - `altus.config.json`, the fleet configuration the functions read.
+ * - `altus.config.json`, the fleet configuration the functions read;
+ * - the dashboard's browser bundle (scripts/dashboard-bundle.ts), where the
+ *   dashboard function reads it, so no bundler runs at deploy time.
  * The archive is deterministic (sorted entries, fixed timestamps), so its hash —
  * which names the uploaded object — changes only when its content does.
  */
@@ -13,6 +15,7 @@ import { copyFileSync, createWriteStream, readdirSync, readFileSync, rmSync, sta
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yazl from 'yazl';
+import { writeDashboardBundle } from './dashboard-bundle.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const OUT = join(ROOT, 'dist', 'build');
@@ -60,6 +63,7 @@ await import(entries[target]);
 `,
 );
 copyFileSync(join(ROOT, 'altus.config.json'), join(OUT, 'altus.config.json'));
+await writeDashboardBundle(join(OUT, 'functions/dashboard/bundle'));
 
 const root = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; dependencies: Record<string, string> };
 const packages = importedPackages(filesUnder(OUT));

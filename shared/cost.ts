@@ -149,14 +149,6 @@ export function savingsPercent(estimatedUsd: number, onDemandUsd: number): numbe
   return Math.min(100, Math.max(0, 100 * (1 - estimatedUsd / onDemandUsd)));
 }
 
-/** USD for people: cents above a dollar, four decimals above a cent, three significant digits below. */
-export function formatUsd(usd: number): string {
-  if (usd === 0) return '$0.00';
-  if (usd >= 1) return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
-  if (usd >= 0.01) return `$${usd.toFixed(4)}`;
-  return `$${usd.toPrecision(3)}`;
-}
-
 function sum(values: number[]): number {
   return values.reduce((a, b) => a + b, 0);
 }

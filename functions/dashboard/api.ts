@@ -1,16 +1,15 @@
 /**
  * The dashboard's read-only JSON API: the runs list, one run's detail (progress
  * per cluster, failures, timings, aggregates with histograms, cost, results) and
- * its failed parameter sets. Every answer is bounded whatever the run's size.
+ * its failed parameter sets. Every answer is bounded whatever the run's size;
+ * its shape is the schema of shared/dashboard-api.ts.
  */
-import type { RunCost } from '../../shared/cost.ts';
-import type { RunDocument, RunPlacement, ShardDocument } from '../../shared/documents.ts';
-import type { MetricAggregate } from '../../shared/stats/partial.ts';
+import type { FailedParametersAnswer, ResultsLink, RunDetail, RunSummary } from '../../shared/dashboard-api.ts';
+import type { RunDocument } from '../../shared/documents.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
 import type { DashboardDependencies } from './deps.ts';
-import { failedParameterSets, type FailedParameterSet } from './failed-parameters.ts';
-import { isTerminal, overallProgress, runDurationSeconds, runProgress, summarizeRun, type RunProgress, type RunSummary } from './progress.ts';
-import type { MetricRisk } from '../../shared/stats/tail-risk.ts';
+import { failedParameterSets } from './failed-parameters.ts';
+import { isTerminal, overallProgress, runDurationSeconds, runProgress, summarizeRun } from '../../shared/run-progress.ts';
 
 /** Most runs one list answer holds. */
 export const MAX_RUNS_LISTED = 200;
@@ -19,52 +18,6 @@ export const MAX_FAILURES_LISTED = 100;
 
 /** Parquet parts linked on a run page at most (the rest are in the folder). */
 export const MAX_PARTS_LINKED = 20;
-
-/** Where a run's results can be had, and how to query them. */
-export interface ResultsLink {
-  uri: string;
-  format: 'parquet' | 'ndjson';
-  /** Relative URL of the NDJSON file's download the dashboard serves (stores on this machine). */
-  downloadPath?: string;
-  /** Parquet on this machine: the first parts' downloads, and how many parts there are. */
-  parts?: Array<{ name: string; downloadPath: string }>;
-  partCount?: number;
-  /** The object or the dataset's folder in the Cloud Console (GCS). */
-  consoleUrl?: string;
-  /** The command that copies the results here. */
-  copyCommand?: string;
-  /** Parquet: a query over the rows with the CLI (`altus results <runId> --sql "…"`), and the same in BigQuery. */
-  sqlCommand?: string;
-  bigQuery?: string;
-}
-
-/** Everything the run page shows. */
-export interface RunDetail {
-  summary: RunSummary;
-  progress: RunProgress;
-  timings: {
-    createdAt: string;
-    startedAt?: string;
-    finishedAt?: string;
-    /** Creation to start: validation, planning, placement. */
-    queuedSeconds?: number;
-    /** Start to finish, or to now. */
-    runningSeconds?: number;
-    /** CPU time of the shards, known once the run has ended. */
-    cpuSeconds?: number;
-  };
-  placement: RunPlacement[];
-  redispatches: Array<{ attempt: number; cluster: string; shards: number; reason: string; at: string }>;
-  failedShards: Array<Pick<ShardDocument, 'shard' | 'cluster' | 'attempt'> & { reason: string }>;
-  quantileLevels: string[];
-  aggregates: Record<string, MetricAggregate>;
-  /** The run's estimated cost (shared/cost.ts), once it has finished. */
-  cost?: RunCost;
-  /** Run-level VaR and expected shortfall per P&L metric (aggregate.expectedShortfall), once it has finished. */
-  risk?: Record<string, MetricRisk>;
-  results?: ResultsLink;
-  lastError?: { source: string; message: string; at: string };
-}
 
 /** The most recent runs, newest first. */
 export async function listRunSummaries(deps: DashboardDependencies, limit: number): Promise<RunSummary[]> {
@@ -111,7 +64,7 @@ export async function runFailedParameters(
   deps: DashboardDependencies,
   run: RunDocument,
   limit: number,
-): Promise<{ rows: FailedParameterSet[]; total?: number }> {
+): Promise<FailedParametersAnswer> {
   const rows = await failedParameterSets(deps, run.runId, Math.min(Math.max(1, limit), MAX_FAILURES_LISTED));
   return { rows, ...(isTerminal(run) ? { total: run.counts.parametersFailed } : {}) };
 }

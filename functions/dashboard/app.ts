@@ -10,7 +10,7 @@ import { isValidRunId } from '../../shared/ids.ts';
 import type { RunResults } from '../../shared/documents.ts';
 import { listRunSummaries, runDetail, runFailedParameters, MAX_FAILURES_LISTED, PART_NAME } from './api.ts';
 import type { DashboardDependencies } from './deps.ts';
-import { webAssets, type WebAsset } from './web/assets.ts';
+import { DashboardBundleMissingError, isWebPath, webAssets, type WebAsset } from './web/assets.ts';
 
 /** An HTTP request handler. */
 export type DashboardApp = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -21,8 +21,9 @@ const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-sr
 const RUN_ROUTE = /^\/api\/runs\/([^/]+)(\/failed-parameters|\/results\.ndjson|\/parts\/[^/]+)?$/;
 
 /** Creates the dashboard handler. */
-export function createDashboard(deps: DashboardDependencies): DashboardApp {
-  const assets = webAssets();
+export function createDashboard(deps: DashboardDependencies, readAssets: () => ReadonlyMap<string, WebAsset> = webAssets): DashboardApp {
+  // Read on the first page request, not at creation: the API serves even before the bundle is built.
+  let assets: ReadonlyMap<string, WebAsset> | undefined;
   return async (req, res) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', 'no-referrer');
@@ -32,8 +33,11 @@ export function createDashboard(deps: DashboardDependencies): DashboardApp {
     }
     const url = new URL(req.url ?? '/', 'http://dashboard.invalid');
     try {
-      const asset = assets.get(url.pathname);
-      if (asset) return sendAsset(req, res, asset, CONTENT_SECURITY_POLICY);
+      if (isWebPath(url.pathname)) {
+        assets ??= readAssets();
+        const asset = assets.get(url.pathname);
+        return asset ? sendAsset(req, res, asset, CONTENT_SECURITY_POLICY) : sendJson(res, 404, { error: `no such page: ${url.pathname}` });
+      }
       if (url.pathname === '/api/runs') {
         return sendJson(res, 200, { runs: await listRunSummaries(deps, intParam(url, 'limit', 50)) });
       }
@@ -64,6 +68,10 @@ export function createDashboard(deps: DashboardDependencies): DashboardApp {
       if (req.method === 'HEAD') return void res.end();
       await pipeline(deps.store.readStream(download.uri), res);
     } catch (error) {
+      if (error instanceof DashboardBundleMissingError) {
+        deps.log.error(error.message, { path: url.pathname });
+        return sendJson(res, 503, { error: error.message });
+      }
       deps.log.error('dashboard request failed', { path: url.pathname, error: (error as Error).message });
       if (!res.headersSent) sendJson(res, 500, { error: 'the dashboard could not read the run state; see its logs' });
       else res.destroy();

@@ -5,7 +5,7 @@
 import type { Logger } from '../../shared/log.ts';
 import type { RunStore } from '../../shared/run-store.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import type { ShardQueries } from './shard-queries.ts';
+import type { ShardQueries } from '../../shared/shard-queries.ts';
 
 /** Everything the dashboard may use; nothing here writes. */
 export interface DashboardDependencies {

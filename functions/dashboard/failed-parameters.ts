@@ -5,16 +5,9 @@
  */
 import { createInterface } from 'node:readline';
 import { parquetReadObjects } from 'hyparquet';
+import type { FailedParameterSet } from '../../shared/dashboard-api.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import type { ShardQueries } from './shard-queries.ts';
-
-/** One failed parameter set: its index, the reason and its parameters as read. */
-export interface FailedParameterSet {
-  index: number;
-  shard: number;
-  error: string;
-  params: unknown;
-}
+import type { ShardQueries } from '../../shared/shard-queries.ts';
 
 /** Result objects read at most per request. */
 export const MAX_SHARD_OBJECTS_READ = 20;

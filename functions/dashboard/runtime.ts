@@ -9,7 +9,7 @@ import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import type { DashboardDependencies } from './deps.ts';
-import { FirestoreShardQueries } from './shard-queries.ts';
+import { FirestoreShardQueries } from '../../shared/shard-queries.ts';
 
 /** The dashboard's dependencies, from `process.env`. */
 export function createDashboardDependencies(env: Record<string, string | undefined> = process.env): DashboardDependencies {

@@ -4,8 +4,9 @@
  * one-line form used when stderr is not a terminal.
  */
 import type { RunDocument } from '../../shared/documents.ts';
+import { formatSeconds } from '../../shared/display-format.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
-import { isTerminal, runDurationSeconds, type RunProgress, type ShardProgress } from '../../functions/dashboard/progress.ts';
+import { isTerminal, runDurationSeconds, type RunProgress, type ShardProgress } from '../../shared/run-progress.ts';
 
 /** Shards done over the last `windowMilliseconds`. */
 export class RateMeter {
@@ -25,16 +26,6 @@ export class RateMeter {
     if (!first || !last || last.at - first.at < 1000 || last.done <= first.done) return undefined;
     return ((last.done - first.done) * 1000) / (last.at - first.at);
   }
-}
-
-/** Seconds as "42 s", "3 min 05 s", "2 h 07 min". */
-export function formatSeconds(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 10) return `${Math.max(0, seconds).toFixed(1)} s`;
-  if (seconds < 60) return `${Math.round(seconds)} s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes} min ${String(Math.round(seconds % 60)).padStart(2, '0')} s`;
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
 /** "3.2/s · ETA 12 s" (shards per second), with dashes until there is a rate to tell; "all shards in" while aggregating. */

@@ -1,9 +1,8 @@
 /** Human-readable run summaries for the terminal. */
-import { formatUsd, type RunCost } from '../../shared/cost.ts';
+import type { RunCost } from '../../shared/cost.ts';
+import { formatNumber, formatPrice, formatQuantity, formatUsd } from '../../shared/display-format.ts';
 import type { RunDocument } from '../../shared/documents.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
-
-const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(4) : x.toFixed(6).replace(/\.?0+$/, ''));
 
 /** A run as a few lines of text: status, counts, aggregates table, results location. */
 export function renderRun(run: RunDocument): string {
@@ -21,11 +20,11 @@ export function renderRun(run: RunDocument): string {
     const rows = Object.entries(run.aggregates).map(([metric, a]) => [
       metric,
       String(a.count),
-      fmt(a.mean),
-      fmt(a.stddev),
-      fmt(a.min),
-      fmt(a.max),
-      ...levels.map((q) => fmt(a.quantiles[q]!)),
+      formatNumber(a.mean),
+      formatNumber(a.stddev),
+      formatNumber(a.min),
+      formatNumber(a.max),
+      ...levels.map((q) => formatNumber(a.quantiles[q]!)),
     ]);
     lines.push('', ...table(header, rows), '');
   }
@@ -33,8 +32,8 @@ export function renderRun(run: RunDocument): string {
     // Levels as written, like the quantile columns; VaR and ES as positive losses.
     const levels = Object.keys(risk.var);
     const rows = [
-      ['VaR', ...levels.map((c) => fmt(risk.var[c]!))],
-      ['ES', ...levels.map((c) => fmt(risk.es[c]!))],
+      ['VaR', ...levels.map((c) => formatNumber(risk.var[c]!))],
+      ['ES', ...levels.map((c) => formatNumber(risk.es[c]!))],
     ];
     lines.push(
       `${metric} risk over ${risk.count} values (from the merged sketch: within ${risk.relativeAccuracy * 100}% relative while the tail is all losses)`,
@@ -64,20 +63,18 @@ function table(header: string[], rows: string[][]): string[] {
   return [line(header), ...rows.map(line)];
 }
 
-const seconds = (x: number) => (x >= 100 ? x.toFixed(0) : x.toPrecision(3));
-
 /** The cost lines: totals, then one line per pool with the prices it was billed at. */
 export function renderCost(cost: RunCost): string[] {
   const lines = [
     `cost: ${formatUsd(cost.estimatedUsd)} estimated · ${formatUsd(cost.onDemandEquivalentUsd)} on-demand equivalent · ${cost.savingsPercent.toFixed(1)}% saved` +
-      ` (${seconds(cost.vcpuSeconds)} vCPU-s${cost.gpuSeconds > 0 ? `, ${seconds(cost.gpuSeconds)} GPU-s` : ''})`,
+      ` (${formatQuantity(cost.vcpuSeconds)} vCPU-s${cost.gpuSeconds > 0 ? `, ${formatQuantity(cost.gpuSeconds)} GPU-s` : ''})`,
   ];
   for (const p of cost.byPool) {
     const pool = p.gpuPool ? `${p.cluster}/${p.gpuPool} (${p.acceleratorType})` : p.cluster;
-    const gpu = p.prices.perGpuHour !== undefined ? ` + ${seconds(p.gpuSeconds)} GPU-s × $${p.prices.perGpuHour}/GPU-h` : '';
+    const gpu = p.prices.perGpuHour !== undefined ? ` + ${formatQuantity(p.gpuSeconds)} GPU-s × ${formatPrice(p.prices.perGpuHour)}/GPU-h` : '';
     lines.push(
       `  ${pool} ${p.region} ${p.machineType} ${p.spot ? 'Spot' : 'on-demand'}: ${p.shards} shard${p.shards === 1 ? '' : 's'}, ` +
-        `${seconds(p.vcpuSeconds)} vCPU-s × $${p.prices.perVcpuHour}/vCPU-h${gpu} = ${formatUsd(p.estimatedUsd)} (on-demand ${formatUsd(p.onDemandEquivalentUsd)})`,
+        `${formatQuantity(p.vcpuSeconds)} vCPU-s × ${formatPrice(p.prices.perVcpuHour)}/vCPU-h${gpu} = ${formatUsd(p.estimatedUsd)} (on-demand ${formatUsd(p.onDemandEquivalentUsd)})`,
     );
   }
   if (cost.shardsUnpriced > 0) lines.push(`  ${cost.shardsUnpriced} shards ran on clusters no longer in the fleet configuration: not priced`);

@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { csvLine } from '../../shared/csv-cell.ts';
+import { formatNumber } from '../../shared/display-format.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
 
 /** One row of a results file. */
@@ -77,11 +78,9 @@ export function csvRecord(cells: readonly unknown[]): string {
   return csvLine(cells);
 }
 
-const fmt = (x: number) => (Math.abs(x) >= 1e6 || (Math.abs(x) < 1e-3 && x !== 0) ? x.toExponential(4) : x.toFixed(6).replace(/\.?0+$/, ''));
-
 function tableCell(cell: unknown): string {
   if (cell === undefined || cell === null) return '';
-  if (typeof cell === 'number') return Number.isInteger(cell) ? String(cell) : fmt(cell);
+  if (typeof cell === 'number') return Number.isInteger(cell) ? String(cell) : formatNumber(cell);
   const text = terminalText(typeof cell === 'object' ? JSON.stringify(cell) : String(cell));
   return text.length > 40 ? `${text.slice(0, 39)}…` : text;
 }

@@ -1,6 +1,6 @@
 /** Text forms for `altus runs` (the runs table) and `altus logs` (one worker log line). */
-import type { RunSummary } from '../../functions/dashboard/progress.ts';
-import { formatSeconds } from './progress-text.ts';
+import type { RunSummary } from '../../shared/run-progress.ts';
+import { formatCount, formatSeconds } from '../../shared/display-format.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
 
 /** The runs as an aligned table, newest first. */
@@ -13,7 +13,7 @@ export function renderRunsTable(runs: readonly RunSummary[]): string {
     r.status,
     r.progress.total ? `${r.progress.done}/${r.progress.total}` : '-',
     r.progress.total ? String(r.progress.failed) : '-',
-    r.parameters ? r.parameters.toLocaleString('en-US') : '-',
+    r.parameters ? formatCount(r.parameters) : '-',
     localTime(r.startedAt ?? r.createdAt),
     r.startedAt ? formatSeconds(r.durationSeconds) : '-',
   ]);

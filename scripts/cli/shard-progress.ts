@@ -6,7 +6,7 @@
  */
 import type { ShardDocument } from '../../shared/documents.ts';
 import type { RunStore } from '../../shared/run-store.ts';
-import type { ShardFilter, ShardQueries } from '../../functions/dashboard/shard-queries.ts';
+import type { ShardFilter, ShardQueries } from '../../shared/shard-queries.ts';
 
 /** Shard queries answered from the run store. */
 export function runStoreShardQueries(runs: RunStore, now: () => number = Date.now): ShardQueries {

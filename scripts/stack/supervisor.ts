@@ -17,6 +17,7 @@ import { applyBootstrap } from '../../jobs/fleet/bootstrap-apply.ts';
 import { buildBootstrap } from '../../jobs/fleet/bootstrap.ts';
 import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { controlPlaneBinary, controlPlaneBuilt } from '../controlplane/binary.ts';
+import { writeDashboardBundle } from '../dashboard-bundle.ts';
 import { KUBE_USERS, startControlPlane, writeKubeconfig } from './control-plane.ts';
 import { checkEmulatorPrerequisites, exportFirestore, startFirestoreEmulator, startPubSubEmulator } from './emulators.ts';
 import { openFrontDoor } from './front-door.ts';
@@ -137,6 +138,8 @@ async function start(): Promise<void> {
     );
   });
   // The dashboard is the one HTTP function: no push subscription, it serves people.
+  // Its browser bundle is built from the sources as they are now (a fraction of a second; unchanged bytes are not rewritten).
+  await writeDashboardBundle();
   keepRunning(() =>
     startProcess(
       'dashboard',

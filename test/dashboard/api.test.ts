@@ -18,9 +18,9 @@ import { createLogger } from '../../shared/log.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { createDashboard } from '../../functions/dashboard/app.ts';
-import { FirestoreShardQueries } from '../../functions/dashboard/shard-queries.ts';
-import { CHARTS_SCRIPT } from '../../functions/dashboard/web/charts.ts';
-import { CLIENT_SCRIPT } from '../../functions/dashboard/web/client.ts';
+import { FirestoreShardQueries } from '../../shared/shard-queries.ts';
+import { webAssets } from '../../functions/dashboard/web/assets.ts';
+import { failedParametersAnswerSchema, runDetailSchema, runsAnswerSchema } from '../../shared/dashboard-api.ts';
 import { baseManifest, runManifest, testStack, writeManifest } from '../support/stack.ts';
 
 const NOW = new Date('2026-03-02T10:00:30Z');
@@ -33,6 +33,7 @@ const COST = runCost(
 );
 let server: Server;
 let base: string;
+let dashboardDeps: Parameters<typeof createDashboard>[0];
 const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-dashboard-')));
 
 function run(overrides: Partial<RunDocument>): RunDocument {
@@ -107,7 +108,7 @@ before(async () => {
       risk: RISK,
     }),
   );
-  const app = createDashboard({
+  dashboardDeps = {
     runs,
     shards: new FirestoreShardQueries(db),
     store,
@@ -115,7 +116,8 @@ before(async () => {
     now: () => NOW,
     regions: { 'worker-a': 'us-central1', 'worker-b': 'europe-west1' },
     projectId: 'demo',
-  });
+  };
+  const app = createDashboard(dashboardDeps);
   server = createServer((req, res) => void app(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
@@ -129,6 +131,7 @@ describe('dashboard API', () => {
   test('runs list: newest first; progress from the shard records while running, from the counts once ended', async () => {
     const { status, body } = await get('api/runs');
     assert.equal(status, 200);
+    runsAnswerSchema.parse(body);
     assert.deepEqual(body.runs.map((r: { runId: string }) => r.runId), ['going', 'done']);
     const [going, done] = body.runs;
     assert.deepEqual(going.progress, { total: 5, done: 3, failed: 1 });
@@ -140,6 +143,7 @@ describe('dashboard API', () => {
 
   test('run page: per-cluster progress follows placement and re-dispatches; failed shards carry cluster and reason', async () => {
     const { body } = await get('api/runs/going');
+    runDetailSchema.parse(body);
     assert.deepEqual(
       body.progress.clusters.map((c: Record<string, unknown>) => [c.cluster, c.region, c.total, c.done, c.failed]),
       [
@@ -157,6 +161,7 @@ describe('dashboard API', () => {
 
   test('finished run: aggregates with histogram, quantile levels, timings, cost when present, a results download', async () => {
     const { body } = await get('api/runs/done');
+    runDetailSchema.parse(body);
     assert.deepEqual(body.aggregates.price.histogram, { edges: [4.75, 4.75], counts: [1] });
     assert.deepEqual(body.quantileLevels, ['0.5']);
     assert.equal(body.timings.runningSeconds, 60);
@@ -174,6 +179,7 @@ describe('dashboard API', () => {
 
   test('failed parameter sets: the error rows of the shards that had any, in index order, bounded by limit', async () => {
     const all = await get('api/runs/going/failed-parameters');
+    failedParametersAnswerSchema.parse(all.body);
     assert.deepEqual(all.body.rows.map((r: { index: number; shard: number }) => [r.index, r.shard]), [[3, 0], [7, 0], [12, 1]]);
     assert.equal(all.body.rows[0].error, 'spot must be > 0');
     assert.deepEqual(all.body.rows[0].params, { spot: -1 });
@@ -184,7 +190,7 @@ describe('dashboard API', () => {
     assert.equal(ended.body.total, 3);
   });
 
-  test('read-only, validated and safe: 405, 400, 404; the page has a strict CSP; scripts are served and parse', async () => {
+  test('read-only, validated and safe: 405, 400, 404; the page has a strict CSP; the bundle it names is served and parses', async () => {
     assert.equal((await get('api/runs', { method: 'POST' })).status, 405);
     assert.equal((await get('api/runs/going', { method: 'DELETE' })).status, 405);
     assert.equal((await get('api/runs/NOT_AN_ID')).status, 400);
@@ -192,19 +198,36 @@ describe('dashboard API', () => {
     assert.equal((await get('api/runs/missing')).status, 404);
     assert.equal((await get('api/runs/going/results.ndjson')).status, 404, 'no results before the run ends');
     assert.equal((await get('nope')).status, 404);
+    assert.equal((await get('assets/app-0000000000000000.js')).status, 404, 'an asset of another build');
     const page = await get('');
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-security-policy')!, /script-src 'self'/);
     const scripts = [...page.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
-    assert.equal(scripts.length, 3);
-    for (const src of scripts) {
-      const asset = await get(src);
-      assert.equal(asset.status, 200, src);
-      assert.match(asset.headers.get('content-type')!, /javascript/);
+    assert.deepEqual(scripts.map((src) => /^assets\/app-[0-9a-f]{16}\.js$/.test(src)), [true], 'one script, named by its content');
+    assert.equal(page.text.includes('<script>'), false, 'no inline script');
+    const script = await get(scripts[0]!);
+    assert.equal(script.status, 200);
+    assert.match(script.headers.get('content-type')!, /javascript/);
+    assert.match(script.headers.get('cache-control')!, /immutable/);
+    assert.doesNotThrow(() => new Function(script.text));
+    const style = /<link rel="stylesheet" href="(assets\/app-[0-9a-f]{16}\.css)">/.exec(page.text)?.[1];
+    assert.ok(style, 'one style sheet, named by its content');
+    assert.match((await get(style)).text, /\.uplot/, "uPlot's style is in it");
+  });
+
+  test('without a built bundle the API still answers and the page says how to build it', async () => {
+    const missing = createDashboard(dashboardDeps, () => webAssets(join(tmpdir(), 'altus-no-such-bundle')));
+    const local = createServer((req, res) => void missing(req, res));
+    await new Promise<void>((resolve) => local.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(local.address() as { port: number }).port}/`;
+      const page = await fetch(url);
+      assert.equal(page.status, 503);
+      assert.match(((await page.json()) as { error: string }).error, /npm run build:dashboard/);
+      assert.equal((await fetch(`${url}api/runs`)).status, 200);
+    } finally {
+      local.close();
     }
-    assert.ok(scripts[0]!.startsWith('assets/uplot-'), 'uPlot from its npm package, versioned');
-    assert.doesNotThrow(() => new Function(CLIENT_SCRIPT));
-    assert.doesNotThrow(() => new Function(CHARTS_SCRIPT));
   });
 });
 

@@ -26,7 +26,7 @@ before(() => {
 
 test('the archive holds compiled functions, the entry, the package manifest and the fleet configuration', () => {
   const listing = execFileSync('unzip', ['-Z1', ARCHIVE], { encoding: 'utf8' }).trim().split('\n');
-  for (const name of ['index.js', 'package.json', 'altus.config.json', 'functions/ingest/index.js', 'functions/collect/handler.js', 'jobs/kernels/registry.js']) {
+  for (const name of ['index.js', 'package.json', 'altus.config.json', 'functions/ingest/index.js', 'functions/collect/handler.js', 'jobs/kernels/registry.js', 'functions/dashboard/bundle/app.js', 'functions/dashboard/bundle/app.css']) {
     assert.ok(listing.includes(name), `${name} is in the archive`);
   }
   assert.deepEqual(listing.filter((f) => f.endsWith('.ts') || f.startsWith('test/') || f.startsWith('infra/')), []);
@@ -35,7 +35,8 @@ test('the archive holds compiled functions, the entry, the package manifest and 
   assert.equal(manifest.type, 'module');
   assert.equal(manifest.scripts, undefined, 'no build step runs at deploy time');
   assert.ok('@google-cloud/functions-framework' in manifest.dependencies);
-  for (const devOnly of ['cdktf', 'tsx', 'commander']) assert.ok(!(devOnly in manifest.dependencies), devOnly);
+  // The dashboard's bundle is built here: neither the bundler nor the chart library it bundles is installed at deploy time.
+  for (const devOnly of ['cdktf', 'tsx', 'commander', 'esbuild', 'uplot']) assert.ok(!(devOnly in manifest.dependencies), devOnly);
   // The bootstrap function checks the bootstrap objects against the Kubernetes schemas before applying them.
   assert.ok('kubernetes-models' in manifest.dependencies);
 });
@@ -61,6 +62,31 @@ test('the real Functions Framework serves a function from the build by FUNCTION_
     const until = Date.now() + 10_000;
     while (!/Function: collect/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
     assert.match(output, /Function: collect/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
+test('the dashboard from the build serves its page and the bundle the page names', async () => {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), '--target=dashboard', `--source=${join(ROOT, 'dist/build')}`, `--port=${port}`, '--signature-type=http'],
+    { env: { PATH: process.env.PATH, FUNCTION_TARGET: 'dashboard', ALTUS_PROJECT_ID: 'demo-build', FIRESTORE_EMULATOR_HOST: '127.0.0.1:9', PUBSUB_EMULATOR_HOST: '127.0.0.1:9' }, stdio: 'pipe' },
+  );
+  try {
+    await waitForPort(port, 20_000);
+    const page = await fetch(`http://127.0.0.1:${port}/`);
+    assert.equal(page.status, 200);
+    const html = await page.text();
+    const assets = [...html.matchAll(/(?:src|href)="(assets\/app-[0-9a-f]{16}\.(?:js|css))"/g)].map((m) => m[1]!);
+    assert.equal(assets.length, 2, html);
+    for (const path of assets) {
+      const asset = await fetch(`http://127.0.0.1:${port}/${path}`);
+      assert.equal(asset.status, 200, path);
+      assert.match(asset.headers.get('cache-control')!, /immutable/);
+      assert.ok((await asset.arrayBuffer()).byteLength > 1000, path);
+    }
   } finally {
     child.kill('SIGKILL');
   }

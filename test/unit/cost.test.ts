@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { formatUsd, runCost, savingsPercent } from '../../shared/cost.ts';
+import { runCost, savingsPercent } from '../../shared/cost.ts';
+import { formatUsd } from '../../shared/display-format.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../shared/fleet-config.ts';
 import type { GpuRequest } from '../../shared/resources.ts';

@@ -1,16 +1,14 @@
 /**
- * The files of the dashboard's web app, by URL path: the page, its script and
- * style (TypeScript strings, so they travel in the compiled functions archive),
- * and uPlot, the chart library, served from its npm package. The versioned uPlot
- * paths are immutable; the app's own files are revalidated.
+ * The files of the dashboard's web app, by URL path: the page and the browser
+ * bundle (scripts/dashboard-bundle.ts writes it into functions/dashboard/bundle/,
+ * and scripts/build.ts into the same place in the deployed archive). The bundle's
+ * paths carry a hash of its content, so browsers may keep them for a year; the
+ * page that names them is revalidated.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-// Importing the package's manifest also makes the functions build list uplot as a runtime dependency.
-import uplotPackage from 'uplot/package.json' with { type: 'json' };
-import { CLIENT_SCRIPT } from './client.ts';
-import { CHARTS_SCRIPT } from './charts.ts';
-import { pageHtml, PAGE_STYLE } from './page.ts';
+import { fileURLToPath } from 'node:url';
+import { pageHtml } from './page.ts';
 
 /** One file of the web app. */
 export interface WebAsset {
@@ -20,24 +18,46 @@ export interface WebAsset {
   immutable: boolean;
 }
 
-/** Versioned URL paths of uPlot's script and style. */
-export const UPLOT_PATHS = {
-  script: `/assets/uplot-${uplotPackage.version}.min.js`,
-  style: `/assets/uplot-${uplotPackage.version}.min.css`,
-} as const;
+/** The bundle's folder, beside this module's: the same relative place in the sources and in the build. */
+export const BUNDLE_DIR = fileURLToPath(new URL('../bundle/', import.meta.url));
 
-/** Every file of the web app by URL path (read once; uPlot from node_modules). */
-export function webAssets(): ReadonlyMap<string, WebAsset> {
-  const require = createRequire(import.meta.url);
-  const own = (contentType: string, text: string): WebAsset => ({ contentType, body: Buffer.from(text, 'utf8'), immutable: false });
-  const page = own('text/html; charset=utf-8', pageHtml({ uplotScript: UPLOT_PATHS.script.slice(1), uplotStyle: UPLOT_PATHS.style.slice(1) }));
+/** The browser bundle has not been built where the dashboard looks for it. */
+export class DashboardBundleMissingError extends Error {
+  override readonly name = 'DashboardBundleMissingError';
+
+  constructor(path: string, options: { cause: unknown }) {
+    super(`the dashboard's browser bundle is missing (${path}): build it with \`npm run build:dashboard\``, options);
+  }
+}
+
+/** Every file of the web app by URL path, read from `bundleDir`. */
+export function webAssets(bundleDir: string = BUNDLE_DIR): ReadonlyMap<string, WebAsset> {
+  const read = (name: string) => {
+    const path = `${bundleDir.replace(/\/$/, '')}/${name}`;
+    try {
+      return readFileSync(path);
+    } catch (cause) {
+      throw new DashboardBundleMissingError(path, { cause });
+    }
+  };
+  const script = read('app.js');
+  const style = read('app.css');
+  const scriptPath = `assets/app-${contentHash(script)}.js`;
+  const stylePath = `assets/app-${contentHash(style)}.css`;
+  const page: WebAsset = { contentType: 'text/html; charset=utf-8', body: Buffer.from(pageHtml({ script: scriptPath, style: stylePath }), 'utf8'), immutable: false };
   return new Map<string, WebAsset>([
     ['/', page],
     ['/index.html', page],
-    ['/assets/app.css', own('text/css; charset=utf-8', PAGE_STYLE)],
-    ['/assets/charts.js', own('text/javascript; charset=utf-8', CHARTS_SCRIPT)],
-    ['/assets/app.js', own('text/javascript; charset=utf-8', CLIENT_SCRIPT)],
-    [UPLOT_PATHS.script, { contentType: 'text/javascript; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.iife.min.js')), immutable: true }],
-    [UPLOT_PATHS.style, { contentType: 'text/css; charset=utf-8', body: readFileSync(require.resolve('uplot/dist/uPlot.min.css')), immutable: true }],
+    [`/${scriptPath}`, { contentType: 'text/javascript; charset=utf-8', body: script, immutable: true }],
+    [`/${stylePath}`, { contentType: 'text/css; charset=utf-8', body: style, immutable: true }],
   ]);
+}
+
+/** Whether a URL path is one the web app serves (the page or an asset), as opposed to the API. */
+export function isWebPath(pathname: string): boolean {
+  return pathname === '/' || pathname === '/index.html' || pathname.startsWith('/assets/');
+}
+
+function contentHash(body: Buffer): string {
+  return createHash('sha256').update(body).digest('hex').slice(0, 16);
 }

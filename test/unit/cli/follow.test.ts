@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunDocument, ShardDocument } from '../../../shared/documents.ts';
 import type { RunStore } from '../../../shared/run-store.ts';
-import type { ShardFilter, ShardQueries } from '../../../functions/dashboard/shard-queries.ts';
+import type { ShardFilter, ShardQueries } from '../../../shared/shard-queries.ts';
 import { followRun } from '../../../scripts/cli/follow.ts';
 import { UsageError } from '../../../scripts/cli/exit-codes.ts';
 

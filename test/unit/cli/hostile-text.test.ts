@@ -13,7 +13,7 @@ import { progressLine, RateMeter } from '../../../scripts/cli/progress-text.ts';
 import { renderRun } from '../../../scripts/cli/render.ts';
 import { Columns, csvRecord, renderTable, type ResultRow } from '../../../scripts/cli/results-output.ts';
 import { printableLogLine, renderRunsTable } from '../../../scripts/cli/run-listing.ts';
-import type { RunSummary } from '../../../functions/dashboard/progress.ts';
+import type { RunSummary } from '../../../shared/run-progress.ts';
 
 /** Clear the screen, retitle the terminal, a C1 CSI, a carriage return that overwrites the line, a right-to-left override. */
 const HOSTILE = '\u001b[2J\u001b]0;pwned\u0007\u009b31m\rrun SUCCEEDED\u202e';

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { after, before, test } from 'node:test';
 import { createDashboard } from '../../../functions/dashboard/app.ts';
 import { failedParameterSets } from '../../../functions/dashboard/failed-parameters.ts';
-import type { ShardQueries } from '../../../functions/dashboard/shard-queries.ts';
+import type { ShardQueries } from '../../../shared/shard-queries.ts';
 import type { RunDocument, ShardDocument } from '../../../shared/documents.ts';
 import { createLogger } from '../../../shared/log.ts';
 import { finishedRun } from '../../support/finished-run.ts';

@@ -4,7 +4,7 @@
  * bounded page (DESIGN invariant 3: a refresh costs O(clusters), not O(shards)).
  */
 import type { Firestore, Query } from '@google-cloud/firestore';
-import type { ShardDocument } from '../../shared/documents.ts';
+import type { ShardDocument } from './documents.ts';
 
 /** Which shard records to count. */
 export interface ShardFilter {

@@ -3,44 +3,13 @@
  * the terminal progress bars draw. Which cluster owns a shard comes from the run's
  * placement and re-dispatches; how many are done from the shard records.
  */
-import { TERMINAL_STATUSES, type RunDocument, type RunStatus } from '../../shared/documents.ts';
-import { shardOwners } from '../pipeline/redispatch.ts';
+import type { ClusterProgress, RunProgress, RunSummary, ShardProgress } from './dashboard-api.ts';
+import { TERMINAL_STATUSES, type RunDocument } from './documents.ts';
+import { shardOwners } from '../functions/pipeline/redispatch.ts';
 import type { ShardQueries } from './shard-queries.ts';
 
-/** Shards done (succeeded or failed for good), failed, and in all. */
-export interface ShardProgress {
-  total: number;
-  done: number;
-  failed: number;
-}
-
-/** One worker cluster's share of a run. */
-export interface ClusterProgress extends ShardProgress {
-  cluster: string;
-  region?: string;
-}
-
-/** A run's progress, overall and per cluster (in placement order, re-dispatch targets after). */
-export interface RunProgress extends ShardProgress {
-  clusters: ClusterProgress[];
-}
-
-/** One line of the runs list. */
-export interface RunSummary {
-  runId: string;
-  name: string;
-  status: RunStatus;
-  kernel?: string;
-  parameters: number;
-  parametersFailed: number;
-  progress: ShardProgress;
-  createdAt: string;
-  startedAt?: string;
-  finishedAt?: string;
-  /** From start (or creation) to finish, or to now while the run goes on. */
-  durationSeconds: number;
-  error?: { code: string; message: string };
-}
+// The shapes are the dashboard API's (shared/dashboard-api.ts): the page and the terminal show the same model.
+export type { ClusterProgress, RunProgress, RunSummary, ShardProgress };
 
 /** Whether the run will not change any more (short of a retry). */
 export function isTerminal(run: RunDocument): boolean {
@@ -98,6 +67,6 @@ export function summarizeRun(run: RunDocument, progress: ShardProgress, now: Dat
     ...(run.startedAt ? { startedAt: run.startedAt } : {}),
     ...(run.finishedAt ? { finishedAt: run.finishedAt } : {}),
     durationSeconds: runDurationSeconds(run, now),
-    ...(run.error ? { error: run.error } : {}),
+    ...(run.error ? { error: { code: run.error.code, message: run.error.message } } : {}),
   };
 }
