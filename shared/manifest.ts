@@ -4,69 +4,15 @@
  */
 import { z } from 'zod';
 import { customKernelSchema, isCustomKernel } from './custom-kernel.ts';
-import { LIMITS } from './limits.ts';
 import { resourcesSchema } from './resources.ts';
 
-const finite = z.number().refine(Number.isFinite, 'must be a finite number');
-const parameterValue = z.union([z.number(), z.string(), z.boolean()]);
-/** A partial parameter set used as the base of a grid or random source. */
-const parameterBase = z.record(z.string(), z.unknown()).default({});
-
-const rangeAxis = z
-  .object({ from: finite, to: finite, steps: z.number().int().min(1).max(LIMITS.parameters) })
-  .strict()
-  .refine((axis) => axis.steps > 1 || axis.from === axis.to, 'an axis with steps 1 needs from == to');
-
-/** A grid axis: explicit values, or `steps` evenly spaced points including both ends. */
-export const gridAxisSchema = z.union([z.array(parameterValue).min(1).max(LIMITS.parameters), rangeAxis]);
-
-const bounds = { min: finite.optional(), max: finite.optional() };
-/** How one field of a random source is drawn. */
-export const randomFieldSchema = z.union([
-  z.object({ uniform: z.tuple([finite, finite]), ...bounds }).strict(),
-  z.object({ normal: z.tuple([finite, finite.refine((s) => s >= 0, 'standard deviation must be >= 0')]), ...bounds }).strict(),
-]);
-
-const SOURCE_KINDS = ['inline', 'file', 'grid', 'random'] as const;
-/** The kinds of parameter source, in the order the README lists them. */
-export type SourceKind = (typeof SOURCE_KINDS)[number];
-
-/** Exactly one parameter source. */
-export const parameterSourceSchema = z
-  .object({
-    inline: z.array(z.record(z.string(), z.unknown())).max(LIMITS.inlineParameters).optional(),
-    file: z.object({ uri: z.string().min(1).max(1024), format: z.enum(['ndjson', 'csv']) }).strict().optional(),
-    grid: z.object({ base: parameterBase, axes: z.record(z.string(), gridAxisSchema) }).strict().optional(),
-    random: z
-      .object({
-        count: z.number().int().min(1).max(LIMITS.parameters),
-        seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
-        base: parameterBase,
-        fields: z.record(z.string(), randomFieldSchema),
-      })
-      .strict()
-      .optional(),
-  })
-  .strict()
-  .superRefine((source, ctx) => {
-    const present = SOURCE_KINDS.filter((kind) => source[kind] !== undefined);
-    if (present.length !== 1) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          present.length === 0
-            ? `give exactly one parameter source: ${SOURCE_KINDS.join(', ')}`
-            : `give exactly one parameter source, found ${present.length}: ${present.join(', ')}`,
-      });
-    }
-  });
-
-/** Which source a validated parameters block uses. */
-export function sourceKind(source: ParameterSource): SourceKind {
-  const kind = SOURCE_KINDS.find((k) => source[k] !== undefined);
-  if (!kind) throw new Error('parameters has no source (the schema should have rejected it)');
-  return kind;
-}
+/**
+ * The `parameters` block: exactly one parameter source, keyed by its kind
+ * (`{"grid": {...}}`). The kinds and each block's schema belong to the source
+ * registry (jobs/parameters/registry.ts), which validation and the worker decode
+ * the block with, as the kernel registry does a kernel's options.
+ */
+export const parametersBlockSchema = z.record(z.string(), z.unknown());
 
 /** A built-in kernel: `name` plus the kernel's own options, flat; checked against the kernel's schema later. */
 export const builtInKernelSchema = z.object({ name: z.string().min(1).max(100) }).catchall(z.unknown());
@@ -103,7 +49,7 @@ export const manifestSchema = z
       .max(100)
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit'),
     kernel: kernelBlockSchema,
-    parameters: parameterSourceSchema,
+    parameters: parametersBlockSchema,
     shardSize: z.number().int().min(1).max(100_000).default(1000),
     aggregate: z
       .object({
@@ -143,12 +89,8 @@ export const manifestSchema = z
 
 /** A manifest after defaults are applied. */
 export type Manifest = z.infer<typeof manifestSchema>;
-/** The parameter source of a manifest. */
-export type ParameterSource = Manifest['parameters'];
-/** One grid axis. */
-export type GridAxis = z.infer<typeof gridAxisSchema>;
-/** One random field. */
-export type RandomField = z.infer<typeof randomFieldSchema>;
+/** The `parameters` block of a manifest, as the source registry reads it. */
+export type ParametersBlock = Manifest['parameters'];
 
 /** Renders zod issues as lines a person can act on: `kernel.paths: expected number`. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[], prefix = ''): string {

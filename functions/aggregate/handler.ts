@@ -15,8 +15,8 @@ import type { RunPatch } from '../../shared/run-store.ts';
 import { aggregateRequestSchema } from '../../shared/messages.ts';
 import { metricUnion } from '../../shared/stats/partial.ts';
 import { runStatistics } from '../../shared/stats/run-statistics.ts';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
-import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
+import { readRunPlan } from '../../shared/run-plan.ts';
+import { readShardPartial, type ShardPartial } from '../../shared/shard-partial.ts';
 import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import { publishResults } from './results.ts';
@@ -49,7 +49,7 @@ export function createAggregateHandler(deps: Dependencies) {
       log.info('aggregation not needed', { status: run?.status });
       return 'ignored';
     }
-    const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
+    const plan = readRunPlan(await deps.store.read(run.planUri), run.planUri);
     const shards = await deps.runs.listShards(runId);
     if (shards.length < run.counts.shards) {
       log.warn('aggregation requested before every shard was recorded: ignored', { recorded: shards.length, shards: run.counts.shards });
@@ -61,7 +61,7 @@ export function createAggregateHandler(deps: Dependencies) {
     step('planAndShards');
 
     const partials = await mapBounded(succeeded, READ_CONCURRENCY, async (s) =>
-      JSON.parse((await deps.store.read(s.partialUri!)).toString('utf8')) as ShardPartial,
+      readShardPartial(await deps.store.read(s.partialUri!), s.partialUri!),
     );
     // A custom kernel without declared metrics: every metric some shard found, in order of first appearance.
     const metrics = plan.discoverMetrics ? discoveredMetrics(partials, log) : plan.metrics;

@@ -6,7 +6,7 @@
  * shards that succeeded. NDJSON: the shard files composed into one results file
  * in index order.
  */
-import { resultsFormat, runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
+import { resultsFormat, runObjects, type RunPlan } from '../../shared/run-plan.ts';
 import type { RunResults, ShardDocument } from '../../shared/documents.ts';
 import { shardKey } from '../../shared/ids.ts';
 import { objectUri } from '../../shared/storage/object-store.ts';

@@ -12,7 +12,7 @@ import { dispatchMessageSchema } from '../../shared/messages.ts';
 import { FleetRequestError } from '../../jobs/fleet/fleet.ts';
 import { buildJob, shardListUri } from '../../jobs/fleet/job-builder.ts';
 import { formatShardList } from '../../shared/shard-list.ts';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
+import { readRunPlan } from '../../shared/run-plan.ts';
 import { announceFinished, owesAnnouncement, UNANNOUNCED } from '../pipeline/announce.ts';
 import { decodePubSubJson } from '../pipeline/decode.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
@@ -45,7 +45,7 @@ export function createDispatchHandler(deps: Dependencies) {
       log.error('dispatch names a cluster missing from the fleet configuration', { cluster: message.cluster });
       return 'skipped';
     }
-    const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
+    const plan = readRunPlan(await deps.store.read(run.planUri), run.planUri);
     // A Job gets the time left to the run's deadline, not a fresh one: a re-dispatch late in the run must not outlive it.
     const deadlineSeconds = secondsLeft(run.deadlineAt, deps.now(), plan.manifest.deadlineSeconds);
     if (deadlineSeconds <= 0) {

@@ -10,7 +10,7 @@
 import { PermanentError } from '../../shared/errors.ts';
 import { parseShardList } from '../../shared/shard-list.ts';
 import { eligibleClusters } from '../../jobs/planning/placement.ts';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
+import { readRunPlan } from '../../shared/run-plan.ts';
 import type { Dependencies } from './deps.ts';
 import { redispatchShards } from './redispatch.ts';
 
@@ -35,7 +35,7 @@ export async function retryRun(deps: Dependencies, runId: string): Promise<{ sha
   if (eligibleClusters(deps.fleetConfig, run.placementClusters, run.gpu).length === 0) {
     throw new RetryRefusedError(`no available worker cluster can take the retried shards of ${runId}`);
   }
-  const plan = JSON.parse((await deps.store.read(run.planUri)).toString('utf8')) as RunPlan;
+  const plan = readRunPlan(await deps.store.read(run.planUri), run.planUri);
   await deps.runs.deleteShards(runId, failed, run.counts.shards);
   const now = deps.now();
   const records = await redispatchShards(deps, run, {

@@ -14,8 +14,8 @@ import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import type { AggregateRequest } from '../../shared/messages.ts';
 import { LABELS, jobName } from '../../jobs/fleet/job-builder.ts';
 import { jobProgress, type JobProgress } from '../../jobs/fleet/job-status.ts';
-import { runObjects } from '../../jobs/planning/plan.ts';
-import type { ShardPartial } from '../../jobs/worker/run-shard.ts';
+import { runObjects } from '../../shared/run-plan.ts';
+import { readShardPartial } from '../../shared/shard-partial.ts';
 import { shardKey } from '../../shared/ids.ts';
 import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
@@ -241,7 +241,7 @@ async function recoverFromResult(deps: Dependencies, run: RunDocument, shard: nu
     }
   }
   if (!resultUri) return false;
-  const partial = JSON.parse((await deps.store.read(partialUri)).toString('utf8')) as ShardPartial;
+  const partial = readShardPartial(await deps.store.read(partialUri), partialUri);
   const doc: ShardDocument = {
     shard,
     status: 'succeeded',

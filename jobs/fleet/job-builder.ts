@@ -12,7 +12,7 @@ import { ACCELERATOR_LABEL, agreedGpuRequest, BATCH_POOL, describeGpuRequest, GP
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
-import { runObjects } from '../planning/plan.ts';
+import { runObjects } from '../../shared/run-plan.ts';
 import { CONTAINER_SECURITY_CONTEXT, ephemeralStorage, POD_SECURITY_CONTEXT, SAFE_TO_EVICT_ANNOTATION, SCRATCH, scratchVolume } from './pod-hardening.ts';
 
 /** Labels tying every Job and pod to its run. */

@@ -9,7 +9,7 @@ import { topicName } from '../../shared/bus.ts';
 import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import type { Manifest } from '../../shared/manifest.ts';
-import { runObjects } from '../planning/plan.ts';
+import { runObjects } from '../../shared/run-plan.ts';
 import { eligibleClusters, placeShards, podRequest } from '../planning/placement.ts';
 import { buildJob } from './job-builder.ts';
 

@@ -3,28 +3,20 @@
  * parameter sets (non-empty lines) and records the byte offset where each shard
  * starts, so workers read their shard by byte range. Memory is O(shards).
  */
+import type { FileIndex } from '../../shared/run-plan.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { LIMITS } from '../../shared/limits.ts';
 import { parseCsvHeader } from './csv.ts';
 import { readLineBatches, UTF8_BOM } from './lines.ts';
 
-/** Where each shard of a parameter file lives. */
-export interface FileIndex {
-  uri: string;
-  format: 'ndjson' | 'csv';
-  /** The generation indexed; workers refuse a rewritten object. */
-  generation: string;
-  count: number;
-  /** Byte offset of each shard's first line; shard k ends where k+1 starts, the last at `endOffset`. */
-  shardOffsets: number[];
-  endOffset: number;
-  /** CSV column names. */
-  header?: string[];
-}
-
 /** The parameter file cannot be used; the message says why. */
 export class ParameterFileError extends Error {
-  override readonly name = 'ParameterFileError';
+  override readonly name: string = 'ParameterFileError';
+}
+
+/** The parameter file does not exist (a wrong path, or not uploaded yet). */
+export class ParameterFileMissingError extends ParameterFileError {
+  override readonly name = 'ParameterFileMissingError';
 }
 
 /** Streams the object once and builds its {@link FileIndex}. */
@@ -36,7 +28,7 @@ export async function indexParameterFile(
   limits: { maxParameters: number; maxShards: number } = { maxParameters: LIMITS.parameters, maxShards: LIMITS.shards },
 ): Promise<FileIndex> {
   const info = await store.stat(uri);
-  if (!info) throw new ParameterFileError(`the parameter file ${uri} does not exist`);
+  if (!info) throw new ParameterFileMissingError(`the parameter file ${uri} does not exist`);
   if (info.size > LIMITS.parameterFileBytes) {
     throw new ParameterFileError(`the parameter file is ${info.size} bytes, over the ${LIMITS.parameterFileBytes}-byte cap`);
   }

@@ -1,11 +1,47 @@
 /**
- * Grid parameter source: the cartesian product of the axes, in the order written,
- * the last axis varying fastest. Parameter set i is computed from i alone.
+ * Grid parameter source (`{"grid": {"base": {...}, "axes": {...}}}`): the
+ * cartesian product of the axes, in the order written, the last axis varying
+ * fastest. Parameter set i is computed from i alone.
  */
-import type { GridAxis } from '../../shared/manifest.ts';
+import { z } from 'zod';
+import { PermanentError } from '../../shared/errors.ts';
+import { LIMITS } from '../../shared/limits.ts';
 import { ParameterShape } from './shape.ts';
+import { finiteNumber, generatedBatches, parameterBaseSchema, type ParameterSource } from './source.ts';
 
 type Value = number | string | boolean;
+
+const parameterValue = z.union([z.number(), z.string(), z.boolean()]);
+const rangeAxis = z
+  .object({ from: finiteNumber, to: finiteNumber, steps: z.number().int().min(1).max(LIMITS.parameters) })
+  .strict()
+  .refine((axis) => axis.steps > 1 || axis.from === axis.to, 'an axis with steps 1 needs from == to');
+
+/** A grid axis: explicit values, or `steps` evenly spaced points including both ends. */
+export const gridAxisSchema = z.union([z.array(parameterValue).min(1).max(LIMITS.parameters), rangeAxis]);
+/** One grid axis. */
+export type GridAxis = z.infer<typeof gridAxisSchema>;
+
+const gridBlockSchema = z.object({ base: parameterBaseSchema, axes: z.record(z.string(), gridAxisSchema) }).strict();
+/** A grid source's block. */
+export type GridBlock = z.infer<typeof gridBlockSchema>;
+
+/** The `grid` source. */
+export const gridSource: ParameterSource<GridBlock> = {
+  kind: 'grid',
+  description: 'the cartesian product of axes (value lists or evenly spaced ranges) over a base set',
+  schema: gridBlockSchema,
+  inspect(block) {
+    if (Object.keys(block.axes).length === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.grid.axes is empty; give at least one axis');
+    const grid = createGrid(block.base, block.axes);
+    // Every point shares one shape: the first one stands for all.
+    return { count: grid.count, samples: [{ where: 'parameters.grid', params: gridParameters(grid, 0) }] };
+  },
+  read(block, { start, end }) {
+    const grid = createGrid(block.base, block.axes);
+    return generatedBatches(start, end, (i) => gridParameters(grid, i));
+  },
+};
 
 /** A grid ready to index: axis names and their point lists. */
 export interface Grid {

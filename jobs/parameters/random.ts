@@ -1,11 +1,48 @@
 /**
- * Seeded random parameter source: parameter set i depends only on (seed, i), so
- * any shard or pod regenerates it identically. Fields are drawn in the order
- * written from one xoshiro256+ stream per parameter set.
+ * Seeded random parameter source (`{"random": {"count", "seed", "base", "fields"}}`):
+ * parameter set i depends only on (seed, i), so any shard or pod regenerates it
+ * identically. Fields are drawn in the order written from one xoshiro256+ stream
+ * per parameter set.
  */
-import type { RandomField } from '../../shared/manifest.ts';
+import { z } from 'zod';
+import { LIMITS } from '../../shared/limits.ts';
 import { splitMix64At, streamFor } from '../kernels/rng.ts';
 import { ParameterShape } from './shape.ts';
+import { finiteNumber, generatedBatches, parameterBaseSchema, type ParameterSource } from './source.ts';
+
+const bounds = { min: finiteNumber.optional(), max: finiteNumber.optional() };
+/** How one field of a random source is drawn. */
+export const randomFieldSchema = z.union([
+  z.object({ uniform: z.tuple([finiteNumber, finiteNumber]), ...bounds }).strict(),
+  z.object({ normal: z.tuple([finiteNumber, finiteNumber.refine((s) => s >= 0, 'standard deviation must be >= 0')]), ...bounds }).strict(),
+]);
+/** One random field. */
+export type RandomField = z.infer<typeof randomFieldSchema>;
+
+const randomBlockSchema = z
+  .object({
+    count: z.number().int().min(1).max(LIMITS.parameters),
+    seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
+    base: parameterBaseSchema,
+    fields: z.record(z.string(), randomFieldSchema),
+  })
+  .strict();
+/** A random source's block. */
+export type RandomBlock = z.infer<typeof randomBlockSchema>;
+
+/** The `random` source. */
+export const randomSource: ParameterSource<RandomBlock> = {
+  kind: 'random',
+  description: 'count seeded draws (uniform, or truncated normal) over a base set; set i depends only on (seed, i)',
+  schema: randomBlockSchema,
+  inspect(block) {
+    // Every draw shares one shape: the first one stands for all.
+    return { count: block.count, samples: [{ where: 'parameters.random', params: randomParameters(block, 0) }] };
+  },
+  read(block, { start, end }) {
+    return generatedBatches(start, end, (i) => randomParameters(block, i));
+  },
+};
 
 /** Draws before a truncated normal falls back to clamping (documented in the README). */
 const MAX_REJECTIONS = 1000;

@@ -9,29 +9,8 @@
  * nothing is lost and a row's place never depends on another row.
  */
 import { z } from 'zod';
+import type { ParameterColumnType, ResultsSchema } from '../../shared/run-plan.ts';
 import type { Kernel } from '../kernels/kernel.ts';
-
-/** Physical type of a parameter column. */
-export type ParameterColumnType = 'DOUBLE' | 'STRING' | 'BOOLEAN';
-
-/** One parameter column: the key it holds and its name in the table. */
-export interface ParameterColumn {
-  key: string;
-  column: string;
-  type: ParameterColumnType;
-}
-
-/** One declared output column (always DOUBLE). */
-export interface OutputColumn {
-  key: string;
-  column: string;
-}
-
-/** What a run's result rows look like in Parquet. */
-export interface ResultsSchema {
-  params: ParameterColumn[];
-  outputs: OutputColumn[];
-}
 
 /** Columns every run has, before and after the parameter and output columns. */
 export const FIXED_COLUMNS = { index: 'index', error: 'error', extra: 'extra' } as const;

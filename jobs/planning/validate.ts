@@ -7,12 +7,11 @@ import { allowedRegistryOf, isCustomKernel, MAX_OUTPUTS, outputNameProblem, type
 import { PermanentError } from '../../shared/errors.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
 import { LIMITS } from '../../shared/limits.ts';
-import { describeIssues, manifestSchema, sourceKind, type Manifest } from '../../shared/manifest.ts';
+import { describeIssues, manifestSchema, type Manifest } from '../../shared/manifest.ts';
 import { PNL_METRIC } from '../../shared/stats/tail-risk.ts';
 import type { Kernel } from '../kernels/kernel.ts';
 import { kernelNames, kernels, type KernelRegistry } from '../kernels/registry.ts';
-import { createGrid, gridParameters } from '../parameters/grid.ts';
-import { randomParameters } from '../parameters/random.ts';
+import { parameterSources, resolveSource, type ResolvedSource, type SourceRegistry } from '../parameters/registry.ts';
 import { checkGpu, withKernelResources } from './validate-resources.ts';
 
 /** A manifest that passed every check, with its kernel resolved. */
@@ -37,22 +36,24 @@ export interface ValidatedManifest {
    * field the command writes is aggregated, as each shard discovers them.
    */
   discoverMetrics: boolean;
-  /** Parameter count, known up front for inline, grid and random sources (files are counted when indexed). */
+  /** Parameter count, known up front for a generated source (a file is counted when indexed). */
   parameterCount: number | null;
 }
 
 /**
- * Checks a decoded manifest against the fleet and the kernel registry (the
- * built-ins unless `registry` is given); throws {@link PermanentError} on the
- * first class of problem found.
+ * Checks a decoded manifest against the fleet, the kernel registry and the
+ * parameter-source registry (the built-ins unless given); throws
+ * {@link PermanentError} on the first class of problem found.
  */
-export function validateManifest(value: unknown, fleet: FleetConfig, registry: KernelRegistry = kernels): ValidatedManifest {
+export function validateManifest(value: unknown, fleet: FleetConfig, registry: KernelRegistry = kernels, sources: SourceRegistry = parameterSources): ValidatedManifest {
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) throw new PermanentError('MANIFEST_INVALID', describeIssues(parsed.error.issues));
+  // The source's block is part of the schema a person wrote: its problems come first, as the rest of the schema's do.
+  const parameterSource = resolveSource(parsed.data.parameters, sources);
   const block = parsed.data.kernel;
   if (isCustomKernel(block)) {
     const gpu = withKernelResources(parsed.data, block.resources, 'kernel.resources.gpu');
-    return validateCustomKernelManifest(gpu.manifest, block, fleet, gpu.source);
+    return validateCustomKernelManifest(gpu.manifest, block, fleet, gpu.source, parameterSource);
   }
 
   const kernel = registry.get(block.name);
@@ -68,8 +69,8 @@ export function validateManifest(value: unknown, fleet: FleetConfig, registry: K
   checkRiskMetric(manifest, kernel.outputs, kernel.name, metrics);
   checkPlacement(manifest, fleet);
   checkGpu(manifest, fleet, source);
-  const parameterCount = checkParameters(manifest, kernel);
-  return { manifest, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, discoverMetrics: false, parameterCount };
+  const parameters = checkParameters(manifest, kernel, parameterSource);
+  return { manifest: parameters.manifest, parameterCount: parameters.parameterCount, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, discoverMetrics: false };
 }
 
 /**
@@ -91,7 +92,7 @@ function kernelOptions(kernel: Kernel, rawOptions: Record<string, unknown>): Ret
  * worker pods run it with the worker identity), and parameter sets only need to
  * be JSON objects — their shape is the user's command's business.
  */
-function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, fleet: FleetConfig, gpuSource: string): ValidatedManifest {
+function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, fleet: FleetConfig, gpuSource: string, parameterSource: ResolvedSource): ValidatedManifest {
   if (!allowedRegistryOf(kernel.image, fleet.allowedImageRegistries)) {
     const allowed = fleet.allowedImageRegistries;
     throw new PermanentError(
@@ -104,8 +105,8 @@ function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, 
   const { metrics, discoverMetrics } = customKernelMetrics(manifest, kernel);
   checkPlacement(manifest, fleet);
   checkGpu(manifest, fleet, gpuSource);
-  const parameterCount = checkParameters(manifest, null);
-  return { manifest, kernel: null, kernelOptions: {}, metrics, discoverMetrics, parameterCount };
+  const parameters = checkParameters(manifest, null, parameterSource);
+  return { ...parameters, kernel: null, kernelOptions: {}, metrics, discoverMetrics };
 }
 
 /**
@@ -176,33 +177,16 @@ function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {
   }
 }
 
-function checkParameters(manifest: Manifest, kernel: Kernel | null): number | null {
-  const source = manifest.parameters;
-  const kind = sourceKind(source);
-  let count: number;
-  let sample: ((i: number) => Record<string, unknown>) | undefined;
-  if (kind === 'inline') {
-    const list = source.inline!;
-    count = list.length;
-    if (count === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.inline is empty; give at least one parameter set');
-    list.forEach((params, i) => checkShape(kernel, params, `parameters.inline.${i}`));
-  } else if (kind === 'grid') {
-    const { base, axes } = source.grid!;
-    if (Object.keys(axes).length === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.grid.axes is empty; give at least one axis');
-    const grid = createGrid(base, axes);
-    count = grid.count;
-    sample = (i) => gridParameters(grid, i);
-  } else if (kind === 'random') {
-    const random = source.random!;
-    count = random.count;
-    sample = (i) => randomParameters(random, i);
-  } else {
-    return null;
-  }
-  checkCounts(count, manifest.shardSize);
-  // Grid and random sets all share one shape: checking the first catches a wrong key or type for all of them.
-  if (sample) checkShape(kernel, sample(0), `parameters.${kind}`);
-  return count;
+/**
+ * Checks the decoded parameter source as far as it can be without reading
+ * anything: its count against the caps, its sample sets against a built-in
+ * kernel's parameter schema. The manifest then carries the decoded block.
+ */
+function checkParameters(manifest: Manifest, kernel: Kernel | null, source: ResolvedSource): { manifest: Manifest; parameterCount: number | null } {
+  const { count, samples } = source.inspect();
+  if (count !== null) checkCounts(count, manifest.shardSize);
+  for (const { where, params } of samples) checkShape(kernel, params, where);
+  return { manifest: { ...manifest, parameters: { [source.kind]: source.block } }, parameterCount: count };
 }
 
 /** Throws when the count or the shard count exceeds the caps. */

@@ -13,7 +13,7 @@ import { MAX_OUTPUTS, type CustomKernel } from '../../shared/custom-kernel.ts';
 import type { Logger } from '../../shared/log.ts';
 import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { shardRange, type RunPlan } from '../planning/plan.ts';
+import { shardRange, type RunPlan } from '../../shared/run-plan.ts';
 import { KernelProtocolError, runKernelProcess, type KernelOutput } from './kernel-process.ts';
 import { openShardRows } from './results/shard-rows.ts';
 import { shardPartial, type ComputedShard } from './run-shard.ts';

@@ -6,24 +6,15 @@
  */
 import { rm } from 'node:fs/promises';
 import { describeIssues } from '../../shared/manifest.ts';
-import { MetricAccumulator, type MetricPartial } from '../../shared/stats/partial.ts';
+import { readShardPartial, type ShardPartial } from '../../shared/shard-partial.ts';
+import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import { shardKey } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { Kernel } from '../kernels/kernel.ts';
-import { resultsFormat, runObjects, type RunPlan } from '../planning/plan.ts';
+import { resultsFormat, runObjects, type RunPlan } from '../../shared/run-plan.ts';
 import type { StagedRows } from './rows-file.ts';
 import { openShardRows, RESULT_CONTENT_TYPES } from './results/shard-rows.ts';
 import { shardInputBatches } from './shard-input.ts';
-
-/** The statistics partial of one shard, stored beside its rows. */
-export interface ShardPartial {
-  v: 1;
-  runId: string;
-  shard: number;
-  parameters: number;
-  parametersFailed: number;
-  metrics: Record<string, MetricPartial>;
-}
 
 /** What a computed shard reports in its completion event. */
 export interface ShardOutcome {
@@ -53,7 +44,7 @@ export async function runShard(input: { plan: RunPlan; shard: number; store: Obj
   const existing = await store.stat(partialUri);
   if (existing && (await store.stat(resultUri))) {
     // Results are deterministic: a finished shard is not recomputed, only reported again.
-    const partial = JSON.parse((await store.read(partialUri)).toString('utf8')) as ShardPartial;
+    const partial = readShardPartial(await store.read(partialUri), partialUri);
     return { resultUri, partialUri, parameters: partial.parameters, parametersFailed: partial.parametersFailed, computed: false };
   }
 

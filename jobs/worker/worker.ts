@@ -13,7 +13,7 @@ import { createLogger, type Logger } from '../../shared/log.ts';
 import type { CompletionEvent } from '../../shared/messages.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { getKernel } from '../kernels/registry.ts';
-import type { RunPlan } from '../planning/plan.ts';
+import { readRunPlan, type RunPlan } from '../../shared/run-plan.ts';
 import { parsePodEnvironment, resolveWorkerEnvironment, WorkerEnvironmentError, type PodEnvironment, type WorkerEnvironment } from './environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT, EXIT_OK, EXIT_RETRYABLE } from './exit-codes.ts';
 import { computeCustomShard } from './custom-shard.ts';
@@ -65,7 +65,7 @@ export class WorkerCache {
   async plan(uri: string, store: ObjectStore): Promise<RunPlan> {
     let plan = this.plans.get(uri);
     if (!plan) {
-      plan = JSON.parse((await store.read(uri)).toString('utf8')) as RunPlan;
+      plan = readRunPlan(await store.read(uri), uri);
       if (this.plans.size > 16) this.plans.clear();
       this.plans.set(uri, plan);
     }

@@ -16,6 +16,7 @@ import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
 import { renderJobs } from '../../jobs/fleet/render.ts';
 import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
+import { resolveSource } from '../../jobs/parameters/registry.ts';
 import { planRun } from '../../jobs/planning/plan.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 import { EXIT, UsageError } from './exit-codes.ts';
@@ -35,9 +36,9 @@ class ManifestFolderStore extends LocalObjectStore {
 
 /** Shard count of a manifest, counting a relative parameter file next to it as ingest would. */
 async function shardCountOf(path: string, validated: ReturnType<typeof validateManifest>, runId: string): Promise<number> {
-  const file = validated.manifest.parameters.file;
-  if (file?.uri.startsWith('gs://')) {
-    throw new UsageError(`parameters.file.uri is ${file.uri}: its shard count is only known when ingest indexes it; use a local relative path to render`);
+  const source = resolveSource(validated.manifest.parameters);
+  if (validated.parameterCount === null && source.localFile() === undefined) {
+    throw new UsageError(`the ${source.kind} source names an object in a bucket: its shard count is only known when ingest indexes it; use a local relative path to render`);
   }
   const plan = await planRun({
     runId,

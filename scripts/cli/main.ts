@@ -157,7 +157,7 @@ program
       const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu), podRequest(fleet, validated.manifest.resources?.gpu));
       out(
         `valid: kernel ${kernelLabel(validated.manifest.kernel)}, ` +
-          (count === null ? `parameters from ${validated.manifest.parameters.file!.uri} (counted at ingest)` : `${count} parameter sets in ${shards} shards`) +
+          (count === null ? `parameters from ${JSON.stringify(validated.manifest.parameters)} (counted at ingest)` : `${count} parameter sets in ${shards} shards`) +
           (placement.length ? ` on ${placement.map((p) => `${p.cluster.name} (${p.count})`).join(', ')}` : ''),
       );
     } catch (error) {

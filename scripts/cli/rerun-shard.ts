@@ -8,7 +8,7 @@ import type { RunDocument } from '../../shared/documents.ts';
 import { shardKey } from '../../shared/ids.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { getKernel } from '../../jobs/kernels/registry.ts';
-import { resultsFormat, runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
+import { readRunPlan, resultsFormat, runObjects } from '../../shared/run-plan.ts';
 import { computeShard } from '../../jobs/worker/run-shard.ts';
 import { readFile, rm } from 'node:fs/promises';
 import { UsageError } from './exit-codes.ts';
@@ -30,7 +30,7 @@ export interface RerunReport {
 export async function rerunShard(store: ObjectStore, run: RunDocument, shard: number): Promise<RerunReport> {
   if (!run.planUri) throw new UsageError(`run ${run.runId} has no plan (${run.status})`);
   if (!Number.isInteger(shard) || shard < 0 || shard >= run.counts.shards) throw new UsageError(`shard must be 0..${run.counts.shards - 1}`);
-  const plan = JSON.parse((await store.read(run.planUri)).toString('utf8')) as RunPlan;
+  const plan = readRunPlan(await store.read(run.planUri), run.planUri);
   const block = plan.manifest.kernel;
   if (isCustomKernel(block)) throw new UsageError(`run ${run.runId} ran the custom kernel image ${block.image}; rerun-shard recomputes built-in kernels only`);
   const kernel = getKernel(block.name);

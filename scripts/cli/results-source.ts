@@ -7,7 +7,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
+import { readRunPlan } from '../../shared/run-plan.ts';
 import type { RunDocument } from '../../shared/documents.ts';
 import { RESULTS_TABLE } from '../../shared/results-query.ts';
 import { objectUri, parseObjectUri, type ObjectStore } from '../../shared/storage/object-store.ts';
@@ -37,7 +37,7 @@ export async function openResults(store: ObjectStore, run: RunDocument): Promise
     };
   }
   if (!run.planUri) throw new UsageError(`run ${run.runId} has no plan`);
-  const plan = JSON.parse((await store.read(run.planUri)).toString('utf8')) as RunPlan;
+  const plan = readRunPlan(await store.read(run.planUri), run.planUri);
   if (plan.results?.format !== 'parquet') throw new UsageError(`run ${run.runId}'s plan has no Parquet schema`);
   const { schema } = plan.results;
   const copied = results.path ? undefined : await copyParts(store, results.uri);

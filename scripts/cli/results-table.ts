@@ -6,7 +6,7 @@
  */
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
-import type { ResultsSchema } from '../../jobs/planning/results-schema.ts';
+import type { ResultsSchema } from '../../shared/run-plan.ts';
 import { RESULTS_TABLE } from '../../shared/results-query.ts';
 import type { ResultRow } from './results-output.ts';
 

@@ -7,9 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
+import { PermanentError } from '../../shared/errors.ts';
 import { runIdForUpload } from '../../shared/ids.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { objectUri, type ObjectInfo, type ObjectStore } from '../../shared/storage/object-store.ts';
+import { resolveSource } from '../../jobs/parameters/registry.ts';
 import { deliverFinalized } from '../stack/eventarc.ts';
 import type { StackInfo } from '../stack/state.ts';
 import { UsageError } from './exit-codes.ts';
@@ -43,9 +45,9 @@ async function upload(store: ObjectStore, bucket: string, manifestPath: string, 
   const relativeFile = referencedFile(bytes);
   if (relativeFile) {
     const local = resolve(dirname(path), relativeFile);
-    if (!existsSync(local)) throw new UsageError(`the manifest's parameters.file.uri names ${relativeFile}, which does not exist next to it (${local})`);
+    if (!existsSync(local)) throw new UsageError(`the manifest's parameter source names ${relativeFile}, which does not exist next to it (${local})`);
     const key = folder + relativeFile.split('/').filter((s) => s && s !== '.').join('/');
-    if (key.split('/').includes('..')) throw new UsageError(`parameters.file.uri ${relativeFile} must stay inside the manifest's folder to be uploaded with it`);
+    if (key.split('/').includes('..')) throw new UsageError(`the parameter file ${relativeFile} must stay inside the manifest's folder to be uploaded with it`);
     await store.write(objectUri(bucket, key), readFileSync(local));
     uploadedFiles.push(key);
   }
@@ -54,12 +56,22 @@ async function upload(store: ObjectStore, bucket: string, manifestPath: string, 
   return { runId: runIdForUpload(bucket, object, info.generation), object, uploadedFiles };
 }
 
-/** A relative `parameters.file.uri`, if the manifest is JSON and has one (otherwise the pipeline will say what is wrong). */
+/**
+ * The local file the manifest's parameter source names (a relative `parameters.file.uri`),
+ * if the manifest reads as one; anything else is left for the pipeline to judge and explain.
+ */
 function referencedFile(bytes: Buffer): string | undefined {
+  let parameters: unknown;
   try {
-    const uri = (JSON.parse(bytes.toString('utf8')) as { parameters?: { file?: { uri?: unknown } } })?.parameters?.file?.uri;
-    return typeof uri === 'string' && !uri.startsWith('gs://') ? uri : undefined;
+    parameters = (JSON.parse(bytes.toString('utf8')) as { parameters?: unknown } | null)?.parameters;
   } catch {
     return undefined;
+  }
+  if (typeof parameters !== 'object' || parameters === null || Array.isArray(parameters)) return undefined;
+  try {
+    return resolveSource(parameters as Record<string, unknown>).localFile();
+  } catch (error) {
+    if (error instanceof PermanentError) return undefined;
+    throw error;
   }
 }

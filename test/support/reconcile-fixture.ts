@@ -18,7 +18,7 @@ import type { TopicRole } from '../../shared/messages.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import type { Fleet } from '../../jobs/fleet/fleet.ts';
 import { buildJob } from '../../jobs/fleet/job-builder.ts';
-import { runObjects } from '../../jobs/planning/plan.ts';
+import { runObjects } from '../../shared/run-plan.ts';
 import type { Dependencies } from '../../functions/pipeline/deps.ts';
 import { MemoryRunStore } from './memory-run-store.ts';
 

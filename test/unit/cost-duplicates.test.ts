@@ -20,7 +20,7 @@ import { manifestSchema } from '../../shared/manifest.ts';
 import type { CompletionEvent, TopicRole } from '../../shared/messages.ts';
 import { MetricAccumulator } from '../../shared/stats/partial.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
-import { runObjects, type RunPlan } from '../../jobs/planning/plan.ts';
+import { runObjects, type RunPlan } from '../../shared/run-plan.ts';
 import type { Fleet } from '../../jobs/fleet/fleet.ts';
 import { createAggregateHandler } from '../../functions/aggregate/handler.ts';
 import { createCollectHandler } from '../../functions/collect/handler.ts';

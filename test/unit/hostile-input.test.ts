@@ -10,7 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
+import type { RunPlan } from '../../shared/run-plan.ts';
 import { indexParameterFile } from '../../jobs/parameters/file-index.ts';
 import { shardInputs, type ShardInput } from '../../jobs/worker/shard-input.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';

@@ -10,7 +10,7 @@ import { indexParameterFile } from '../../jobs/parameters/file-index.ts';
 import { createGrid, gridParameters } from '../../jobs/parameters/grid.ts';
 import { randomParameters } from '../../jobs/parameters/random.ts';
 import { shardInputs } from '../../jobs/worker/shard-input.ts';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
+import type { RunPlan } from '../../shared/run-plan.ts';
 
 test('grid: axes in the order written, the last varying fastest, both ends exact', () => {
   const grid = createGrid({ type: 'call' }, { strike: { from: 50, to: 150, steps: 101 }, volatility: [0.1, 0.2, 0.3] });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import type { PubSub, Topic } from '@google-cloud/pubsub';
-import type { RunPlan } from '../../jobs/planning/plan.ts';
+import type { RunPlan } from '../../shared/run-plan.ts';
 import { awaitCredentials, CredentialsUnavailableError, CREDENTIALS_WAIT_MILLISECONDS } from '../../jobs/worker/credentials.ts';
 import { EXIT_RETRYABLE } from '../../jobs/worker/exit-codes.ts';
 import { EXIT_TERMINATED, stopOnSigterm } from '../../jobs/worker/termination.ts';

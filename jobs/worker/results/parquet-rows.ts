@@ -10,7 +10,8 @@
  * part (~50 bytes per row).
  */
 import { parquetWriteBuffer } from 'hyparquet-writer';
-import { FIXED_COLUMNS, valueType, type ResultsSchema } from '../../planning/results-schema.ts';
+import { FIXED_COLUMNS, valueType } from '../../planning/results-schema.ts';
+import type { ResultsSchema } from '../../../shared/run-plan.ts';
 import type { StagedRows } from '../rows-file.ts';
 import type { ShardRows } from './shard-rows.ts';
 

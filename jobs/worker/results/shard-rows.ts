@@ -5,7 +5,7 @@
  * A new format is one file and one line in {@link RESULT_WRITERS}.
  */
 import type { ResultsFormat } from '../../../shared/manifest.ts';
-import { resultsFormat, shardRange, type RunPlan } from '../../planning/plan.ts';
+import { resultsFormat, shardRange, type RunPlan } from '../../../shared/run-plan.ts';
 import type { StagedRows } from '../rows-file.ts';
 import { NdjsonRows } from './ndjson-rows.ts';
 import { ParquetRows } from './parquet-rows.ts';

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { RunPlan } from '../../../jobs/planning/plan.ts';
+import type { RunPlan } from '../../../shared/run-plan.ts';
 import { computeCustomShard } from '../../../jobs/worker/custom-shard.ts';
 import { runShard } from '../../../jobs/worker/run-shard.ts';
 import { createLogger } from '../../../shared/log.ts';

@@ -17,7 +17,8 @@ import { createAggregateHandler } from '../../../functions/aggregate/handler.ts'
 import { createCollectHandler } from '../../../functions/collect/handler.ts';
 import type { Dependencies } from '../../../functions/pipeline/deps.ts';
 import type { Fleet } from '../../../jobs/fleet/fleet.ts';
-import { planRun, runObjects, type RunPlan } from '../../../jobs/planning/plan.ts';
+import { planRun } from '../../../jobs/planning/plan.ts';
+import { runObjects, type RunPlan } from '../../../shared/run-plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { computeCustomShard } from '../../../jobs/worker/custom-shard.ts';
 import { KernelProtocolError, parseOutputLine } from '../../../jobs/worker/kernel-process.ts';

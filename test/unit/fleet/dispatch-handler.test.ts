@@ -27,7 +27,7 @@ import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { gkeClusterAccess, type TokenSource } from '../../../jobs/fleet/gke-access.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
 
-import { runObjects, type RunPlan } from '../../../jobs/planning/plan.ts';
+import { runObjects, type RunPlan } from '../../../shared/run-plan.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { MemoryRunStore } from '../../support/memory-run-store.ts';
 import { TokenGate } from './token-gate.ts';
@@ -71,7 +71,7 @@ async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl
     faults: NO_FAULTS,
   };
   const planUri = runObjects.plan('altus-results', runId);
-  const plan: RunPlan = { v: 1, runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price', 'stdError'], shardSize: 100 } as RunPlan;
+  const plan: RunPlan = { v: 1, runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price', 'stdError'], quantiles: [0.5], parameterCount: 1000, shardSize: 100, shardCount: 10 };
   await store.write(planUri, JSON.stringify(plan));
   const run: RunDocument = {
     runId,

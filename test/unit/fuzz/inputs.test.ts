@@ -27,7 +27,7 @@ import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
 import { UndecodableMessageError } from '../../../functions/pipeline/decode.ts';
 import { decodeRunRequest } from '../../../functions/run-request/decode-request.ts';
 import { decodeManifestBytes, MANIFEST_SCAN_LIMITS, parameterSetProblem } from '../../../jobs/planning/decode.ts';
-import type { RunPlan } from '../../../jobs/planning/plan.ts';
+import type { RunPlan } from '../../../shared/run-plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { indexParameterFile, ParameterFileError } from '../../../jobs/parameters/file-index.ts';
 import { shardInputs, ShardInputError } from '../../../jobs/worker/shard-input.ts';

@@ -14,7 +14,7 @@ import { retryRun } from '../../../functions/pipeline/retry.ts';
 import { FAILED_REASON_CHARS, FAILED_SHARDS_LISTED } from '../../../shared/documents.ts';
 import { manifestSchema } from '../../../shared/manifest.ts';
 import type { DispatchMessage } from '../../../shared/messages.ts';
-import type { RunPlan } from '../../../jobs/planning/plan.ts';
+import type { RunPlan } from '../../../shared/run-plan.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
 const pubsubEvent = (json: unknown): CloudEvent<unknown> =>

@@ -9,6 +9,7 @@ import { retryRun } from '../../../functions/pipeline/retry.ts';
 import type { RunStatus } from '../../../shared/documents.ts';
 import type { RunPatch } from '../../../shared/run-store.ts';
 import { manifestSchema } from '../../../shared/manifest.ts';
+import type { RunPlan } from '../../../shared/run-plan.ts';
 import { reconcileFixture } from '../../support/reconcile-fixture.ts';
 
 test('retry: a retry that died between deleting the failed records and re-opening the run is completed by the next retry', async () => {
@@ -20,7 +21,7 @@ test('retry: a retry that died between deleting the failed records and re-openin
     runFinishedPublished: true,
   });
   const manifest = manifestSchema.parse({ apiVersion: 'altus/v1', kind: 'Run', name: 'partial-run', kernel: { name: 'black-scholes' }, parameters: { inline: [{}] }, shardSize: 1 });
-  await f.store.write(run.planUri!, JSON.stringify({ v: 1, runId: run.runId, manifest, shardCount: 4, parameterCount: 4, shardSize: 1 }));
+  await f.store.write(run.planUri!, JSON.stringify({ v: 1, runId: run.runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price'], quantiles: [0.5], shardCount: 4, parameterCount: 4, shardSize: 1 } satisfies RunPlan));
   await f.record(run, [0, 2]);
   await f.record(run, [1, 3], 'failed');
   assert.equal(await f.runs.totalTally(run.runId, 4), 4);

@@ -1,0 +1,28 @@
+/**
+ * Inline parameter source (`{"inline": [{...}, {...}]}`): the sets written in
+ * the manifest itself, for runs small enough to fit in one (larger ones belong
+ * in a file).
+ */
+import { z } from 'zod';
+import { PermanentError } from '../../shared/errors.ts';
+import { LIMITS } from '../../shared/limits.ts';
+import { generatedBatches, type ParameterSource } from './source.ts';
+
+const inlineBlockSchema = z.array(z.record(z.string(), z.unknown())).max(LIMITS.inlineParameters);
+/** An inline source's block. */
+export type InlineBlock = z.infer<typeof inlineBlockSchema>;
+
+/** The `inline` source. */
+export const inlineSource: ParameterSource<InlineBlock> = {
+  kind: 'inline',
+  description: `a list of parameter sets in the manifest (at most ${LIMITS.inlineParameters})`,
+  schema: inlineBlockSchema,
+  inspect(block) {
+    if (block.length === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.inline is empty; give at least one parameter set');
+    // Each set is written by hand and may differ: every one is checked, and every one plans columns.
+    return { count: block.length, samples: block.map((params, i) => ({ where: `parameters.inline.${i}`, params })) };
+  },
+  read(block, { start, end }) {
+    return generatedBatches(start, end, (i) => block[i]!);
+  },
+};
