@@ -9,10 +9,11 @@ import { fileSource } from './file.ts';
 import { gridSource } from './grid.ts';
 import { inlineSource } from './inline.ts';
 import { randomSource } from './random.ts';
+import { rangeSource } from './range.ts';
 import type { IndexContext, ParameterSource, ShardInput, ShardSlice, SourceInspection } from './source.ts';
 
 /** In the order the manifest reference lists them (and error messages name them). */
-const BUILT_IN: readonly ParameterSource[] = [erased(inlineSource), erased(fileSource), erased(gridSource), erased(randomSource)];
+const BUILT_IN: readonly ParameterSource[] = [erased(inlineSource), erased(fileSource), erased(gridSource), erased(randomSource), erased(rangeSource)];
 
 /** Sources by kind; resolution takes one (the built-ins by default), so tests can register their own. */
 export type SourceRegistry = ReadonlyMap<string, ParameterSource>;

@@ -23,13 +23,13 @@ const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-sources-'))
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
 
 test('the built-in sources, in the order the manifest reference lists them', () => {
-  assert.deepEqual(sourceKinds(), ['inline', 'file', 'grid', 'random']);
+  assert.deepEqual(sourceKinds(), ['inline', 'file', 'grid', 'random', 'range']);
 });
 
 const refused: Array<[string, Record<string, unknown>, RegExp]> = [
-  ['no source', {}, /^parameters: give exactly one parameter source: inline, file, grid, random$/],
+  ['no source', {}, /^parameters: give exactly one parameter source: inline, file, grid, random, range$/],
   ['two sources', { inline: [option], grid: { axes: { strike: [1] } } }, /^parameters: give exactly one parameter source, found 2: inline, grid$/],
-  ['an unknown kind', { sobel: { count: 3 } }, /^parameters: unknown parameter source "sobel"; the sources are inline, file, grid, random$/],
+  ['an unknown kind', { sobel: { count: 3 } }, /^parameters: unknown parameter source "sobel"; the sources are inline, file, grid, random, range$/],
   ['a block its schema refuses', { grid: { axes: { strike: { from: 1, to: 2 } } } }, /^parameters\.grid\.axes\.strike: /],
   ['an unknown field in a block', { random: { count: 2, fields: {}, sead: 1 } }, /^parameters\.random: unknown field\(s\) "sead"$/],
   ['a file with no format', { file: { uri: 'p.csv' } }, /^parameters\.file\.format: /],
@@ -55,6 +55,7 @@ const generated: Array<[string, Record<string, unknown>, number]> = [
   ['inline', { inline: Array.from({ length: 23 }, (_, i) => ({ ...option, strike: 30 + i })) }, 23],
   ['grid', { grid: { base: option, axes: { strike: { from: 30, to: 50, steps: 9 }, volatility: [0.1, 0.2, 0.3] } } }, 27],
   ['random', { random: { count: 31, seed: 3, base: option, fields: { spot: { uniform: [40, 44] } } } }, 31],
+  ['range', { range: { key: 'strike', from: 30, to: 50, step: 0.75, base: option } }, 27],
 ];
 
 async function readAll(batches: AsyncIterable<ShardInput[]>): Promise<ShardInput[]> {
@@ -111,6 +112,7 @@ test('only a file source with a relative URI has a local file for the CLI to upl
     [{ file: { uri: 'params/book.csv', format: 'csv' } }, 'params/book.csv'],
     [{ file: { uri: 'gs://bucket/book.csv', format: 'csv' } }, undefined],
     [{ inline: [option] }, undefined],
+    [{ range: { key: 'strike', from: 1, to: 2, step: 1 } }, undefined],
   ];
   for (const [parameters, local] of cases) assert.equal(resolveSource(parameters).localFile(), local, JSON.stringify(parameters));
 });
