@@ -4,8 +4,10 @@
  * consecutive ones (`0-99,105,200-299`: index 0 is shard 0, index 100 is shard
  * 105, index 101 is shard 200). A range is ascending, both ends included.
  *
- * Order is the meaning, so nothing here sorts: unlike a Kubernetes index set
- * (`jobs/fleet/indexes.ts`), a list need not be ascending.
+ * Order is the meaning, so nothing here sorts: a list need not be ascending.
+ * A Kubernetes index set (a Job's `completedIndexes`, `failedIndexes`) is the
+ * same format, ascending without repeats, and may be empty: {@link parseIndexSet}.
+ * The one encoder and the decoders of the format live here; nothing else splits it.
  */
 
 /**
@@ -15,16 +17,24 @@
  */
 export const MAX_SHARD_LIST_BYTES = 64 * 1024;
 
-/** Consecutive runs in order: `[5, 6, 7, 9, 3]` → `5-7,9,3`. */
-export function formatShardList(shards: readonly number[]): string {
-  const parts: string[] = [];
+/** The runs of consecutive shards in order, as [first, last] pairs: `[5, 6, 7, 9, 3]` → `[5, 7], [9, 9], [3, 3]`. */
+export function* shardRuns(shards: readonly number[]): Generator<[first: number, last: number]> {
   for (let i = 0; i < shards.length; ) {
     let j = i;
     while (j + 1 < shards.length && shards[j + 1] === shards[j]! + 1) j++;
-    parts.push(i === j ? String(shards[i]) : `${shards[i]}-${shards[j]}`);
+    yield [shards[i]!, shards[j]!];
     i = j + 1;
   }
-  return parts.join(',');
+}
+
+/** One run of the format: `5-7`, or `9` alone. */
+export function formatRun([first, last]: readonly [number, number]): string {
+  return first === last ? String(first) : `${first}-${last}`;
+}
+
+/** Consecutive runs in order: `[5, 6, 7, 9, 3]` → `5-7,9,3`. */
+export function formatShardList(shards: readonly number[]): string {
+  return Array.from(shardRuns(shards), formatRun).join(',');
 }
 
 /** A parsed shard list: its length and the shard at each index, without expanding the ranges. */
@@ -46,6 +56,21 @@ const PART = /^(\d+)(?:-(\d+))?$/;
 /** Parses the format above (a plain comma list is one too); throws {@link ShardListError}. */
 export function parseShardList(text: string): ShardList {
   if (text === '') throw new ShardListError('the shard list is empty');
+  return decode(text, false);
+}
+
+/**
+ * Parses a Kubernetes index set (`completedIndexes`, `failedIndexes`): the format
+ * above, ascending without repeats; absent or empty is the empty set. Throws
+ * {@link ShardListError} for anything else, rather than counting a garbled status.
+ */
+export function parseIndexSet(text: string | undefined): ShardList {
+  return text ? decode(text, true) : EMPTY;
+}
+
+const EMPTY: ShardList = { length: 0, at: () => undefined, toArray: () => [] };
+
+function decode(text: string, ascending: boolean): ShardList {
   const ranges: Array<{ from: number; count: number; startIndex: number }> = [];
   let length = 0;
   for (const part of text.split(',')) {
@@ -55,6 +80,10 @@ export function parseShardList(text: string): ShardList {
     const to = match[2] === undefined ? from : Number(match[2]);
     if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) throw new ShardListError(`"${part.slice(0, 40)}" is too large`);
     if (to < from) throw new ShardListError(`range ${part} is descending`);
+    const previous = ranges[ranges.length - 1];
+    if (ascending && previous && from <= previous.from + previous.count - 1) {
+      throw new ShardListError(`"${part.slice(0, 40)}" does not come after ${previous.from + previous.count - 1}: an index set is ascending, each index once`);
+    }
     ranges.push({ from, count: to - from + 1, startIndex: length });
     length += to - from + 1;
   }

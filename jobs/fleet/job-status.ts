@@ -5,8 +5,7 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import { WORKER_ENV } from '../worker/environment.ts';
-import { parseShardList } from '../../shared/shard-list.ts';
-import { parseIndexes } from './indexes.ts';
+import { parseIndexSet, parseShardList } from '../../shared/shard-list.ts';
 
 /** A Job's shards and how far they got. */
 export interface JobProgress {
@@ -48,8 +47,8 @@ export function jobProgress(job: V1Job, listed?: readonly number[]): JobProgress
   const endedAt = ended?.lastTransitionTime ? new Date(ended.lastTransitionTime) : undefined;
   return {
     shards,
-    completed: toShards(parseIndexes(job.status?.completedIndexes)),
-    failed: toShards(parseIndexes(job.status?.failedIndexes)),
+    completed: toShards(parseIndexSet(job.status?.completedIndexes).toArray()),
+    failed: toShards(parseIndexSet(job.status?.failedIndexes).toArray()),
     finished: ended !== undefined,
     ...(endedAt && Number.isFinite(endedAt.getTime()) ? { finishedAt: endedAt } : {}),
     ...(failed ? { failureReason: `${failed.reason ?? 'Failed'}: ${failed.message ?? ''}`.trim() } : {}),

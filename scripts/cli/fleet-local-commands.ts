@@ -7,6 +7,7 @@
  */
 import type { V1JobStatus } from '@kubernetes/client-node';
 import type { Command } from 'commander';
+import { parseIndexSet } from '../../shared/shard-list.ts';
 import { UsageError } from './exit-codes.ts';
 import { requireStack } from './stack-control.ts';
 
@@ -29,11 +30,7 @@ export interface ClusterStatus {
 
 /** Number of indexes in a batch/v1 index list such as `1,3-5,9` (4 + 1). */
 export function countIndexes(list: string | undefined): number {
-  if (!list) return 0;
-  return list.split(',').reduce((sum, range) => {
-    const [first, last = first] = range.split('-').map(Number) as [number, number?];
-    return sum + (last! - first + 1);
-  }, 0);
+  return parseIndexSet(list).length;
 }
 
 /** Per-cluster status from the local fleet's view, in its order. */

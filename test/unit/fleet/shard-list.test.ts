@@ -10,7 +10,7 @@ import { splitShardList } from '../../../jobs/fleet/indexes.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { jobShards } from '../../../jobs/fleet/job-status.ts';
 import { parseWorkerEnvironment, WORKER_ENV } from '../../../jobs/worker/environment.ts';
-import { formatShardList, MAX_SHARD_LIST_BYTES, parseShardList, ShardListError } from '../../../shared/shard-list.ts';
+import { formatShardList, MAX_SHARD_LIST_BYTES, parseIndexSet, parseShardList, ShardListError } from '../../../shared/shard-list.ts';
 import { redispatchShards } from '../../../functions/pipeline/redispatch.ts';
 import type { DispatchMessage } from '../../../shared/messages.ts';
 import { reconcileFixture } from '../../support/reconcile-fixture.ts';
@@ -48,6 +48,22 @@ const malformed: Array<[string, RegExp]> = [
 for (const [text, message] of malformed) {
   test(`shard list: "${text}" is refused`, () => {
     assert.throws(() => parseShardList(text), (e: Error) => e instanceof ShardListError && message.test(e.message));
+  });
+}
+
+const indexSets: Array<[string | undefined, number[] | RegExp]> = [
+  [undefined, []],
+  ['', []],
+  ['1,3-5,7', [1, 3, 4, 5, 7]],
+  ['0-2,3', [0, 1, 2, 3]],
+  ['5-7,2-3', /"2-3" does not come after 7: an index set is ascending, each index once/],
+  ['1-3,3', /"3" does not come after 3/],
+  ['1,x', /"x" is neither/],
+];
+for (const [text, expected] of indexSets) {
+  test(`index set ${JSON.stringify(text)}: ${expected instanceof RegExp ? 'refused' : JSON.stringify(expected)}`, () => {
+    if (expected instanceof RegExp) assert.throws(() => parseIndexSet(text), (e: Error) => e instanceof ShardListError && expected.test(e.message));
+    else assert.deepEqual(parseIndexSet(text).toArray(), expected);
   });
 }
 
