@@ -40,6 +40,17 @@ export interface ResolvedSource {
  * kind, a block its schema refuses).
  */
 export function resolveSource(parameters: ParametersBlock, registry: SourceRegistry = parameterSources): ResolvedSource {
+  // A worker running several shards of one cached plan decodes its block once.
+  const cached = registry === parameterSources ? resolvedBlocks.get(parameters) : undefined;
+  if (cached) return cached;
+  const resolved = resolve(parameters, registry);
+  if (registry === parameterSources) resolvedBlocks.set(parameters, resolved);
+  return resolved;
+}
+
+const resolvedBlocks = new WeakMap<ParametersBlock, ResolvedSource>();
+
+function resolve(parameters: ParametersBlock, registry: SourceRegistry): ResolvedSource {
   const kinds = Object.keys(parameters);
   if (kinds.length !== 1) {
     const names = [...registry.keys()].join(', ');
