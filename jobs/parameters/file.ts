@@ -23,7 +23,6 @@ export type FileBlock = z.infer<typeof fileBlockSchema>;
 /** The `file` source. */
 export const fileSource: ParameterSource<FileBlock> = {
   kind: 'file',
-  description: 'an NDJSON or CSV object, one parameter set per line, indexed at ingest and read by byte range',
   schema: fileBlockSchema,
   inspect: () => ({ count: null, samples: [] }),
   async index(block, context) {

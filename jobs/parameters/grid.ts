@@ -29,7 +29,6 @@ export type GridBlock = z.infer<typeof gridBlockSchema>;
 /** The `grid` source. */
 export const gridSource: ParameterSource<GridBlock> = {
   kind: 'grid',
-  description: 'the cartesian product of axes (value lists or evenly spaced ranges) over a base set',
   schema: gridBlockSchema,
   inspect(block) {
     if (Object.keys(block.axes).length === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.grid.axes is empty; give at least one axis');

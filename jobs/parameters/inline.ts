@@ -21,7 +21,6 @@ export type InlineBlock = z.infer<typeof inlineBlockSchema>;
 /** The `inline` source. */
 export const inlineSource: ParameterSource<InlineBlock> = {
   kind: 'inline',
-  description: `a list of parameter sets in the manifest (at most ${LIMITS.inlineParameters})`,
   schema: inlineBlockSchema,
   inspect(block) {
     if (block.length === 0) throw new PermanentError('PARAMETERS_EMPTY', 'parameters.inline is empty; give at least one parameter set');

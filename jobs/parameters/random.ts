@@ -33,7 +33,6 @@ export type RandomBlock = z.infer<typeof randomBlockSchema>;
 /** The `random` source. */
 export const randomSource: ParameterSource<RandomBlock> = {
   kind: 'random',
-  description: 'count seeded draws (uniform, or truncated normal) over a base set; set i depends only on (seed, i)',
   schema: randomBlockSchema,
   inspect(block) {
     // Every draw shares one shape: the first one stands for all.

@@ -59,7 +59,6 @@ export function rangeParameters(range: Range, index: number): Record<string, unk
 /** The `range` source. */
 export const rangeSource: ParameterSource<RangeBlock> = {
   kind: 'range',
-  description: 'one key stepped from `from` to `to` by `step` over a base set',
   schema: rangeBlockSchema,
   inspect(block) {
     const range = createRange(block);

@@ -58,8 +58,6 @@ export interface ShardSlice {
 export interface ParameterSource<B = unknown> {
   /** The key naming the source in the manifest's `parameters` block. */
   readonly kind: string;
-  /** One line for the manifest reference and error messages. */
-  readonly description: string;
   /** The block's schema: strict, with defaults; its issues are reported under `parameters.<kind>`. */
   readonly schema: z.ZodType<B>;
   /**

@@ -83,7 +83,6 @@ for (const [kind, parameters, count] of generated) {
 test('a source registered from outside is validated, counted and shape-checked like a built-in', () => {
   const repeat: ParameterSource<{ times: number; set: Record<string, unknown> }> = {
     kind: 'repeat',
-    description: 'one set, several times',
     schema: z.object({ times: z.number().int().min(0), set: z.record(z.string(), z.unknown()) }).strict(),
     inspect: (block) => ({ count: block.times, samples: [{ where: 'parameters.repeat.set', params: block.set }] }),
     read: (block, { start, end }) => generatedBatches(start, end, () => block.set),
