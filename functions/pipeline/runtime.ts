@@ -12,6 +12,9 @@ import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { createFleet } from '../../jobs/fleet/create-fleet.ts';
 import type { Dependencies } from './deps.ts';
 
+/** Functions whose first request calls the worker clusters on a run's critical path: they reach them as the instance starts. */
+const REACH_CLUSTERS_AT_START = new Set(['dispatch']);
+
 /** The dependencies of the function `component`, from `process.env`. */
 export async function createDependencies(component: string, env: Record<string, string | undefined> = process.env): Promise<Dependencies> {
   const config = parseRuntimeConfig(env);
@@ -21,11 +24,13 @@ export async function createDependencies(component: string, env: Record<string, 
     ...(config.firestoreEmulatorHost ? { firestoreEmulatorHost: config.firestoreEmulatorHost } : {}),
     ...(config.pubsubEmulatorHost ? { pubsubEmulatorHost: config.pubsubEmulatorHost } : {}),
   };
+  const fleet = createFleet(config.fleet, fleetConfig);
+  if (REACH_CLUSTERS_AT_START.has(component)) void fleet.connect?.(fleetConfig.clusters.map((c) => c.name));
   return {
     runs: new FirestoreRunStore(createFirestore(endpoints)),
     bus: createPubSubBus(createPubSub(endpoints)),
     store: createObjectStore(config.storage),
-    fleet: createFleet(config.fleet, fleetConfig),
+    fleet,
     fleetConfig,
     config,
     log: createLogger({ component, minimumSeverity: config.logLevel }),

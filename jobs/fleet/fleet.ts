@@ -16,6 +16,8 @@ export interface Fleet {
    * cluster too old for Altus Jobs or one that dropped the Job's batch fields.
    */
   createJob(cluster: string, job: V1Job): Promise<CreateOutcome>;
+  /** Optionally opens the way to the clusters ahead of the first request (a cold instance's warm-up); never throws. */
+  connect?(clusters: readonly string[]): Promise<void>;
   /** Jobs in the namespace matching a label selector, with their status. */
   listJobs(cluster: string, namespace: string, labelSelector: string): Promise<V1Job[]>;
   /** Deletes matching Jobs and their pods (background propagation); resolves to how many were matched. */

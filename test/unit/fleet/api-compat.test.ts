@@ -113,3 +113,12 @@ async function closedPort(): Promise<number> {
   await new Promise<void>((r) => probe.close(() => r()));
   return port;
 }
+
+test('connect reads each cluster\'s version ahead of the first Job, once, and never throws', async () => {
+  const f = fleet();
+  const before = requestsTo(/^GET \/clusters\/worker-on-demand-with-a-long-name-x40ch\/version/).length;
+  await f.connect(['worker-on-demand-with-a-long-name-x40ch', 'no-such-cluster']);
+  assert.equal(requestsTo(/^GET \/clusters\/worker-on-demand-with-a-long-name-x40ch\/version/).length, before + 1);
+  await f.createJob('worker-on-demand-with-a-long-name-x40ch', job('connected-first', 'worker-on-demand-with-a-long-name-x40ch'));
+  assert.equal(requestsTo(/^GET \/clusters\/worker-on-demand-with-a-long-name-x40ch\/version/).length, before + 1, 'createJob did not ask again');
+});
