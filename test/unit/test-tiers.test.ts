@@ -1,0 +1,91 @@
+/**
+ * The test tiers stay what the README says: every test file is in a tier's folder,
+ * every tier has its `npm run test:<tier>` script, the runner starts the shared stack
+ * only for the tiers that need it, and a unit test reaches for no child process,
+ * server or stack directly.
+ */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { test } from 'node:test';
+import { TEST_TIERS, TIER_NAMES, isTierName, needsSharedStack, tierOf } from '../../scripts/test-tiers.ts';
+
+const ROOT = join(import.meta.dirname, '../..');
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [relative(ROOT, path)] : [];
+  });
+}
+
+// What a unit test may not import: these start processes, servers or a stack.
+const NOT_IN_UNIT = [
+  /^node:(child_process|http|https|net|dgram|cluster|worker_threads)$/,
+  /\/support\/(stack|fake-apiserver)\.ts$/,
+  /\/jobs\/worker\/(kernel-process|kernel-tree|custom-shard)\.ts$/,
+  /\/jobs\/fleet\/local\/(pod-pool|kubelet-server|cluster-gateway)\.ts$/,
+  /\/scripts\/stack\/(front-door|processes)\.ts$/,
+  /\/scripts\/cli\/stack-control\.ts$/,
+];
+
+/** The modules a test file imports that a unit test may not. */
+function forbiddenImports(source: string): string[] {
+  const specifiers = [...source.matchAll(/^\s*import\s[^;]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  return specifiers.filter((specifier) => NOT_IN_UNIT.some((pattern) => pattern.test(specifier)));
+}
+
+test('a file belongs to the tier whose folder holds it; outside every tier it gets the shared stack', () => {
+  for (const [file, tier, stack] of [
+    ['test/unit/manifest.test.ts', 'unit', false],
+    ['test/unit/fleet/render.test.ts', 'unit', false],
+    ['./test/integration/run-store.test.ts', 'integration', true],
+    ['test/e2e/pipeline.test.ts', 'e2e', true],
+    ['test/chaos/fast-scenarios.test.ts', 'chaos', false],
+    ['test/oracle/black-scholes.test.ts', 'oracle', false],
+    ['test/infra/stack.test.ts', 'infra', false],
+    ['test/unitary/x.test.ts', null, true],
+    ['test/elsewhere/x.test.ts', null, true],
+  ] as const) {
+    assert.equal(tierOf(file), tier, file);
+    assert.equal(needsSharedStack(file), stack, file);
+  }
+  assert.equal(isTierName('e2e'), true);
+  assert.equal(isTierName('test/e2e'), false);
+});
+
+test('every tier has its folder and its npm script, and every test file is in a tier', () => {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  for (const name of TIER_NAMES) {
+    assert.ok(existsSync(join(ROOT, TEST_TIERS[name].folder)), `${TEST_TIERS[name].folder} is missing`);
+    assert.match(scripts[`test:${name}`] ?? '', new RegExp(`tsx scripts/test-with-stack\\.ts ${name}$`), `npm run test:${name}`);
+  }
+  assert.match(scripts.test ?? '', /tsx scripts\/test-with-stack\.ts$/, 'npm test runs every tier');
+  assert.deepEqual(testFiles(join(ROOT, 'test')).filter((file) => tierOf(file) === null), []);
+});
+
+test('the unit guard can fail: each kind of import that starts a process, a server or a stack is caught', () => {
+  for (const line of [
+    "import { spawn } from 'node:child_process';",
+    "import { createServer, type Server } from 'node:http';",
+    "import type { Server as TcpServer } from 'node:net';",
+    "import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';",
+    "import { testStack } from '../support/stack.ts';",
+    "import { runCustomShard } from '../../../jobs/worker/custom-shard.ts';",
+    "import { PodPool } from '../../../jobs/fleet/local/pod-pool.ts';",
+    "import {\n  startFrontDoor,\n} from '../../scripts/stack/front-door.ts';",
+    "const { execFileSync } = await import('node:child_process');",
+  ]) {
+    assert.equal(forbiddenImports(line).length, 1, line);
+  }
+  assert.deepEqual(forbiddenImports("import { test } from 'node:test';\nimport { readFileSync } from 'node:fs';"), []);
+});
+
+test('no unit test imports what starts a process, a server or a stack', () => {
+  const self = relative(ROOT, import.meta.filename); // it quotes the imports it forbids
+  const offenders = testFiles(join(ROOT, TEST_TIERS.unit.folder))
+    .filter((file) => file !== self)
+    .flatMap((file) => forbiddenImports(readFileSync(join(ROOT, file), 'utf8')).map((specifier) => `${file}: ${specifier}`));
+  assert.deepEqual(offenders, [], 'move these to test/integration');
+});
