@@ -4,7 +4,9 @@
  * scripts/test-with-stack.ts starts. `npm test` runs every tier.
  *
  * A file that starts a stack of its own says `@own-stack` in its header instead;
- * the runner gives it the machine alone, whatever its tier.
+ * the runner gives it the machine alone, whatever its tier. The unit tier's files
+ * run a share each in two processes, not one process each: its pure tests take
+ * less time than starting a process per file would.
  */
 import { sep } from 'node:path';
 
@@ -14,6 +16,8 @@ export interface TestTier {
   readonly folder: string;
   /** Whether its files need the shared stack (emulators, functions, the local fleet). */
   readonly needsStack: boolean;
+  /** Whether its files may share a process (scripts/test-bundles.ts): they leave no process-wide state behind. */
+  readonly sharesProcess: boolean;
   /** What a file of this tier may do: the rule a new test is filed by. */
   readonly holds: string;
 }
@@ -26,12 +30,12 @@ export type TierName = (typeof TIER_NAMES)[number];
 
 /** Every tier, in the order `npm test` lists them. */
 export const TEST_TIERS: Readonly<Record<TierName, TestTier>> = {
-  unit: { folder: 'test/unit', needsStack: false, holds: 'pure tests: no child process, server, network or emulator' },
-  integration: { folder: 'test/integration', needsStack: true, holds: 'the emulators, child processes, HTTP servers on localhost' },
-  e2e: { folder: 'test/e2e', needsStack: true, holds: 'runs through the local stack: pipeline, CLI, dashboard API and browser' },
-  chaos: { folder: 'test/chaos', needsStack: false, holds: 'the fast chaos scenarios, each file on a stack of its own' },
-  oracle: { folder: 'test/oracle', needsStack: false, holds: 'the kernels against QuantLib and scipy (a Python child process)' },
-  infra: { folder: 'test/infra', needsStack: false, holds: 'the cdktf synth, its policy, Checkov and the Firestore rules' },
+  unit: { folder: 'test/unit', needsStack: false, sharesProcess: true, holds: 'pure tests: no child process, server, network or emulator' },
+  integration: { folder: 'test/integration', needsStack: true, sharesProcess: false, holds: 'the pipeline\'s parts together in memory, the emulators, child processes, HTTP servers on localhost' },
+  e2e: { folder: 'test/e2e', needsStack: true, sharesProcess: false, holds: 'runs through the local stack: pipeline, CLI, dashboard API and browser' },
+  chaos: { folder: 'test/chaos', needsStack: false, sharesProcess: false, holds: 'the fast chaos scenarios, each file on a stack of its own' },
+  oracle: { folder: 'test/oracle', needsStack: false, sharesProcess: false, holds: 'the kernels against QuantLib and scipy (a Python child process)' },
+  infra: { folder: 'test/infra', needsStack: false, sharesProcess: false, holds: 'the cdktf synth, its policy, Checkov and the Firestore rules' },
 };
 
 /** Whether an argument names a tier rather than a file or folder. */
@@ -43,6 +47,12 @@ export function isTierName(argument: string): argument is TierName {
 export function tierOf(file: string): TierName | null {
   const path = file.split(sep).join('/').replace(/^\.\//, '');
   return TIER_NAMES.find((name) => path.startsWith(`${TEST_TIERS[name].folder}/`)) ?? null;
+}
+
+/** Whether a file may share a process with others of its tier. */
+export function sharesProcess(file: string): boolean {
+  const tier = tierOf(file);
+  return tier !== null && TEST_TIERS[tier].sharesProcess;
 }
 
 /**

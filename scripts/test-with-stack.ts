@@ -16,9 +16,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { down, up } from './cli/stack-control.ts';
 import { TEST_RECONCILE_GRACE_SECONDS } from './stack/state.ts';
-import { TEST_TIERS, isTierName, needsSharedStack } from './test-tiers.ts';
+import { writeBundles } from './test-bundles.ts';
+import { TEST_TIERS, isTierName, needsSharedStack, sharesProcess, tierOf } from './test-tiers.ts';
 
 const OWN_STACK = /^\s*\*\s*@own-stack\b/m;
+// Test processes at a time: the machine's two cores.
+const PROCESSES = 2;
 
 // Every stack started from here (the shared one, and each @own-stack file's) inherits it.
 process.env.ALTUS_RECONCILE_GRACE_SECONDS ??= TEST_RECONCILE_GRACE_SECONDS;
@@ -33,20 +36,29 @@ if (files.length === 0) {
 const ownStack = files.filter((file) => OWN_STACK.test(readFileSync(file, 'utf8').slice(0, 2000)));
 const shared = files.filter((file) => !ownStack.includes(file));
 
+// Files that may share a process run in PROCESSES bundles (scripts/test-bundles.ts), the rest one process each.
+const pooled = shared.filter(sharesProcess);
+const bundles = pooled.length > PROCESSES ? writeBundles(pooled, PROCESSES, [...new Set(pooled.map(tierOf))].join('-')) : null;
+const runnable = bundles ? [...bundles.entries, ...shared.filter((file) => !pooled.includes(file))] : shared;
+
 let code = 0;
-if (shared.length && !shared.some(needsSharedStack)) {
-  code = await runTests(shared, 2, {});
-} else if (shared.length) {
-  const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
-  process.stderr.write(`starting the local stack for ${shared.length} test files in ${home}…\n`);
-  const started = Date.now();
-  await up(home);
-  process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  try {
-    code = await runTests(shared, 2, { ALTUS_TEST_HOME: home });
-  } finally {
-    await down(home);
+try {
+  if (shared.length && !shared.some(needsSharedStack)) {
+    code = await runTests(runnable, PROCESSES, {});
+  } else if (shared.length) {
+    const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
+    process.stderr.write(`starting the local stack for ${shared.length} test files in ${home}…\n`);
+    const started = Date.now();
+    await up(home);
+    process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    try {
+      code = await runTests(runnable, PROCESSES, { ALTUS_TEST_HOME: home });
+    } finally {
+      await down(home);
+    }
   }
+} finally {
+  bundles?.remove();
 }
 if (ownStack.length) {
   process.stderr.write(`running ${ownStack.length} test files that start their own stack, one at a time…\n`);

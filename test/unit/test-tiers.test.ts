@@ -2,13 +2,14 @@
  * The test tiers stay what the README says: every test file is in a tier's folder,
  * every tier has its `npm run test:<tier>` script, the runner starts the shared stack
  * only for the tiers that need it, and a unit test reaches for no child process,
- * server or stack directly.
+ * server or stack directly and leaves no process-wide state behind for the files
+ * it shares a process with.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { TEST_TIERS, TIER_NAMES, isTierName, needsSharedStack, tierOf } from '../../scripts/test-tiers.ts';
+import { TEST_TIERS, TIER_NAMES, isTierName, needsSharedStack, sharesProcess, tierOf } from '../../scripts/test-tiers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -30,13 +31,16 @@ const NOT_IN_UNIT = [
   /\/scripts\/cli\/stack-control\.ts$/,
 ];
 
+// What a unit test may not do: its files share a process (scripts/test-bundles.ts).
+const PROCESS_WIDE = /process\.env(?:\.\w+|\[[^\]]+\])\s*=(?!=)|delete\s+process\.env|process\.(?:chdir|on|once|exit|setUncaughtExceptionCaptureCallback)\(|process\.exitCode\s*=/;
+
 /** The modules a test file imports that a unit test may not. */
 function forbiddenImports(source: string): string[] {
   const specifiers = [...source.matchAll(/^\s*import\s[^;]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
   return specifiers.filter((specifier) => NOT_IN_UNIT.some((pattern) => pattern.test(specifier)));
 }
 
-test('a file belongs to the tier whose folder holds it; outside every tier it gets the shared stack', () => {
+test('a file belongs to the tier whose folder holds it; outside every tier it gets the shared stack; only unit files share a process', () => {
   for (const [file, tier, stack] of [
     ['test/unit/manifest.test.ts', 'unit', false],
     ['test/unit/fleet/render.test.ts', 'unit', false],
@@ -50,6 +54,7 @@ test('a file belongs to the tier whose folder holds it; outside every tier it ge
   ] as const) {
     assert.equal(tierOf(file), tier, file);
     assert.equal(needsSharedStack(file), stack, file);
+    assert.equal(sharesProcess(file), tier === 'unit', file);
   }
   assert.equal(isTierName('e2e'), true);
   assert.equal(isTierName('test/e2e'), false);
@@ -88,4 +93,14 @@ test('no unit test imports what starts a process, a server or a stack', () => {
     .filter((file) => file !== self)
     .flatMap((file) => forbiddenImports(readFileSync(join(ROOT, file), 'utf8')).map((specifier) => `${file}: ${specifier}`));
   assert.deepEqual(offenders, [], 'move these to test/integration');
+});
+
+test('the shared-process guard can fail, and no unit test changes process-wide state', () => {
+  for (const line of ["process.env.ALTUS_METER_DIR = dir;", "process.env['X'] = '1';", 'delete process.env.X;', "process.chdir('/tmp');", "process.on('exit', f);", 'process.exitCode = 1;']) {
+    assert.match(line, PROCESS_WIDE, line);
+  }
+  assert.doesNotMatch("const home = process.env.ALTUS_TEST_HOME;\nif (process.env.X === '1') {}", PROCESS_WIDE);
+  const self = relative(ROOT, import.meta.filename); // it quotes what it forbids
+  const offenders = testFiles(join(ROOT, TEST_TIERS.unit.folder)).filter((file) => file !== self && PROCESS_WIDE.test(readFileSync(join(ROOT, file), 'utf8')));
+  assert.deepEqual(offenders, [], 'these change the environment, the working directory or process listeners: move them to test/integration');
 });
