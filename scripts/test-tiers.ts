@@ -1,12 +1,13 @@
 /**
  * The test tiers: one folder each under `test/`, one npm script each
- * (`npm run test:<tier>`), and whether its files need the shared local stack that
- * scripts/test-with-stack.ts starts. `npm test` runs every tier.
+ * (`npm run test:<tier>`); `npm test` runs every tier. And what a test file needs
+ * from scripts/test-with-stack.ts, read from the file itself:
  *
- * A file that starts a stack of its own says `@own-stack` in its header instead;
- * the runner gives it the machine alone, whatever its tier. The unit tier's files
- * run a share each in two processes, not one process each: its pure tests take
- * less time than starting a process per file would.
+ * - the shared local stack, when it imports `test/support/stack.ts` (which reads
+ *   `ALTUS_TEST_HOME`): the runner starts the stack only for such files;
+ * - the machine alone, when its header says `@own-stack`: it starts a stack of its own;
+ * - a process of its own, except in the unit tier, whose files share two: its pure
+ *   tests take less time than starting a process per file would.
  */
 import { sep } from 'node:path';
 
@@ -14,8 +15,6 @@ import { sep } from 'node:path';
 export interface TestTier {
   /** The folder its `*.test.ts` files live in, relative to the repository root. */
   readonly folder: string;
-  /** Whether its files need the shared stack (emulators, functions, the local fleet). */
-  readonly needsStack: boolean;
   /** Whether its files may share a process (scripts/test-bundles.ts): they leave no process-wide state behind. */
   readonly sharesProcess: boolean;
   /** What a file of this tier may do: the rule a new test is filed by. */
@@ -30,13 +29,17 @@ export type TierName = (typeof TIER_NAMES)[number];
 
 /** Every tier, in the order `npm test` lists them. */
 export const TEST_TIERS: Readonly<Record<TierName, TestTier>> = {
-  unit: { folder: 'test/unit', needsStack: false, sharesProcess: true, holds: 'pure tests: no child process, server, network or emulator' },
-  integration: { folder: 'test/integration', needsStack: true, sharesProcess: false, holds: 'the pipeline\'s parts together in memory, the emulators, child processes, HTTP servers on localhost' },
-  e2e: { folder: 'test/e2e', needsStack: true, sharesProcess: false, holds: 'runs through the local stack: pipeline, CLI, dashboard API and browser' },
-  chaos: { folder: 'test/chaos', needsStack: false, sharesProcess: false, holds: 'the fast chaos scenarios, each file on a stack of its own' },
-  oracle: { folder: 'test/oracle', needsStack: false, sharesProcess: false, holds: 'the kernels against QuantLib and scipy (a Python child process)' },
-  infra: { folder: 'test/infra', needsStack: false, sharesProcess: false, holds: 'the cdktf synth, its policy, Checkov and the Firestore rules' },
+  unit: { folder: 'test/unit', sharesProcess: true, holds: 'pure tests: no child process, server, network or emulator' },
+  integration: { folder: 'test/integration', sharesProcess: false, holds: "the pipeline's parts together in memory, the emulators, child processes, HTTP servers on localhost" },
+  e2e: { folder: 'test/e2e', sharesProcess: false, holds: 'runs through the local stack: pipeline, CLI, dashboard API and browser' },
+  chaos: { folder: 'test/chaos', sharesProcess: false, holds: 'the fast chaos scenarios, each file on a stack of its own' },
+  oracle: { folder: 'test/oracle', sharesProcess: false, holds: 'the kernels against QuantLib and scipy (a Python child process)' },
+  infra: { folder: 'test/infra', sharesProcess: false, holds: 'the cdktf synth, its policy, Checkov and the Firestore rules' },
 };
+
+const OWN_STACK = /^\s*\*\s*@own-stack\b/m;
+// An import of test/support/stack.ts (static, or dynamic after arranging the environment): the one way a test reaches the shared stack.
+const SHARED_STACK = /^import\s[^;]*?from\s+'[^']*\/support\/stack\.ts'|^[^'"\n]*\bawait import\(\s*'[^']*\/support\/stack\.ts'\s*\)/m;
 
 /** Whether an argument names a tier rather than a file or folder. */
 export function isTierName(argument: string): argument is TierName {
@@ -55,12 +58,12 @@ export function sharesProcess(file: string): boolean {
   return tier !== null && TEST_TIERS[tier].sharesProcess;
 }
 
-/**
- * Whether a file that does not start its own stack needs the shared one. A file
- * outside every tier does, so a test put in the wrong place still gets what it
- * may need rather than failing for want of it.
- */
-export function needsSharedStack(file: string): boolean {
-  const tier = tierOf(file);
-  return tier === null || TEST_TIERS[tier].needsStack;
+/** Whether a test file, by its source, starts a stack of its own (its header says `@own-stack`). */
+export function startsOwnStack(source: string): boolean {
+  return OWN_STACK.test(source.slice(0, 2000));
+}
+
+/** Whether a test file, by its source, runs against the shared stack. */
+export function needsSharedStack(source: string): boolean {
+  return !startsOwnStack(source) && SHARED_STACK.test(source);
 }

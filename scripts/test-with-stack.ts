@@ -1,7 +1,7 @@
 /**
  * `npm test` and each `npm run test:<tier>` (tiers: scripts/test-tiers.ts). Starts
  * one local stack for the files that share it (the emulators take ~10 s each, so
- * once, not per test) — only when a file to run needs it — runs those files with
+ * once, not per test) — only when a file to run uses it — runs those files with
  * node's test runner pointed at it through ALTUS_TEST_HOME (two files at a time),
  * stops it, then runs the files that start a stack of their own one at a time, so
  * no more than one stack ever competes for the machine with the shared one gone.
@@ -17,9 +17,8 @@ import { join, relative, resolve } from 'node:path';
 import { down, up } from './cli/stack-control.ts';
 import { TEST_RECONCILE_GRACE_SECONDS } from './stack/state.ts';
 import { writeBundles } from './test-bundles.ts';
-import { TEST_TIERS, isTierName, needsSharedStack, sharesProcess, tierOf } from './test-tiers.ts';
+import { TEST_TIERS, isTierName, needsSharedStack, sharesProcess, startsOwnStack, tierOf } from './test-tiers.ts';
 
-const OWN_STACK = /^\s*\*\s*@own-stack\b/m;
 // Test processes at a time: the machine's two cores.
 const PROCESSES = 2;
 
@@ -33,7 +32,8 @@ if (files.length === 0) {
   process.stderr.write('no *.test.ts files found\n');
   process.exit(1);
 }
-const ownStack = files.filter((file) => OWN_STACK.test(readFileSync(file, 'utf8').slice(0, 2000)));
+const sources = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
+const ownStack = files.filter((file) => startsOwnStack(sources.get(file)!));
 const shared = files.filter((file) => !ownStack.includes(file));
 
 // Files that may share a process run in PROCESSES bundles (scripts/test-bundles.ts), the rest one process each.
@@ -41,13 +41,15 @@ const pooled = shared.filter(sharesProcess);
 const bundles = pooled.length > PROCESSES ? writeBundles(pooled, PROCESSES, [...new Set(pooled.map(tierOf))].join('-')) : null;
 const runnable = bundles ? [...bundles.entries, ...shared.filter((file) => !pooled.includes(file))] : shared;
 
+const stackUsers = shared.filter((file) => needsSharedStack(sources.get(file)!));
+
 let code = 0;
 try {
-  if (shared.length && !shared.some(needsSharedStack)) {
+  if (shared.length && stackUsers.length === 0) {
     code = await runTests(runnable, PROCESSES, {});
   } else if (shared.length) {
     const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
-    process.stderr.write(`starting the local stack for ${shared.length} test files in ${home}…\n`);
+    process.stderr.write(`starting the local stack for ${stackUsers.length} test files (of ${shared.length}) in ${home}…\n`);
     const started = Date.now();
     await up(home);
     process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);

@@ -1,7 +1,7 @@
 /**
  * The test tiers stay what the README says: every test file is in a tier's folder,
  * every tier has its `npm run test:<tier>` script, the runner starts the shared stack
- * only for the tiers that need it, and a unit test reaches for no child process,
+ * only for the files that use it, and a unit test reaches for no child process,
  * server or stack directly and leaves no process-wide state behind for the files
  * it shares a process with.
  */
@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { TEST_TIERS, TIER_NAMES, isTierName, needsSharedStack, sharesProcess, tierOf } from '../../scripts/test-tiers.ts';
+import { TEST_TIERS, TIER_NAMES, isTierName, needsSharedStack, sharesProcess, startsOwnStack, tierOf } from '../../scripts/test-tiers.ts';
 
 const ROOT = join(import.meta.dirname, '../..');
 
@@ -40,24 +40,39 @@ function forbiddenImports(source: string): string[] {
   return specifiers.filter((specifier) => NOT_IN_UNIT.some((pattern) => pattern.test(specifier)));
 }
 
-test('a file belongs to the tier whose folder holds it; outside every tier it gets the shared stack; only unit files share a process', () => {
-  for (const [file, tier, stack] of [
-    ['test/unit/manifest.test.ts', 'unit', false],
-    ['test/unit/fleet/render.test.ts', 'unit', false],
-    ['./test/integration/run-store.test.ts', 'integration', true],
-    ['test/e2e/pipeline.test.ts', 'e2e', true],
-    ['test/chaos/fast-scenarios.test.ts', 'chaos', false],
-    ['test/oracle/black-scholes.test.ts', 'oracle', false],
-    ['test/infra/stack.test.ts', 'infra', false],
-    ['test/unitary/x.test.ts', null, true],
-    ['test/elsewhere/x.test.ts', null, true],
+test('a file belongs to the tier whose folder holds it; only unit files share a process', () => {
+  for (const [file, tier] of [
+    ['test/unit/manifest.test.ts', 'unit'],
+    ['test/unit/fleet/render.test.ts', 'unit'],
+    ['./test/integration/run-store.test.ts', 'integration'],
+    ['test/e2e/pipeline.test.ts', 'e2e'],
+    ['test/chaos/fast-scenarios.test.ts', 'chaos'],
+    ['test/oracle/black-scholes.test.ts', 'oracle'],
+    ['test/infra/stack.test.ts', 'infra'],
+    ['test/unitary/x.test.ts', null],
+    ['test/elsewhere/x.test.ts', null],
   ] as const) {
     assert.equal(tierOf(file), tier, file);
-    assert.equal(needsSharedStack(file), stack, file);
     assert.equal(sharesProcess(file), tier === 'unit', file);
   }
   assert.equal(isTierName('e2e'), true);
   assert.equal(isTierName('test/e2e'), false);
+});
+
+test('a file gets the shared stack when it uses test/support/stack.ts, and the machine alone when it starts its own', () => {
+  for (const [label, source, shared, own] of [
+    ['uses the support module', "import { testStack } from '../support/stack.ts';", true, false],
+    ['a multi-line import', "import {\n  stackClients,\n  testStack,\n} from '../support/stack.ts';", true, false],
+    ['a dynamic import', "const { testStack } = await import('../support/stack.ts');", true, false],
+    ['quoted, not imported', "const example = \"import { testStack } from '../support/stack.ts';\";", false, false],
+    ['pure', "import { validateManifest } from '../../jobs/planning/validate.ts';", false, false],
+    ['a support module of another name', "import { finishedRun } from '../support/finished-run.ts';", false, false],
+    ['its own stack', "/**\n * Loses a cluster.\n *\n * @own-stack\n */\nimport { testStack } from '../support/stack.ts';", false, true],
+    ['@own-stack in a comment, not the header', "// not @own-stack\nimport { testStack } from '../support/stack.ts';", true, false],
+  ] as const) {
+    assert.equal(needsSharedStack(source), shared, label);
+    assert.equal(startsOwnStack(source), own, label);
+  }
 });
 
 test('every tier has its folder and its npm script, and every test file is in a tier', () => {
@@ -68,6 +83,8 @@ test('every tier has its folder and its npm script, and every test file is in a 
   }
   assert.match(scripts.test ?? '', /tsx scripts\/test-with-stack\.ts$/, 'npm test runs every tier');
   assert.deepEqual(testFiles(join(ROOT, 'test')).filter((file) => tierOf(file) === null), []);
+  const unitStack = testFiles(join(ROOT, TEST_TIERS.unit.folder)).filter((file) => needsSharedStack(readFileSync(join(ROOT, file), 'utf8')));
+  assert.deepEqual(unitStack, [], 'npm run test:unit starts no stack');
 });
 
 test('the unit guard can fail: each kind of import that starts a process, a server or a stack is caught', () => {
