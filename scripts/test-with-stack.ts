@@ -1,45 +1,66 @@
 /**
- * `npm test`: starts one local stack for the tests that share it (the emulators
- * take ~10 s each, so once, not per test), runs those files with node's test
- * runner pointed at it through ALTUS_TEST_HOME (two files at a time), stops it,
- * then runs the files that start a stack of their own one at a time, so no more
- * than one stack ever competes for the machine with the shared one gone.
+ * `npm test` and each `npm run test:<tier>` (tiers: scripts/test-tiers.ts). Starts
+ * one local stack for the files that share it (the emulators take ~10 s each, so
+ * once, not per test) — only when a file to run uses it — runs those files with
+ * node's test runner pointed at it through ALTUS_TEST_HOME (two files at a time),
+ * stops it, then runs the files that start a stack of their own one at a time, so
+ * no more than one stack ever competes for the machine with the shared one gone.
  *
  * A file starts its own stack when its header says `@own-stack`. Arguments are
- * files or folders to search for `*.test.ts` (node 20's runner expands no globs).
+ * tier names (`unit`, `e2e`, …), or files or folders to search for `*.test.ts`
+ * (node 20's runner expands no globs); none means every test under `test/`.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { down, up } from './cli/stack-control.ts';
 import { TEST_RECONCILE_GRACE_SECONDS } from './stack/state.ts';
+import { writeBundles } from './test-bundles.ts';
+import { TEST_TIERS, isTierName, needsSharedStack, sharesProcess, startsOwnStack, tierOf } from './test-tiers.ts';
 
-const OWN_STACK = /^\s*\*\s*@own-stack\b/m;
+// Test processes at a time: the machine's two cores.
+const PROCESSES = 2;
 
 // Every stack started from here (the shared one, and each @own-stack file's) inherits it.
 process.env.ALTUS_RECONCILE_GRACE_SECONDS ??= TEST_RECONCILE_GRACE_SECONDS;
 
-const files = (process.argv.slice(2).length ? process.argv.slice(2) : ['test']).flatMap(testFiles).sort();
+const requested = process.argv.slice(2).map((argument) => (isTierName(argument) ? TEST_TIERS[argument].folder : argument));
+// Relative to the repository root, where npm runs scripts: the form a tier's folder is matched in.
+const files = (requested.length ? requested : ['test']).flatMap(testFiles).map((file) => relative(process.cwd(), resolve(file))).sort();
 if (files.length === 0) {
   process.stderr.write('no *.test.ts files found\n');
   process.exit(1);
 }
-const ownStack = files.filter((file) => OWN_STACK.test(readFileSync(file, 'utf8').slice(0, 2000)));
+const sources = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
+const ownStack = files.filter((file) => startsOwnStack(sources.get(file)!));
 const shared = files.filter((file) => !ownStack.includes(file));
 
+// Files that may share a process run in PROCESSES bundles (scripts/test-bundles.ts), the rest one process each.
+const pooled = shared.filter(sharesProcess);
+const bundles = pooled.length > PROCESSES ? writeBundles(pooled, PROCESSES, [...new Set(pooled.map(tierOf))].join('-')) : null;
+const runnable = bundles ? [...bundles.entries, ...shared.filter((file) => !pooled.includes(file))] : shared;
+
+const stackUsers = shared.filter((file) => needsSharedStack(sources.get(file)!));
+
 let code = 0;
-if (shared.length) {
-  const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
-  process.stderr.write(`starting the local stack for ${shared.length} test files in ${home}…\n`);
-  const started = Date.now();
-  await up(home);
-  process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
-  try {
-    code = await runTests(shared, 2, { ALTUS_TEST_HOME: home });
-  } finally {
-    await down(home);
+try {
+  if (shared.length && stackUsers.length === 0) {
+    code = await runTests(runnable, PROCESSES, {});
+  } else if (shared.length) {
+    const home = mkdtempSync(join(tmpdir(), 'altus-test-'));
+    process.stderr.write(`starting the local stack for ${stackUsers.length} test files (of ${shared.length}) in ${home}…\n`);
+    const started = Date.now();
+    await up(home);
+    process.stderr.write(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+    try {
+      code = await runTests(runnable, PROCESSES, { ALTUS_TEST_HOME: home });
+    } finally {
+      await down(home);
+    }
   }
+} finally {
+  bundles?.remove();
 }
 if (ownStack.length) {
   process.stderr.write(`running ${ownStack.length} test files that start their own stack, one at a time…\n`);

@@ -1,6 +1,6 @@
 /**
  * Caps that keep one manifest from exhausting a function or the fleet. Each is
- * reported with a clear error code when exceeded (see README, "Limits").
+ * reported with a clear error code when exceeded (docs/reliability.md, "Input limits").
  */
 export const LIMITS = {
   /** Largest manifest object accepted, checked before download. */

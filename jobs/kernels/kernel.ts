@@ -23,7 +23,7 @@ export type KernelEvaluator<P> = (params: P, index: number) => KernelOutputs;
 export interface Kernel<O = unknown, P = unknown> {
   /** Registry name, as written in `manifest.kernel.name`. */
   readonly name: string;
-  /** One line for `altus kernels` and the README. */
+  /** One line for `altus kernels` and docs/manifest.md. */
   readonly description: string;
   /** Kernel options (flat beside `name` in the manifest, without `name`); strict, with defaults. */
   readonly optionsSchema: z.ZodType<O>;

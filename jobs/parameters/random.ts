@@ -43,7 +43,7 @@ export const randomSource: ParameterSource<RandomBlock> = {
   },
 };
 
-/** Draws before a truncated normal falls back to clamping (documented in the README). */
+/** Draws before a truncated normal falls back to clamping (documented in docs/manifest.md). */
 const MAX_REJECTIONS = 1000;
 
 /** Parameter set `index` of a random source. */

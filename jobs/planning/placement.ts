@@ -1,6 +1,6 @@
 /**
  * Placement: splits a run's shards across worker clusters by weight and capacity.
- * Rule (documented in the README):
+ * Rule (documented in docs/fleet-and-cost.md, "Placement"):
  *
  * - the eligible clusters are the available ones, restricted to `placement.clusters`
  *   when given and, for a run that requests GPUs, to those with a GPU pool that can

@@ -20,7 +20,7 @@ import { shardPartial, type ComputedShard } from './run-shard.ts';
 import { shardInputs, type ShardInput } from './shard-input.ts';
 import { WORKER_ENV } from './environment.ts';
 
-/** Environment variables the command gets on top of the pod's (README, "Custom kernels"). */
+/** Environment variables the command gets on top of the pod's (jobs/examples/README.md, "The protocol"). */
 export const KERNEL_ENV = {
   shard: 'ALTUS_SHARD',
   firstIndex: 'ALTUS_FIRST_INDEX',

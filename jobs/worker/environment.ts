@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { parseShardList } from '../../shared/shard-list.ts';
 
-/** Environment variable names, documented in the README ("Worker contract"). */
+/** Environment variable names, documented in docs/worker-contract.md. */
 export const WORKER_ENV = {
   completionIndex: 'JOB_COMPLETION_INDEX',
   runId: 'ALTUS_RUN_ID',

@@ -4,7 +4,7 @@
  * their merge. Every part merges exactly (big-integer sums, integer bin counts,
  * min and max), so the aggregate is a function of the run's values alone:
  * byte-identical whatever the shard size, cluster split, retries or the order the
- * partials are merged in (test/unit/stats/exact-aggregates.test.ts).
+ * partials are merged in (test/integration/stats/exact-aggregates.test.ts).
  */
 import { encodeExactSums, exactMoments, mergeExactSums, type EncodedExactSums } from './exact-moments.ts';
 import { ExactMomentSums } from './exact-sum.ts';

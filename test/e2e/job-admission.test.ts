@@ -13,7 +13,7 @@ import { buildJob } from '../../jobs/fleet/job-builder.ts';
 import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { KUBE_USERS } from '../../scripts/stack/control-plane.ts';
 import { GPU_RESOURCE } from '../../shared/resources.ts';
-import { clusterNamed, jobRequest, requestTable, threeClusters } from '../unit/fleet/fixtures.ts';
+import { clusterNamed, jobRequest, requestTable, threeClusters } from '../support/fleet-fixtures.ts';
 import { testStack } from '../support/stack.ts';
 
 const stack = testStack();

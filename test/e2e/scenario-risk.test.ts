@@ -16,7 +16,7 @@ const example = JSON.parse(readFileSync(new URL('../../examples/scenario-var.jso
   kernel: Record<string, unknown>;
   parameters: { random: Record<string, unknown> };
 };
-/** The README's example book, on fewer scenarios (the machine is shared). */
+/** The example book of docs/manifest.md (examples/scenario-var.json), on fewer scenarios (the machine is shared). */
 const scenarioManifest = (name: string, shardSize: number) =>
   baseManifest({
     name,

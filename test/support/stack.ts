@@ -18,7 +18,7 @@ import type { StackInfo } from '../../scripts/stack/state.ts';
 /** The stack of this test run; throws with a hint when the tests run without one. */
 export function testStack(): StackInfo {
   const home = process.env.ALTUS_TEST_HOME;
-  if (!home) throw new Error('ALTUS_TEST_HOME is not set: run the stack-backed tests with `npm test`');
+  if (!home) throw new Error('ALTUS_TEST_HOME is not set: run the stack-backed tests with `npm test`, `npm run test:integration` or `npm run test:e2e`');
   return requireStack(home);
 }
 

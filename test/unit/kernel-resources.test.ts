@@ -25,7 +25,7 @@ import { PermanentError } from '../../shared/errors.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import type { GpuRequest } from '../../shared/resources.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
-import { clusterNamed, jobRequest } from './fleet/fixtures.ts';
+import { clusterNamed, jobRequest } from '../support/fleet-fixtures.ts';
 
 const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
 const h100: GpuRequest = { type: 'nvidia-h100-80gb', count: 1 };

@@ -18,7 +18,7 @@ import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { imageFromRegistry } from '../../../shared/custom-kernel.ts';
 import { PermanentError } from '../../../shared/errors.ts';
 import { loadFleetConfig, parseFleetConfig } from '../../../shared/fleet-config.ts';
-import { clusterNamed, jobRequest } from '../fleet/fixtures.ts';
+import { clusterNamed, jobRequest } from '../../support/fleet-fixtures.ts';
 
 const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/bachelier:1.0';

@@ -7,7 +7,7 @@ import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { functionAccountId } from '../../../infra/config.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../../shared/fleet-config.ts';
-import { jobRequest } from './fixtures.ts';
+import { jobRequest } from '../../support/fleet-fixtures.ts';
 
 const defaults = loadFleetConfig(DEFAULT_FLEET_CONFIG);
 const withChanges = (changes: Partial<FleetConfig>) => parseFleetConfig({ ...defaults, ...changes });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { protos } from '@google-cloud/container';
 import { chooseEndpoint, containerApiLookup, gkeClusterAccess, type ClusterGetter, type EndpointPreference } from '../../../jobs/fleet/gke-access.ts';
-import { threeClusters } from './fixtures.ts';
+import { threeClusters } from '../../support/fleet-fixtures.ts';
 
 type Cluster = protos.google.container.v1.ICluster;
 

@@ -4,7 +4,7 @@ import type { V1Job } from '@kubernetes/client-node';
 import { kubernetesAdmission, schemaProblems, unknownFields, fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { buildJob, jobName, MAX_JOB_NAME } from '../../../jobs/fleet/job-builder.ts';
 import { fleetRuleProblems } from '../../../jobs/fleet/fleet-rules.ts';
-import { clusterNamed, jobRequest, requestTable, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, requestTable, threeClusters } from '../../support/fleet-fixtures.ts';
 
 for (const { label, request } of requestTable()) {
   test(`buildJob (${label}) passes the schema, knows every field and obeys the fleet's rules`, () => {

@@ -13,7 +13,7 @@ import { localNodes, GKE_NODEPOOL_LABEL } from '../../../jobs/fleet/local/nodes.
 import { containerEnvironment, PodEnvironmentError } from '../../../jobs/fleet/local/pod-env.ts';
 import { runningStatus, terminatedStatus, waitingStatus } from '../../../jobs/fleet/local/pod-status.ts';
 import { parseFleetConfig } from '../../../shared/fleet-config.ts';
-import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const gpuFleet = parseFleetConfig({
   project: 'altus-test-project',

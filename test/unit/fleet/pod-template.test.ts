@@ -13,7 +13,7 @@ import { restrictedProblems } from '../../../jobs/fleet/pod-security.ts';
 import { buildBootstrap } from '../../../jobs/fleet/bootstrap.ts';
 import { BATCH_POOL as INFRA_BATCH_POOL, SYSTEM_POOL } from '../../../infra/config.ts';
 import { POOL_LABEL } from '../../../shared/resources.ts';
-import { clusterNamed, jobRequest, requestTable, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, requestTable, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const onDemand = clusterNamed(threeClusters, 'worker-on-demand-with-a-long-name-x40ch');
 const spot = clusterNamed(threeClusters, 'worker-a');

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { renderJobs } from '../../../jobs/fleet/render.ts';
 import { manifestSchema } from '../../../shared/manifest.ts';
-import { threeClusters } from './fixtures.ts';
+import { threeClusters } from '../../support/fleet-fixtures.ts';
 
 const manifest = (placement: Record<string, unknown> = {}) =>
   manifestSchema.parse({

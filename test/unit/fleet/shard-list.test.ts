@@ -14,7 +14,7 @@ import { formatShardList, MAX_SHARD_LIST_BYTES, parseIndexSet, parseShardList, S
 import { redispatchShards } from '../../../functions/pipeline/redispatch.ts';
 import type { DispatchMessage } from '../../../shared/messages.ts';
 import { reconcileFixture } from '../../support/reconcile-fixture.ts';
-import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 

@@ -13,7 +13,7 @@ import { MAX_RECONCILE_GRACE_SECONDS, buildJob } from '../../../jobs/fleet/job-b
 import { parseRuntimeConfig } from '../../../shared/config.ts';
 import type { RunDocument } from '../../../shared/documents.ts';
 import { reconcileFixture } from '../../support/reconcile-fixture.ts';
-import { jobRequest, requestTable, threeClusters } from '../fleet/fixtures.ts';
+import { jobRequest, requestTable, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const tick: CloudEvent<unknown> = {
   specversion: '1.0', id: 't', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished',

@@ -11,7 +11,7 @@ import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
-import { clusterNamed, jobRequest } from '../fleet/fixtures.ts';
+import { clusterNamed, jobRequest } from '../../support/fleet-fixtures.ts';
 
 const tick: CloudEvent<unknown> = {
   specversion: '1.0', id: 't', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished',

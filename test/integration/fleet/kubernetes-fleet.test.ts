@@ -7,7 +7,7 @@ import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
 
 import { TransientError } from '../../../shared/errors.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
-import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const server = new FakeApiServer(fleetAdmission(threeClusters));
 let baseUrl = '';

@@ -16,7 +16,7 @@ import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { TokenGate } from './token-gate.ts';
-import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const server = new FakeApiServer(fleetAdmission(threeClusters));
 let baseUrl = '';

@@ -2,8 +2,8 @@
  * Fleet shapes and Job requests the fleet tests share: Spot and on-demand
  * clusters, long names, every retry count, both shard selections.
  */
-import { parseFleetConfig, type FleetConfig, type WorkerCluster } from '../../../shared/fleet-config.ts';
-import type { JobRequest } from '../../../jobs/fleet/job-builder.ts';
+import { parseFleetConfig, type FleetConfig, type WorkerCluster } from '../../shared/fleet-config.ts';
+import type { JobRequest } from '../../jobs/fleet/job-builder.ts';
 
 const pricing = { spotPerVcpuHour: 0.01, onDemandPerVcpuHour: 0.04 };
 

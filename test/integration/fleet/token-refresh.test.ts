@@ -13,7 +13,7 @@ import { adcTokenSource, gkeClusterAccess, reusedTokens, TOKEN_REFRESH_MARGIN_MI
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
 import { FakeApiServer } from '../../support/fake-apiserver.ts';
-import { clusterNamed, jobRequest, threeClusters } from './fixtures.ts';
+import { clusterNamed, jobRequest, threeClusters } from '../../support/fleet-fixtures.ts';
 import { TokenGate } from './token-gate.ts';
 
 const HOUR = 3600_000;
