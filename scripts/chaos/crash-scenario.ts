@@ -36,6 +36,10 @@ export const REQUEST_CRASHES: readonly ExpectedCrash[] = startRun('run-request')
 /** Runs one run with `expected` armed (once `previous` settled); resolves to the run and what was seen. */
 async function crashedRun(ctx: ChaosContext, previous: string, expected: readonly ExpectedCrash[], start: () => Promise<string>): Promise<{ run: RunDocument; seen: FaultEvidence }> {
   await waitForSettled(ctx, previous);
+  // A crash point fires on the first delivery that reaches it: a straggler of an earlier run
+  // (a completion from a pod of a cluster that was lost) must not take this run's crash.
+  const pushed = [...new Set(expected.map((e) => e.fn).filter((fn) => fn !== 'ingest'))];
+  await ctx.proxy.quiet(pushed, 3000, 60_000);
   resetCrashPoints(ctx.chaosDir);
   const before = crashLines(ctx.stack);
   armCrashPoints(ctx.chaosDir, expected.map((e) => e.point));
@@ -44,7 +48,6 @@ async function crashedRun(ctx: ChaosContext, previous: string, expected: readonl
   await until(async () => crashEvidence(ctx.stack, ctx.chaosDir, expected, before).faultObserved, 10).catch(() => undefined);
   const fired = crashEvidence(ctx.stack, ctx.chaosDir, expected, before);
   // Ingest is posted to directly (the local Eventarc); every other crash must show as a failed delivery of this run's messages.
-  const pushed = [...new Set(expected.map((e) => e.fn).filter((fn) => fn !== 'ingest'))];
   const failures = pushed.map((fn) => ({ fn, failed: ctx.proxy.statsFor(run.runId, fn).failed, crashes: expected.filter((e) => e.fn === fn).length }));
   const onThisRun = failures.every((f) => f.failed >= f.crashes);
   return {

@@ -48,6 +48,8 @@ export class ChaosProxy {
   private readonly counters = new Map<string, number>();
   stats: ProxyStats = noStats();
   private perRun = new Map<string, ProxyStats>();
+  /** When each function last had a delivery through the proxy (ms since the epoch). */
+  private readonly lastDelivery = new Map<string, number>();
 
   constructor(
     private readonly stack: StackInfo,
@@ -86,6 +88,21 @@ export class ChaosProxy {
     this.modes.clear();
   }
 
+  /**
+   * Resolves once none of `fns` has had a delivery for `quietMilliseconds`, or after
+   * `timeoutMilliseconds` (resolving false): a settled run can still have
+   * stragglers in flight (a lost cluster's pods finishing after it came back).
+   */
+  async quiet(fns: readonly string[], quietMilliseconds: number, timeoutMilliseconds: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMilliseconds;
+    for (;;) {
+      const last = Math.max(0, ...fns.map((fn) => this.lastDelivery.get(fn) ?? 0));
+      if (Date.now() - last >= quietMilliseconds) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
   /** What the proxy did to the deliveries of one run's messages for one function. */
   statsFor(runId: string, fn: string): ProxyStats {
     return { ...(this.perRun.get(`${runId} ${fn}`) ?? noStats()) };
@@ -108,6 +125,7 @@ export class ChaosProxy {
     if (!target) return 404;
     const n = (this.counters.get(fn!) ?? 0) + 1;
     this.counters.set(fn!, n);
+    this.lastDelivery.set(fn!, Date.now());
     const key = `${runIdOf(body) ?? ''} ${fn}`;
     const run = this.perRun.get(key) ?? noStats();
     this.perRun.set(key, run);
