@@ -1,9 +1,12 @@
 /**
  * Every Cloud Function of Altus, how it is triggered and how it is sized: the
  * one table the functions, messaging, identity and policy code read. Topic ids
- * come from `shared/messages.ts` (reconcile's scheduler tick included).
+ * come from `shared/messages.ts` (reconcile's scheduler tick included); a push
+ * trigger's subscription (ack deadline, delivery attempts) from the topology
+ * description in `shared/topology.ts`, which the local stack is wired from too.
  */
 import { TOPIC_IDS, type TopicRole } from '../shared/messages.ts';
+import { pushSubscriptionOf, type PushFunction } from '../shared/topology.ts';
 
 /** Topic roles of the deployment: the runtime's (reconcile's scheduler tick included). */
 export type InfraTopicRole = TopicRole;
@@ -66,12 +69,11 @@ export interface FunctionSpec {
   readonly access: FunctionAccess;
 }
 
-const push = (topic: InfraTopicRole, ackDeadlineSeconds: number, maxDeliveryAttempts = 10): FunctionTrigger => ({
-  kind: 'push',
-  topic,
-  ackDeadlineSeconds,
-  maxDeliveryAttempts,
-});
+/** The push trigger of `fn`, as the topology describes its subscription. */
+const push = (fn: PushFunction): FunctionTrigger & { kind: 'push' } => {
+  const { role, ackDeadlineSeconds, maxDeliveryAttempts } = pushSubscriptionOf(fn);
+  return { kind: 'push', topic: role, ackDeadlineSeconds, maxDeliveryAttempts };
+};
 
 /**
  * The functions. A push-driven function's timeout equals its subscription's ack
@@ -95,10 +97,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'run-request',
     entryPoint: 'run-request',
     description: 'Starts a run from a run request message',
-    trigger: push('runRequests', 120),
+    trigger: push('run-request'),
     memory: '512Mi',
     cpu: '1',
-    timeoutSeconds: 120,
+    timeoutSeconds: push('run-request').ackDeadlineSeconds,
     maxInstances: 20,
     concurrency: 1,
     vpcEgress: false,
@@ -108,10 +110,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'dispatch',
     entryPoint: 'dispatch',
     description: 'Creates the Indexed Job of one (run, cluster, attempt) on a worker cluster',
-    trigger: push('dispatch', 60),
+    trigger: push('dispatch'),
     memory: '512Mi',
     cpu: '1',
-    timeoutSeconds: 60,
+    timeoutSeconds: push('dispatch').ackDeadlineSeconds,
     maxInstances: 20,
     concurrency: 1,
     vpcEgress: true,
@@ -121,10 +123,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'collect',
     entryPoint: 'collect',
     description: 'Records shard completions and requests aggregation when a run is complete',
-    trigger: push('completions', 30, 20),
+    trigger: push('collect'),
     memory: '512Mi',
     cpu: '1',
-    timeoutSeconds: 30,
+    timeoutSeconds: push('collect').ackDeadlineSeconds,
     maxInstances: 50,
     concurrency: 40,
     vpcEgress: false,
@@ -134,10 +136,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'aggregate',
     entryPoint: 'aggregate',
     description: 'Merges shard partials and finishes a run',
-    trigger: push('aggregate', 600),
+    trigger: push('aggregate'),
     memory: '1Gi',
     cpu: '1',
-    timeoutSeconds: 600,
+    timeoutSeconds: push('aggregate').ackDeadlineSeconds,
     maxInstances: 10,
     concurrency: 1,
     vpcEgress: false,
@@ -147,10 +149,10 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     name: 'reconcile',
     entryPoint: 'reconcile',
     description: 'Finds lost, failed and straggling shards, re-dispatches them and finishes runs',
-    trigger: push('reconcile', 300, 5),
+    trigger: push('reconcile'),
     memory: '512Mi',
     cpu: '1',
-    timeoutSeconds: 300,
+    timeoutSeconds: push('reconcile').ackDeadlineSeconds,
     maxInstances: 1,
     concurrency: 1,
     vpcEgress: true,

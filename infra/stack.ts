@@ -203,7 +203,7 @@ export class AltusStack extends TerraformStack {
 
     const alerts = new Alerts(this, 'alerts', {
       project,
-      deadLetterRecords: messaging.recordSubscriptions.deadLetter,
+      deadLetterRecords: messaging.deadLetterRecords,
       notificationChannels: config.alertNotificationChannels,
     });
     new ResultsDataset(this, 'results-dataset', { project, environment: config.environment, location: region, resultsBucket: storage.results, readers: config.dashboardInvokers, ...(kms ? { cmek: kms.keyFor('bigquery', region) } : {}) });

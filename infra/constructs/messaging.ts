@@ -1,7 +1,8 @@
 /**
  * Pub/Sub: one topic per stage, and the push subscriptions that feed the
- * Pub/Sub-driven functions, wired exactly as the local stack wires the
- * emulator (scripts/stack/wiring.ts): the endpoint path names the topic, so the
+ * Pub/Sub-driven functions, built from the topology description
+ * (shared/topology.ts) the local stack's wiring is built from too (with its
+ * stated local overrides): the endpoint path names the topic, so the
  * Functions Framework turns the push into a CloudEvent. Each push is
  * OIDC-authenticated as the invoker account, retried with backoff and parked on
  * the dead-letter topic after its last attempt; the dead-letter and
@@ -14,11 +15,9 @@ import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfu
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription/index.js';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic/index.js';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
+import { TOPOLOGY, pushSubscriptionId } from '../../shared/topology.ts';
 import type { Cmek } from './kms.ts';
 import { INFRA_TOPIC_IDS, INFRA_TOPIC_ROLES, pushFunctions, type FunctionName, type InfraTopicRole } from '../function-catalog.ts';
-
-/** Pull subscriptions that keep what no function consumes (names as in the local stack). */
-export const RECORD_SUBSCRIPTIONS = { runFinished: 'altus-run-finished-records', deadLetter: 'altus-dead-letter-records' } as const;
 
 /** A week: the longest a subscription keeps an unacknowledged message. */
 const RETENTION = '604800s';
@@ -42,7 +41,10 @@ export class Messaging extends Construct {
   readonly topics: Readonly<Record<InfraTopicRole, PubsubTopic>>;
   /** Push subscriptions by the function they feed. */
   readonly pushSubscriptions: Readonly<Partial<Record<FunctionName, PubsubSubscription>>>;
-  readonly recordSubscriptions: Readonly<Record<keyof typeof RECORD_SUBSCRIPTIONS, PubsubSubscription>>;
+  /** Pull subscriptions that keep what no function consumes, by topic role. */
+  readonly recordSubscriptions: Readonly<Partial<Record<InfraTopicRole, PubsubSubscription>>>;
+  /** The record subscription of the dead-letter topic, which the alerts watch. */
+  readonly deadLetterRecords: PubsubSubscription;
   readonly reconcileTick: CloudSchedulerJob;
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
@@ -65,7 +67,7 @@ export class Messaging extends Construct {
       const url = props.functions[spec.name].serviceConfig.uri;
       pushSubscriptions[spec.name] = new PubsubSubscription(this, `push-${topicId}`, {
         project,
-        name: `${topicId}-push`,
+        name: pushSubscriptionId(topic),
         topic: topics[topic].id,
         ackDeadlineSeconds,
         messageRetentionDuration: RETENTION,
@@ -75,23 +77,28 @@ export class Messaging extends Construct {
           // Cloud Run checks the audience against the service URL, not the full endpoint.
           oidcToken: { serviceAccountEmail: props.invoker.email, audience: url },
         },
-        retryPolicy: { minimumBackoff: '10s', maximumBackoff: '600s' },
-        deadLetterPolicy: { deadLetterTopic: topics.deadLetter.id, maxDeliveryAttempts },
+        retryPolicy: { minimumBackoff: `${TOPOLOGY.retryBackoff.minimumSeconds}s`, maximumBackoff: `${TOPOLOGY.retryBackoff.maximumSeconds}s` },
+        deadLetterPolicy: { deadLetterTopic: topics[TOPOLOGY.deadLetter].id, maxDeliveryAttempts },
         labels: { 'altus-function': spec.name },
       });
     }
     this.pushSubscriptions = pushSubscriptions;
 
-    const record = (role: keyof typeof RECORD_SUBSCRIPTIONS) =>
-      new PubsubSubscription(this, `records-${INFRA_TOPIC_IDS[role]}`, {
+    const recordSubscriptions: Partial<Record<InfraTopicRole, PubsubSubscription>> = {};
+    for (const { role, name, ackDeadlineSeconds } of TOPOLOGY.records) {
+      recordSubscriptions[role] = new PubsubSubscription(this, `records-${INFRA_TOPIC_IDS[role]}`, {
         project,
-        name: RECORD_SUBSCRIPTIONS[role],
+        name,
         topic: topics[role].id,
-        ackDeadlineSeconds: 60,
+        ackDeadlineSeconds,
         messageRetentionDuration: RETENTION,
         expirationPolicy: { ttl: '' },
       });
-    this.recordSubscriptions = { runFinished: record('runFinished'), deadLetter: record('deadLetter') };
+    }
+    this.recordSubscriptions = recordSubscriptions;
+    const deadLetterRecords = recordSubscriptions[TOPOLOGY.deadLetter];
+    if (!deadLetterRecords) throw new Error('the topology keeps no records of the dead-letter topic: parked messages would go unseen');
+    this.deadLetterRecords = deadLetterRecords;
 
     this.reconcileTick = new CloudSchedulerJob(this, 'reconcile-tick', {
       project,

@@ -6,6 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { localTopology, pushSubscriptionOf } from '../../shared/topology.ts';
 import { baseManifest, deadLetterTap, pullUntil, runManifest, stackClients, testStack, writeManifest } from '../support/stack.ts';
 
 describe('poison messages', () => {
@@ -39,7 +40,7 @@ describe('poison messages', () => {
     const tap = await deadLetterTap(stack);
     await pubsub.topic(stack.topics.dispatch).publishMessage({ json: { v: 1, runId, cluster: 'worker-a', attempt: 0, shards: { offset: 0, count: 1 } } });
     const parked = await pullUntil(tap, (m) => m.attributes?.CloudPubSubDeadLetterSourceSubscription === 'altus-dispatch-push' && String(m.raw).includes(runId), 90_000);
-    assert.equal(parked.attributes?.CloudPubSubDeadLetterSourceDeliveryCount, '5');
+    assert.equal(parked.attributes?.CloudPubSubDeadLetterSourceDeliveryCount, String(pushSubscriptionOf('dispatch', localTopology()).maxDeliveryAttempts));
     const run = await runs.getRun(runId);
     assert.equal(run?.lastError?.source, 'dispatch');
     assert.match(run!.lastError!.message, /missing-plan\.json does not exist/);
