@@ -4,6 +4,7 @@
  * `runs/{runId}/tallies/{group}` (≈√shards completion tallies, see run-store.ts):
  * completions are never counted by incrementing one hot document.
  */
+import type { ErrorCode } from './errors.ts';
 import type { RunCost } from './cost.ts';
 import type { GpuRequest } from './resources.ts';
 import type { MetricAggregate } from './stats/partial.ts';
@@ -66,7 +67,8 @@ export interface RunDocument {
   /** SHA-256 of the manifest bytes: a repeated request id with another manifest is a conflict. */
   manifestHash: string;
   kernel?: string;
-  error?: { code: string; message: string };
+  /** Why the run was rejected or did not succeed: a documented code and a message a person can act on. */
+  error?: { code: ErrorCode; message: string };
   counts: RunCounts;
   aggregates?: Record<string, MetricAggregate>;
   /** Run-level VaR and ES by metric (only `pnl`), when the manifest asks for `aggregate.expectedShortfall`. */
@@ -116,6 +118,8 @@ export interface RunRedispatch {
   cluster: string;
   shards: number[];
   reason: string;
+  /** The cluster these shards left because their Job found no room there (the run does not go back to it). */
+  noRoomOn?: string;
   at: string;
 }
 

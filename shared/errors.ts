@@ -3,7 +3,10 @@
  * (retrying cannot help); a {@link TransientError} is rethrown so the platform retries.
  */
 
-/** Error codes a person sees on a run document, listed in the README. */
+/**
+ * Error codes a person sees on a run document (`RunDocument.error.code`), each with
+ * its one-line meaning. docs/errors.md documents each; a unit test keeps the two in step.
+ */
 export const ERROR_CODES = {
   MANIFEST_NOT_JSON: 'The manifest is not valid JSON.',
   MANIFEST_INVALID: 'The manifest does not match the altus/v1 schema.',
@@ -27,6 +30,7 @@ export const ERROR_CODES = {
   UNSCHEDULABLE: "The run's pods fit on no node of any cluster that may take them (no capacity, a GPU pool at its quota).",
   POD_CREATE_FAILED: "A worker cluster refuses to create the run's pods (a missing service account or priority class, a quota, Pod Security).",
   CANCELLED: 'The run was cancelled.',
+  START_FAILED: 'The run stayed ACCEPTED too long: its upload or request event failed every delivery.',
 } as const;
 
 /** One of the documented error codes. */

@@ -42,6 +42,8 @@ export async function redispatchShards(
   input: {
     shards: number[];
     reason: string;
+    /** The cluster the shards leave for lack of room, recorded so later re-placements avoid it. */
+    noRoomOn?: string;
     restrictTo?: readonly string[];
     exclude?: ReadonlySet<string>;
     /** Statuses the run may be in (default RUNNING; a retry re-opens PARTIAL and FAILED runs). */
@@ -63,6 +65,7 @@ export async function redispatchShards(
       cluster: slice.cluster.name,
       shards,
       reason: input.reason,
+      ...(input.noRoomOn === undefined ? {} : { noRoomOn: input.noRoomOn }),
       at,
     })),
   );

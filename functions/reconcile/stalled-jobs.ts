@@ -27,8 +27,6 @@ import { cleanUpRunJobs } from './clean-up.ts';
 export const STALLED_JOB_MILLISECONDS = 3 * 60_000;
 /** The label the Job controller puts on every pod of a Job. */
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
-/** How a re-placement for lack of room names the cluster it left (so the run does not go back to it). */
-const NO_ROOM_PREFIX = 'no room on ';
 
 /** What reconcile did about a stalled Job. */
 export interface StallOutcome {
@@ -99,7 +97,8 @@ async function replace(deps: Dependencies, run: RunDocument, entry: OwnedJob, ca
   const exclude = new Set([entry.cluster, ...clustersWithoutRoom(run)]);
   const records = await redispatchShards(deps, run, {
     shards,
-    reason: `${NO_ROOM_PREFIX}${entry.cluster}: ${cause.message}`.slice(0, 500),
+    reason: `no room on ${entry.cluster}: ${cause.message}`.slice(0, 500),
+    noRoomOn: entry.cluster,
     ...(run.placementClusters ? { restrictTo: run.placementClusters } : {}),
     exclude,
   });
@@ -113,7 +112,7 @@ async function replace(deps: Dependencies, run: RunDocument, entry: OwnedJob, ca
 
 /** Clusters this run already left for lack of room. */
 function clustersWithoutRoom(run: RunDocument): string[] {
-  return (run.redispatches ?? []).filter((r) => r.reason.startsWith(NO_ROOM_PREFIX)).map((r) => r.reason.slice(NO_ROOM_PREFIX.length).split(':')[0]!);
+  return (run.redispatches ?? []).flatMap((r) => (r.noRoomOn === undefined ? [] : [r.noRoomOn]));
 }
 
 /** Ends the run FAILED with the cause's code and message, announces it and deletes its unfinished Jobs. */

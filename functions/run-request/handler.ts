@@ -10,7 +10,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import { PermanentError } from '../../shared/errors.ts';
 import { LIMITS } from '../../shared/limits.ts';
-import { ObjectNotFoundError, ObjectTooLargeError, parseObjectUri } from '../../shared/storage/object-store.ts';
+import { InvalidObjectUriError, ObjectNotFoundError, ObjectTooLargeError, parseObjectUri } from '../../shared/storage/object-store.ts';
 import { decodeRunRequest } from './decode-request.ts';
 import { parkMessage } from '../pipeline/poison-guard.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
@@ -48,7 +48,7 @@ export function createRunRequestHandler(deps: Dependencies) {
         }
         bytes = await deps.store.read(request.manifestUri, { maxBytes: LIMITS.manifestBytes });
       } catch (error) {
-        if (error instanceof ObjectTooLargeError || error instanceof ObjectNotFoundError || /gs:\/\/|object name/.test((error as Error).message)) {
+        if (error instanceof ObjectTooLargeError || error instanceof ObjectNotFoundError || error instanceof InvalidObjectUriError) {
           const code = error instanceof ObjectTooLargeError ? 'MANIFEST_TOO_LARGE' : 'MANIFEST_INVALID';
           const reason = new PermanentError(code, `manifestUri: ${(error as Error).message}`);
           return startRun({ ...deps, log }, { runId, origin, manifest: { value: null }, manifestObject: null, fallbackName: runId, rejectWith: reason });

@@ -47,8 +47,7 @@ export function diagnoseStall(job: string, pods: readonly V1Pod[], events: reado
   }
   const refused = events.filter((e) => e.reason === 'FailedCreate').sort((a, b) => eventTime(b) - eventTime(a))[0];
   if (refused) {
-    const quota = /exceeded quota/i.test(refused.message ?? '');
-    return { code: 'POD_CREATE_FAILED', message: `the Job controller cannot create pods of Job ${job}: ${refused.message ?? 'FailedCreate'}`, capacity: quota };
+    return { code: 'POD_CREATE_FAILED', message: `the Job controller cannot create pods of Job ${job}: ${refused.message ?? 'FailedCreate'}`, capacity: refusedByQuota(refused) };
   }
   for (const pod of pods) {
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -57,6 +56,15 @@ export function diagnoseStall(job: string, pods: readonly V1Pod[], events: reado
     }
   }
   return undefined;
+}
+
+/**
+ * Whether the ResourceQuota admission refused the pods (room may come as other pods end).
+ * A FailedCreate event has no finer reason or code: the admission's own text
+ * ("exceeded quota") is the only signal Kubernetes gives, so it is read here, once.
+ */
+function refusedByQuota(event: CoreV1Event): boolean {
+  return /exceeded quota/i.test(event.message ?? '');
 }
 
 function eventTime(event: CoreV1Event): number {

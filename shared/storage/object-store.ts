@@ -66,6 +66,11 @@ export class ObjectNotFoundError extends Error {
   }
 }
 
+/** A URI or object name that names no object Altus may use (not `gs://`, a bad bucket, an unsafe name). */
+export class InvalidObjectUriError extends Error {
+  override readonly name = 'InvalidObjectUriError';
+}
+
 /** A bucket and object name, split from `gs://bucket/name`. */
 export interface ObjectAddress {
   bucket: string;
@@ -80,9 +85,9 @@ const BUCKET = /^[a-z0-9][-_.a-z0-9]{1,221}[a-z0-9]$/;
  */
 export function parseObjectUri(uri: string): ObjectAddress {
   const match = /^gs:\/\/([^/]+)\/(.+)$/.exec(uri);
-  if (!match) throw new Error(`not a gs:// object URI: ${JSON.stringify(uri)}`);
+  if (!match) throw new InvalidObjectUriError(`not a gs:// object URI: ${JSON.stringify(uri)}`);
   const [, bucket, name] = match as unknown as [string, string, string];
-  if (!BUCKET.test(bucket)) throw new Error(`invalid bucket name in ${JSON.stringify(uri)}`);
+  if (!BUCKET.test(bucket)) throw new InvalidObjectUriError(`invalid bucket name in ${JSON.stringify(uri)}`);
   checkObjectName(name);
   return { bucket, name };
 }
@@ -90,11 +95,11 @@ export function parseObjectUri(uri: string): ObjectAddress {
 /** Throws when an object name could escape a folder or carries control characters. */
 export function checkObjectName(name: string): void {
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(name)) throw new Error(`object name has control characters: ${JSON.stringify(name)}`);
-  if (name.length > 1024) throw new Error('object name is longer than 1024 bytes');
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new InvalidObjectUriError(`object name has control characters: ${JSON.stringify(name)}`);
+  if (name.length > 1024) throw new InvalidObjectUriError('object name is longer than 1024 bytes');
   const segments = name.split('/');
   if (segments.some((s) => s === '..' || s === '.' || s === '')) {
-    throw new Error(`object name has an empty, "." or ".." segment: ${JSON.stringify(name)}`);
+    throw new InvalidObjectUriError(`object name has an empty, "." or ".." segment: ${JSON.stringify(name)}`);
   }
 }
 

@@ -91,6 +91,7 @@ test('no room on the cluster (Unschedulable) re-places the Job\'s unfinished sha
   assert.equal(updated.status, 'RUNNING');
   assert.deepEqual(updated.redispatches?.map((r) => [r.cluster, r.shards]), [['worker-b', [1, 2, 3]]]);
   assert.match(updated.redispatches![0]!.reason, /^no room on worker-a: .*Insufficient nvidia\.com\/gpu/);
+  assert.equal(updated.redispatches![0]!.noRoomOn, 'worker-a', 'the cluster it left is recorded as such, not only in the text');
   assert.deepEqual(f.published.map((p) => [p.role, p.message.cluster]), [['dispatch', 'worker-b']]);
   assert.equal(server.jobsOn('worker-a').some((j) => j.metadata?.name === name), false);
 });
