@@ -40,3 +40,18 @@ export function runIdForUpload(bucket: string, object: string, generation: strin
 export function shardKey(shard: number): string {
   return String(shard).padStart(6, '0');
 }
+
+/** Longest Job name: Indexed pods are named `<job>-<index>-<suffix>` and hostnames must stay within 63. */
+export const MAX_JOB_NAME = 52;
+
+/**
+ * Deterministic DNS-1123 Job name for (run, cluster, attempt): a retried dispatch
+ * produces the same name, gets 409 Conflict and treats it as done.
+ */
+export function jobName(runId: string, cluster: string, attempt: number): string {
+  const full = `altus-${runId}-${cluster}-a${attempt}`;
+  if (full.length <= MAX_JOB_NAME) return full;
+  const hash = digest(runId, cluster, String(attempt)).slice(0, 10);
+  const suffix = `-a${attempt}-${hash}`;
+  return `altus-${runId}`.slice(0, MAX_JOB_NAME - suffix.length).replace(/-+$/, '') + suffix;
+}

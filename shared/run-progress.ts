@@ -5,7 +5,7 @@
  */
 import type { ClusterProgress, RunProgress, RunSummary, ShardProgress } from './dashboard-api.ts';
 import { TERMINAL_STATUSES, type RunDocument } from './documents.ts';
-import { shardOwners } from '../functions/pipeline/redispatch.ts';
+import { ShardOwnership } from './shard-ownership.ts';
 import type { ShardQueries } from './shard-queries.ts';
 
 // The shapes are the dashboard API's (shared/dashboard-api.ts): the page and the terminal show the same model.
@@ -28,10 +28,7 @@ export async function overallProgress(run: RunDocument, shards: ShardQueries): P
 
 /** Overall and per-cluster progress (two aggregation queries per cluster). */
 export async function runProgress(run: RunDocument, shards: ShardQueries, regions: Readonly<Record<string, string>> = {}): Promise<RunProgress> {
-  const owned = new Map<string, number>();
-  for (const slice of run.placement ?? []) owned.set(slice.cluster, 0);
-  for (const r of run.redispatches ?? []) owned.set(r.cluster, 0);
-  for (const { cluster } of shardOwners(run).values()) owned.set(cluster, (owned.get(cluster) ?? 0) + 1);
+  const owned = ShardOwnership.of(run).shardsByCluster();
   const placedRegion = new Map((run.placement ?? []).map((p) => [p.cluster, p.region]));
   const [overall, clusters] = await Promise.all([
     overallProgress(run, shards),

@@ -16,21 +16,6 @@ export function nextAttempt(run: RunDocument): number {
   return Math.max(run.attempt ?? 0, ...(run.redispatches ?? []).map((r) => r.attempt)) + 1;
 }
 
-/** Which cluster and attempt currently own each shard (placement, then re-dispatches in order). */
-export function shardOwners(run: RunDocument): Map<number, { cluster: string; attempt: number }> {
-  const owners = new Map<number, { cluster: string; attempt: number }>();
-  for (const slice of run.placement ?? []) {
-    for (let s = slice.offset; s < slice.offset + slice.count; s++) owners.set(s, { cluster: slice.cluster, attempt: 0 });
-  }
-  for (const r of run.redispatches ?? []) for (const s of r.shards) owners.set(s, { cluster: r.cluster, attempt: r.attempt });
-  return owners;
-}
-
-/** The shards a re-dispatch gave the Job of (cluster, attempt), in index order; undefined for a placement's Job (an offset). */
-export function listedShards(run: RunDocument, cluster: string, attempt: number): number[] | undefined {
-  return (run.redispatches ?? []).filter((r) => r.cluster === cluster && r.attempt === attempt).pop()?.shards;
-}
-
 /**
  * Sends `shards` again as one new attempt. `restrictTo` is the manifest's placement;
  * `exclude` drops clusters (unreachable ones). Returns the new re-dispatch records,

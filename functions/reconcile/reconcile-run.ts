@@ -9,17 +9,17 @@
  *   its result is in the bucket);
  * - when every shard is in, aggregation is requested (again: it is idempotent).
  */
-import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import type { AggregateRequest } from '../../shared/messages.ts';
-import { LABELS, jobName } from '../../jobs/fleet/job-builder.ts';
-import { jobProgress, type JobProgress } from '../../jobs/fleet/job-status.ts';
+import { ShardOwnership } from '../../shared/shard-ownership.ts';
+import { LABELS } from '../../jobs/fleet/job-builder.ts';
 import { runObjects } from '../../shared/run-plan.ts';
 import { readShardPartial } from '../../shared/shard-partial.ts';
 import { shardKey } from '../../shared/ids.ts';
 import { RESULTS_FORMATS } from '../../shared/manifest.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
-import { listedShards, redispatchShards, shardOwners } from '../pipeline/redispatch.ts';
+import { redispatchShards } from '../pipeline/redispatch.ts';
+import { jobState, needsScan, type ClusterJobs, type Graces, type JobState } from './job-state.ts';
 import { handleStalledJobs, ownedJobs, type StallOutcome } from './stalled-jobs.ts';
 
 /**
@@ -32,7 +32,7 @@ import { handleStalledJobs, ownedJobs, type StallOutcome } from './stalled-jobs.
 export const COMPLETION_GRACE_MILLISECONDS = 60_000;
 
 /** The graces of this deployment. */
-function graces(deps: Dependencies): { completion: number; missingJob: number } {
+function graces(deps: Dependencies): Graces {
   const completion = deps.config.reconcileGraceMilliseconds ?? COMPLETION_GRACE_MILLISECONDS;
   return { completion, missingJob: 2 * completion };
 }
@@ -50,9 +50,6 @@ export interface ReconcileReport {
   stalled?: StallOutcome;
 }
 
-/** What a worker cluster said about the run's Jobs this pass. */
-type ClusterJobs = { jobs: V1Job[] } | { unreachable: string };
-
 /**
  * Reconciles a RUNNING run. A healthy run costs O(√shards + clusters) reads a
  * pass (its completion tallies and one Job list per cluster); the shard records
@@ -67,9 +64,9 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
   const tally = await deps.runs.totalTally(run.runId, shards);
   if (tally < shards) {
     const pastDeadline = run.deadlineAt !== undefined && now.getTime() > Date.parse(run.deadlineAt);
-    const owners = shardOwners(run);
-    const clusters = await observeClusters(deps, run, owners);
-    const owned = ownedJobs(run, owners, (cluster) => {
+    const ownership = ShardOwnership.of(run);
+    const clusters = await observeClusters(deps, run, ownership);
+    const owned = ownedJobs(ownership, (cluster) => {
       const seen = clusters.get(cluster);
       return seen && 'jobs' in seen ? seen.jobs : undefined;
     });
@@ -78,14 +75,16 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
       report.stalled = stalled;
       return report;
     }
-    if (pastDeadline || needsScan(run, owners, clusters, now, graces(deps))) {
+    // Each owning Job's state is decided once, for both the scan decision and the recovery.
+    const states = new Map(ownership.owningJobs().map((owner) => [owner.job, jobState(run, owner, clusters.get(owner.cluster)!, now, graces(deps))]));
+    if (pastDeadline || [...states.values()].some(needsScan)) {
       report.scanned = true;
       const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
       const missing = Array.from({ length: shards }, (_, s) => s).filter((s) => !recorded.has(s));
       if (missing.length > 0 && pastDeadline) {
         for (const shard of missing) {
           // A shard that finished but whose completion was lost still counts, even this late.
-          const owner = owners.get(shard);
+          const owner = ownership.ownerOf(shard);
           if (owner && (await recoverFromResult(deps, run, shard, owner.cluster, owner.attempt))) report.recoveredFromResults++;
           else {
             await recordFailed(deps, run, shard, 'DEADLINE_EXCEEDED: the run passed its deadline before this shard finished', 'deadline');
@@ -94,7 +93,7 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
         }
         log.warn('run passed its deadline: missing shards recorded as failed', { missing: missing.length, recovered: report.recoveredFromResults });
       } else if (missing.length > 0) {
-        await recoverMissing(deps, run, missing, owners, clusters, now, report);
+        await recoverMissing(deps, run, ownership.byOwner(missing), states, report);
       }
     }
   }
@@ -108,9 +107,9 @@ export async function reconcileRun(deps: Dependencies, run: RunDocument): Promis
 }
 
 /** One Job list per cluster that owns shards of the run (an unavailable or failing cluster is unreachable). */
-async function observeClusters(deps: Dependencies, run: RunDocument, owners: Map<number, ShardOwner>): Promise<Map<string, ClusterJobs>> {
+async function observeClusters(deps: Dependencies, run: RunDocument, ownership: ShardOwnership): Promise<Map<string, ClusterJobs>> {
   const out = new Map<string, ClusterJobs>();
-  for (const cluster of new Set([...owners.values()].map((o) => o.cluster))) {
+  for (const cluster of new Set(ownership.owningJobs().map((o) => o.cluster))) {
     const config = deps.fleetConfig.clusters.find((c) => c.name === cluster);
     try {
       if (!config?.available) throw new Error(`cluster ${cluster} is ${config ? 'marked unavailable' : 'not in the fleet configuration'}`);
@@ -123,83 +122,42 @@ async function observeClusters(deps: Dependencies, run: RunDocument, owners: Map
 }
 
 /**
- * Whether the shard records must be read: some owning cluster is unreachable,
- * an owning Job is missing past its grace, or one ended long enough ago that
- * every completion it sent has arrived (so a shard still missing was lost). A
- * Job still running is left to collect: its finished indexes' completions may
- * be in flight, and the run cannot end before the Job does anyway.
+ * What happened to the missing shards, Job by Job: a settled Job's completed
+ * indexes are recovered from their results, its failed ones recorded as failed;
+ * shards of an unreachable cluster, of a lost Job, of no Job, or that a settled
+ * Job never ran are re-dispatched together as one new attempt. A pending Job's
+ * shards are left to collect.
  */
-function needsScan(run: RunDocument, owners: Map<number, ShardOwner>, clusters: Map<string, ClusterJobs>, now: Date, grace: { completion: number; missingJob: number }): boolean {
-  for (const key of new Set([...owners.values()].map((o) => `${o.cluster}\u0000${o.attempt}`))) {
-    const [cluster, attemptText] = key.split('\u0000') as [string, string];
-    const attempt = Number(attemptText);
-    const seen = clusters.get(cluster)!;
-    if ('unreachable' in seen) return true;
-    const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
-    if (!job) {
-      if (now.getTime() - dispatchTime(run, cluster, attempt) > grace.missingJob) return true;
-      continue;
-    }
-    if (settled(jobProgress(job), now, grace.completion)) return true;
-  }
-  return false;
-}
-
-/** The Job ended, and the completions it sent have had time to arrive. */
-function settled(progress: JobProgress, now: Date, graceMilliseconds: number): boolean {
-  return progress.finished && (progress.finishedAt === undefined || now.getTime() - progress.finishedAt.getTime() > graceMilliseconds);
-}
-
-type ShardOwner = { cluster: string; attempt: number };
-
 async function recoverMissing(
   deps: Dependencies,
   run: RunDocument,
-  missing: number[],
-  owners: Map<number, ShardOwner>,
-  clusters: Map<string, ClusterJobs>,
-  now: Date,
+  missing: ReturnType<ShardOwnership['byOwner']>,
+  states: ReadonlyMap<string, JobState>,
   report: ReconcileReport,
 ): Promise<void> {
-  const grace = graces(deps);
-  const byOwner = new Map<string, number[]>();
-  for (const shard of missing) {
-    const owner = owners.get(shard);
-    const key = owner ? `${owner.cluster}\u0000${owner.attempt}` : '\u0000';
-    byOwner.set(key, [...(byOwner.get(key) ?? []), shard]);
-  }
-  const lost: number[] = [];
+  const lost: number[] = [...missing.unowned];
   const unreachable = new Set<string>();
-  for (const [key, shards] of byOwner) {
-    const [cluster, attemptText] = key.split('\u0000') as [string, string];
-    if (!cluster) {
-      lost.push(...shards);
+  for (const owner of missing.owned) {
+    const state = states.get(owner.job)!;
+    if (state.kind === 'pending') continue;
+    if (state.kind === 'unreachable') {
+      deps.log.warn('cluster unreachable: its shards go elsewhere', { runId: run.runId, cluster: owner.cluster, reason: state.reason });
+      unreachable.add(owner.cluster);
+      lost.push(...owner.shards);
       continue;
     }
-    const seen = clusters.get(cluster)!;
-    if ('unreachable' in seen) {
-      deps.log.warn('cluster unreachable: its shards go elsewhere', { runId: run.runId, cluster, reason: seen.unreachable });
-      unreachable.add(cluster);
-      lost.push(...shards);
+    if (state.kind === 'lost') {
+      lost.push(...owner.shards);
       continue;
     }
-    const attempt = Number(attemptText);
-    const job = seen.jobs.find((j) => j.metadata?.name === jobName(run.runId, cluster, attempt));
-    if (!job) {
-      if (now.getTime() - dispatchTime(run, cluster, attempt) > grace.missingJob) lost.push(...shards);
-      continue;
-    }
-    const progress = jobProgress(job, listedShards(run, cluster, attempt));
-    // Still running, or just ended: its shards' completions may be on their way to collect.
-    if (!settled(progress, now, grace.completion)) continue;
-    const completed = new Set(progress.completed);
-    const failed = new Set(progress.failed);
-    for (const shard of shards) {
+    const completed = new Set(state.progress.completed);
+    const failed = new Set(state.progress.failed);
+    for (const shard of owner.shards) {
       if (completed.has(shard)) {
-        if (await recoverFromResult(deps, run, shard, cluster, attempt)) report.recoveredFromResults++;
+        if (await recoverFromResult(deps, run, shard, owner.cluster, owner.attempt)) report.recoveredFromResults++;
         else lost.push(shard);
       } else if (failed.has(shard)) {
-        await recordFailed(deps, run, shard, 'the Job index failed for good (retries exhausted)', cluster);
+        await recordFailed(deps, run, shard, 'the Job index failed for good (retries exhausted)', owner.cluster);
         report.recordedFailed++;
       } else {
         lost.push(shard);
@@ -215,15 +173,6 @@ async function recoverMissing(
     });
     report.redispatched = records.reduce((n, r) => n + r.shards.length, 0);
   }
-}
-
-/** When the Job of (cluster, attempt) was asked for. */
-function dispatchTime(run: RunDocument, cluster: string, attempt: number): number {
-  return Date.parse(lastDispatchTime(run, cluster, attempt) ?? run.startedAt ?? run.createdAt);
-}
-
-function lastDispatchTime(run: RunDocument, cluster: string, attempt: number): string | undefined {
-  return (run.redispatches ?? []).filter((r) => r.cluster === cluster && r.attempt === attempt).pop()?.at;
 }
 
 /** Records a shard from the result its worker left (the completion event was lost). */

@@ -15,12 +15,13 @@
  */
 import type { V1Job } from '@kubernetes/client-node';
 import type { RunDocument } from '../../shared/documents.ts';
-import { jobName, LABELS } from '../../jobs/fleet/job-builder.ts';
+import type { ShardOwnership } from '../../shared/shard-ownership.ts';
+import { LABELS } from '../../jobs/fleet/job-builder.ts';
 import { jobProgress } from '../../jobs/fleet/job-status.ts';
 import { anyPodRunning, diagnoseStall, type StallCause } from '../../jobs/fleet/stall-diagnosis.ts';
 import { announceFinished, UNANNOUNCED } from '../pipeline/announce.ts';
 import type { Dependencies } from '../pipeline/deps.ts';
-import { listedShards, redispatchShards } from '../pipeline/redispatch.ts';
+import { redispatchShards } from '../pipeline/redispatch.ts';
 import { cleanUpRunJobs } from './clean-up.ts';
 
 /** A Job that ran no pod this long is looked into, by default (the issue's bound: at most 3 minutes). */
@@ -41,7 +42,10 @@ export interface StallOutcome {
 export interface OwnedJob {
   cluster: string;
   attempt: number;
-  shards: number[];
+  /** The shards it owns now. */
+  shards: readonly number[];
+  /** Its shard list in Job index order, when a re-dispatch gave it one. */
+  list?: readonly number[];
   job: V1Job;
 }
 
@@ -92,7 +96,7 @@ function looksStalled(job: V1Job, now: Date, patience: number): boolean {
 /** Sends the Job's unfinished shards to another cluster with room; undefined when none can take them. */
 async function replace(deps: Dependencies, run: RunDocument, entry: OwnedJob, cause: StallCause): Promise<StallOutcome | undefined> {
   const recorded = new Set((await deps.runs.listShards(run.runId)).map((s) => s.shard));
-  const completed = new Set(jobProgress(entry.job, listedShards(run, entry.cluster, entry.attempt)).completed);
+  const completed = new Set(jobProgress(entry.job, entry.list).completed);
   const shards = entry.shards.filter((s) => !recorded.has(s) && !completed.has(s));
   const exclude = new Set([entry.cluster, ...clustersWithoutRoom(run)]);
   const records = await redispatchShards(deps, run, {
@@ -132,18 +136,10 @@ async function fail(deps: Dependencies, run: RunDocument, entry: OwnedJob, cause
   return { cluster: entry.cluster, job: name, code: cause.code, message: cause.message, action: 'failed' };
 }
 
-/** The run's Jobs as (cluster, attempt) owners see them: the ones found on their clusters. */
-export function ownedJobs(run: RunDocument, owners: Map<number, { cluster: string; attempt: number }>, jobsByCluster: (cluster: string) => V1Job[] | undefined): OwnedJob[] {
-  const byKey = new Map<string, OwnedJob | null>();
-  for (const [shard, owner] of owners) {
-    const key = `${owner.cluster}\u0000${owner.attempt}`;
-    let entry = byKey.get(key);
-    if (entry === undefined) {
-      const job = jobsByCluster(owner.cluster)?.find((j) => j.metadata?.name === jobName(run.runId, owner.cluster, owner.attempt));
-      entry = job ? { cluster: owner.cluster, attempt: owner.attempt, shards: [], job } : null;
-      byKey.set(key, entry);
-    }
-    entry?.shards.push(shard);
-  }
-  return [...byKey.values()].filter((e): e is OwnedJob => e !== null);
+/** The run's owning Jobs that were found on their clusters this pass. */
+export function ownedJobs(ownership: ShardOwnership, jobsByCluster: (cluster: string) => readonly V1Job[] | undefined): OwnedJob[] {
+  return ownership.owningJobs().flatMap((owner) => {
+    const job = jobsByCluster(owner.cluster)?.find((j) => j.metadata?.name === owner.job);
+    return job ? [{ cluster: owner.cluster, attempt: owner.attempt, shards: owner.shards, ...(owner.list ? { list: owner.list } : {}), job }] : [];
+  });
 }

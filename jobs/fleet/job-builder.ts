@@ -6,7 +6,9 @@
 import type { V1EnvVar, V1Job, V1PodSpec, V1Toleration } from '@kubernetes/client-node';
 import type { CustomKernel } from '../../shared/custom-kernel.ts';
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
-import { digest } from '../../shared/ids.ts';
+import { jobName } from '../../shared/ids.ts';
+// The Job name belongs with the other ids; it is re-exported here, where Jobs are built.
+export { jobName, MAX_JOB_NAME } from '../../shared/ids.ts';
 import type { ShardSelection } from '../../shared/messages.ts';
 import { ACCELERATOR_LABEL, agreedGpuRequest, BATCH_POOL, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
@@ -57,8 +59,6 @@ export const MAX_RECONCILE_GRACE_SECONDS = 1200;
 export function ttlAfterFinishedSeconds(deadlineSeconds: number): number {
   return deadlineSeconds + TTL_MARGIN_SECONDS;
 }
-/** Longest Job name: Indexed pods are named `<job>-<index>-<suffix>` and hostnames must stay within 63. */
-export const MAX_JOB_NAME = 52;
 /** GKE labels Spot nodes with it; Altus taints its Spot batch pools with it (infra/). */
 export const SPOT_LABEL = 'cloud.google.com/gke-spot';
 
@@ -117,18 +117,6 @@ export function podPlacement(cluster: WorkerCluster, gpu?: GpuRequest): Pick<V1P
     ...(spot ? [{ key: SPOT_LABEL, operator: 'Equal', value: 'true', effect: 'NoSchedule' }] : []),
   ];
   return { nodeSelector, ...(tolerations.length ? { tolerations } : {}) };
-}
-
-/**
- * Deterministic DNS-1123 Job name for (run, cluster, attempt): a retried dispatch
- * produces the same name, gets 409 Conflict and treats it as done.
- */
-export function jobName(runId: string, cluster: string, attempt: number): string {
-  const full = `altus-${runId}-${cluster}-a${attempt}`;
-  if (full.length <= MAX_JOB_NAME) return full;
-  const hash = digest(runId, cluster, String(attempt)).slice(0, 10);
-  const suffix = `-a${attempt}-${hash}`;
-  return `altus-${runId}`.slice(0, MAX_JOB_NAME - suffix.length).replace(/-+$/, '') + suffix;
 }
 
 /** Number of Job indexes a selection covers. */

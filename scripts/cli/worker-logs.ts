@@ -1,23 +1,17 @@
 /**
  * `altus logs`: where a run's worker logs are. Locally the fleet writes one file
  * per pod, `<logDir>/pods/<runId>/<job>/<index>-<try>.log`, where index is the
- * Job index, not the shard: the run's placement (index = shard − offset) and its
- * re-dispatches (index = position in the shard list) map one to the other. In
- * the cloud the same lines are in Cloud Logging, labelled by the worker.
+ * Job index, not the shard: the run's shard ownership (shared/shard-ownership.ts)
+ * maps one to the other. In the cloud the same lines are in Cloud Logging,
+ * labelled by the worker.
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunDocument } from '../../shared/documents.ts';
-import { jobName } from '../../jobs/fleet/job-builder.ts';
+import { ShardOwnership, type ShardSlot } from '../../shared/shard-ownership.ts';
 
 /** One pod's place in a run: which Job index computed which shard. */
-export interface PodSlot {
-  shard: number;
-  cluster: string;
-  attempt: number;
-  job: string;
-  index: number;
-}
+export type PodSlot = ShardSlot;
 
 /** A pod's log file. */
 export interface PodLogFile extends PodSlot {
@@ -27,21 +21,7 @@ export interface PodLogFile extends PodSlot {
 
 /** Every (Job, index) that computed `shard` (or every shard), in dispatch order. */
 export function podSlots(run: RunDocument, shard?: number): PodSlot[] {
-  const slots: PodSlot[] = [];
-  for (const slice of run.placement ?? []) {
-    const first = shard === undefined ? slice.offset : shard;
-    const last = shard === undefined ? slice.offset + slice.count - 1 : shard;
-    for (let s = Math.max(first, slice.offset); s <= Math.min(last, slice.offset + slice.count - 1); s++) {
-      slots.push({ shard: s, cluster: slice.cluster, attempt: 0, job: slice.job, index: s - slice.offset });
-    }
-  }
-  for (const r of run.redispatches ?? []) {
-    const job = jobName(run.runId, r.cluster, r.attempt);
-    r.shards.forEach((s, index) => {
-      if (shard === undefined || s === shard) slots.push({ shard: s, cluster: r.cluster, attempt: r.attempt, job, index });
-    });
-  }
-  return slots;
+  return ShardOwnership.of(run).slotsOf(shard);
 }
 
 /** The local log files of the slots, by slot then try; slots whose pod never ran have none. */
