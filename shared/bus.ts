@@ -4,7 +4,7 @@
  */
 import type { PubSub, Topic } from '@google-cloud/pubsub';
 import { TOPIC_IDS, type TopicRole } from './messages.ts';
-import { count } from './metering.ts';
+import { NO_METER, type Meter } from './metering.ts';
 
 /** Publishes a message to the topic of a role; resolves to the message id. */
 export interface EventBus {
@@ -16,8 +16,8 @@ export function topicName(projectId: string, role: TopicRole): string {
   return `projects/${projectId}/topics/${TOPIC_IDS[role]}`;
 }
 
-/** {@link EventBus} over an injected Pub/Sub client. */
-export function createPubSubBus(pubsub: PubSub): EventBus {
+/** {@link EventBus} over an injected Pub/Sub client; `meter` counts the messages published. */
+export function createPubSubBus(pubsub: PubSub, meter: Meter = NO_METER): EventBus {
   const topics = new Map<TopicRole, Topic>();
   const topic = (role: TopicRole) => {
     let t = topics.get(role);
@@ -30,7 +30,7 @@ export function createPubSubBus(pubsub: PubSub): EventBus {
   };
   return {
     publish: (role, message, attributes) => {
-      count('pubsubMessages');
+      meter.count('pubsubMessages');
       return topic(role).publishMessage({ json: message, ...(attributes ? { attributes } : {}) });
     },
   };

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import type { MeterSettings } from './metering.ts';
 
 /** Default fleet configuration: `altus.config.json` at the repository root. */
 export const DEFAULT_FLEET_CONFIG = fileURLToPath(new URL('../altus.config.json', import.meta.url));
@@ -33,6 +34,8 @@ const schema = z.object({
     .transform((s) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean))
     .refine((prefixes) => prefixes.every((p) => /^gs:\/\/[^/]+\/./.test(p)), 'ALTUS_MANIFEST_URI_PREFIXES: comma-separated gs://bucket/folder/ prefixes'),
   ALTUS_STALLED_JOB_SECONDS: z.coerce.number().int().positive().max(3600).optional(),
+  ALTUS_METER_DIR: z.string().min(1).optional(),
+  ALTUS_METER_ROLE: z.string().min(1).optional(),
 });
 
 /** What every function and tool needs to know about where things are. */
@@ -77,6 +80,8 @@ export interface RuntimeConfig {
    * that cannot be pulled, no room to schedule, pods the API server refuses.
    */
   stalledJobMilliseconds?: number;
+  /** Where this process writes its operation counts and peak memory (benchmarks, chaos suite); unset: not metered. */
+  meter?: MeterSettings;
 }
 
 /** The environment is missing or has invalid settings. */
@@ -116,5 +121,20 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
     ...(e.ALTUS_HANDLER_TIMEOUT_SECONDS !== undefined ? { handlerTimeoutMilliseconds: e.ALTUS_HANDLER_TIMEOUT_SECONDS * 1000 } : {}),
     ...(e.ALTUS_RECONCILE_GRACE_SECONDS !== undefined ? { reconcileGraceMilliseconds: e.ALTUS_RECONCILE_GRACE_SECONDS * 1000 } : {}),
     ...(e.ALTUS_STALLED_JOB_SECONDS !== undefined ? { stalledJobMilliseconds: e.ALTUS_STALLED_JOB_SECONDS * 1000 } : {}),
+    ...meterSettingsOf(e),
   };
+}
+
+/**
+ * The meter settings of a process that has no runtime configuration of its own
+ * (a worker, the local fleet's pod host, the bench's load generator): ALTUS_METER_DIR,
+ * and ALTUS_METER_ROLE as the role; undefined when the process is not metered.
+ */
+export function parseMeterSettings(env: Record<string, string | undefined>): MeterSettings | undefined {
+  return meterSettingsOf(env).meter;
+}
+
+function meterSettingsOf(env: { ALTUS_METER_DIR?: string | undefined; ALTUS_METER_ROLE?: string | undefined }): { meter?: MeterSettings } {
+  // A process the stack does not name still writes a record, as 'process'.
+  return env.ALTUS_METER_DIR ? { meter: { dir: env.ALTUS_METER_DIR, role: env.ALTUS_METER_ROLE ?? 'process' } } : {};
 }

@@ -6,7 +6,7 @@
 import { FieldPath, FieldValue, type Firestore } from '@google-cloud/firestore';
 import type { RunDocument, RunRedispatch, RunStatus, ShardDocument } from './documents.ts';
 import { shardKey } from './ids.ts';
-import { count } from './metering.ts';
+import { NO_METER, type Meter } from './metering.ts';
 import { formatShardList, parseShardList } from './shard-list.ts';
 
 const ALREADY_EXISTS = 6;
@@ -126,7 +126,11 @@ export interface RunStore {
 
 /** {@link RunStore} on Firestore (native mode). */
 export class FirestoreRunStore implements RunStore {
-  constructor(private readonly db: Firestore) {}
+  /** `meter` counts the documents written (the benchmarks read it). */
+  constructor(
+    private readonly db: Firestore,
+    private readonly meter: Meter = NO_METER,
+  ) {}
 
   private run(runId: string) {
     return this.db.collection('runs').doc(runId);
@@ -138,7 +142,7 @@ export class FirestoreRunStore implements RunStore {
 
   async createRun(doc: RunDocument) {
     try {
-      count('firestoreWrites');
+      this.meter.count('firestoreWrites');
       await this.run(doc.runId).create(toFirestore(doc));
       return { outcome: 'created' as const };
     } catch (error) {
@@ -165,12 +169,12 @@ export class FirestoreRunStore implements RunStore {
       return applied(current, patch);
     });
     // Counted once committed: a transaction retried after contention runs its body again.
-    if (updated) count('firestoreWrites');
+    if (updated) this.meter.count('firestoreWrites');
     return updated;
   }
 
   async update(runId: string, patch: RunPatch): Promise<void> {
-    count('firestoreWrites');
+    this.meter.count('firestoreWrites');
     await this.run(runId).update(toFirestore(patch));
   }
 
@@ -180,7 +184,7 @@ export class FirestoreRunStore implements RunStore {
 
   async recordShard(runId: string, doc: ShardDocument, shards: number): Promise<'recorded' | 'duplicate'> {
     try {
-      count('firestoreWrites', 2);
+      this.meter.count('firestoreWrites', 2);
       const batch = this.db.batch();
       batch.create(this.shards(runId).doc(shardKey(doc.shard)), doc);
       batch.set(this.tally(runId, doc.shard % tallyGroups(shards)), { count: FieldValue.increment(1) }, { merge: true });
@@ -234,7 +238,7 @@ export class FirestoreRunStore implements RunStore {
 
   async writeCursor(name: string, value: string | undefined): Promise<void> {
     await this.db.collection('cursors').doc(name).set({ value: value ?? null });
-    count('firestoreWrites');
+    this.meter.count('firestoreWrites');
   }
 
   async deleteShards(runId: string, shards: readonly number[], shardCount: number): Promise<void> {
@@ -254,7 +258,7 @@ export class FirestoreRunStore implements RunStore {
         for (const [group, n] of byGroup) tx.set(this.tally(runId, group), { count: FieldValue.increment(-n) }, { merge: true });
         return snaps.filter((snap) => snap.exists).length + byGroup.size;
       });
-      count('firestoreWrites', written);
+      this.meter.count('firestoreWrites', written);
     }
   }
 

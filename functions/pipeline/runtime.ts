@@ -7,6 +7,7 @@ import { createFirestore, createObjectStore, createPubSub } from '../../shared/c
 import { parseRuntimeConfig } from '../../shared/config.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { chaosFaults, NO_FAULTS } from '../../shared/faults.ts';
+import { createMeter } from '../../shared/metering.ts';
 import { createLogger } from '../../shared/log.ts';
 import { FirestoreRunStore } from '../../shared/run-store.ts';
 import { createFleet } from '../../jobs/fleet/create-fleet.ts';
@@ -24,11 +25,13 @@ export async function createDependencies(component: string, env: Record<string, 
     ...(config.firestoreEmulatorHost ? { firestoreEmulatorHost: config.firestoreEmulatorHost } : {}),
     ...(config.pubsubEmulatorHost ? { pubsubEmulatorHost: config.pubsubEmulatorHost } : {}),
   };
-  const fleet = createFleet(config.fleet, fleetConfig);
+  // One meter per process, started here and not at import (a no-op unless the benchmarks set ALTUS_METER_DIR).
+  const meter = createMeter(config.meter);
+  const fleet = createFleet(config.fleet, fleetConfig, meter);
   if (REACH_CLUSTERS_AT_START.has(component)) void fleet.connect?.(fleetConfig.clusters.map((c) => c.name));
   return {
-    runs: new FirestoreRunStore(createFirestore(endpoints)),
-    bus: createPubSubBus(createPubSub(endpoints)),
+    runs: new FirestoreRunStore(createFirestore(endpoints), meter),
+    bus: createPubSubBus(createPubSub(endpoints), meter),
     store: createObjectStore(config.storage),
     fleet,
     fleetConfig,

@@ -10,10 +10,11 @@
 import type { V1Job } from '@kubernetes/client-node';
 import type { RuntimeConfig } from '../../shared/config.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
+import { NO_METER, type Meter } from '../../shared/metering.ts';
 import type { Fleet } from './fleet.ts';
 
 /** The fleet of this deployment. */
-export function createFleet(fleet: RuntimeConfig['fleet'], config: FleetConfig): Fleet {
+export function createFleet(fleet: RuntimeConfig['fleet'], config: FleetConfig, meter: Meter = NO_METER): Fleet {
   let real: Promise<Fleet> | undefined;
   const load = (): Promise<Fleet> =>
     (real ??= (async () => {
@@ -23,7 +24,7 @@ export function createFleet(fleet: RuntimeConfig['fleet'], config: FleetConfig):
         import('./local/local-access.ts'),
       ]);
       // The functions reach the private IP endpoints through their VPC connector (the master authorized networks admit its range).
-      return new KubernetesFleet(fleet.kind === 'local' ? localClusterAccess(fleet.kubeconfig, fleet.user) : gkeClusterAccess(config, containerApiLookup(undefined, 'private')));
+      return new KubernetesFleet(fleet.kind === 'local' ? localClusterAccess(fleet.kubeconfig, fleet.user) : gkeClusterAccess(config, containerApiLookup(undefined, 'private')), undefined, meter);
     })());
   return {
     // Loading the clients is most of a cold instance's first fleet call (1.3 s of a 1M grid's dispatch): connecting loads them too.

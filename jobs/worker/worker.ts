@@ -20,7 +20,7 @@ import { computeCustomShard } from './custom-shard.ts';
 import { KernelExitError, KernelProtocolError, KernelStartError } from './kernel-process.ts';
 import { computeShard, runShard, type ComputedShard } from './run-shard.ts';
 import { ShardInputError } from './shard-input.ts';
-import { count } from '../../shared/metering.ts';
+import { NO_METER, type Meter } from '../../shared/metering.ts';
 import { adcToken, awaitCredentials, type CredentialsProbe } from './credentials.ts';
 import { EXIT_TERMINATED, ShardTerminatedError, untilTerminated } from './termination.ts';
 
@@ -44,6 +44,9 @@ export interface WorkerClients {
 export class WorkerCache {
   private readonly clients = new Map<string, WorkerClients>();
   private readonly plans = new Map<string, RunPlan>();
+
+  /** `meter` is the process's: it counts the completions published (the benchmarks read it). */
+  constructor(readonly meter: Meter = NO_METER) {}
 
   clientsFor(env: Pick<PodEnvironment, 'storage' | 'projectId' | 'pubsubEmulatorHost'>): WorkerClients {
     const key = JSON.stringify([env.storage, env.projectId, env.pubsubEmulatorHost]);
@@ -121,7 +124,7 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
       wallSeconds: (performance.now() - startedMilliseconds) / 1000,
       ...event,
     };
-    count('pubsubMessages');
+    cache.meter.count('pubsubMessages');
     return topic(env.completionsTopic).publishMessage({ json: full });
   };
 

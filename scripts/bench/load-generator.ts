@@ -17,6 +17,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { parseMeterSettings } from '../../shared/config.ts';
+import { createMeter } from '../../shared/metering.ts';
 import { LABELS } from '../../jobs/fleet/job-builder.ts';
 import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { containerEnvironment } from '../../jobs/fleet/local/pod-env.ts';
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
   const nodeEnv = { ALTUS_STORAGE: 'local', ALTUS_LOCAL_STORAGE_DIR: stack.storageDir, PUBSUB_EMULATOR_HOST: stack.pubsubEmulatorHost, ALTUS_LOG_FILE: '/dev/null', ...(process.env.PATH ? { PATH: process.env.PATH } : {}) };
   const queue: Array<{ job: V1Job; index: number }> = [];
   const seen = new Set<string>();
-  const cache = new WorkerCache();
+  // Metered like a pod (the bench starts it with ALTUS_METER_ROLE=worker).
+  const cache = new WorkerCache(createMeter(parseMeterSettings(process.env)));
   const since = Date.now() - 1000;
   // New Jobs are picked up as dispatch creates them (one per cluster, more after a re-dispatch).
   const poll = async () => {

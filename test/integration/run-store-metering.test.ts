@@ -9,23 +9,23 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { createFirestore } from '../../shared/clients.ts';
+import { createFileMeter, type MeterRecord } from '../../shared/metering.ts';
+import { FirestoreRunStore } from '../../shared/run-store.ts';
+import { testStack } from '../support/stack.ts';
 
 const meterDir = mkdtempSync(join(tmpdir(), 'altus-meter-'));
-process.env.ALTUS_METER_DIR = meterDir;
-process.env.ALTUS_METER_ROLE = 'store-test';
-// Imported after the environment is set (no static import of project code): metering reads it once, at load.
-const { FirestoreRunStore } = await import('../../shared/run-store.ts');
-const { createFirestore } = await import('../../shared/clients.ts');
-const { testStack } = await import('../support/stack.ts');
+const meter = createFileMeter({ dir: meterDir, role: 'store-test' });
 
 function countedWrites(): number {
+  meter.flush();
   return readdirSync(meterDir)
     .filter((f) => f.startsWith('store-test-') && f.endsWith('.json'))
-    .reduce((n, f) => n + ((JSON.parse(readFileSync(join(meterDir, f), 'utf8')) as { counts: { firestoreWrites?: number } }).counts.firestoreWrites ?? 0), 0);
+    .reduce((n, f) => n + ((JSON.parse(readFileSync(join(meterDir, f), 'utf8')) as MeterRecord).counts.firestoreWrites ?? 0), 0);
 }
 
 test('run store metering: 12 contending transitions on one run count 12 writes, however often the client retried them', async () => {
-  const runs = new FirestoreRunStore(createFirestore(testStack()));
+  const runs = new FirestoreRunStore(createFirestore(testStack()), meter);
   const runId = `store-meter-${Date.now()}`;
   await runs.createRun({
     runId, name: runId, status: 'RUNNING', origin: { kind: 'request', requestId: runId }, manifestHash: 'h', attempt: 0, createdAt: new Date().toISOString(),
@@ -33,6 +33,5 @@ test('run store metering: 12 contending transitions on one run count 12 writes, 
   });
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => runs.transition(runId, ['RUNNING'], { cpuSeconds: i })));
   assert.equal(results.filter(Boolean).length, 12);
-  await new Promise((r) => setTimeout(r, 500)); // the meter writes its file every 200 ms
   assert.equal(countedWrites(), 1 + 12, 'the create and each committed transition, once');
 });

@@ -3,6 +3,8 @@
  * with exactly the environment its pod would have, and reports the exit code.
  * Killing the process loses only the index it is running.
  */
+import { parseMeterSettings } from '../../../shared/config.ts';
+import { createMeter } from '../../../shared/metering.ts';
 import { runWorker, WorkerCache } from '../../worker/worker.ts';
 
 interface RunIndex {
@@ -12,7 +14,8 @@ interface RunIndex {
   args: string[];
 }
 
-const cache = new WorkerCache();
+// One meter for the process (the pool starts it as a `worker`), shared by every index it runs.
+const cache = new WorkerCache(createMeter(parseMeterSettings(process.env)));
 process.on('message', (message: RunIndex) => {
   void runWorker(message.env, cache, message.args).then((exitCode) => process.send?.({ id: message.id, exitCode }));
 });
