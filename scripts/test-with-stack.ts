@@ -18,12 +18,16 @@ import { down, up } from './cli/stack-control.ts';
 import { TEST_RECONCILE_GRACE_SECONDS } from './stack/state.ts';
 import { writeBundles } from './test-bundles.ts';
 import { TEST_TIERS, isTierName, needsSharedStack, sharesProcess, startsOwnStack, tierOf } from './test-tiers.ts';
+import { TEST_FLEET_CONFIG } from '../test/support/fleet-config.ts';
 
 // Test processes at a time: the machine's two cores.
 const PROCESSES = 2;
 
 // Every stack started from here (the shared one, and each @own-stack file's) inherits it.
 process.env.ALTUS_RECONCILE_GRACE_SECONDS ??= TEST_RECONCILE_GRACE_SECONDS;
+// Tests run against the fixture fleet, not the deployable altus.config.json an operator edits: every
+// stack (the supervisor falls back to it), function, CLI call and test process started from here reads it.
+process.env.ALTUS_FLEET_CONFIG ??= TEST_FLEET_CONFIG;
 
 const requested = process.argv.slice(2).map((argument) => (isTierName(argument) ? TEST_TIERS[argument].folder : argument));
 // Relative to the repository root, where npm runs scripts: the form a tier's folder is matched in.

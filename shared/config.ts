@@ -89,6 +89,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** The fleet configuration file an environment names: ALTUS_FLEET_CONFIG, else the repository's. */
+export function fleetConfigPathOf(env: { readonly ALTUS_FLEET_CONFIG?: string | undefined }): string {
+  return env.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG;
+}
+
 /** Parses the runtime configuration from an environment (pass `process.env`). */
 export function parseRuntimeConfig(env: Record<string, string | undefined>): RuntimeConfig {
   const parsed = schema.safeParse(env);
@@ -114,7 +119,7 @@ export function parseRuntimeConfig(env: Record<string, string | undefined>): Run
       e.ALTUS_FLEET === 'local'
         ? { kind: 'local', kubeconfig: e.ALTUS_LOCAL_KUBECONFIG!, ...(e.ALTUS_LOCAL_KUBE_USER ? { user: e.ALTUS_LOCAL_KUBE_USER } : {}) }
         : { kind: 'kubernetes' },
-    fleetConfigPath: e.ALTUS_FLEET_CONFIG ?? DEFAULT_FLEET_CONFIG,
+    fleetConfigPath: fleetConfigPathOf(e),
     logLevel: e.ALTUS_LOG_LEVEL,
     manifestUriPrefixes: e.ALTUS_MANIFEST_URI_PREFIXES,
     ...(e.ALTUS_CHAOS_DIR ? { chaosDir: e.ALTUS_CHAOS_DIR } : {}),

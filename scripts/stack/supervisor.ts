@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { AuthorizationV1Api } from '@kubernetes/client-node';
 import { createPubSub } from '../../shared/clients.ts';
+import { fleetConfigPathOf } from '../../shared/config.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { applyBootstrap } from '../../jobs/fleet/bootstrap-apply.ts';
 import { buildBootstrap } from '../../jobs/fleet/bootstrap.ts';
@@ -41,7 +42,8 @@ const { values } = parseArgs({
 });
 const home = values.home!;
 const projectId = values['project-id'] ?? 'demo-altus';
-const fleetConfigPath = values['fleet-config'] ?? join(ROOT, 'altus.config.json');
+// `--fleet-config`, else the file ALTUS_FLEET_CONFIG names (the test runner's fixture), else the repository's.
+const fleetConfigPath = values['fleet-config'] ?? fleetConfigPathOf(process.env);
 const logDir = join(home, 'logs');
 const storageDir = join(home, 'buckets');
 const dataDir = join(home, 'firestore');

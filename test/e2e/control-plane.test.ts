@@ -13,13 +13,13 @@ import { BatchV1Api, CoreV1Api, VersionApi, type V1Job } from '@kubernetes/clien
 import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { KUBE_USERS } from '../../scripts/stack/control-plane.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { EXIT_BAD_ENVIRONMENT } from '../../jobs/worker/exit-codes.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from '../../jobs/fleet/pod-hardening.ts';
 import { testStack } from '../support/stack.ts';
 
 const stack = testStack();
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const namespace = fleet.namespace;
 const CLUSTER = 'worker-b';
 const suffix = Date.now().toString(36);

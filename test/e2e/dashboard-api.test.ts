@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createFirestore } from '../../shared/clients.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { runCost } from '../../shared/cost.ts';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
@@ -25,9 +25,9 @@ import { baseManifest, runManifest, testStack, writeManifest } from '../support/
 
 const NOW = new Date('2026-03-02T10:00:30Z');
 const bucket = 'altus-results';
-/** The finished run's cost: 2 shards on worker-a and 3 on worker-b, one pod-hour each, at altus.config.json's prices. */
+/** The finished run's cost: 2 shards on worker-a and 3 on worker-b, one pod-hour each, at the test fleet's prices. */
 const COST = runCost(
-  loadFleetConfig(DEFAULT_FLEET_CONFIG),
+  loadFleetConfig(TEST_FLEET_CONFIG),
   undefined,
   [0, 1, 2, 3, 4].map((s) => ({ cluster: s < 2 ? 'worker-a' : 'worker-b', cpuSeconds: 3000, wallSeconds: 3600 })),
 );

@@ -21,13 +21,13 @@ import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { down, up } from '../../scripts/cli/stack-control.ts';
 import type { ClusterStatus } from '../../scripts/cli/fleet-local-commands.ts';
 import type { StackInfo } from '../../scripts/stack/state.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { TransientError } from '../../shared/errors.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 
 const CLI = fileURLToPath(new URL('../../scripts/cli/main.ts', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'altus-fleet-loss-'));
-const fleetConfig = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleetConfig = loadFleetConfig(TEST_FLEET_CONFIG);
 let stack: StackInfo;
 
 before(async () => {

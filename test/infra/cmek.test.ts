@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StackConfigError, stackConfigFromFleet } from '../../infra/config.ts';
 import { KEY_ROTATION_PERIOD } from '../../infra/constructs/kms.ts';
-import { DEFAULT_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
+import { TEST_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
 
-const project = DEFAULT_FLEET.project;
+const project = TEST_FLEET.project;
 const ring = (location: string) => `projects/altus-keys/locations/${location}/keyRings/altus`;
 /** One ring per location the default fleet needs: the topics, the hub region, each worker region (the worker images live in us-central1). */
 const KEY_RINGS = Object.fromEntries(['global', 'us-east1', 'us-central1', 'europe-west4'].map((l) => [l, ring(l)]));
@@ -30,7 +30,7 @@ function keyRef(purpose: string, location: string): string {
 }
 
 test('off by default: no key, no KMS API, nothing names a key', () => {
-  assert.equal(stackConfigFromFleet(DEFAULT_FLEET, { firestoreRules: '' }).kms, undefined);
+  assert.equal(stackConfigFromFleet(TEST_FLEET, { firestoreRules: '' }).kms, undefined);
   assert.doesNotMatch(plain.json, /kms|cmek|database_encryption/i);
 });
 

@@ -8,15 +8,15 @@ import { test } from 'node:test';
 import { parseRuntimeConfig } from '../../shared/config.ts';
 import { FleetConfigError } from '../../shared/fleet-config.ts';
 import { MAX_NODES_PER_CLUSTER, StackConfigError, stackConfigFromFleet } from '../../infra/config.ts';
-import { DEFAULT_FLEET, fleetWith } from './fleet-fixture.ts';
+import { TEST_FLEET, fleetWith } from './fleet-fixture.ts';
 
 const rules = { firestoreRules: 'rules_version = "2";' };
 
 test('bucket names are the ones the runtime falls back to, and the functions run in the hub region', () => {
-  const config = stackConfigFromFleet(DEFAULT_FLEET, rules);
-  const runtime = parseRuntimeConfig({ ALTUS_PROJECT_ID: DEFAULT_FLEET.project });
+  const config = stackConfigFromFleet(TEST_FLEET, rules);
+  const runtime = parseRuntimeConfig({ ALTUS_PROJECT_ID: TEST_FLEET.project });
   assert.deepEqual({ manifests: config.buckets.manifests, results: config.buckets.results }, runtime.buckets);
-  assert.equal(config.region, DEFAULT_FLEET.hub.region);
+  assert.equal(config.region, TEST_FLEET.hub.region);
   assert.deepEqual(config.workers.map((w) => w.name), ['worker-a', 'worker-b']);
   assert.equal(config.resultsRetentionDays, 90);
 });

@@ -13,10 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { deploySteps, type CommandLine } from '../../infra/deploy/plan.ts';
 import { deploy, DeployStepError, dryRun, type DeployRuntime } from '../../infra/deploy/run.ts';
-import { DEFAULT_FLEET } from './fleet-fixture.ts';
+import { TEST_FLEET } from './fleet-fixture.ts';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const steps = deploySteps({ fleet: DEFAULT_FLEET, configPath: 'altus.config.json' });
+const steps = deploySteps({ fleet: TEST_FLEET, configPath: 'altus.config.json' });
 const work = mkdtempSync(join(tmpdir(), 'altus-deploy-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 
@@ -38,13 +38,13 @@ test('the deploy runs state bucket, build, apply, image build and pin, bootstrap
     ['state-bucket', 'build-functions', 'apply', 'image', 'bootstrap', 'apply-pinned', 'check'],
   );
   const apply = steps.find((s) => s.id === 'apply')!;
-  assert.equal(apply.inputs.backend, `gs://${DEFAULT_FLEET.project}-altus-tfstate/altus/dev`);
+  assert.equal(apply.inputs.backend, `gs://${TEST_FLEET.project}-altus-tfstate/altus/dev`);
   assert.deepEqual(apply.commands, [['npx', 'cdktf', 'deploy', 'altus-dev', '--auto-approve']]);
   assert.deepEqual(apply.preview, ['npx', 'cdktf', 'plan', 'altus-dev']);
   assert.deepEqual(apply.previewWithoutState, ['npx', 'tsx', 'infra/deploy/fresh-plan.ts', 'altus-dev']);
   assert.ok(steps.find((s) => s.id === 'image')!.commands[0]!.includes('--pin'));
   // The bootstrap runs inside the VPC: the deploy calls the bootstrap function, not the clusters.
-  assert.deepEqual(steps.find((s) => s.id === 'bootstrap')!.commands, [['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', '--region=us-east1', `--project=${DEFAULT_FLEET.project}`]]);
+  assert.deepEqual(steps.find((s) => s.id === 'bootstrap')!.commands, [['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', '--region=us-east1', `--project=${TEST_FLEET.project}`]]);
 });
 
 test('a dry run without credentials prints every step with its inputs, runs nothing and does not fail', async () => {
@@ -61,7 +61,7 @@ test('a dry run with credentials checks the state bucket, builds the archive ter
   const { runtime, ran, output } = fakeRuntime(true);
   await dryRun(steps, runtime);
   assert.deepEqual(ran, [
-    `gcloud storage buckets describe gs://${DEFAULT_FLEET.project}-altus-tfstate --project=${DEFAULT_FLEET.project} --format=value(name)`,
+    `gcloud storage buckets describe gs://${TEST_FLEET.project}-altus-tfstate --project=${TEST_FLEET.project} --format=value(name)`,
     'npm run build',
     'npx cdktf plan altus-dev',
   ]);

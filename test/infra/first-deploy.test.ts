@@ -13,11 +13,11 @@ import { ACCELERATOR_ZONES, ACCELERATOR_ZONES_SOURCE } from '../../infra/acceler
 import { stackConfigFromFleet, StackConfigError } from '../../infra/config.ts';
 import { FUNCTIONS } from '../../infra/function-catalog.ts';
 import { referencesIn, type SynthesizedStack } from '../../infra/synthesized.ts';
-import { DEFAULT_FLEET, fleetWith, resources, synthFleet, type Synthesized } from './fleet-fixture.ts';
+import { SHIPPED_FLEET, TEST_FLEET, fleetWith, resources, synthFleet, type Synthesized } from './fleet-fixture.ts';
 
 const synthesized = synthFleet();
 const { stack, parsed, ref } = synthesized;
-const project = DEFAULT_FLEET.project;
+const project = TEST_FLEET.project;
 const address = (token: string) => ref(token).replace(/^\$\{([^.]+\.[^.]+)\..*\}$/, '$1');
 
 /** Every resource address `start` waits for, directly or through others (depends_on and references). */
@@ -125,11 +125,13 @@ test(`6. GPU pools without zones (${ACCELERATOR_ZONES_SOURCE.page}, recorded ${A
     (raw) => Object.assign(raw.clusters[1].gpuPools[0], { acceleratorType: 'nvidia-h100-80gb', machineType: 'a3-highgpu-1g', zones: ['europe-west4-a'] }),
     /europe-west4-a does not offer nvidia-h100-80gb; zones of europe-west4 with nvidia-h100-80gb: europe-west4-b, europe-west4-c/,
   );
-  // The shipped configuration deploys: its pools name zones that have their accelerators, and those become node locations.
-  for (const cluster of DEFAULT_FLEET.clusters) {
+  // The shipped configuration (read on purpose, not the test fixture) deploys: its pools name zones
+  // that have their accelerators, and those become node locations.
+  const shipped = synthFleet(SHIPPED_FLEET);
+  for (const cluster of SHIPPED_FLEET.clusters) {
     for (const gpu of cluster.gpuPools) {
       assert.ok(gpu.zones?.every((z) => ACCELERATOR_ZONES[gpu.acceleratorType].includes(z)), `${cluster.name}/${gpu.name}`);
-      assert.deepEqual(resources(parsed, 'google_container_node_pool')[stack.workers.clusters[cluster.name]!.pools[gpu.name]!.friendlyUniqueId]!.node_locations, gpu.zones);
+      assert.deepEqual(resources(shipped.parsed, 'google_container_node_pool')[shipped.stack.workers.clusters[cluster.name]!.pools[gpu.name]!.friendlyUniqueId]!.node_locations, gpu.zones);
     }
   }
 });
@@ -143,7 +145,7 @@ test('7. concurrent VPC peerings ("peering operation in progress"; cloud.google.
 });
 
 test('8. quota-sized defaults (cloud.google.com/compute/resource-usage: SSD_TOTAL_GB per region): the throwaway default pool of each worker cluster boots from small standard disks; infra/README.md names the quotas a first deploy needs', () => {
-  for (const cluster of DEFAULT_FLEET.clusters) {
+  for (const cluster of TEST_FLEET.clusters) {
     const body = resources(parsed, 'google_container_cluster')[stack.workers.clusters[cluster.name]!.cluster.friendlyUniqueId]!;
     assert.equal(body.node_config.disk_type, 'pd-standard', `${cluster.name}: the default pool counts against SSD_TOTAL_GB`);
     assert.ok(body.node_config.disk_size_gb <= 20, `${cluster.name}: the default pool has ${body.node_config.disk_size_gb} GB disks`);
@@ -164,7 +166,7 @@ test('lockdown: deletion protection on by default (a switch turns it off); DNS e
   const opened = synthFleet(fleetWith((raw) => (raw.infra = { deletionProtection: false, operatorDnsAccess: true })));
   for (const c of clusters(opened)) {
     assert.equal(c.deletion_protection, false, c.name);
-    assert.equal(c.control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic, c.name !== DEFAULT_FLEET.hub.name, c.name);
+    assert.equal(c.control_plane_endpoints_config.dns_endpoint_config.allow_external_traffic, c.name !== TEST_FLEET.hub.name, c.name);
   }
 });
 
@@ -175,7 +177,7 @@ test('lockdown: Binary Authorization on every cluster admits only the configured
   assert.equal(policy.global_policy_evaluation_mode, 'ENABLE');
   assert.deepEqual(
     policy.admission_whitelist_patterns.map((p: { name_pattern: string }) => p.name_pattern).sort(),
-    [...new Set([`us-central1-docker.pkg.dev/${project}/altus/**`, ...DEFAULT_FLEET.allowedImageRegistries.map((r) => `${r}**`)])].sort(),
+    [...new Set([`us-central1-docker.pkg.dev/${project}/altus/**`, ...TEST_FLEET.allowedImageRegistries.map((r) => `${r}**`)])].sort(),
   );
 });
 

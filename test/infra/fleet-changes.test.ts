@@ -9,7 +9,7 @@ import { Testing } from 'cdktf';
 import { checkPolicies, formatViolations } from '../../infra/policy.ts';
 import type { SynthesizedStack } from '../../infra/synthesized.ts';
 import type { FleetConfig } from '../../shared/fleet-config.ts';
-import { DEFAULT_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
+import { TEST_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
 
 const before = synthFleet();
 /** An L4 pool for worker-b (europe-west4), in zones that have L4s. */
@@ -112,7 +112,7 @@ for (const [label, zones, message] of badZones) {
 }
 
 test('the infra block sets the release channel, operator networks, dashboard viewers and alert channels', () => {
-  const channel = `projects/${DEFAULT_FLEET.project}/notificationChannels/1234567890`;
+  const channel = `projects/${TEST_FLEET.project}/notificationChannels/1234567890`;
   const fleet = fleetWith((raw) => {
     raw.infra = {
       releaseChannel: 'STABLE',
@@ -124,7 +124,7 @@ test('the infra block sets the release channel, operator networks, dashboard vie
   });
   const after = synthFleet(fleet);
   const clusters = Object.values(resources(after.parsed, 'google_container_cluster'));
-  assert.equal(clusters.length, 1 + DEFAULT_FLEET.clusters.length);
+  assert.equal(clusters.length, 1 + TEST_FLEET.clusters.length);
   for (const cluster of clusters) {
     assert.equal(cluster.release_channel.channel, 'STABLE', cluster.name);
     assert.deepEqual(
@@ -166,5 +166,5 @@ test('spot: false in the configuration gives an untainted on-demand batch pool',
   assert.equal(pool.node_config.spot, false);
   assert.equal(pool.node_config.taint, undefined);
   assertPasses(after.parsed, fleet);
-  assert.equal(DEFAULT_FLEET.clusters[0]!.spot, true);
+  assert.equal(TEST_FLEET.clusters[0]!.spot, true);
 });

@@ -10,10 +10,10 @@ import { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctio
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object/index.js';
 import { parseRuntimeConfig } from '../../shared/config.ts';
 import { FUNCTIONS } from '../../infra/function-catalog.ts';
-import { DEFAULT_FLEET, resources, synthFleet } from './fleet-fixture.ts';
+import { TEST_FLEET, resources, synthFleet } from './fleet-fixture.ts';
 
 const { stack, json, parsed, ref } = synthFleet();
-const project = DEFAULT_FLEET.project;
+const project = TEST_FLEET.project;
 const has = (type: string, properties: Record<string, unknown>) =>
   assert.ok(Testing.toHaveResourceWithProperties(json, type, properties), `no ${type} with ${JSON.stringify(properties, null, 1)}`);
 const body = (name: (typeof FUNCTIONS)[number]['name']) =>
@@ -27,7 +27,7 @@ test('all eight functions are deployed, each from the source archive under its o
   for (const spec of FUNCTIONS) {
     has(Cloudfunctions2Function.tfResourceType, {
       name: `altus-${spec.name}`,
-      location: DEFAULT_FLEET.hub.region,
+      location: TEST_FLEET.hub.region,
       build_config: {
         runtime: 'nodejs20',
         entry_point: spec.entryPoint,
@@ -59,7 +59,7 @@ test('ingest: an Eventarc trigger on object finalized in the manifests bucket, r
       event_filters: [{ attribute: 'bucket', value: ref(stack.storage.manifests.name) }],
       retry_policy: 'RETRY_POLICY_RETRY',
       service_account_email: ref(stack.identity.eventarcTrigger.email),
-      trigger_region: DEFAULT_FLEET.hub.region,
+      trigger_region: TEST_FLEET.hub.region,
     },
   });
   // The trigger's IAM exists before the trigger is created.

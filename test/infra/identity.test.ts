@@ -11,10 +11,10 @@ import { Testing } from 'cdktf';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account/index.js';
 import { FleetConfigError } from '../../shared/fleet-config.ts';
 import { FUNCTIONS, INFRA_TOPIC_IDS, type InfraTopicRole } from '../../infra/function-catalog.ts';
-import { DEFAULT_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
+import { TEST_FLEET, fleetWith, resources, synthFleet } from './fleet-fixture.ts';
 
 const { stack, json, parsed, ref } = synthFleet();
-const project = DEFAULT_FLEET.project;
+const project = TEST_FLEET.project;
 const has = (type: string, properties: Record<string, unknown>) =>
   assert.ok(Testing.toHaveResourceWithProperties(json, type, properties), `no ${type} with ${JSON.stringify(properties, null, 1)}`);
 const grantsOf = (type: string, member: string) => Object.values(resources(parsed, type)).filter((g) => g.member === member);
@@ -22,18 +22,18 @@ const grantsOf = (type: string, member: string) => Object.values(resources(parse
 test('a service account per function, one for worker pods, one for nodes; no keys anywhere', () => {
   const ids = Object.values(resources(parsed, ServiceAccount.tfResourceType)).map((a) => a.account_id);
   for (const spec of FUNCTIONS) assert.ok(ids.includes(`altus-${spec.name}`), spec.name);
-  assert.ok(ids.includes(DEFAULT_FLEET.workerServiceAccount.google));
+  assert.ok(ids.includes(TEST_FLEET.workerServiceAccount.google));
   assert.ok(ids.includes('altus-nodes'));
   assert.equal(new Set(ids).size, ids.length, 'an account is shared');
   assert.deepEqual(resources(parsed, 'google_service_account_key'), {});
 });
 
 test('worker pods: Workload Identity from their Kubernetes service account, bucket-level object access, completions publisher', () => {
-  const { namespace } = DEFAULT_FLEET;
+  const { namespace } = TEST_FLEET;
   has('google_service_account_iam_member', {
     service_account_id: ref(stack.identity.worker.name),
     role: 'roles/iam.workloadIdentityUser',
-    member: `serviceAccount:${project}.svc.id.goog[${namespace}/${DEFAULT_FLEET.workerServiceAccount.kubernetes}]`,
+    member: `serviceAccount:${project}.svc.id.goog[${namespace}/${TEST_FLEET.workerServiceAccount.kubernetes}]`,
   });
   const worker = ref(stack.identity.worker.member);
   has('google_storage_bucket_iam_member', { bucket: ref(stack.storage.results.name), role: 'roles/storage.objectCreator', member: worker });

@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { parseFleetConfig } from '../../shared/fleet-config.ts';
 import { registryFor } from '../../infra/config.ts';
 import { buildWorkerImage, ImageBuildError, imageBuildArgs, pinWorkerImage, pushedImage, type ImageBuildRequest } from '../../infra/image-build.ts';
-import { DEFAULT_FLEET, fleetWith } from './fleet-fixture.ts';
+import { TEST_FLEET, fleetWith } from './fleet-fixture.ts';
 
-const request: ImageBuildRequest = { fleet: DEFAULT_FLEET, tag: 'v1', sourceDir: '/repo', buildConfig: '/repo/infra/cloudbuild.yaml' };
+const request: ImageBuildRequest = { fleet: TEST_FLEET, tag: 'v1', sourceDir: '/repo', buildConfig: '/repo/infra/cloudbuild.yaml' };
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/worker';
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const build = (images: object[], status = 'SUCCESS') => JSON.stringify({ id: 'b1', status, results: { images } });
@@ -49,15 +49,15 @@ test('the result is the pushed tag by digest; a failed build or a missing digest
 });
 
 test('pinning writes the digest into workerImage and keeps the configuration valid', () => {
-  const text = pinWorkerImage(readFileSync(DEFAULT_FLEET_CONFIG, 'utf8'), `${IMAGE}@${DIGEST}`);
+  const text = pinWorkerImage(readFileSync(TEST_FLEET_CONFIG, 'utf8'), `${IMAGE}@${DIGEST}`);
   const pinned = parseFleetConfig(JSON.parse(text));
   assert.equal(pinned.workerImage, `${IMAGE}@${DIGEST}`);
-  assert.deepEqual({ ...pinned, workerImage: DEFAULT_FLEET.workerImage }, DEFAULT_FLEET);
+  assert.deepEqual({ ...pinned, workerImage: TEST_FLEET.workerImage }, TEST_FLEET);
   assert.ok(pinned.allowedImageRegistries.some((prefix) => pinned.workerImage.startsWith(prefix)));
 });
 
 test('the repository follows workerImage when it points into the project; otherwise it is altus in the hub region', () => {
-  assert.deepEqual(registryFor(DEFAULT_FLEET), { location: 'us-central1', repositoryId: 'altus', workerImage: IMAGE });
+  assert.deepEqual(registryFor(TEST_FLEET), { location: 'us-central1', repositoryId: 'altus', workerImage: IMAGE });
   const elsewhere = fleetWith((raw) => (raw.workerImage = 'ghcr.io/acme/altus-worker:1.0'));
   assert.deepEqual(registryFor(elsewhere), { location: 'us-east1', repositoryId: 'altus', workerImage: 'us-east1-docker.pkg.dev/altus-demo-project/altus/worker' });
 });

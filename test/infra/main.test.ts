@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { checkPolicies } from '../../infra/policy.ts';
 import { parseFleetConfig } from '../../shared/fleet-config.ts';
 
@@ -35,7 +35,7 @@ async function runApp(env: Record<string, string>): Promise<{ code: number; stde
 }
 
 test('synthesizes one stack per environment from the configuration ALTUS_FLEET_CONFIG names', async () => {
-  const raw = JSON.parse(readFileSync(DEFAULT_FLEET_CONFIG, 'utf8')) as Record<string, unknown>;
+  const raw = JSON.parse(readFileSync(TEST_FLEET_CONFIG, 'utf8')) as Record<string, unknown>;
   const fleetPath = join(work, 'prod.json');
   // Deployment settings come from the same file: no code edit.
   const infra = { releaseChannel: 'STABLE', dashboardInvokers: ['group:risk-desk@example.com'] };

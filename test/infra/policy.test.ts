@@ -8,10 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { CHECKS, checkPolicies, formatViolations } from '../../infra/policy.ts';
 import type { SynthesizedStack } from '../../infra/synthesized.ts';
-import { DEFAULT_FLEET, fleetWith, synthFleet } from './fleet-fixture.ts';
+import { SHIPPED_FLEET, TEST_FLEET, fleetWith, synthFleet } from './fleet-fixture.ts';
 
 const { parsed } = synthFleet();
-const context = { fleet: DEFAULT_FLEET };
+const context = { fleet: TEST_FLEET };
 
 type Body = Record<string, any>;
 type Stack = { resource: Record<string, Record<string, Body>> };
@@ -54,8 +54,14 @@ const broken = (check: string): SynthesizedStack => {
   return copy;
 };
 
-test('the stack of the default fleet passes every check', () => {
+test('the stack of the test fleet passes every check', () => {
   const violations = checkPolicies(parsed, context);
+  assert.deepEqual(violations, [], formatViolations(violations));
+});
+
+// Reads the shipped altus.config.json on purpose: what an operator deploys must pass too.
+test('the stack of the shipped fleet configuration passes every check', () => {
+  const violations = checkPolicies(synthFleet(SHIPPED_FLEET).parsed, { fleet: SHIPPED_FLEET });
   assert.deepEqual(violations, [], formatViolations(violations));
 });
 

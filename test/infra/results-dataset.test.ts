@@ -9,10 +9,10 @@ import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset/ind
 import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member/index.js';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member/index.js';
 import { resultsDatasetId } from '../../infra/constructs/results-dataset.ts';
-import { DEFAULT_FLEET, resources, synthFleet } from './fleet-fixture.ts';
+import { TEST_FLEET, resources, synthFleet } from './fleet-fixture.ts';
 
 const operators = 'group:altus-operators@example.com';
-const fleet = { ...DEFAULT_FLEET, infra: { ...DEFAULT_FLEET.infra, dashboardInvokers: [operators] } };
+const fleet = { ...TEST_FLEET, infra: { ...TEST_FLEET.infra, dashboardInvokers: [operators] } };
 const { parsed } = synthFleet(fleet);
 
 test('the dataset sits where the results bucket is, and the operators read it and the result objects', () => {

@@ -24,10 +24,10 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket/index.j
 import { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector/index.js';
 import { TOPIC_IDS } from '../../shared/messages.ts';
 import { planNetwork } from '../../infra/network-plan.ts';
-import { DEFAULT_FLEET, RULES_PATH, resources, synthFleet } from './fleet-fixture.ts';
+import { TEST_FLEET, RULES_PATH, resources, synthFleet } from './fleet-fixture.ts';
 
 const { stack, json, parsed, ref } = synthFleet();
-const fleet = DEFAULT_FLEET;
+const fleet = TEST_FLEET;
 const project = fleet.project;
 const has = (type: string, properties: Record<string, unknown>) =>
   assert.ok(Testing.toHaveResourceWithProperties(json, type, properties), `no ${type} with ${JSON.stringify(properties, null, 1)}`);

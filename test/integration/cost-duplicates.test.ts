@@ -4,7 +4,7 @@
  * re-executed pod would report) to the real collect and aggregate handlers,
  * over an in-memory RunStore that keeps the store's contract (a shard record
  * is created once; the first wins) and a folder object store. The cost is the
- * first deliveries' at the H100 Spot prices of altus.config.json.
+ * first deliveries' at the H100 Spot prices of the test fleet.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
@@ -31,7 +31,7 @@ const pubsubEvent = (json: unknown): CloudEvent<unknown> =>
   ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } } }) as CloudEvent<unknown>;
 
 test('a GPU run whose every completion arrives twice is billed once per shard, at the first delivery', async () => {
-  const fleetConfig = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+  const fleetConfig = loadFleetConfig(TEST_FLEET_CONFIG);
   const runs = new MemoryRunStore();
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-cost-')));
   const published: Array<{ role: TopicRole; message: unknown }> = [];

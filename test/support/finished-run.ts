@@ -8,12 +8,12 @@ import { runObjects } from '../../shared/run-plan.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 import { computeShard, runShard } from '../../jobs/worker/run-shard.ts';
 import { publishResults } from '../../functions/aggregate/results.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from './fleet-config.ts';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 
 /**
  * A finished 30-set black-scholes grid run (3 shards of 10) on a fresh local store,

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreV1Event, V1Job, V1Pod } from '@kubernetes/client-node';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from './fleet-config.ts';
 import type { RunDocument, ShardDocument } from '../../shared/documents.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
@@ -87,7 +87,7 @@ export function reconcileFixture() {
   const fleet = new MemoryFleet();
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-reconcile-')));
   const published: Array<{ role: TopicRole; message: Record<string, unknown> }> = [];
-  const fleetConfig = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+  const fleetConfig = loadFleetConfig(TEST_FLEET_CONFIG);
   const deps: Dependencies = {
     runs,
     store,

@@ -12,11 +12,11 @@ import { BootstrapApplyError, type ClusterApplyReport, type ObjectOutcome } from
 import { workerEgressPolicy } from '../../functions/bootstrap/egress-policy.ts';
 import { PRIVATE_GOOGLE_ACCESS_CIDR } from '../../shared/private-google-access.ts';
 import { createBootstrapHandler } from '../../functions/bootstrap/handler.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
 
-const fleetConfig = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleetConfig = loadFleetConfig(TEST_FLEET_CONFIG);
 const log = createLogger({ component: 'bootstrap-test', sink: () => {} });
 
 /** Calls the handler as the Functions Framework would, and returns what it answered. */

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { ContractError } from '../../shared/contract.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { readRunPlan, type RunPlan } from '../../shared/run-plan.ts';
@@ -18,7 +18,7 @@ import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { planRun } from '../../jobs/planning/plan.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const PLAN_URI = 'gs://r/runs/run-1/plan.json';
 const PARTIAL_URI = 'gs://r/runs/run-1/shards/00000.partial.json';
 

@@ -1,5 +1,5 @@
 /**
- * Cost of a run from its shard records, at the prices of altus.config.json:
+ * Cost of a run from its shard records, at the prices of the test fleet (test/fixtures/altus.config.json):
  * Spot and on-demand CPU pools, GPU pools, the fallback for records without
  * wall time, shards on clusters the configuration no longer has, and rounding
  * for people.
@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCost, savingsPercent } from '../../shared/cost.ts';
 import { formatUsd } from '../../shared/display-format.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../shared/fleet-config.ts';
 import type { GpuRequest } from '../../shared/resources.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 /** The same fleet with worker-b on on-demand VMs. */
 const withOnDemandB: FleetConfig = parseFleetConfig({
   ...fleet,
@@ -24,7 +24,7 @@ const a100: GpuRequest = { type: 'nvidia-tesla-a100', count: 1 };
 /** `n` shards on `cluster`, each with `wall` seconds of wall time. */
 const shards = (cluster: string, n: number, wall: number) => Array.from({ length: n }, () => ({ cluster, cpuSeconds: wall * 0.9, wallSeconds: wall }));
 
-// Prices in altus.config.json: worker-a 0.0093 / 0.0363 per vCPU-hour, H100 2.25 / 11.06 per GPU-hour;
+// Prices in the test fleet: worker-a 0.0093 / 0.0363 per vCPU-hour, H100 2.25 / 11.06 per GPU-hour;
 // worker-b 0.0101 / 0.0399 per vCPU-hour, A100 1.10 / 3.67 per GPU-hour. One pod requests 1 vCPU.
 const cases: Array<{ label: string; config: FleetConfig; gpu?: GpuRequest; shards: ReturnType<typeof shards>; estimated: number; onDemand: number; vcpuSeconds: number; gpuSeconds: number }> = [
   { label: 'one vCPU-hour on Spot worker-a', config: fleet, shards: shards('worker-a', 2, 1800), estimated: 0.0093, onDemand: 0.0363, vcpuSeconds: 3600, gpuSeconds: 0 },

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { V1Job } from '@kubernetes/client-node';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../shared/fleet-config.ts';
 import { manifestSchema } from '../../shared/manifest.ts';
@@ -21,7 +21,7 @@ import { renderJobs } from '../../jobs/fleet/render.ts';
 import { clusterCapacity, eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
 const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'gpu', kernel: { name: 'black-scholes' }, parameters: { inline: [option] } };
 const h100: GpuRequest = { type: 'nvidia-h100-80gb', count: 1 };
@@ -83,7 +83,7 @@ function gpuJob(config: FleetConfig, clusterName: string, gpu: GpuRequest): V1Jo
   });
 }
 
-/** altus.config.json with worker-a's H100 pool on on-demand VMs. */
+/** The test fleet with worker-a's H100 pool on on-demand VMs. */
 const onDemandH100 = parseFleetConfig({
   ...fleet,
   clusters: fleet.clusters.map((c) => (c.name === 'worker-a' ? { ...c, gpuPools: c.gpuPools.map((p) => ({ ...p, spot: false })) } : c)),

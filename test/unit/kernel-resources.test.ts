@@ -18,7 +18,7 @@ import { renderJobs } from '../../jobs/fleet/render.ts';
 import { eligibleClusters } from '../../jobs/planning/placement.ts';
 import { planRun } from '../../jobs/planning/plan.ts';
 import { validateManifest, type ValidatedManifest } from '../../jobs/planning/validate.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { runCost } from '../../shared/cost.ts';
 import { isCustomKernel } from '../../shared/custom-kernel.ts';
 import { PermanentError } from '../../shared/errors.ts';
@@ -27,7 +27,7 @@ import type { GpuRequest } from '../../shared/resources.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { clusterNamed, jobRequest } from '../support/fleet-fixtures.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const h100: GpuRequest = { type: 'nvidia-h100-80gb', count: 1 };
 const a100: GpuRequest = { type: 'nvidia-tesla-a100', count: 1 };
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/cuda-pricer:1.0';

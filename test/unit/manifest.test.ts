@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { PermanentError } from '../../shared/errors.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { decodeManifestBytes } from '../../jobs/planning/decode.ts';
 import { validateManifest } from '../../jobs/planning/validate.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
 const scenarioBook = { rate: 0.05, underlyings: { SPX: { spot: 5000, volatility: 0.2 } }, positions: [{ type: 'underlying', underlying: 'SPX', quantity: 1 }] };
 const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'm', kernel: { name: 'black-scholes' }, parameters: { inline: [option] } };

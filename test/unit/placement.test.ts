@@ -1,7 +1,7 @@
 /** Placement: deterministic contiguous slices over the eligible clusters, by weight and capacity. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../shared/fleet-config.ts';
 import { clusterCapacity, eligibleClusters, placeShards, podRequest } from '../../jobs/planning/placement.ts';
 
@@ -50,7 +50,7 @@ test('placement refuses an empty cluster list', () => {
 });
 
 test('placement: the default fleet splits a 303-parameter grid in shards of 50 (7 shards) 4/3 over worker-a and worker-b', () => {
-  const config = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+  const config = loadFleetConfig(TEST_FLEET_CONFIG);
   const slices = placeShards(Math.ceil(303 / 50), eligibleClusters(config));
   assert.deepEqual(slices.map((s) => [s.cluster.name, s.offset, s.count]), [['worker-a', 0, 4], ['worker-b', 4, 3]]);
 });
@@ -58,7 +58,7 @@ test('placement: the default fleet splits a 303-parameter grid in shards of 50 (
 test('placement: capacity is the lesser of maxParallelism and maxNodes × vcpusPerNode', () => {
   assert.equal(clusterCapacity(fleet([cluster('a', 1)]).clusters[0]!), 80);
   assert.equal(clusterCapacity(fleet([cluster('a', 1, true, { maxParallelism: 20 })]).clusters[0]!), 20);
-  assert.equal(clusterCapacity(loadFleetConfig(DEFAULT_FLEET_CONFIG).clusters[0]!), 5000);
+  assert.equal(clusterCapacity(loadFleetConfig(TEST_FLEET_CONFIG).clusters[0]!), 5000);
 });
 
 /** A deterministic pseudo-random sequence (LCG), so the property table is the same every run. */

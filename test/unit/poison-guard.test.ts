@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { DEFAULT_FLEET_CONFIG, parseRuntimeConfig } from '../../shared/config.ts';
+import { parseRuntimeConfig } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
@@ -30,7 +31,7 @@ function dependencies(handlerTimeoutMilliseconds?: number) {
     store: {} as ObjectStore,
     bus: { publish: async (role: TopicRole, message: unknown) => String(parked.push({ role, message })) },
     fleet: {} as Fleet,
-    fleetConfig: loadFleetConfig(DEFAULT_FLEET_CONFIG),
+    fleetConfig: loadFleetConfig(TEST_FLEET_CONFIG),
     config: { projectId: 'demo-guard', buckets: { manifests: 'm', results: 'r' }, ...(handlerTimeoutMilliseconds !== undefined ? { handlerTimeoutMilliseconds } : {}) },
     log: createLogger({ component: 'test', minimumSeverity: 'ERROR' }),
     now: () => new Date(),

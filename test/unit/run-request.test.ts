@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { createLogger } from '../../shared/log.ts';
@@ -41,7 +41,7 @@ function setup() {
     store,
     bus: { publish: async (role: TopicRole) => String(published.push(role)) },
     fleet: {} as Fleet,
-    fleetConfig: loadFleetConfig(DEFAULT_FLEET_CONFIG),
+    fleetConfig: loadFleetConfig(TEST_FLEET_CONFIG),
     config: { projectId: 'demo-request', buckets: { manifests: 'altus-manifests', results: 'altus-results' }, manifestUriPrefixes: ['gs://shared-desk/manifests/'] },
     log: createLogger({ component: 'test', minimumSeverity: 'ERROR' }),
     now: () => new Date('2026-03-01T10:00:00Z'),

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import type { RunDocument } from '../../shared/documents.ts';
 import { NO_FAULTS } from '../../shared/faults.ts';
 import { digest } from '../../shared/ids.ts';
@@ -36,7 +36,7 @@ function dependencies(runs: MemoryRunStore): { deps: Dependencies; published: To
     store: new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-start-'))),
     bus: { publish: async (role: TopicRole) => String(published.push(role)) },
     fleet: {} as Fleet,
-    fleetConfig: loadFleetConfig(DEFAULT_FLEET_CONFIG),
+    fleetConfig: loadFleetConfig(TEST_FLEET_CONFIG),
     config: { projectId: 'demo-start', buckets: { manifests: 'altus-manifests', results: 'altus-results' } } as Dependencies['config'],
     log: createLogger({ component: 'test', minimumSeverity: 'ERROR' }),
     now: () => new Date('2026-03-01T10:00:00Z'),

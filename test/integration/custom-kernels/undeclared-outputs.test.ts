@@ -23,7 +23,7 @@ import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { computeCustomShard } from '../../../jobs/worker/custom-shard.ts';
 import { KernelProtocolError, parseOutputLine } from '../../../jobs/worker/kernel-process.ts';
 import { runShard } from '../../../jobs/worker/run-shard.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import type { RunDocument } from '../../../shared/documents.ts';
 import { PermanentError } from '../../../shared/errors.ts';
 import { NO_FAULTS } from '../../../shared/faults.ts';
@@ -36,7 +36,7 @@ import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
 import { nestedRow, ResultsTable, type SqlRow } from '../../../scripts/cli/results-table.ts';
 import { MemoryRunStore } from '../../support/memory-run-store.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/pricer:1.0';
 const manifest = (kernel: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
   apiVersion: 'altus/v1',

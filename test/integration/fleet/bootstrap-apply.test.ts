@@ -5,13 +5,13 @@ import { kubernetesAdmission } from '../../../jobs/fleet/admission.ts';
 import { buildBootstrap } from '../../../jobs/fleet/bootstrap.ts';
 import { applyBootstrap, BootstrapApplyError, type ClusterApplyReport } from '../../../jobs/fleet/bootstrap-apply.ts';
 
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { gkeClusterAccess, type TokenSource } from '../../../jobs/fleet/gke-access.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { TokenGate } from './token-gate.ts';
 
-const config = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const config = loadFleetConfig(TEST_FLEET_CONFIG);
 const plan = buildBootstrap(config);
 const OBJECTS = [
   'Namespace altus',

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { buildBootstrap } from '../../../jobs/fleet/bootstrap.ts';
 import { BootstrapApplyError } from '../../../jobs/fleet/bootstrap-apply.ts';
 import { renderApplyReport } from '../../../scripts/cli/fleet-bootstrap-command.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { parseFleetConfig } from '../../../shared/fleet-config.ts';
 
 const CLI = fileURLToPath(new URL('../../../scripts/cli/main.ts', import.meta.url));
@@ -18,7 +18,7 @@ const altus = (...args: string[]) =>
 
 function configFile(changes: Record<string, unknown>): string {
   const path = join(mkdtempSync(join(tmpdir(), 'altus-bootstrap-')), 'fleet.json');
-  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(DEFAULT_FLEET_CONFIG, 'utf8')), ...changes }));
+  writeFileSync(path, JSON.stringify({ ...JSON.parse(readFileSync(TEST_FLEET_CONFIG, 'utf8')), ...changes }));
   return path;
 }
 

@@ -14,7 +14,7 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { createDispatchHandler } from '../../../functions/dispatch/handler.ts';
 import type { Dependencies } from '../../../functions/pipeline/deps.ts';
 import { guardPubSub } from '../../../functions/pipeline/poison-guard.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import type { RunDocument } from '../../../shared/documents.ts';
 import { TransientError } from '../../../shared/errors.ts';
 import { NO_FAULTS } from '../../../shared/faults.ts';
@@ -33,7 +33,7 @@ import { MemoryRunStore } from '../../support/memory-run-store.ts';
 import { TokenGate } from './token-gate.ts';
 import { parsePodEnvironment, resolveWorkerEnvironment } from '../../../jobs/worker/environment.ts';
 
-const fleetConfig = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleetConfig = loadFleetConfig(TEST_FLEET_CONFIG);
 const server = new FakeApiServer(fleetAdmission(fleetConfig));
 let gate: TokenGate;
 const work = mkdtempSync(join(tmpdir(), 'altus-dispatch-'));

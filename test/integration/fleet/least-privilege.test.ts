@@ -14,12 +14,12 @@ import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { DISPATCH_RULES, RECONCILE_RULES, rulesAllow } from '../../../jobs/fleet/bootstrap.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { FakeApiServer, type SeenRequest, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
-const server = new FakeApiServer(fleetAdmission(loadFleetConfig(DEFAULT_FLEET_CONFIG)));
+const server = new FakeApiServer(fleetAdmission(loadFleetConfig(TEST_FLEET_CONFIG)));
 let baseUrl = '';
 before(async () => {
   baseUrl = await server.start();

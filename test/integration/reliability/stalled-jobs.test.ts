@@ -12,12 +12,13 @@ import { reconcileRun } from '../../../functions/reconcile/reconcile-run.ts';
 import { STALLED_JOB_MILLISECONDS } from '../../../functions/reconcile/stalled-jobs.ts';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
-import { DEFAULT_FLEET_CONFIG, parseRuntimeConfig } from '../../../shared/config.ts';
+import { parseRuntimeConfig } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { FakeApiServer, fakeClusterAccess } from '../../support/fake-apiserver.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
-const server = new FakeApiServer(fleetAdmission(loadFleetConfig(DEFAULT_FLEET_CONFIG)));
+const server = new FakeApiServer(fleetAdmission(loadFleetConfig(TEST_FLEET_CONFIG)));
 let baseUrl = '';
 before(async () => {
   baseUrl = await server.start();

@@ -15,12 +15,12 @@ import { runObjects } from '../../../shared/run-plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { ParquetRows } from '../../../jobs/worker/results/parquet-rows.ts';
 import { computeShard, runShard } from '../../../jobs/worker/run-shard.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
 import { ResultsTable, type SqlRow } from '../../../scripts/cli/results-table.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const kernel = getKernel('black-scholes')!;
 const COUNT = 400;
 

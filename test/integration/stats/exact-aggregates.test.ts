@@ -16,13 +16,13 @@ import type { RunPlan } from '../../../shared/run-plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { computeShard, runShard } from '../../../jobs/worker/run-shard.ts';
 import type { ShardPartial } from '../../../shared/shard-partial.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import type { MetricPartial } from '../../../shared/stats/partial.ts';
 import { runStatistics } from '../../../shared/stats/run-statistics.ts';
 import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const root = mkdtempSync(join(tmpdir(), 'altus-exact-'));
 const store = new LocalObjectStore(root);
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -15,9 +15,9 @@ import { REQUIRED_APIS } from '../../../infra/constructs/apis.ts';
 import { doctorFindings, type ApiReader } from '../../../scripts/cli/doctor/doctor-command.ts';
 import { gpuQuotaMetric } from '../../../scripts/cli/doctor/cloud-checks.ts';
 import { loadFleetConfig, parseFleetConfig } from '../../../shared/fleet-config.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 
-const base = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const base = loadFleetConfig(TEST_FLEET_CONFIG);
 const fleet = parseFleetConfig({ ...JSON.parse(JSON.stringify(base)), workerImage: `us-central1-docker.pkg.dev/${base.project}/altus/worker@sha256:${'a'.repeat(64)}` }, 'pinned');
 const compute = `https://compute.googleapis.com/compute/v1/projects/${fleet.project}`;
 

@@ -1,13 +1,13 @@
 /** `altus status` (renderRun) shows a finished run's cost: totals, savings, and each pool with the prices it was billed at. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { runCost } from '../../../shared/cost.ts';
 import type { RunDocument } from '../../../shared/documents.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { renderRun } from '../../../scripts/cli/render.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 
 function finished(cost?: RunDocument['cost']): RunDocument {
   return {

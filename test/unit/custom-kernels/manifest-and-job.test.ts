@@ -14,13 +14,13 @@ import { buildJob, WORKER_ENTRYPOINT } from '../../../jobs/fleet/job-builder.ts'
 import { loadLocalImages, repositoryOf, resolveLocalImage } from '../../../jobs/fleet/local/local-images.ts';
 import { decodeManifestBytes } from '../../../jobs/planning/decode.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { imageFromRegistry } from '../../../shared/custom-kernel.ts';
 import { PermanentError } from '../../../shared/errors.ts';
 import { loadFleetConfig, parseFleetConfig } from '../../../shared/fleet-config.ts';
 import { clusterNamed, jobRequest } from '../../support/fleet-fixtures.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/bachelier:1.0';
 const kernel = { image: IMAGE, command: ['python3', 'kernel.py'], outputs: ['price', 'delta'] };
 const manifest = (k: unknown, extra: Record<string, unknown> = {}) => ({
@@ -88,7 +88,7 @@ test('an image outside allowedImageRegistries is IMAGE_NOT_ALLOWED, naming the a
     assert.equal(code, 'IMAGE_NOT_ALLOWED', image);
     assert.match(message, /push it under one of: us-central1-docker\.pkg\.dev\/altus-demo-project\//);
   }
-  const closed = parseFleetConfig({ ...JSON.parse(readFileSync(DEFAULT_FLEET_CONFIG, 'utf8')), allowedImageRegistries: [] });
+  const closed = parseFleetConfig({ ...JSON.parse(readFileSync(TEST_FLEET_CONFIG, 'utf8')), allowedImageRegistries: [] });
   assert.throws(() => validateManifest(manifest(kernel), closed), /allows no custom kernel images/);
 });
 

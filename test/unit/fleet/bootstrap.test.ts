@@ -5,11 +5,11 @@ import { schemaProblems } from '../../../jobs/fleet/admission.ts';
 import { BootstrapConfigError, buildBootstrap, multiplyQuantity, sameQuantity } from '../../../jobs/fleet/bootstrap.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { functionAccountId } from '../../../infra/config.ts';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { loadFleetConfig, parseFleetConfig, type FleetConfig } from '../../../shared/fleet-config.ts';
 import { jobRequest } from '../../support/fleet-fixtures.ts';
 
-const defaults = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const defaults = loadFleetConfig(TEST_FLEET_CONFIG);
 const withChanges = (changes: Partial<FleetConfig>) => parseFleetConfig({ ...defaults, ...changes });
 const third = { ...defaults.clusters[1]!, name: 'worker-c', region: 'asia-southeast1', maxParallelism: 800, gpuPools: [] };
 

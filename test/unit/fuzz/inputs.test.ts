@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import fc from 'fast-check';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { ERROR_CODES, PermanentError } from '../../../shared/errors.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { scanJson } from '../../../shared/json-scan.ts';
@@ -36,7 +36,7 @@ const RUNS = Number(process.env.ALTUS_FUZZ_RUNS ?? 150);
 const SEED = process.env.ALTUS_FUZZ_SEED === undefined ? undefined : Number(process.env.ALTUS_FUZZ_SEED);
 const params = (runs = RUNS): fc.Parameters<unknown> => ({ numRuns: runs, ...(SEED === undefined ? {} : { seed: SEED }) });
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 const examples = readdirSync(EXAMPLES)
   .filter((f) => f.endsWith('.json'))

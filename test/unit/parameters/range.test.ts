@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { PermanentError } from '../../../shared/errors.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
@@ -18,7 +18,7 @@ import { planRun } from '../../../jobs/planning/plan.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 import { shardInputs } from '../../../jobs/worker/shard-input.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const option = { type: 'call', spot: 100, rate: 0.05, volatility: 0.2, maturity: 1 };
 
 const points: Array<[string, { from: number; to: number; step: number }, number[]]> = [

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { z } from 'zod';
-import { DEFAULT_FLEET_CONFIG } from '../../../shared/config.ts';
+import { TEST_FLEET_CONFIG } from '../../support/fleet-config.ts';
 import { PermanentError } from '../../../shared/errors.ts';
 import { loadFleetConfig } from '../../../shared/fleet-config.ts';
 import { LocalObjectStore } from '../../../shared/storage/local-store.ts';
@@ -18,7 +18,7 @@ import { parameterSources, resolveSource, sourceKinds, type SourceRegistry } fro
 import { generatedBatches, type ParameterSource, type ShardInput } from '../../../jobs/parameters/source.ts';
 import { validateManifest } from '../../../jobs/planning/validate.ts';
 
-const fleet = loadFleetConfig(DEFAULT_FLEET_CONFIG);
+const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
 const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-sources-')));
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
 
