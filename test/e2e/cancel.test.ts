@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { submitLocal } from '../../scripts/cli/submit.ts';
 import { runFinishedSchema, type RunFinished } from '../../shared/messages.ts';
 import { baseManifest, fleetJobsFor, stackClients, testStack, writeManifest } from '../support/stack.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const CLI = fileURLToPath(new URL('../../scripts/cli/main.ts', import.meta.url));
 
@@ -31,11 +32,7 @@ test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel ex
       shardSize: 2,
     });
     const { runId } = await submitLocal(stack, writeManifest('long-mc.json', manifest));
-    const deadline = Date.now() + 60_000;
-    while ((await fleetJobsFor(stack, runId)).length === 0) {
-      assert.ok(Date.now() < deadline, 'the run never reached the fleet');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    await waitFor(async () => (await fleetJobsFor(stack, runId)).length > 0, { timeoutMs: 60_000, intervalMs: 250, what: 'the run to reach the fleet' });
     const cancel = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'cancel', runId], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
     assert.equal(cancel.status, 0, cancel.stderr);
     // cancel deletes the run's Jobs, and so does reconcile's clean-up of any ended run: whichever comes first.
@@ -45,7 +42,8 @@ test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel ex
     assert.equal(run?.error?.code, 'CANCELLED');
     assert.ok(run?.finishedAt);
     assert.deepEqual(await fleetJobsFor(stack, runId), []);
-    // Late completions must not move a cancelled run, nor announce another end.
+    // Late completions must not move a cancelled run, nor announce another end. An absence has no
+    // condition to wait on: give the pods that were stopped two seconds to have published.
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal((await runs.getRun(runId))?.status, 'CANCELLED');
     assert.deepEqual(await fleetJobsFor(stack, runId), []);

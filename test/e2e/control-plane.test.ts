@@ -17,6 +17,7 @@ import { TEST_FLEET_CONFIG } from '../support/fleet-config.ts';
 import { EXIT_BAD_ENVIRONMENT } from '../../jobs/worker/exit-codes.ts';
 import { CONTAINER_SECURITY_CONTEXT, POD_SECURITY_CONTEXT } from '../../jobs/fleet/pod-hardening.ts';
 import { testStack } from '../support/stack.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const stack = testStack();
 const fleet = loadFleetConfig(TEST_FLEET_CONFIG);
@@ -55,13 +56,7 @@ function job(name: string, spec: Partial<NonNullable<V1Job['spec']>>, image = fl
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMilliseconds = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMilliseconds;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return waitFor(probe, { timeoutMs: timeoutMilliseconds, what, intervalMs: 250 });
 }
 
 async function finished(batch: BatchV1Api, name: string): Promise<V1Job> {

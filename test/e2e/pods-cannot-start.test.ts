@@ -21,6 +21,7 @@ import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { down, up } from '../../scripts/cli/stack-control.ts';
 import type { StackInfo } from '../../scripts/stack/state.ts';
 import { runManifest, writeManifest } from '../support/stack.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'altus-pods-cannot-start-'));
 const EXAMPLE = fileURLToPath(new URL('../../jobs/examples/bachelier/manifest.json', import.meta.url));
@@ -46,14 +47,12 @@ test('an image that cannot be pulled: FAILED with IMAGE_PULL_FAILED naming the i
   const access = localClusterAccess(stack.kubeconfig);
   for (const cluster of ['worker-a', 'worker-b']) {
     const batch = (await access(cluster)).makeApiClient(BatchV1Api);
-    const deadline = Date.now() + 120_000;
-    let left = Infinity;
-    while (Date.now() < deadline) {
-      const jobs = (await batch.listNamespacedJob({ namespace: 'altus', labelSelector: `altus.dev/run-id=${run.runId}` })).items;
-      left = jobs.filter((j) => !j.status?.conditions?.some((c) => c.status === 'True' && (c.type === 'Complete' || c.type === 'Failed'))).length;
-      if (left === 0) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    assert.equal(left, 0, `${cluster}: the run's unfinished Jobs are deleted once it has ended`);
+    await waitFor(
+      async () => {
+        const jobs = (await batch.listNamespacedJob({ namespace: 'altus', labelSelector: `altus.dev/run-id=${run.runId}` })).items;
+        return jobs.every((j) => j.status?.conditions?.some((c) => c.status === 'True' && (c.type === 'Complete' || c.type === 'Failed')));
+      },
+      { timeoutMs: 120_000, intervalMs: 1000, what: `${cluster}: the run's unfinished Jobs to be deleted once it has ended` },
+    );
   }
 });

@@ -17,6 +17,7 @@ import { down, up } from '../../scripts/cli/stack-control.ts';
 import type { StackInfo } from '../../scripts/stack/state.ts';
 import { submitLocal } from '../../scripts/cli/submit.ts';
 import { baseManifest, resultsText, runManifest, stackClients, waitForRun, writeManifest } from '../support/stack.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'altus-reconcile-'));
 let stack: StackInfo;
@@ -39,13 +40,7 @@ const mcBook = (paths: number, count: number) => ({
 type FleetView = Array<{ name: string; down: boolean; jobs: Array<{ name: string; runId?: string; status: { succeeded?: number; active?: number } }> }>;
 const fleetView = async () => (await (await fetch(`${stack.localFleetUrl}/_altus/clusters`)).json()) as FleetView;
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMilliseconds = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMilliseconds;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+  return waitFor(probe, { timeoutMs: timeoutMilliseconds, what, intervalMs: 100 });
 }
 
 describe('reconcile', { timeout: 600_000 }, () => {

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, test } from 'node:test';
 import { freePort, waitForPort } from '../../scripts/stack/processes.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const ARCHIVE = join(ROOT, 'dist', 'functions.zip');
@@ -59,9 +60,7 @@ test('the real Functions Framework serves a function from the build by FUNCTION_
   try {
     await waitForPort(port, 20_000);
     // The banner is written as the server starts listening; its pipe may deliver it just after the port answers.
-    const until = Date.now() + 10_000;
-    while (!/Function: collect/.test(output) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
-    assert.match(output, /Function: collect/);
+    await waitFor(() => /Function: collect/.test(output), { timeoutMs: 10_000, what: `the collect banner; output so far: ${output}` });
   } finally {
     child.kill('SIGKILL');
   }

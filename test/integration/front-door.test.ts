@@ -27,6 +27,7 @@ test('front door: passes requests through, and holds one sent while the function
   await new Promise<void>((resolve) => first.close(() => resolve()));
   first.closeAllConnections();
   const held = fetch(`http://127.0.0.1:${publicPort}/`, { headers: { connection: 'close' } }).then((r) => r.text());
+  // The function stays down a while on purpose (a restart takes time): the request must be held, not refused.
   await new Promise((r) => setTimeout(r, 700));
   await backend(backendPort, 'restarted');
   assert.equal(await held, 'restarted');

@@ -14,6 +14,7 @@ import { requireStack } from '../../scripts/cli/stack-control.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { submitLocal } from '../../scripts/cli/submit.ts';
 import type { StackInfo } from '../../scripts/stack/state.ts';
+import { waitFor, WaitTimeoutError } from './wait-for.ts';
 
 /** The stack of this test run; throws with a hint when the tests run without one. */
 export function testStack(): StackInfo {
@@ -30,14 +31,20 @@ export function stackClients(stack: StackInfo): { runs: FirestoreRunStore; pubsu
 
 /** Waits until the run exists and is terminal. */
 export async function waitForRun(runs: FirestoreRunStore, runId: string, timeoutMilliseconds = 120_000): Promise<RunDocument> {
-  const deadline = Date.now() + timeoutMilliseconds;
   let last: RunDocument | null = null;
-  while (Date.now() < deadline) {
-    last = await runs.getRun(runId);
-    if (last && TERMINAL_STATUSES.includes(last.status)) return last;
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    return await waitFor(
+      async () => {
+        last = await runs.getRun(runId);
+        return last && TERMINAL_STATUSES.includes(last.status) ? last : undefined;
+      },
+      { timeoutMs: timeoutMilliseconds, intervalMs: 250, what: `run ${runId} to finish` },
+    );
+  } catch (error) {
+    if (!(error instanceof WaitTimeoutError)) throw error;
+    const status = (last as RunDocument | null)?.status ?? 'none';
+    throw new Error(`run ${runId} did not finish in ${timeoutMilliseconds} ms (last status ${status})\n${stackDiagnostics(runId)}`, { cause: error });
   }
-  throw new Error(`run ${runId} did not finish in ${timeoutMilliseconds} ms (last status ${last?.status ?? 'none'})\n${stackDiagnostics(runId)}`);
 }
 
 /**

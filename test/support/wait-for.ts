@@ -38,3 +38,9 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
 }
+
+/** Resolves once the wall clock has moved past the moment of the call (a later write gets a later mtime). */
+export async function clockMovedOn(): Promise<void> {
+  const start = Date.now();
+  await waitFor(() => Date.now() > start + 1, { timeoutMs: 1000, intervalMs: 1, what: 'the clock to move on' });
+}

@@ -11,6 +11,7 @@ import { createGrid, gridParameters } from '../../jobs/parameters/grid.ts';
 import { randomParameters } from '../../jobs/parameters/random.ts';
 import { shardInputs } from '../../jobs/worker/shard-input.ts';
 import type { RunPlan } from '../../shared/run-plan.ts';
+import { clockMovedOn } from '../support/wait-for.ts';
 
 test('grid: axes in the order written, the last varying fastest, both ends exact', () => {
   const grid = createGrid({ type: 'call' }, { strike: { from: 50, to: 150, steps: 101 }, volatility: [0.1, 0.2, 0.3] });
@@ -65,7 +66,8 @@ test('file shards refuse a parameter file rewritten after planning', async () =>
   await store.write(uri, 'type,spot\ncall,1\n');
   const index = await indexParameterFile(store, uri, 'csv', 10);
   assert.deepEqual(index.header, ['type', 'spot']);
-  await new Promise((r) => setTimeout(r, 5));
+  // The local store's generation is the file's mtime: the rewrite must come after the clock moved on.
+  await clockMovedOn();
   await store.write(uri, 'type,spot\ncall,2\n');
   const plan = { runId: 'r', parameterCount: 1, shardSize: 10, shardCount: 1, manifest: { parameters: { file: { uri, format: 'csv' } } }, file: index } as unknown as RunPlan;
   await assert.rejects(async () => {

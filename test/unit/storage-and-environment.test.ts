@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
 import { parseWorkerEnvironment } from '../../jobs/worker/environment.ts';
+import { clockMovedOn } from '../support/wait-for.ts';
 
 test('create-only writes keep the first object; overwrites change the generation', async () => {
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-store-')));
@@ -16,7 +17,8 @@ test('create-only writes keep the first object; overwrites change the generation
   assert.equal(first.created, true);
   assert.equal(second.created, false);
   assert.equal((await store.read(uri)).toString(), 'one');
-  await new Promise((r) => setTimeout(r, 5));
+  // The local store's generation is the file's mtime: the rewrite must come after the clock moved on.
+  await clockMovedOn();
   const third = await store.write(uri, 'three');
   assert.notEqual(third.info.generation, first.info.generation);
   await store.write('gs://results-x/b', 'B');

@@ -20,6 +20,7 @@ import type { WorkerEnvironment } from '../../jobs/worker/environment.ts';
 import type { Manifest } from '../../shared/manifest.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { TERMINATION_GRACE_SECONDS } from '../../jobs/fleet/job-builder.ts';
+import { waitFor } from '../support/wait-for.ts';
 
 /** A cache whose clients are the folder store and a topic that keeps what was published. */
 class RecordingCache extends WorkerCache {
@@ -70,13 +71,14 @@ test('SIGTERM during a shard: the worker returns 143 within the grace period, pu
   const signal = stopOnSigterm(pod, (TERMINATION_GRACE_SECONDS - 1) * 1000, (_cb, ms) => (timers.push(ms), {}));
   const started = Date.now();
   const running = runWorker(env, cache, hanging, { signal });
-  while (!existsSync(pidFile)) await sleep(20);
+  await waitFor(() => existsSync(pidFile), { timeoutMs: 30_000, intervalMs: 20, what: "the kernel's first heartbeat" });
   pod.emit('SIGTERM');
   assert.equal(await running, EXIT_TERMINATED);
   assert.ok(Date.now() - started < TERMINATION_GRACE_SECONDS * 1000);
   assert.deepEqual(cache.published, [], 'no completion and no failure: a stopped shard did not fail');
   assert.equal(await store.stat('gs://results/runs/life/shards/00000.ndjson'), null);
   assert.deepEqual(timers, [(TERMINATION_GRACE_SECONDS - 1) * 1000], 'a hard exit is armed before the kubelet\'s SIGKILL');
+  // A heartbeat that stopped has no event to wait on: look twice, further apart than its beat.
   await sleep(300);
   const beat = readFileSync(pidFile, 'utf8');
   await sleep(300);

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { kernelEnvironment } from '../../../jobs/worker/custom-shard.ts';
 import { runKernelProcess, type KernelProcessRequest } from '../../../jobs/worker/kernel-process.ts';
 import { kernelContainment, type KernelContainment } from '../../../jobs/worker/kernel-tree.ts';
+import { waitFor, WaitTimeoutError } from '../../support/wait-for.ts';
 
 const namespace = kernelContainment();
 const group: KernelContainment = { kind: 'process-group', reason: 'forced by the test', pdeathsig: true };
@@ -39,12 +40,10 @@ function processesWith(mark: string): number[] {
 }
 
 async function gone(text: string, withinMilliseconds = 3000): Promise<boolean> {
-  const until = performance.now() + withinMilliseconds;
-  while (performance.now() < until) {
-    if (processesWith(text).length === 0) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return false;
+  return waitFor(() => processesWith(text).length === 0, { timeoutMs: withinMilliseconds, what: `no process with ${text}` }).catch((error: unknown) => {
+    if (error instanceof WaitTimeoutError) return false;
+    throw error;
+  });
 }
 
 const cleanup = (text: string) => processesWith(text).forEach((pid) => process.kill(pid, 'SIGKILL'));
@@ -105,9 +104,7 @@ test('in a PID namespace: stopping the shard (deadline, cancel, SIGTERM) ends th
   t.after(() => cleanup(mark));
   const stop = new AbortController();
   const running = runKernelProcess(request(leavingKernel(mark, { setsid: true, hang: true }), { signal: stop.signal }));
-  const started = performance.now();
-  while (processesWith(mark).length === 0 && performance.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
-  assert.ok(processesWith(mark).length > 0, 'the kernel never started its child');
+  await waitFor(() => processesWith(mark).length > 0, { timeoutMs: 5000, intervalMs: 20, what: "the kernel's child to start" });
   stop.abort(new Error('the run passed its deadline'));
   const error = await within(running.then(() => assert.fail('a stopped shard must not succeed'), (e: Error) => e), 5000, 'the stopped shard');
   assert.match(error.message, /the run passed its deadline/);
@@ -138,9 +135,7 @@ for (const [name, killGroup, signal] of [
         // already gone
       }
     });
-    const started = performance.now();
-    while (processesWith(mark).length === 0 && performance.now() - started < 15_000) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(processesWith(mark).length > 0, 'the kernel never started its child');
+    await waitFor(() => processesWith(mark).length > 0, { timeoutMs: 15_000, what: "the kernel's child to start" });
     if (killGroup) process.kill(-worker.pid!, signal);
     else worker.kill(signal);
     assert.ok(await gone(mark), 'the setsid child outlived the worker');
