@@ -55,7 +55,7 @@ export class ShardOwnership {
       const job = jobName(run.runId, r.cluster, r.attempt);
       // Re-recording the same (cluster, attempt) replaces its list: the Job is created once, with the last one.
       this.jobsByName.set(job, { cluster: r.cluster, attempt: r.attempt, list: r.shards, dispatchedAt: r.at });
-      r.shards.forEach((shard, index) => slots.push({ shard, cluster: r.cluster, attempt: r.attempt, job, index }));
+      for (const [index, shard] of r.shards.entries()) slots.push({ shard, cluster: r.cluster, attempt: r.attempt, job, index });
     }
     this.slots = slots;
     for (const slot of slots) this.owners.set(slot.shard, slot);

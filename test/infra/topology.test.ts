@@ -31,7 +31,12 @@ function expected(topology: Topology): Wired[] {
       name: pushSubscriptionId(s.role),
       topic: TOPIC_IDS[s.role],
       ackDeadlineSeconds: s.ackDeadlineSeconds,
-      push: { fn: s.fn, maxDeliveryAttempts: s.maxDeliveryAttempts, deadLetterTopic: TOPIC_IDS[topology.deadLetter], backoff: [minimumSeconds, maximumSeconds] as [number, number] },
+      push: {
+        fn: s.fn,
+        maxDeliveryAttempts: s.maxDeliveryAttempts,
+        deadLetterTopic: TOPIC_IDS[topology.deadLetter],
+        backoff: [minimumSeconds, maximumSeconds] as [number, number],
+      },
     })),
     ...topology.records.map((r) => ({ name: r.name, topic: TOPIC_IDS[r.role], ackDeadlineSeconds: r.ackDeadlineSeconds })),
   ].sort((a, b) => a.name.localeCompare(b.name));
@@ -64,6 +69,14 @@ function synthesized(): Wired[] {
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
+/** The options the wiring passes to createSubscription, as far as this test reads them. */
+interface SubscriptionOptions {
+  ackDeadlineSeconds: number;
+  pushConfig?: { pushEndpoint: string };
+  deadLetterPolicy: { deadLetterTopic: string; maxDeliveryAttempts: number };
+  retryPolicy: { minimumBackoff: { seconds: number }; maximumBackoff: { seconds: number } };
+}
+
 /** Wires a recording client the way the supervisor wires the emulator. */
 async function wiredLocally(): Promise<Wired[]> {
   const out: Wired[] = [];
@@ -71,7 +84,7 @@ async function wiredLocally(): Promise<Wired[]> {
   const client = {
     createTopic: async () => [],
     topic: (topic: string) => ({
-      createSubscription: async (name: string, options: Record<string, any>) => {
+      createSubscription: async (name: string, options: SubscriptionOptions) => {
         const wired: Wired = { name, topic, ackDeadlineSeconds: options.ackDeadlineSeconds };
         if (options.pushConfig) {
           const endpoint = String(options.pushConfig.pushEndpoint);
@@ -114,7 +127,11 @@ test('topology: local and cloud differ only where an override says why', () => {
   assert.equal(local.deadLetter, TOPOLOGY.deadLetter);
   for (const [i, sub] of TOPOLOGY.push.entries()) {
     const override = LOCAL_OVERRIDES.ackDeadlineSeconds[sub.fn];
-    assert.deepEqual(local.push[i], { ...sub, ackDeadlineSeconds: override?.seconds ?? sub.ackDeadlineSeconds }, `${sub.fn}: same topic, function and delivery attempts`);
+    assert.deepEqual(
+      local.push[i],
+      { ...sub, ackDeadlineSeconds: override?.seconds ?? sub.ackDeadlineSeconds },
+      `${sub.fn}: same topic, function and delivery attempts`,
+    );
     if (override) assert.ok(override.why.length > 20 && override.seconds !== sub.ackDeadlineSeconds, `${sub.fn}'s override states why and changes something`);
   }
   assert.ok(LOCAL_OVERRIDES.retryBackoff.why.length > 20);

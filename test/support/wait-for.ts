@@ -33,7 +33,10 @@ export async function waitFor<T>(condition: () => T | Promise<T>, options: WaitO
       lastError = error;
     }
     if (Date.now() >= deadline) {
-      throw new WaitTimeoutError(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`, lastError === undefined ? undefined : { cause: lastError });
+      throw new WaitTimeoutError(
+        `timed out after ${options.timeoutMs} ms waiting for ${options.what}`,
+        lastError === undefined ? undefined : { cause: lastError },
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }

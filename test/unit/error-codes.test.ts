@@ -22,7 +22,11 @@ test('error codes: the table parser reads codes and nothing else', () => {
 
 test('error codes: docs/errors.md documents exactly the codes of ERROR_CODES, each once', () => {
   const documented = documentedCodes(read('docs/errors.md'));
-  assert.deepEqual(documented.filter((c, i) => documented.indexOf(c) !== i), [], 'a code documented twice');
+  assert.deepEqual(
+    documented.filter((c, i) => documented.indexOf(c) !== i),
+    [],
+    'a code documented twice',
+  );
   const listed = Object.keys(ERROR_CODES);
   assert.deepEqual(
     { undocumented: listed.filter((c) => !documented.includes(c)), unlisted: documented.filter((c) => !listed.includes(c)) },
@@ -33,5 +37,8 @@ test('error codes: docs/errors.md documents exactly the codes of ERROR_CODES, ea
 test('error codes: the README links the table and keeps no copy of it', () => {
   const readme = read('README.md');
   assert.match(readme, /\]\(docs\/errors\.md\)/);
-  assert.deepEqual(documentedCodes(readme).filter((c) => c in ERROR_CODES), []);
+  assert.deepEqual(
+    documentedCodes(readme).filter((c) => c in ERROR_CODES),
+    [],
+  );
 });

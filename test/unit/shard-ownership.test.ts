@@ -45,8 +45,21 @@ test('shard ownership: the owner of each shard is its last hand-over', () => {
 test('shard ownership: every slot a shard was given, in dispatch order (where its pods logged)', () => {
   const cases: Array<[shard: number, slots: Array<[cluster: string, attempt: number, index: number]>]> = [
     [1, [['worker-a', 0, 1]]],
-    [2, [['worker-a', 0, 2], ['worker-a', 1, 0]]],
-    [4, [['worker-b', 0, 1], ['worker-a', 1, 1], ['worker-c', 2, 0]]],
+    [
+      2,
+      [
+        ['worker-a', 0, 2],
+        ['worker-a', 1, 0],
+      ],
+    ],
+    [
+      4,
+      [
+        ['worker-b', 0, 1],
+        ['worker-a', 1, 1],
+        ['worker-c', 2, 0],
+      ],
+    ],
     [7, []],
   ];
   for (const [shard, slots] of cases) {
@@ -71,23 +84,54 @@ test('shard ownership: the Jobs owning shards now, with their lists and dispatch
   );
 });
 
-test('shard ownership: missing shards grouped by their owning Job; shards no record names are nobody\'s', () => {
+test("shard ownership: missing shards grouped by their owning Job; shards no record names are nobody's", () => {
   const cases: Array<[missing: number[], owned: Array<[job: string, shards: number[]]>, unowned: number[]]> = [
     [[], [], []],
-    [[4, 1, 0], [[job('worker-c', 2), [4]], [job('worker-a', 0), [0, 1]]], []],
-    [[2, 9, 3], [[job('worker-a', 1), [2]], [job('worker-b', 0), [3]]], [9]],
+    [
+      [4, 1, 0],
+      [
+        [job('worker-c', 2), [4]],
+        [job('worker-a', 0), [0, 1]],
+      ],
+      [],
+    ],
+    [
+      [2, 9, 3],
+      [
+        [job('worker-a', 1), [2]],
+        [job('worker-b', 0), [3]],
+      ],
+      [9],
+    ],
   ];
   for (const [missing, owned, unowned] of cases) {
     const grouped = ownership.byOwner(missing);
-    assert.deepEqual(grouped.owned.map((o) => [o.job, o.shards]), owned, `missing ${missing}`);
+    assert.deepEqual(
+      grouped.owned.map((o) => [o.job, o.shards]),
+      owned,
+      `missing ${missing}`,
+    );
     assert.deepEqual(grouped.unowned, unowned, `missing ${missing}`);
   }
 });
 
 test('shard ownership: shards each cluster owns now, a cluster whose shards all moved counting 0', () => {
   const cases: Array<[run: DispatchRecords, counts: Array<[string, number]>]> = [
-    [RUN, [['worker-a', 3], ['worker-b', 1], ['worker-c', 1]]],
-    [{ ...RUN, redispatches: [{ attempt: 1, cluster: 'worker-a', shards: [3, 4], reason: 'lost', at: '2026-03-02T10:00:00Z' }] }, [['worker-a', 5], ['worker-b', 0]]],
+    [
+      RUN,
+      [
+        ['worker-a', 3],
+        ['worker-b', 1],
+        ['worker-c', 1],
+      ],
+    ],
+    [
+      { ...RUN, redispatches: [{ attempt: 1, cluster: 'worker-a', shards: [3, 4], reason: 'lost', at: '2026-03-02T10:00:00Z' }] },
+      [
+        ['worker-a', 5],
+        ['worker-b', 0],
+      ],
+    ],
     [{ runId: 'r1' }, []],
   ];
   for (const [run, counts] of cases) assert.deepEqual([...ShardOwnership.of(run).shardsByCluster()], counts);

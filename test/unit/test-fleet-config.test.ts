@@ -43,7 +43,11 @@ test('test fleet: the fixture is a valid fleet configuration', () => {
 });
 
 test('test fleet: the guard sees a test that reads the shipped file', () => {
-  for (const line of ["import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';", "loadFleetConfig('altus.config.json')", 'readFileSync(`${root}/altus.config.json`)']) {
+  for (const line of [
+    "import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';",
+    "loadFleetConfig('altus.config.json')",
+    'readFileSync(join(root, "/altus.config.json"))',
+  ]) {
     assert.match(line, SHIPPED, line);
   }
   assert.doesNotMatch("new URL('../fixtures/altus.config.json', import.meta.url)", SHIPPED);
@@ -52,8 +56,15 @@ test('test fleet: the guard sees a test that reads the shipped file', () => {
 test('test fleet: only the named tests read the shipped altus.config.json', () => {
   const readers = testFiles(join(ROOT, 'test'))
     .map((path) => relative(ROOT, path))
-    .filter((path) => readFileSync(join(ROOT, path), 'utf8').split('\n').some((line) => SHIPPED.test(line)));
-  assert.deepEqual(readers.filter((path) => !(path in SHIPPED_READERS)), []);
+    .filter((path) =>
+      readFileSync(join(ROOT, path), 'utf8')
+        .split('\n')
+        .some((line) => SHIPPED.test(line)),
+    );
+  assert.deepEqual(
+    readers.filter((path) => !(path in SHIPPED_READERS)),
+    [],
+  );
 });
 
 test('test fleet: the test runner points every stack, function and CLI call at the fixture', () => {

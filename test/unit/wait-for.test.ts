@@ -30,9 +30,12 @@ test('waitFor: a condition that never holds fails after the timeout, naming it, 
   const started = Date.now();
   const cause = new Error('connection refused');
   await assert.rejects(
-    waitFor(() => {
-      throw cause;
-    }, { timeoutMs: 100, intervalMs: 10, what: 'the emulator' }),
+    waitFor(
+      () => {
+        throw cause;
+      },
+      { timeoutMs: 100, intervalMs: 10, what: 'the emulator' },
+    ),
     (error: unknown) => error instanceof WaitTimeoutError && /waiting for the emulator/.test(error.message) && error.cause === cause,
   );
   const elapsed = Date.now() - started;
