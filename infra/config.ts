@@ -235,7 +235,9 @@ function checkGpuPlacement(cluster: WorkerCluster, pool: WorkerCluster['gpuPools
   }
   const missing = pool.zones.filter((zone) => !offered.includes(zone));
   if (missing.length) {
-    throw new StackConfigError(`${where}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not offer ${pool.acceleratorType}; ${offeredText} ${source}`);
+    throw new StackConfigError(
+      `${where}: ${missing.join(', ')} ${missing.length === 1 ? 'does' : 'do'} not offer ${pool.acceleratorType}; ${offeredText} ${source}`,
+    );
   }
   if (!pool.spot && SPOT_OR_FLEX_ONLY_MACHINE_TYPES.includes(pool.machineType)) {
     throw new StackConfigError(`${where}: ${pool.machineType} is sold only as Spot or flex-start VMs; set "spot": true`);

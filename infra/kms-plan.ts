@@ -67,7 +67,9 @@ export function planKms(environment: string, keyRings: Readonly<Record<string, s
   const named = Object.keys(keyRings).join(', ') || 'none';
   for (const [location, what] of missing) {
     const names = [...new Set(what)];
-    problems.push(`${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} in ${location} and need${names.length === 1 ? 's' : ''} a key ring there (keys must be in their resource's location); infra.kms.keyRings names ${named}`);
+    problems.push(
+      `${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} in ${location} and need${names.length === 1 ? 's' : ''} a key ring there (keys must be in their resource's location); infra.kms.keyRings names ${named}`,
+    );
   }
   if (problems.length) return { problems };
 

@@ -75,15 +75,17 @@ export function planNetwork(clusters: readonly PlannedCluster[]): NetworkPlan {
   if (regions.length > MAX_REGIONS) {
     throw new NetworkPlanError(`the address plan holds at most ${MAX_REGIONS} regions; the configuration uses ${regions.length}`);
   }
-  const ranges = clusters.map((c, j): ClusterRanges => ({
-    cluster: c.name,
-    region: c.region,
-    podsRangeName: `${c.name}-pods`,
-    podsCidr: `10.${4 * (j + 1)}.0.0/14`,
-    servicesRangeName: `${c.name}-services`,
-    servicesCidr: `10.1.${16 * j}.0/20`,
-    // No control-plane range: the control planes are Private Service Connect endpoints in the subnets (control-plane.ts).
-  }));
+  const ranges = clusters.map(
+    (c, j): ClusterRanges => ({
+      cluster: c.name,
+      region: c.region,
+      podsRangeName: `${c.name}-pods`,
+      podsCidr: `10.${4 * (j + 1)}.0.0/14`,
+      servicesRangeName: `${c.name}-services`,
+      servicesCidr: `10.1.${16 * j}.0/20`,
+      // No control-plane range: the control planes are Private Service Connect endpoints in the subnets (control-plane.ts).
+    }),
+  );
   const subnets = regions.map(
     (region, i): SubnetPlan => ({
       region,

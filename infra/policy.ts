@@ -58,25 +58,36 @@ export const CHECKS: readonly PolicyCheck[] = [
     id: 'ALTUS_NO_PUBLIC_INVOKER',
     title: 'No function is invokable by allUsers / allAuthenticatedUsers',
     run: (s) =>
-      each(s, (t) => /^google_(cloudfunctions2?_function|cloud_run(_v2)?_service)_iam_/.test(t), 'ALTUS_NO_PUBLIC_INVOKER', (r) => {
-        const g = grants(r);
-        return g.members.some((m) => PUBLIC_MEMBERS.includes(m)) || PUBLIC_MEMBERS.some((m) => g.text.includes(m)) ? 'makes a function public' : null;
-      }),
+      each(
+        s,
+        (t) => /^google_(cloudfunctions2?_function|cloud_run(_v2)?_service)_iam_/.test(t),
+        'ALTUS_NO_PUBLIC_INVOKER',
+        (r) => {
+          const g = grants(r);
+          return g.members.some((m) => PUBLIC_MEMBERS.includes(m)) || PUBLIC_MEMBERS.some((m) => g.text.includes(m)) ? 'makes a function public' : null;
+        },
+      ),
   },
   {
     id: 'ALTUS_NO_SA_KEYS',
     title: 'No service-account keys',
-    run: (s) => each(s, 'google_service_account_key', 'ALTUS_NO_SA_KEYS', () => 'creates a service-account key; use Workload Identity or a Google-managed identity'),
+    run: (s) =>
+      each(s, 'google_service_account_key', 'ALTUS_NO_SA_KEYS', () => 'creates a service-account key; use Workload Identity or a Google-managed identity'),
   },
   {
     id: 'ALTUS_GKE_METADATA',
     title: 'Workload Identity: Standard clusters have a workload pool, node pools use the GKE metadata server',
     run: (s) => [
-      ...each(s, (t) => t === 'google_container_cluster', 'ALTUS_GKE_METADATA', (r) =>
-        standard(r) && typeof at(r.body, 'workload_identity_config', 'workload_pool') !== 'string' ? 'Workload Identity is not enabled' : null,
+      ...each(
+        s,
+        (t) => t === 'google_container_cluster',
+        'ALTUS_GKE_METADATA',
+        (r) => (standard(r) && typeof at(r.body, 'workload_identity_config', 'workload_pool') !== 'string' ? 'Workload Identity is not enabled' : null),
       ),
       ...each(s, 'google_container_node_pool', 'ALTUS_GKE_METADATA', (r) =>
-        at(r.body, 'node_config', 'workload_metadata_config', 'mode') === 'GKE_METADATA' ? null : 'pods may reach the node metadata server (mode is not GKE_METADATA)',
+        at(r.body, 'node_config', 'workload_metadata_config', 'mode') === 'GKE_METADATA'
+          ? null
+          : 'pods may reach the node metadata server (mode is not GKE_METADATA)',
       ),
     ],
   },
@@ -85,7 +96,9 @@ export const CHECKS: readonly PolicyCheck[] = [
     title: 'Network policy on Standard clusters (Dataplane V2 or Calico)',
     run: (s) =>
       each(s, 'google_container_cluster', 'ALTUS_NETWORK_POLICY', (r) =>
-        !standard(r) || r.body.datapath_provider === 'ADVANCED_DATAPATH' || isTrue(at(r.body, 'network_policy', 'enabled')) ? null : 'network policy is not enforced',
+        !standard(r) || r.body.datapath_provider === 'ADVANCED_DATAPATH' || isTrue(at(r.body, 'network_policy', 'enabled'))
+          ? null
+          : 'network policy is not enforced',
       ),
   },
   {
@@ -142,7 +155,8 @@ function spotPools(stack: SynthesizedStack, context: PolicyContext): Violation[]
     const spot = isTrue(at(pool.body, 'node_config', 'spot')) || isTrue(at(pool.body, 'node_config', 'preemptible'));
     const violation = (message: string): Violation[] => [{ check: 'ALTUS_SPOT_POOLS', resource: pool.address, message }];
     if (name === SYSTEM_POOL) {
-      const small = Number(at(pool.body, 'autoscaling', 'total_max_node_count') ?? Infinity) <= SYSTEM_POOL_MAX_NODES && !at(pool.body, 'node_config', 'guest_accelerator');
+      const small =
+        Number(at(pool.body, 'autoscaling', 'total_max_node_count') ?? Infinity) <= SYSTEM_POOL_MAX_NODES && !at(pool.body, 'node_config', 'guest_accelerator');
       return small ? [] : violation(`the system pool may run on demand only with at most ${SYSTEM_POOL_MAX_NODES} nodes and no accelerators`);
     }
     const expected = name === BATCH_POOL ? cluster?.spot : cluster?.gpuPools.find((g) => g.name === name)?.spot;

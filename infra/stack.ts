@@ -206,7 +206,14 @@ export class AltusStack extends TerraformStack {
       deadLetterRecords: messaging.deadLetterRecords,
       notificationChannels: config.alertNotificationChannels,
     });
-    new ResultsDataset(this, 'results-dataset', { project, environment: config.environment, location: region, resultsBucket: storage.results, readers: config.dashboardInvokers, ...(kms ? { cmek: kms.keyFor('bigquery', region) } : {}) });
+    new ResultsDataset(this, 'results-dataset', {
+      project,
+      environment: config.environment,
+      location: region,
+      resultsBucket: storage.results,
+      readers: config.dashboardInvokers,
+      ...(kms ? { cmek: kms.keyFor('bigquery', region) } : {}),
+    });
 
     new TerraformOutput(this, 'manifests_bucket', { value: storage.manifests.name });
     new TerraformOutput(this, 'results_bucket', { value: storage.results.name });
@@ -216,9 +223,11 @@ export class AltusStack extends TerraformStack {
       description: 'Private control-plane endpoints of the worker clusters (the DNS endpoints serve operators)',
       value: Object.fromEntries(Object.entries(workers.clusters).map(([name, w]) => [name, w.cluster.endpoint])),
     });
-    new TerraformOutput(this, 'dashboard_url', { value: config.dashboardDomain ? `https://${config.dashboardDomain}` : functions.byName.dashboard.serviceConfig.uri });
+    new TerraformOutput(this, 'dashboard_url', {
+      value: config.dashboardDomain ? `https://${config.dashboardDomain}` : functions.byName.dashboard.serviceConfig.uri,
+    });
     if (dashboardIap) {
-      new TerraformOutput(this, 'dashboard_address', { description: 'Point the dashboard domain\'s A record here', value: dashboardIap.address.address });
+      new TerraformOutput(this, 'dashboard_address', { description: "Point the dashboard domain's A record here", value: dashboardIap.address.address });
     }
     new TerraformOutput(this, 'worker_image_repository', { value: config.registry.workerImage });
     new TerraformOutput(this, 'image_build_service_account', { value: identity.imageBuild.email });

@@ -93,4 +93,6 @@ for (const file of filesUnder(OUT)) {
 }
 zip.end();
 await new Promise<void>((resolve, reject) => zip.outputStream.pipe(createWriteStream(ARCHIVE)).on('close', resolve).on('error', reject));
-process.stdout.write(`dist/functions.zip: ${functionNames.length} functions (${functionNames.join(', ')}), ${packages.length} runtime packages, ${statSync(ARCHIVE).size} bytes\n`);
+process.stdout.write(
+  `dist/functions.zip: ${functionNames.length} functions (${functionNames.join(', ')}), ${packages.length} runtime packages, ${statSync(ARCHIVE).size} bytes\n`,
+);

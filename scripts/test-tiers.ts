@@ -30,7 +30,11 @@ export type TierName = (typeof TIER_NAMES)[number];
 /** Every tier, in the order `npm test` lists them. */
 export const TEST_TIERS: Readonly<Record<TierName, TestTier>> = {
   unit: { folder: 'test/unit', sharesProcess: true, holds: 'pure tests: no child process, server, network or emulator' },
-  integration: { folder: 'test/integration', sharesProcess: false, holds: "the pipeline's parts together in memory, the emulators, child processes, HTTP servers on localhost" },
+  integration: {
+    folder: 'test/integration',
+    sharesProcess: false,
+    holds: "the pipeline's parts together in memory, the emulators, child processes, HTTP servers on localhost",
+  },
   e2e: { folder: 'test/e2e', sharesProcess: false, holds: 'runs through the local stack: pipeline, CLI, dashboard API and browser' },
   chaos: { folder: 'test/chaos', sharesProcess: false, holds: 'the fast chaos scenarios, each file on a stack of its own' },
   oracle: { folder: 'test/oracle', sharesProcess: false, holds: 'the kernels against QuantLib and scipy (a Python child process)' },

@@ -31,7 +31,10 @@ process.env.ALTUS_FLEET_CONFIG ??= TEST_FLEET_CONFIG;
 
 const requested = process.argv.slice(2).map((argument) => (isTierName(argument) ? TEST_TIERS[argument].folder : argument));
 // Relative to the repository root, where npm runs scripts: the form a tier's folder is matched in.
-const files = (requested.length ? requested : ['test']).flatMap(testFiles).map((file) => relative(process.cwd(), resolve(file))).sort();
+const files = (requested.length ? requested : ['test'])
+  .flatMap(testFiles)
+  .map((file) => relative(process.cwd(), resolve(file)))
+  .sort();
 if (files.length === 0) {
   process.stderr.write('no *.test.ts files found\n');
   process.exit(1);
@@ -76,10 +79,14 @@ function runTests(paths: string[], concurrency: number, env: Record<string, stri
   return new Promise<number>((resolve) => {
     // A test that hangs fails after 15 minutes, and a file whose tests are done exits even if a
     // client it forgot to close still holds a handle: CI always ends, with the failure named.
-    const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000', '--test-force-exit', ...paths], {
-      stdio: 'inherit',
-      env: { ...process.env, ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000', '--test-force-exit', ...paths],
+      {
+        stdio: 'inherit',
+        env: { ...process.env, ...env },
+      },
+    );
     child.on('exit', (c) => resolve(c ?? 1));
   });
 }

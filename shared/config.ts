@@ -31,7 +31,12 @@ const schema = z.object({
   ALTUS_MANIFEST_URI_PREFIXES: z
     .string()
     .optional()
-    .transform((s) => (s ?? '').split(',').map((p) => p.trim()).filter(Boolean))
+    .transform((s) =>
+      (s ?? '')
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    )
     .refine((prefixes) => prefixes.every((p) => /^gs:\/\/[^/]+\/./.test(p)), 'ALTUS_MANIFEST_URI_PREFIXES: comma-separated gs://bucket/folder/ prefixes'),
   ALTUS_STALLED_JOB_SECONDS: z.coerce.number().int().positive().max(3600).optional(),
   ALTUS_METER_DIR: z.string().min(1).optional(),

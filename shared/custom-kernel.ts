@@ -50,7 +50,12 @@ export const customKernelSchema = z
       .regex(IMAGE_REFERENCE, 'a full image reference such as us-central1-docker.pkg.dev/PROJECT/REPO/NAME:TAG (registry host included)'),
     /** Program and arguments, run in the image's working directory; no shell is involved. */
     command: z
-      .array(z.string().max(4096).refine((arg) => !arg.includes('\0'), 'no NUL characters'))
+      .array(
+        z
+          .string()
+          .max(4096)
+          .refine((arg) => !arg.includes('\0'), 'no NUL characters'),
+      )
       .min(1, 'give the program to run, e.g. ["python3", "kernel.py"]')
       .max(256)
       .refine((command) => (command[0] ?? 'x').length > 0, 'the program (first element) cannot be empty'),

@@ -16,9 +16,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 export const TERMINAL_STATUSES: readonly RunStatus[] = ['SUCCEEDED', 'PARTIAL', 'FAILED', 'REJECTED', 'CANCELLED'];
 
 /** Where a run came from. */
-export type RunOrigin =
-  | { kind: 'upload'; bucket: string; object: string; generation: string }
-  | { kind: 'request'; requestId: string };
+export type RunOrigin = { kind: 'upload'; bucket: string; object: string; generation: string } | { kind: 'request'; requestId: string };
 
 /** Counts on the run document. */
 export interface RunCounts {

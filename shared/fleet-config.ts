@@ -43,9 +43,7 @@ export const gpuPoolSchema = z
      * accelerator; name the zones that have it (`gcloud compute accelerator-types list`).
      */
     zones: z.array(zone).min(1).optional(),
-    pricing: z
-      .object({ spotPerGpuHour: z.number().nonnegative(), onDemandPerGpuHour: z.number().nonnegative() })
-      .strict(),
+    pricing: z.object({ spotPerGpuHour: z.number().nonnegative(), onDemandPerGpuHour: z.number().nonnegative() }).strict(),
   })
   .strict();
 
@@ -207,7 +205,11 @@ export const fleetConfigSchema = z
         }
         for (const [k, name] of (gpu.zones ?? []).entries()) {
           if (!name.startsWith(`${cluster.region}-`)) {
-            ctx.addIssue({ code: 'custom', path: ['clusters', i, 'gpuPools', j, 'zones', k], message: `zone ${name} is not in the cluster's region ${cluster.region}` });
+            ctx.addIssue({
+              code: 'custom',
+              path: ['clusters', i, 'gpuPools', j, 'zones', k],
+              message: `zone ${name} is not in the cluster's region ${cluster.region}`,
+            });
           }
           if (gpu.zones!.indexOf(name) !== k) {
             ctx.addIssue({ code: 'custom', path: ['clusters', i, 'gpuPools', j, 'zones', k], message: `zone ${name} is listed twice` });
@@ -217,11 +219,19 @@ export const fleetConfigSchema = z
     }
     const podVcpus = cpuVcpusOrNaN(config.workerResources.cpu);
     if (!(podVcpus > 0)) {
-      ctx.addIssue({ code: 'custom', path: ['workerResources', 'cpu'], message: `"${config.workerResources.cpu}" is not a CPU quantity above 0 such as "1" or "500m"` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workerResources', 'cpu'],
+        message: `"${config.workerResources.cpu}" is not a CPU quantity above 0 such as "1" or "500m"`,
+      });
     } else {
       for (const [i, cluster] of config.clusters.entries()) {
         if (podVcpus > cluster.vcpusPerNode) {
-          ctx.addIssue({ code: 'custom', path: ['clusters', i, 'vcpusPerNode'], message: `a node of ${cluster.vcpusPerNode} vCPUs cannot hold one worker pod of ${config.workerResources.cpu} CPU (workerResources.cpu)` });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['clusters', i, 'vcpusPerNode'],
+            message: `a node of ${cluster.vcpusPerNode} vCPUs cannot hold one worker pod of ${config.workerResources.cpu} CPU (workerResources.cpu)`,
+          });
         }
       }
     }

@@ -22,12 +22,7 @@ export type LogSink = (line: string) => void;
 const ORDER: Record<Severity, number> = { DEBUG: 0, INFO: 1, WARNING: 2, ERROR: 3 };
 
 /** Creates a logger writing one JSON object per line to `sink`. */
-export function createLogger(options: {
-  component: string;
-  minimumSeverity?: Severity;
-  sink?: LogSink;
-  labels?: Record<string, string | number>;
-}): Logger {
+export function createLogger(options: { component: string; minimumSeverity?: Severity; sink?: LogSink; labels?: Record<string, string | number> }): Logger {
   const sink = options.sink ?? ((line: string) => process.stdout.write(line + '\n'));
   const minimum = ORDER[options.minimumSeverity ?? 'INFO'];
   // Cloud Logging labels are strings: a numeric label (a shard) must match `labels.shard="N"` queries.
@@ -41,7 +36,6 @@ export function createLogger(options: {
     info: (m, f) => write('INFO', m, f),
     warn: (m, f) => write('WARNING', m, f),
     error: (m, f) => write('ERROR', m, f),
-    with: (more) =>
-      createLogger({ ...options, labels: { ...options.labels, ...Object.fromEntries(Object.entries(more).map(([k, v]) => [k, String(v)])) } }),
+    with: (more) => createLogger({ ...options, labels: { ...options.labels, ...Object.fromEntries(Object.entries(more).map(([k, v]) => [k, String(v)])) } }),
   };
 }

@@ -72,7 +72,12 @@ export const manifestSchema = z
       .object({ perShard: z.number().int().min(0).max(10).default(3) })
       .strict()
       .default({ perShard: 3 }),
-    deadlineSeconds: z.number().int().min(10).max(7 * 24 * 3600).default(3600),
+    deadlineSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 24 * 3600)
+      .default(3600),
     placement: z
       .object({ clusters: z.array(z.string().min(1)).min(1).optional() })
       .strict()

@@ -219,7 +219,10 @@ export class FirestoreRunStore implements RunStore {
   }
 
   async listRunsByStatus(statuses: readonly RunStatus[], limit: number, after?: string): Promise<RunDocument[]> {
-    let query = this.db.collection('runs').where('status', 'in', [...statuses]).orderBy(FieldPath.documentId());
+    let query = this.db
+      .collection('runs')
+      .where('status', 'in', [...statuses])
+      .orderBy(FieldPath.documentId());
     if (after !== undefined) query = query.startAfter(after);
     const snap = await query.limit(limit).get();
     return snap.docs.map((d) => decodeRun(d.data()));
@@ -237,7 +240,10 @@ export class FirestoreRunStore implements RunStore {
   }
 
   async writeCursor(name: string, value: string | undefined): Promise<void> {
-    await this.db.collection('cursors').doc(name).set({ value: value ?? null });
+    await this.db
+      .collection('cursors')
+      .doc(name)
+      .set({ value: value ?? null });
     this.meter.count('firestoreWrites');
   }
 

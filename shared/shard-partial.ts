@@ -41,7 +41,8 @@ export const shardPartialSchema = z
 export type ShardPartial = z.infer<typeof shardPartialSchema>;
 
 /** The schema's metric partial is the one the statistics merge: a change to either fails compilation here. */
-const sameMetricPartial: [z.infer<typeof metricPartialSchema>, MetricPartial] extends [MetricPartial, z.infer<typeof metricPartialSchema>] ? true : never = true;
+const sameMetricPartial: [z.infer<typeof metricPartialSchema>, MetricPartial] extends [MetricPartial, z.infer<typeof metricPartialSchema>] ? true : never =
+  true;
 void sameMetricPartial;
 
 /** The partial stored at `uri`, from its bytes; throws ContractError (shared/contract.ts) naming the first problem. */

@@ -60,9 +60,7 @@ export function createAggregateHandler(deps: Dependencies) {
     const failed = shards.filter((s) => s.status === 'failed');
     step('planAndShards');
 
-    const partials = await mapBounded(succeeded, READ_CONCURRENCY, async (s) =>
-      readShardPartial(await deps.store.read(s.partialUri!), s.partialUri!),
-    );
+    const partials = await mapBounded(succeeded, READ_CONCURRENCY, async (s) => readShardPartial(await deps.store.read(s.partialUri!), s.partialUri!));
     // A custom kernel without declared metrics: every metric some shard found, in order of first appearance.
     const metrics = plan.discoverMetrics ? discoveredMetrics(partials, log) : plan.metrics;
     step('partials');
@@ -122,7 +120,11 @@ export function createAggregateHandler(deps: Dependencies) {
 function discoveredMetrics(partials: readonly ShardPartial[], log: Dependencies['log']): string[] {
   const union = metricUnion(partials);
   if (union.length > MAX_OUTPUTS) {
-    log.warn('more discovered metrics than a run aggregates: the first ones are kept', { metrics: union.length, kept: MAX_OUTPUTS, dropped: union.slice(MAX_OUTPUTS, MAX_OUTPUTS + 5) });
+    log.warn('more discovered metrics than a run aggregates: the first ones are kept', {
+      metrics: union.length,
+      kept: MAX_OUTPUTS,
+      dropped: union.slice(MAX_OUTPUTS, MAX_OUTPUTS + 5),
+    });
   }
   return union.slice(0, MAX_OUTPUTS);
 }

@@ -24,7 +24,11 @@ export async function publishResults(
   const { runId } = plan;
   if (resultsFormat(plan) === 'ndjson') {
     const uri = runObjects.results(bucket, runId);
-    await deps.store.compose(succeeded.map((s) => s.resultUri!), uri, { contentType: 'application/x-ndjson' });
+    await deps.store.compose(
+      succeeded.map((s) => s.resultUri!),
+      uri,
+      { contentType: 'application/x-ndjson' },
+    );
     const path = deps.store.localPath?.(uri);
     return { uri, ...(path ? { path } : {}), format: 'ndjson' };
   }

@@ -26,7 +26,9 @@ export function workerEgressPolicy(namespace: string): V1NetworkPolicy {
       policyTypes: ['Egress'],
       egress: [
         {
-          to: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } }],
+          to: [
+            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } },
+          ],
           ports: [{ protocol: 'UDP', port: 53 }, tcp(53)],
         },
         { to: [{ ipBlock: { cidr: '169.254.169.254/32' } }], ports: [tcp(80)] },

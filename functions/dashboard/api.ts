@@ -31,10 +31,7 @@ export async function runDetail(deps: DashboardDependencies, runId: string): Pro
   const run = await deps.runs.getRun(runId);
   if (!run) return null;
   const now = deps.now();
-  const [progress, failed] = await Promise.all([
-    runProgress(run, deps.shards, deps.regions),
-    deps.shards.failed(runId, MAX_FAILURES_LISTED),
-  ]);
+  const [progress, failed] = await Promise.all([runProgress(run, deps.shards, deps.regions), deps.shards.failed(runId, MAX_FAILURES_LISTED)]);
   const aggregates = run.aggregates ?? {};
   const first = Object.values(aggregates)[0];
   return {
@@ -60,11 +57,7 @@ export async function runDetail(deps: DashboardDependencies, runId: string): Pro
 }
 
 /** Up to `limit` failed parameter sets of a run, and how many failed in all when the run has ended. */
-export async function runFailedParameters(
-  deps: DashboardDependencies,
-  run: RunDocument,
-  limit: number,
-): Promise<FailedParametersAnswer> {
+export async function runFailedParameters(deps: DashboardDependencies, run: RunDocument, limit: number): Promise<FailedParametersAnswer> {
   const rows = await failedParameterSets(deps, run.runId, Math.min(Math.max(1, limit), MAX_FAILURES_LISTED));
   return { rows, ...(isTerminal(run) ? { total: run.counts.parametersFailed } : {}) };
 }
@@ -77,7 +70,12 @@ async function resultsLink(deps: DashboardDependencies, run: RunDocument): Promi
     if (deps.store.localPath) return { uri, format: 'ndjson', downloadPath: `api/runs/${run.runId}/results.ndjson` };
     const { bucket, name } = parseObjectUri(uri);
     const path = [bucket, ...name.split('/')].map(encodeURIComponent).join('/');
-    return { uri, format: 'ndjson', consoleUrl: `https://console.cloud.google.com/storage/browser/_details/${path}?project=${project}`, copyCommand: `gcloud storage cp ${uri} .` };
+    return {
+      uri,
+      format: 'ndjson',
+      consoleUrl: `https://console.cloud.google.com/storage/browser/_details/${path}?project=${project}`,
+      copyCommand: `gcloud storage cp ${uri} .`,
+    };
   }
   const query = {
     ...(results.sql ? { sqlCommand: `altus results ${run.runId} --sql "${results.sql}"` } : {}),
@@ -93,7 +91,13 @@ async function resultsLink(deps: DashboardDependencies, run: RunDocument): Promi
   }
   const { bucket, name } = parseObjectUri(uri.replace(/\/$/, ''));
   const path = [bucket, ...name.split('/')].map(encodeURIComponent).join('/');
-  return { uri, format: 'parquet', consoleUrl: `https://console.cloud.google.com/storage/browser/${path}?project=${project}`, copyCommand: `gcloud storage cp -r ${uri} .`, ...query };
+  return {
+    uri,
+    format: 'parquet',
+    consoleUrl: `https://console.cloud.google.com/storage/browser/${path}?project=${project}`,
+    copyCommand: `gcloud storage cp -r ${uri} .`,
+    ...query,
+  };
 }
 
 /** A part of a run's Parquet dataset, as the workers name it. */

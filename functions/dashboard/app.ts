@@ -16,7 +16,8 @@ import { DashboardBundleMissingError, isWebPath, webAssets, type WebAsset } from
 export type DashboardApp = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** The page may load only its own scripts, styles and data. */
-const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+const CONTENT_SECURITY_POLICY =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 const RUN_ROUTE = /^\/api\/runs\/([^/]+)(\/failed-parameters|\/results\.ndjson|\/parts\/[^/]+)?$/;
 

@@ -13,11 +13,7 @@ import type { ShardQueries } from '../../shared/shard-queries.ts';
 export const MAX_SHARD_OBJECTS_READ = 20;
 
 /** Up to `limit` failed parameter sets, in index order within the shards read. */
-export async function failedParameterSets(
-  deps: { shards: ShardQueries; store: ObjectStore },
-  runId: string,
-  limit: number,
-): Promise<FailedParameterSet[]> {
+export async function failedParameterSets(deps: { shards: ShardQueries; store: ObjectStore }, runId: string, limit: number): Promise<FailedParameterSet[]> {
   const shards = await deps.shards.withFailedParameters(runId, MAX_SHARD_OBJECTS_READ);
   const rows: FailedParameterSet[] = [];
   for (const shard of shards) {

@@ -43,7 +43,12 @@ export function createIngestHandler(deps: Dependencies) {
     const runId = runIdForUpload(data.bucket, data.name, generation);
     const log = deps.log.with({ runId });
     const origin = { kind: 'upload' as const, bucket: data.bucket, object: data.name, generation };
-    const fallbackName = data.name.split('/').pop()!.replace(/\.json$/i, '').slice(0, 100) || runId;
+    const fallbackName =
+      data.name
+        .split('/')
+        .pop()!
+        .replace(/\.json$/i, '')
+        .slice(0, 100) || runId;
     let bytes: Buffer;
     try {
       const uri = objectUri(data.bucket, data.name);
@@ -56,7 +61,10 @@ export function createIngestHandler(deps: Dependencies) {
       bytes = await deps.store.read(uri, { maxBytes: LIMITS.manifestBytes });
     } catch (error) {
       if (error instanceof ObjectTooLargeError) {
-        const tooLarge = new PermanentError('MANIFEST_TOO_LARGE', `${data.name} is ${error.size} bytes; the cap is ${error.maxBytes}. Move the parameter sets into a file source.`);
+        const tooLarge = new PermanentError(
+          'MANIFEST_TOO_LARGE',
+          `${data.name} is ${error.size} bytes; the cap is ${error.maxBytes}. Move the parameter sets into a file source.`,
+        );
         return startRun({ ...deps, log }, { runId, origin, manifest: { value: null }, manifestObject: data.name, fallbackName, rejectWith: tooLarge });
       }
       if (error instanceof ObjectNotFoundError) {

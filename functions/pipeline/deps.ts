@@ -18,7 +18,8 @@ export interface Dependencies {
   store: ObjectStore;
   fleet: Fleet;
   fleetConfig: FleetConfig;
-  config: Pick<RuntimeConfig, 'projectId' | 'buckets' | 'handlerTimeoutMilliseconds' | 'reconcileGraceMilliseconds' | 'stalledJobMilliseconds'> & Partial<Pick<RuntimeConfig, 'manifestUriPrefixes'>>;
+  config: Pick<RuntimeConfig, 'projectId' | 'buckets' | 'handlerTimeoutMilliseconds' | 'reconcileGraceMilliseconds' | 'stalledJobMilliseconds'> &
+    Partial<Pick<RuntimeConfig, 'manifestUriPrefixes'>>;
   log: Logger;
   /** Injectable clock (ISO timestamps on documents). */
   now: () => Date;

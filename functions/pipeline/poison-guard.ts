@@ -32,7 +32,13 @@ export function guardPubSub(deps: Dependencies, source: string, handler: (event:
   return async (event: CloudEvent<unknown>): Promise<void> => {
     const published = Date.parse(((event.data ?? {}) as PubSubEnvelope).message?.publishTime ?? '');
     if (Number.isFinite(published) && deps.now().getTime() - published > MAX_EVENT_AGE_MILLISECONDS) {
-      await parkMessage(deps, source, event, 'EVENT_TOO_OLD', `published ${new Date(published).toISOString()}, older than ${MAX_EVENT_AGE_MILLISECONDS / 3600_000} h`);
+      await parkMessage(
+        deps,
+        source,
+        event,
+        'EVENT_TOO_OLD',
+        `published ${new Date(published).toISOString()}, older than ${MAX_EVENT_AGE_MILLISECONDS / 3600_000} h`,
+      );
       return;
     }
     try {
@@ -67,7 +73,11 @@ export function guardStorageEvent<T>(
       const reason: ParkReason = 'EVENT_TOO_OLD';
       const detail = `sent ${new Date(sent).toISOString()}, older than ${MAX_EVENT_AGE_MILLISECONDS / 3600_000} h`;
       const data = Buffer.from(JSON.stringify(event.data ?? null)).toString('base64');
-      await deps.bus.publish('deadLetter', { source, reason, detail, data, attributes: { type: event.type, subject: event.subject ?? '' } }, { reason, source });
+      await deps.bus.publish(
+        'deadLetter',
+        { source, reason, detail, data, attributes: { type: event.type, subject: event.subject ?? '' } },
+        { reason, source },
+      );
       deps.log.warn('event parked on the dead-letter topic', { source, reason, detail });
       return;
     }
@@ -108,7 +118,10 @@ async function withinTimeout(work: Promise<unknown>, timeoutMilliseconds: number
   }
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HandlerTimeoutError(`${source} did not finish within ${timeoutMilliseconds / 1000} s; answering 500 so the message is redelivered`)), timeoutMilliseconds);
+    timer = setTimeout(
+      () => reject(new HandlerTimeoutError(`${source} did not finish within ${timeoutMilliseconds / 1000} s; answering 500 so the message is redelivered`)),
+      timeoutMilliseconds,
+    );
   });
   try {
     await Promise.race([work, timeout]);

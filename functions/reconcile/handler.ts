@@ -64,7 +64,11 @@ export function createReconcileHandler(deps: Dependencies) {
           const report = await reconcileRun(deps, run);
           if (report.recoveredFromResults || report.recordedFailed || report.redispatched) deps.log.info('run reconciled', { ...report });
           reports.push(report);
-        } else if (run.status === 'AGGREGATING' && run.aggregatingSince && deps.now().getTime() - Date.parse(run.aggregatingSince) > STALLED_AGGREGATION_MILLISECONDS) {
+        } else if (
+          run.status === 'AGGREGATING' &&
+          run.aggregatingSince &&
+          deps.now().getTime() - Date.parse(run.aggregatingSince) > STALLED_AGGREGATION_MILLISECONDS
+        ) {
           const again: AggregateRequest = { v: 1, runId: run.runId };
           await deps.bus.publish('aggregate', again);
           deps.log.warn('aggregation stalled: requested again', { runId: run.runId, since: run.aggregatingSince });
@@ -118,7 +122,10 @@ async function failStart(deps: Dependencies, run: RunDocument): Promise<void> {
   const cause = run.lastError ? `; the last attempt failed in ${run.lastError.source}: ${run.lastError.message}` : '';
   const failed = await deps.runs.transition(run.runId, ['ACCEPTED'], {
     status: 'FAILED',
-    error: { code: 'START_FAILED', message: `the run did not start within ${minutes} minutes of its upload or request${cause}. Fix the cause and submit it again.` },
+    error: {
+      code: 'START_FAILED',
+      message: `the run did not start within ${minutes} minutes of its upload or request${cause}. Fix the cause and submit it again.`,
+    },
     finishedAt: deps.now().toISOString(),
     ...UNANNOUNCED,
   });

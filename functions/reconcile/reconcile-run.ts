@@ -57,7 +57,14 @@ export interface ReconcileReport {
  * missing, a cluster is unreachable, or the deadline passed.
  */
 export async function reconcileRun(deps: Dependencies, run: RunDocument): Promise<ReconcileReport> {
-  const report: ReconcileReport = { runId: run.runId, scanned: false, recoveredFromResults: 0, recordedFailed: 0, redispatched: 0, aggregationRequested: false };
+  const report: ReconcileReport = {
+    runId: run.runId,
+    scanned: false,
+    recoveredFromResults: 0,
+    recordedFailed: 0,
+    redispatched: 0,
+    aggregationRequested: false,
+  };
   const log = deps.log.with({ runId: run.runId });
   const shards = run.counts.shards;
   const now = deps.now();

@@ -63,7 +63,7 @@ export async function handleStalledJobs(deps: Dependencies, run: RunDocument, ow
       const events = await deps.fleet.listEvents(entry.cluster, namespace, `involvedObject.kind=Job,involvedObject.name=${name}`);
       cause = diagnoseStall(name, pods, events);
     } catch (error) {
-      deps.log.warn('could not read a quiet Job\'s pods and events', { runId: run.runId, cluster: entry.cluster, job: name, error: (error as Error).message });
+      deps.log.warn("could not read a quiet Job's pods and events", { runId: run.runId, cluster: entry.cluster, job: name, error: (error as Error).message });
       continue;
     }
     if (!cause) continue;
@@ -71,7 +71,12 @@ export async function handleStalledJobs(deps: Dependencies, run: RunDocument, ow
     const replaced = await replace(deps, run, entry, cause);
     if (replaced) return replaced;
     if (await busyWithOthers(deps, entry.cluster, run.runId)) {
-      deps.log.info('no room for a Job yet: other runs\' pods hold the cluster, the run waits its turn', { runId: run.runId, cluster: entry.cluster, job: name, cause: cause.message });
+      deps.log.info("no room for a Job yet: other runs' pods hold the cluster, the run waits its turn", {
+        runId: run.runId,
+        cluster: entry.cluster,
+        job: name,
+        cause: cause.message,
+      });
       continue;
     }
     return fail(deps, run, entry, cause);
@@ -110,7 +115,12 @@ async function replace(deps: Dependencies, run: RunDocument, entry: OwnedJob, ca
   const name = entry.job.metadata!.name!;
   // Its pods would otherwise start whenever room appears, computing shards another cluster now owns.
   await deps.fleet.deleteJob(entry.cluster, deps.fleetConfig.namespace, name);
-  deps.log.warn('a Job could not get room: its shards were placed on another cluster', { runId: run.runId, cluster: entry.cluster, job: name, cause: cause.message });
+  deps.log.warn('a Job could not get room: its shards were placed on another cluster', {
+    runId: run.runId,
+    cluster: entry.cluster,
+    job: name,
+    cause: cause.message,
+  });
   return { cluster: entry.cluster, job: name, code: cause.code, message: cause.message, action: 'replaced' };
 }
 
@@ -129,7 +139,7 @@ async function fail(deps: Dependencies, run: RunDocument, entry: OwnedJob, cause
     ...UNANNOUNCED,
   });
   if (failed) {
-    deps.log.error('a Job\'s pods cannot start: run FAILED', { runId: run.runId, cluster: entry.cluster, job: name, code: cause.code, cause: cause.message });
+    deps.log.error("a Job's pods cannot start: run FAILED", { runId: run.runId, cluster: entry.cluster, job: name, code: cause.code, cause: cause.message });
     await announceFinished(deps, failed);
     await cleanUpRunJobs(deps, failed);
   }

@@ -25,7 +25,10 @@ export function createRunRequestHandler(deps: Dependencies) {
       const { requestId: runId, reason, manifestHash } = decoded.rejected;
       const log = deps.log.with({ runId });
       const origin = { kind: 'request' as const, requestId: runId };
-      const outcome = await startRun({ ...deps, log }, { runId, origin, manifest: { value: null }, manifestHash, manifestObject: null, fallbackName: runId, rejectWith: reason });
+      const outcome = await startRun(
+        { ...deps, log },
+        { runId, origin, manifest: { value: null }, manifestHash, manifestObject: null, fallbackName: runId, rejectWith: reason },
+      );
       return outcome === 'conflict' ? conflict(deps, event, runId) : outcome;
     }
     const request = decoded.request;
@@ -43,8 +46,22 @@ export function createRunRequestHandler(deps: Dependencies) {
         object = address.bucket === deps.config.buckets.manifests ? address.name : null;
         if (object === null && !(deps.config.manifestUriPrefixes ?? []).some((prefix) => request.manifestUri.startsWith(prefix))) {
           const allowed = [`gs://${deps.config.buckets.manifests}/`, ...(deps.config.manifestUriPrefixes ?? [])].join(', ');
-          const reason = new PermanentError('MANIFEST_INVALID', `manifestUri: ${request.manifestUri} is outside the manifests bucket; a run request may name a manifest under ${allowed}`);
-          return startRun({ ...deps, log }, { runId, origin, manifest: { value: null }, manifestHash: `uri:${request.manifestUri}`, manifestObject: null, fallbackName: runId, rejectWith: reason });
+          const reason = new PermanentError(
+            'MANIFEST_INVALID',
+            `manifestUri: ${request.manifestUri} is outside the manifests bucket; a run request may name a manifest under ${allowed}`,
+          );
+          return startRun(
+            { ...deps, log },
+            {
+              runId,
+              origin,
+              manifest: { value: null },
+              manifestHash: `uri:${request.manifestUri}`,
+              manifestObject: null,
+              fallbackName: runId,
+              rejectWith: reason,
+            },
+          );
         }
         bytes = await deps.store.read(request.manifestUri, { maxBytes: LIMITS.manifestBytes });
       } catch (error) {

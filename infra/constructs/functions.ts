@@ -73,7 +73,11 @@ export class Functions extends Construct {
           serviceAccountEmail: props.runtimeAccounts[spec.name].email,
           // Pub/Sub push and Eventarc count as internal traffic; only the dashboard is reached from outside (with IAM).
           ingressSettings:
-            trigger.kind !== 'http' ? 'ALLOW_INTERNAL_ONLY' : trigger.invokers === 'dashboard-viewers' && props.dashboardBehindLoadBalancer ? 'ALLOW_INTERNAL_AND_GCLB' : 'ALLOW_ALL',
+            trigger.kind !== 'http'
+              ? 'ALLOW_INTERNAL_ONLY'
+              : trigger.invokers === 'dashboard-viewers' && props.dashboardBehindLoadBalancer
+                ? 'ALLOW_INTERNAL_AND_GCLB'
+                : 'ALLOW_ALL',
           allTrafficOnLatestRevision: true,
           environmentVariables: { ...props.environment },
           ...(spec.vpcEgress ? { vpcConnector: props.connector.id, vpcConnectorEgressSettings: 'PRIVATE_RANGES_ONLY' } : {}),

@@ -60,9 +60,7 @@ export class Hub extends Construct {
           ...(props.cmek ? { bootDiskKmsKey: props.cmek.disks.keyName } : {}),
         },
       },
-      ...(props.cmek
-        ? { databaseEncryption: { state: 'ENCRYPTED', keyName: props.cmek.secrets.keyName }, dependsOn: [props.cmek.secrets.ready] }
-        : {}),
+      ...(props.cmek ? { databaseEncryption: { state: 'ENCRYPTED', keyName: props.cmek.secrets.keyName }, dependsOn: [props.cmek.secrets.ready] } : {}),
       resourceLabels: { 'altus-role': 'hub' },
       // Metrics live in Cloud Monitoring, but deleting the hub is still a deliberate act.
       deletionProtection: props.deletionProtection,

@@ -76,12 +76,12 @@ export class Identity extends Construct {
 
   constructor(scope: Construct, id: string, props: IdentityProps) {
     super(scope, id);
-    const account = (accountId: string, displayName: string) =>
-      new ServiceAccount(this, accountId, { project: props.project, accountId, displayName });
+    const account = (accountId: string, displayName: string) => new ServiceAccount(this, accountId, { project: props.project, accountId, displayName });
 
-    this.functions = Object.fromEntries(
-      props.functions.map((f) => [f.name, account(functionAccountId(f.name), `Altus function ${f.name}`)]),
-    ) as Record<FunctionName, ServiceAccount>;
+    this.functions = Object.fromEntries(props.functions.map((f) => [f.name, account(functionAccountId(f.name), `Altus function ${f.name}`)])) as Record<
+      FunctionName,
+      ServiceAccount
+    >;
     this.pushInvoker = account(PLATFORM_ACCOUNT_IDS.pushInvoker, 'Altus Pub/Sub push invoker');
     this.eventarcTrigger = account(PLATFORM_ACCOUNT_IDS.eventarcTrigger, 'Altus Eventarc trigger of ingest');
     this.worker = account(props.workerAccountId, 'Altus worker pods (Workload Identity)');
@@ -111,4 +111,3 @@ export class Identity extends Construct {
     };
   }
 }
-

@@ -110,12 +110,7 @@ export class WorkerCluster extends Construct {
       ...(cmek ? { databaseEncryption: { state: 'ENCRYPTED', keyName: cmek.secrets.keyName }, dependsOn: [cmek.secrets.ready] } : {}),
     });
 
-    const pool = (
-      name: string,
-      autoscaling: { min: number; max: number },
-      nodeConfig: ContainerNodePoolNodeConfig,
-      nodeLocations?: string[],
-    ) =>
+    const pool = (name: string, autoscaling: { min: number; max: number }, nodeConfig: ContainerNodePoolNodeConfig, nodeLocations?: string[]) =>
       new ContainerNodePool(this, `pool-${name}`, {
         project,
         name,
@@ -176,9 +171,7 @@ export class WorkerCluster extends Construct {
           machineType: gpu.machineType,
           diskSizeGb: 100,
           spot: gpu.spot,
-          guestAccelerator: [
-            { type: gpu.acceleratorType, count: gpu.acceleratorCount, gpuDriverInstallationConfig: { gpuDriverVersion: 'LATEST' } },
-          ],
+          guestAccelerator: [{ type: gpu.acceleratorType, count: gpu.acceleratorCount, gpuDriverInstallationConfig: { gpuDriverVersion: 'LATEST' } }],
         },
         // Only the zones that have the accelerator: GKE refuses a pool where a zone lacks it.
         gpu.zones ? [...gpu.zones] : undefined,

@@ -54,7 +54,17 @@ export function deploySteps({ fleet, configPath }: DeployInputs): DeployStep[] {
       inputs: { bucket, project, location: fleet.hub.region },
       skipWhen: ['gcloud', 'storage', 'buckets', 'describe', bucket, `--project=${project}`, '--format=value(name)'],
       commands: [
-        ['gcloud', 'storage', 'buckets', 'create', bucket, `--project=${project}`, `--location=${fleet.hub.region}`, '--uniform-bucket-level-access', '--public-access-prevention'],
+        [
+          'gcloud',
+          'storage',
+          'buckets',
+          'create',
+          bucket,
+          `--project=${project}`,
+          `--location=${fleet.hub.region}`,
+          '--uniform-bucket-level-access',
+          '--public-access-prevention',
+        ],
         ['gcloud', 'storage', 'buckets', 'update', bucket, '--versioning'],
       ],
     },

@@ -38,14 +38,20 @@ export class DeployStepError extends Error {
 export async function dryRun(steps: readonly DeployStep[], runtime: DeployRuntime): Promise<void> {
   runtime.write(`${renderPlan(steps)}\n`);
   if (!(await runtime.hasCredentials())) {
-    runtime.write('\nNo Application Default Credentials: the plan above is not checked against the project (gcloud auth application-default login, then run again to see terraform plan).\n');
+    runtime.write(
+      '\nNo Application Default Credentials: the plan above is not checked against the project (gcloud auth application-default login, then run again to see terraform plan).\n',
+    );
     return;
   }
   const stateStep = steps.find((s) => s.id === 'state-bucket');
   let stateExists = true;
   if (stateStep?.skipWhen) {
     stateExists = (await runtime.run(stateStep.skipWhen)) === 0;
-    runtime.write(stateExists ? '\nstate-bucket: exists\n' : '\nstate-bucket: does not exist yet (the deploy creates it first); terraform plan runs against an empty state\n');
+    runtime.write(
+      stateExists
+        ? '\nstate-bucket: exists\n'
+        : '\nstate-bucket: does not exist yet (the deploy creates it first); terraform plan runs against an empty state\n',
+    );
   }
   for (const step of steps) {
     const preview = !stateExists && step.previewWithoutState ? step.previewWithoutState : step.preview;

@@ -95,7 +95,9 @@ function imageProblems(job: V1Job, fleet: FleetConfig): string[] {
   return (job.spec?.template?.spec?.containers ?? []).flatMap((container, i) =>
     !container.image || container.image === fleet.workerImage || allowedRegistryOf(container.image, fleet.allowedImageRegistries)
       ? []
-      : [`spec.template.spec.containers[${i}].image: "${container.image}" is neither the worker image nor from an allowed registry (${fleet.allowedImageRegistries.join(', ') || 'none'})`],
+      : [
+          `spec.template.spec.containers[${i}].image: "${container.image}" is neither the worker image nor from an allowed registry (${fleet.allowedImageRegistries.join(', ') || 'none'})`,
+        ],
   );
 }
 

@@ -91,7 +91,13 @@ async function applyCluster({ cluster, objects }: ClusterBootstrap, access: Clus
             try {
               kc = await access(cluster, { refresh: true });
             } catch (error) {
-              throw new BootstrapApplyError(`${verb} ${name} on cluster ${cluster} was refused (HTTP 401) and new credentials could not be had: ${(error as Error).message}`, cluster, name, 401, { cause: error });
+              throw new BootstrapApplyError(
+                `${verb} ${name} on cluster ${cluster} was refused (HTTP 401) and new credentials could not be had: ${(error as Error).message}`,
+                cluster,
+                name,
+                401,
+                { cause: error },
+              );
             }
             client = clientFor(kc, object);
             continue;
@@ -118,7 +124,11 @@ async function applyCluster({ cluster, objects }: ClusterBootstrap, access: Clus
       const live = await step('read', (c) => c.read());
       const { mutable, immutable } = differences(object, live);
       if (immutable.length) {
-        report.outcomes.push({ object: name, action: 'kept', detail: `${immutable.join(', ')} cannot change in place: delete ${name} and run bootstrap again` });
+        report.outcomes.push({
+          object: name,
+          action: 'kept',
+          detail: `${immutable.join(', ')} cannot change in place: delete ${name} and run bootstrap again`,
+        });
       } else if (mutable.length) {
         await step('replace', (c) => c.replace(merged(object, live)));
         report.outcomes.push({ object: name, action: 'updated', detail: mutable.join(', ') });
@@ -141,7 +151,11 @@ function clientFor(kc: KubeConfig, object: BootstrapObject): ObjectClient {
   switch (object.kind) {
     case 'Namespace': {
       const api = kc.makeApiClient(CoreV1Api);
-      return { create: () => api.createNamespace({ body }), read: () => api.readNamespace({ name }), replace: (b) => api.replaceNamespace({ name, body: b as never }) };
+      return {
+        create: () => api.createNamespace({ body }),
+        read: () => api.readNamespace({ name }),
+        replace: (b) => api.replaceNamespace({ name, body: b as never }),
+      };
     }
     case 'ResourceQuota': {
       const api = kc.makeApiClient(CoreV1Api);
@@ -161,7 +175,11 @@ function clientFor(kc: KubeConfig, object: BootstrapObject): ObjectClient {
     }
     case 'PriorityClass': {
       const api = kc.makeApiClient(SchedulingV1Api);
-      return { create: () => api.createPriorityClass({ body }), read: () => api.readPriorityClass({ name }), replace: (b) => api.replacePriorityClass({ name, body: b as never }) };
+      return {
+        create: () => api.createPriorityClass({ body }),
+        read: () => api.readPriorityClass({ name }),
+        replace: (b) => api.replacePriorityClass({ name, body: b as never }),
+      };
     }
     case 'Role': {
       const api = kc.makeApiClient(RbacAuthorizationV1Api);
@@ -222,8 +240,7 @@ export function differences(wanted: BootstrapObject, live: KubernetesObject): { 
   return { mutable, immutable };
 }
 
-const rules = (role: V1Role) =>
-  (role.rules ?? []).map((r) => [r.apiGroups ?? [], r.resources ?? [], r.verbs, r.resourceNames ?? [], r.nonResourceURLs ?? []]);
+const rules = (role: V1Role) => (role.rules ?? []).map((r) => [r.apiGroups ?? [], r.resources ?? [], r.verbs, r.resourceNames ?? [], r.nonResourceURLs ?? []]);
 const subjects = (binding: V1RoleBinding) => (binding.subjects ?? []).map((s) => [s.apiGroup ?? '', s.kind, s.name, s.namespace ?? '']);
 
 /** The replacement: the wanted object over the live one, keeping its resourceVersion and the labels and annotations others added. */

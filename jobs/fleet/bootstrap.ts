@@ -6,15 +6,7 @@
  * identities, each allowed only what it does (one Role and RoleBinding each). Nothing cluster-wide but the PriorityClass; no ClusterRole.
  * Every object is checked against the official schema before it is returned.
  */
-import type {
-  KubernetesObject,
-  V1Namespace,
-  V1PriorityClass,
-  V1ResourceQuota,
-  V1Role,
-  V1RoleBinding,
-  V1ServiceAccount,
-} from '@kubernetes/client-node';
+import type { KubernetesObject, V1Namespace, V1PriorityClass, V1ResourceQuota, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
 import type { FleetConfig, WorkerCluster } from '../../shared/fleet-config.ts';
 import { schemaProblems } from './admission.ts';
 import { LABELS } from './job-builder.ts';

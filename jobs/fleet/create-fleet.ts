@@ -24,7 +24,11 @@ export function createFleet(fleet: RuntimeConfig['fleet'], config: FleetConfig, 
         import('./local/local-access.ts'),
       ]);
       // The functions reach the private IP endpoints through their VPC connector (the master authorized networks admit its range).
-      return new KubernetesFleet(fleet.kind === 'local' ? localClusterAccess(fleet.kubeconfig, fleet.user) : gkeClusterAccess(config, containerApiLookup(undefined, 'private')), undefined, meter);
+      return new KubernetesFleet(
+        fleet.kind === 'local' ? localClusterAccess(fleet.kubeconfig, fleet.user) : gkeClusterAccess(config, containerApiLookup(undefined, 'private')),
+        undefined,
+        meter,
+      );
     })());
   return {
     // Loading the clients is most of a cold instance's first fleet call (1.3 s of a 1M grid's dispatch): connecting loads them too.

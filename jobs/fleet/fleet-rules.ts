@@ -40,7 +40,7 @@ export const FLEET_RULES: readonly FleetRule[] = [
   },
   {
     name: 'terminationGracePeriodSeconds at most 15',
-    why: 'GKE gives ordinary pods the first 15 s of a Spot VM\'s 30 s shutdown notice; a longer grace is cut short',
+    why: "GKE gives ordinary pods the first 15 s of a Spot VM's 30 s shutdown notice; a longer grace is cut short",
     check: (job) => {
       const grace = podSpec(job)?.terminationGracePeriodSeconds;
       return grace === undefined || grace > TERMINATION_GRACE_SECONDS
@@ -60,19 +60,25 @@ export const FLEET_RULES: readonly FleetRule[] = [
       if (gpus === 0) return pool ? [`${at}.nodeSelector: ${POOL_LABEL}=${pool.name} is a GPU pool, but the pod asks for no ${GPU_RESOURCE}`] : [];
       if (!pool) {
         const names = cluster.gpuPools.map((p) => p.name);
-        return [`${at}.nodeSelector: a pod asking for ${GPU_RESOURCE} must select a GPU pool of cluster ${cluster.name} by ${POOL_LABEL} (${names.length ? names.join(', ') : 'it has none'})`];
+        return [
+          `${at}.nodeSelector: a pod asking for ${GPU_RESOURCE} must select a GPU pool of cluster ${cluster.name} by ${POOL_LABEL} (${names.length ? names.join(', ') : 'it has none'})`,
+        ];
       }
       const problems: string[] = [];
-      if (spec?.nodeSelector?.[ACCELERATOR_LABEL] !== pool.acceleratorType) problems.push(`${at}.nodeSelector: ${ACCELERATOR_LABEL} must be ${pool.acceleratorType} (pool ${pool.name})`);
-      if (gpus > pool.acceleratorCount) problems.push(`${at}.containers: ${gpus} ${GPU_RESOURCE} exceed the ${pool.acceleratorCount} per node of pool ${pool.name}`);
-      const tolerated = (spec?.tolerations ?? []).some((t) => t.key === GPU_TAINT.key && t.effect === GPU_TAINT.effect && (t.operator === 'Exists' || t.value === GPU_TAINT.value));
+      if (spec?.nodeSelector?.[ACCELERATOR_LABEL] !== pool.acceleratorType)
+        problems.push(`${at}.nodeSelector: ${ACCELERATOR_LABEL} must be ${pool.acceleratorType} (pool ${pool.name})`);
+      if (gpus > pool.acceleratorCount)
+        problems.push(`${at}.containers: ${gpus} ${GPU_RESOURCE} exceed the ${pool.acceleratorCount} per node of pool ${pool.name}`);
+      const tolerated = (spec?.tolerations ?? []).some(
+        (t) => t.key === GPU_TAINT.key && t.effect === GPU_TAINT.effect && (t.operator === 'Exists' || t.value === GPU_TAINT.value),
+      );
       if (!tolerated) problems.push(`${at}.tolerations: the ${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect} toleration must be present on a GPU pod`);
       return problems;
     },
   },
   {
     name: 'Spot node selector and toleration present iff the pool the pod runs on is Spot',
-    why: 'GKE taints Spot pools cloud.google.com/gke-spot=true:NoSchedule; without the toleration pods stay Pending, with the selector on an on-demand pool they never schedule. The pool is the cluster\'s batch pool, or the GPU pool a GPU pod selects',
+    why: "GKE taints Spot pools cloud.google.com/gke-spot=true:NoSchedule; without the toleration pods stay Pending, with the selector on an on-demand pool they never schedule. The pool is the cluster's batch pool, or the GPU pool a GPU pod selects",
     check(job, cluster) {
       if (!cluster) return [];
       const spec = podSpec(job);
@@ -80,10 +86,16 @@ export const FLEET_RULES: readonly FleetRule[] = [
       const spot = pool ? pool.spot : cluster.spot;
       const what = pool ? `GPU pool ${pool.name} of cluster ${cluster.name}` : `cluster ${cluster.name}`;
       const selector = spec?.nodeSelector?.[SPOT_LABEL] === 'true';
-      const toleration = (spec?.tolerations ?? []).some((t) => t.key === SPOT_LABEL && t.effect === 'NoSchedule' && (t.operator === 'Exists' || t.value === 'true'));
+      const toleration = (spec?.tolerations ?? []).some(
+        (t) => t.key === SPOT_LABEL && t.effect === 'NoSchedule' && (t.operator === 'Exists' || t.value === 'true'),
+      );
       const problems: string[] = [];
-      if (selector !== spot) problems.push(`spec.template.spec.nodeSelector: ${SPOT_LABEL}=true must be ${spot ? 'present' : 'absent'} on ${spot ? 'Spot' : 'on-demand'} ${what}`);
-      if (toleration !== spot) problems.push(`spec.template.spec.tolerations: the ${SPOT_LABEL} toleration must be ${spot ? 'present' : 'absent'} on ${spot ? 'Spot' : 'on-demand'} ${what}`);
+      if (selector !== spot)
+        problems.push(`spec.template.spec.nodeSelector: ${SPOT_LABEL}=true must be ${spot ? 'present' : 'absent'} on ${spot ? 'Spot' : 'on-demand'} ${what}`);
+      if (toleration !== spot)
+        problems.push(
+          `spec.template.spec.tolerations: the ${SPOT_LABEL} toleration must be ${spot ? 'present' : 'absent'} on ${spot ? 'Spot' : 'on-demand'} ${what}`,
+        );
       return problems;
     },
   },

@@ -10,7 +10,17 @@ import { jobName } from '../../shared/ids.ts';
 // The Job name belongs with the other ids; it is re-exported here, where Jobs are built.
 export { jobName, MAX_JOB_NAME } from '../../shared/ids.ts';
 import type { ShardSelection } from '../../shared/messages.ts';
-import { ACCELERATOR_LABEL, agreedGpuRequest, BATCH_POOL, describeGpuRequest, GPU_RESOURCE, GPU_TAINT, gpuPoolFor, POOL_LABEL, type GpuRequest } from '../../shared/resources.ts';
+import {
+  ACCELERATOR_LABEL,
+  agreedGpuRequest,
+  BATCH_POOL,
+  describeGpuRequest,
+  GPU_RESOURCE,
+  GPU_TAINT,
+  gpuPoolFor,
+  POOL_LABEL,
+  type GpuRequest,
+} from '../../shared/resources.ts';
 import { WORKER_ENV } from '../worker/environment.ts';
 import { EXIT_BAD_ENVIRONMENT, EXIT_BAD_INPUT } from '../worker/exit-codes.ts';
 import { parseObjectUri } from '../../shared/storage/object-store.ts';
@@ -92,7 +102,9 @@ export function jobGpuRequest(request: Pick<JobRequest, 'gpu' | 'customKernel'>)
   const kernelGpu = request.customKernel?.resources?.gpu;
   const gpu = agreedGpuRequest(kernelGpu, request.gpu);
   if (gpu === 'conflict') {
-    throw new Error(`the run asks for ${describeGpuRequest(request.gpu!)} but its custom kernel for ${describeGpuRequest(kernelGpu!)} (validation should have rejected it)`);
+    throw new Error(
+      `the run asks for ${describeGpuRequest(request.gpu!)} but its custom kernel for ${describeGpuRequest(kernelGpu!)} (validation should have rejected it)`,
+    );
   }
   return gpu;
 }

@@ -91,7 +91,11 @@ export class KubernetesFleet implements Fleet {
       stored = await this.call(cluster, `get Job ${name}`, (api) => api.batch.readNamespacedJob({ namespace, name }));
       const runId = job.metadata?.labels?.[LABELS.runId];
       if (stored.metadata?.labels?.[LABELS.runId] !== runId) {
-        throw new FleetRequestError(`Job ${name} on cluster ${cluster} already exists and belongs to ${stored.metadata?.labels?.[LABELS.runId] ?? 'no Altus run'}, not run ${runId}`, 409, { cause: error });
+        throw new FleetRequestError(
+          `Job ${name} on cluster ${cluster} already exists and belongs to ${stored.metadata?.labels?.[LABELS.runId] ?? 'no Altus run'}, not run ${runId}`,
+          409,
+          { cause: error },
+        );
       }
       outcome = 'exists';
     }
@@ -145,9 +149,7 @@ export class KubernetesFleet implements Fleet {
   async deleteJobs(cluster: string, namespace: string, labelSelector: string): Promise<number> {
     const jobs = await this.listJobs(cluster, namespace, labelSelector);
     if (jobs.length > 0) {
-      await this.call(cluster, 'delete Jobs', (api) =>
-        api.batch.deleteCollectionNamespacedJob({ namespace, labelSelector, propagationPolicy: 'Background' }),
-      );
+      await this.call(cluster, 'delete Jobs', (api) => api.batch.deleteCollectionNamespacedJob({ namespace, labelSelector, propagationPolicy: 'Background' }));
     }
     return jobs.length;
   }

@@ -25,7 +25,8 @@ export function restrictedProblems(spec: V1PodSpec): string[] {
     const sc = c.securityContext ?? {};
     const at = `container "${c.name}"`;
     if (sc.privileged) problems.push(`privileged (${at} must not set securityContext.privileged=true)`);
-    if (sc.allowPrivilegeEscalation !== false) problems.push(`allowPrivilegeEscalation != false (${at} must set securityContext.allowPrivilegeEscalation=false)`);
+    if (sc.allowPrivilegeEscalation !== false)
+      problems.push(`allowPrivilegeEscalation != false (${at} must set securityContext.allowPrivilegeEscalation=false)`);
     if (!(sc.capabilities?.drop ?? []).includes('ALL')) problems.push(`unrestricted capabilities (${at} must set securityContext.capabilities.drop=["ALL"])`);
     const added = (sc.capabilities?.add ?? []).filter((a) => a !== 'NET_BIND_SERVICE');
     if (added.length) problems.push(`unrestricted capabilities (${at} must not include ${added.join(', ')} in securityContext.capabilities.add)`);
@@ -33,7 +34,8 @@ export function restrictedProblems(spec: V1PodSpec): string[] {
     if (sc.runAsNonRoot === false || nonRoot !== true) problems.push(`runAsNonRoot != true (pod or ${at} must set securityContext.runAsNonRoot=true)`);
     if ((sc.runAsUser ?? pod.runAsUser) === 0) problems.push(`runAsUser=0 (${at} must not set runAsUser=0)`);
     const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
-    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost') problems.push(`seccompProfile (pod or ${at} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`);
+    if (seccomp !== 'RuntimeDefault' && seccomp !== 'Localhost')
+      problems.push(`seccompProfile (pod or ${at} must set securityContext.seccompProfile.type to "RuntimeDefault" or "Localhost")`);
     if ((c.ports ?? []).some((p) => p.hostPort)) problems.push(`hostPort (${at} uses a host port)`);
   }
   if (pod.runAsUser === 0) problems.push('runAsUser=0 (pod must not set runAsUser=0)');

@@ -47,12 +47,20 @@ export function diagnoseStall(job: string, pods: readonly V1Pod[], events: reado
   }
   const refused = events.filter((e) => e.reason === 'FailedCreate').sort((a, b) => eventTime(b) - eventTime(a))[0];
   if (refused) {
-    return { code: 'POD_CREATE_FAILED', message: `the Job controller cannot create pods of Job ${job}: ${refused.message ?? 'FailedCreate'}`, capacity: refusedByQuota(refused) };
+    return {
+      code: 'POD_CREATE_FAILED',
+      message: `the Job controller cannot create pods of Job ${job}: ${refused.message ?? 'FailedCreate'}`,
+      capacity: refusedByQuota(refused),
+    };
   }
   for (const pod of pods) {
     const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
     if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
-      return { code: 'UNSCHEDULABLE', message: `pod ${pod.metadata?.name} of Job ${job} cannot be scheduled: ${scheduled.message ?? 'Unschedulable'}`, capacity: true };
+      return {
+        code: 'UNSCHEDULABLE',
+        message: `pod ${pod.metadata?.name} of Job ${job} cannot be scheduled: ${scheduled.message ?? 'Unschedulable'}`,
+        capacity: true,
+      };
     }
   }
   return undefined;

@@ -7,7 +7,13 @@
 
 /** Adds the averages of the antithetic pairs (shock, -shock) to `sums`. */
 export function addAntitheticPayoffs(
-  shocks: Float64Array, count: number, driftedSpot: number, strike: number, omega: number, shift: number, sums: Float64Array,
+  shocks: Float64Array,
+  count: number,
+  driftedSpot: number,
+  strike: number,
+  omega: number,
+  shift: number,
+  sums: Float64Array,
 ): void {
   let sum = sums[0]!;
   let sumSq = sums[1]!;
@@ -25,7 +31,13 @@ export function addAntitheticPayoffs(
 
 /** Adds the payoffs of independent paths, one per shock, to `sums`. */
 export function addPathPayoffs(
-  shocks: Float64Array, count: number, driftedSpot: number, strike: number, omega: number, shift: number, sums: Float64Array,
+  shocks: Float64Array,
+  count: number,
+  driftedSpot: number,
+  strike: number,
+  omega: number,
+  shift: number,
+  sums: Float64Array,
 ): void {
   let sum = sums[0]!;
   let sumSq = sums[1]!;

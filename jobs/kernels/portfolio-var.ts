@@ -31,7 +31,11 @@ export const portfolioVarOptionsSchema = z
       ctx.addIssue({ code: 'custom', path: ['degreesOfFreedom'], message: 'is required with distribution "student-t": give a number > 2, e.g. 4' });
     }
     if (options.distribution === 'normal' && options.degreesOfFreedom !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['degreesOfFreedom'], message: 'applies only to distribution "student-t"; remove it, or set distribution to "student-t"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['degreesOfFreedom'],
+        message: 'applies only to distribution "student-t"; remove it, or set distribution to "student-t"',
+      });
     }
   });
 

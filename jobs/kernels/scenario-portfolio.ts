@@ -31,9 +31,7 @@ const underlyingSchema = z
   .strict();
 
 /** A holding of the underlying itself (shares, an index future's delta-one exposure): value = quantity × spot. */
-const linearPositionSchema = z
-  .object({ type: z.literal('underlying'), underlying: underlyingName, quantity: finite })
-  .strict();
+const linearPositionSchema = z.object({ type: z.literal('underlying'), underlying: underlyingName, quantity: finite }).strict();
 
 /** A European option held `quantity` times (negative: written), valued by Black–Scholes–Merton. */
 const optionPositionSchema = z
@@ -67,7 +65,11 @@ export const scenarioPortfolioSchema = z
     const names = Object.keys(book.underlyings);
     book.positions.forEach((position, i) => {
       if (!Object.hasOwn(book.underlyings, position.underlying)) {
-        ctx.addIssue({ code: 'custom', path: ['positions', i, 'underlying'], message: `unknown underlying "${position.underlying}"; the book's underlyings are ${names.join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['positions', i, 'underlying'],
+          message: `unknown underlying "${position.underlying}"; the book's underlyings are ${names.join(', ')}`,
+        });
       }
     });
   });

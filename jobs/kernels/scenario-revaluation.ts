@@ -63,7 +63,15 @@ function bookValue(book: PreparedBook, market: Market): number {
           `the volatility shift takes position ${i} (${position.type} ${position.underlying} ${position.strike}) to volatility ${volatility}; it must stay > 0`,
         );
       }
-      unit = blackScholesValues({ type: position.type, spot, strike: position.strike, rate: market.rate, dividendYield: underlying.dividendYield, volatility, maturity }).price;
+      unit = blackScholesValues({
+        type: position.type,
+        spot,
+        strike: position.strike,
+        rate: market.rate,
+        dividendYield: underlying.dividendYield,
+        volatility,
+        maturity,
+      }).price;
     }
     total += position.quantity * unit;
   });
@@ -116,7 +124,11 @@ const bookOptionsSchema = scenarioPortfolioSchema.superRefine((book, ctx) => {
   if (!book.positions.every((p) => Object.hasOwn(book.underlyings, p.underlying))) return; // reported by the schema
   const value = baseValue(book);
   if (!Number.isFinite(value)) {
-    ctx.addIssue({ code: 'custom', path: ['positions'], message: `today's value of the book is ${value}: quantities, spots or rate × maturity overflow double precision` });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['positions'],
+      message: `today's value of the book is ${value}: quantities, spots or rate × maturity overflow double precision`,
+    });
   }
 });
 

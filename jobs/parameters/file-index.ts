@@ -56,9 +56,7 @@ export async function indexParameterFile(
         }
         if (count % shardSize === 0) {
           if (shardOffsets.length >= limits.maxShards) {
-            throw new ParameterFileError(
-              `the file needs more than ${limits.maxShards} shards at shardSize ${shardSize}; raise shardSize`,
-            );
+            throw new ParameterFileError(`the file needs more than ${limits.maxShards} shards at shardSize ${shardSize}; raise shardSize`);
           }
           shardOffsets.push(line.offset);
         }

@@ -39,7 +39,9 @@ export const fileSource: ParameterSource<FileBlock> = {
       return index;
     } catch (error) {
       if (!(error instanceof ParameterFileError)) throw error;
-      throw new PermanentError(error instanceof ParameterFileMissingError ? 'PARAMETERS_FILE_MISSING' : 'PARAMETERS_FILE_INVALID', error.message, { cause: error });
+      throw new PermanentError(error instanceof ParameterFileMissingError ? 'PARAMETERS_FILE_MISSING' : 'PARAMETERS_FILE_INVALID', error.message, {
+        cause: error,
+      });
     }
   },
   read: (_block, slice) => fileInputs(slice),

@@ -13,7 +13,10 @@ import { generatedBatches, type ParameterSource } from './source.ts';
  * copying: a worker decodes the block once per plan, and a record schema would
  * clone up to 100,000 sets to do so (~300 ms against ~40 ms).
  */
-const parameterSet = z.custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null && !Array.isArray(value), 'expected a parameter set (a JSON object)');
+const parameterSet = z.custom<Record<string, unknown>>(
+  (value) => typeof value === 'object' && value !== null && !Array.isArray(value),
+  'expected a parameter set (a JSON object)',
+);
 const inlineBlockSchema = z.array(parameterSet).max(LIMITS.inlineParameters);
 /** An inline source's block. */
 export type InlineBlock = z.infer<typeof inlineBlockSchema>;

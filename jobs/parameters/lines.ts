@@ -7,7 +7,10 @@ import type { Readable } from 'node:stream';
 /** A line longer than the cap: the file is not line-oriented data. */
 export class LineTooLongError extends Error {
   override readonly name = 'LineTooLongError';
-  constructor(readonly offset: number, readonly maxBytes: number) {
+  constructor(
+    readonly offset: number,
+    readonly maxBytes: number,
+  ) {
     super(`a line starting at byte ${offset} is longer than ${maxBytes} bytes`);
   }
 }

@@ -63,7 +63,10 @@ export const rangeSource: ParameterSource<RangeBlock> = {
   inspect(block) {
     const range = createRange(block);
     if (!(range.count <= LIMITS.parameters)) {
-      throw new PermanentError('PARAMETERS_TOO_MANY', `parameters.range: ${block.from} to ${block.to} by ${block.step} makes more than ${LIMITS.parameters} points (the cap); raise step`);
+      throw new PermanentError(
+        'PARAMETERS_TOO_MANY',
+        `parameters.range: ${block.from} to ${block.to} by ${block.step} makes more than ${LIMITS.parameters} points (the cap); raise step`,
+      );
     }
     // Every point shares one shape: the first one stands for all.
     return { count: range.count, samples: [{ where: 'parameters.range', params: rangeParameters(range, 0) }] };

@@ -63,7 +63,8 @@ function resolve(parameters: ParametersBlock, registry: SourceRegistry): Resolve
   }
   const kind = kinds[0]!;
   const source = registry.get(kind);
-  if (!source) throw new PermanentError('MANIFEST_INVALID', `parameters: unknown parameter source "${kind}"; the sources are ${[...registry.keys()].join(', ')}`);
+  if (!source)
+    throw new PermanentError('MANIFEST_INVALID', `parameters: unknown parameter source "${kind}"; the sources are ${[...registry.keys()].join(', ')}`);
   const parsed = source.schema.safeParse(parameters[kind]);
   if (!parsed.success) throw new PermanentError('MANIFEST_INVALID', describeIssues(parsed.error.issues, `parameters.${kind}`));
   const block = parsed.data;

@@ -14,7 +14,10 @@ const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 /** Bytes of an uploaded or published manifest to a JSON value. */
 export function decodeManifestBytes(bytes: Uint8Array): unknown {
   if (bytes.length > LIMITS.manifestBytes) {
-    throw new PermanentError('MANIFEST_TOO_LARGE', `the manifest is ${bytes.length} bytes; the cap is ${LIMITS.manifestBytes}. Move the parameter sets into a file source.`);
+    throw new PermanentError(
+      'MANIFEST_TOO_LARGE',
+      `the manifest is ${bytes.length} bytes; the cap is ${LIMITS.manifestBytes}. Move the parameter sets into a file source.`,
+    );
   }
   let text: string;
   try {
@@ -97,7 +100,10 @@ function checkStructure(value: unknown, depth: number, path: string): void {
   } else if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value);
     if (entries.length > LIMITS.objectKeys) {
-      throw new PermanentError('MANIFEST_INVALID', `${path.slice(1) || 'the manifest'} has ${entries.length} keys; at most ${LIMITS.objectKeys} are allowed in one object`);
+      throw new PermanentError(
+        'MANIFEST_INVALID',
+        `${path.slice(1) || 'the manifest'} has ${entries.length} keys; at most ${LIMITS.objectKeys} are allowed in one object`,
+      );
     }
     for (const [key, item] of entries) {
       if (FORBIDDEN_KEYS.has(key)) throw new PermanentError('MANIFEST_INVALID', `${`${path}.${key}`.slice(1)}: the key "${key}" is not allowed`);

@@ -69,7 +69,14 @@ export function placeShards(shardCount: number, clusters: readonly WorkerCluster
   const capacities = clusters.map((c) => clusterCapacity(c, pod));
   const unfit = clusters.filter((_, i) => capacities[i] === 0).map((c) => c.name);
   if (unfit.length) throw new Error(`no node of ${unfit.join(', ')} can hold one pod of this run (${describePod(pod)})`);
-  const counts = largestRemainder(shardCount, shares(shardCount, capacities, clusters.map((c) => c.weight)));
+  const counts = largestRemainder(
+    shardCount,
+    shares(
+      shardCount,
+      capacities,
+      clusters.map((c) => c.weight),
+    ),
+  );
   const slices: ClusterSlice[] = [];
   let offset = 0;
   clusters.forEach((cluster, i) => {

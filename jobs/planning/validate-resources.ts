@@ -23,7 +23,7 @@ export function withKernelResources(manifest: Manifest, kernelResources: Resourc
     throw new PermanentError(
       'MANIFEST_INVALID',
       `resources.gpu: the manifest asks for ${describeGpuRequest(manifest.resources!.gpu!)} per pod but ${kernelSource} needs ${describeGpuRequest(kernelGpu)}; ` +
-        'they must agree: drop resources.gpu (the kernel\'s request applies) or ask for the same',
+        "they must agree: drop resources.gpu (the kernel's request applies) or ask for the same",
     );
   }
   return { manifest: { ...manifest, resources: { ...manifest.resources, gpu: gpu! } }, source: manifest.resources?.gpu ? 'resources.gpu' : kernelSource };

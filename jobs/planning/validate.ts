@@ -45,7 +45,12 @@ export interface ValidatedManifest {
  * parameter-source registry (the built-ins unless given); throws
  * {@link PermanentError} on the first class of problem found.
  */
-export function validateManifest(value: unknown, fleet: FleetConfig, registry: KernelRegistry = kernels, sources: SourceRegistry = parameterSources): ValidatedManifest {
+export function validateManifest(
+  value: unknown,
+  fleet: FleetConfig,
+  registry: KernelRegistry = kernels,
+  sources: SourceRegistry = parameterSources,
+): ValidatedManifest {
   const parsed = manifestSchema.safeParse(value);
   if (!parsed.success) throw new PermanentError('MANIFEST_INVALID', describeIssues(parsed.error.issues));
   // The source's block is part of the schema a person wrote: its problems come first, as the rest of the schema's do.
@@ -70,7 +75,14 @@ export function validateManifest(value: unknown, fleet: FleetConfig, registry: K
   checkPlacement(manifest, fleet);
   checkGpu(manifest, fleet, source);
   const parameters = checkParameters(manifest, kernel, parameterSource);
-  return { manifest: parameters.manifest, parameterCount: parameters.parameterCount, kernel, kernelOptions: options.data as Record<string, unknown>, metrics, discoverMetrics: false };
+  return {
+    manifest: parameters.manifest,
+    parameterCount: parameters.parameterCount,
+    kernel,
+    kernelOptions: options.data as Record<string, unknown>,
+    metrics,
+    discoverMetrics: false,
+  };
 }
 
 /**
@@ -92,7 +104,13 @@ function kernelOptions(kernel: Kernel, rawOptions: Record<string, unknown>): Ret
  * worker pods run it with the worker identity), and parameter sets only need to
  * be JSON objects — their shape is the user's command's business.
  */
-function validateCustomKernelManifest(manifest: Manifest, kernel: CustomKernel, fleet: FleetConfig, gpuSource: string, parameterSource: ResolvedSource): ValidatedManifest {
+function validateCustomKernelManifest(
+  manifest: Manifest,
+  kernel: CustomKernel,
+  fleet: FleetConfig,
+  gpuSource: string,
+  parameterSource: ResolvedSource,
+): ValidatedManifest {
   if (!allowedRegistryOf(kernel.image, fleet.allowedImageRegistries)) {
     const allowed = fleet.allowedImageRegistries;
     throw new PermanentError(
@@ -134,7 +152,8 @@ function customKernelMetrics(manifest: Manifest, kernel: CustomKernel): { metric
     const problem = outputNameProblem(m);
     return problem ? [`"${m}" (${problem})`] : [];
   });
-  if (badNames.length > 0) throw new PermanentError('MANIFEST_INVALID', `aggregate.metrics: ${badNames.join(', ')}: the command's output lines cannot carry it`);
+  if (badNames.length > 0)
+    throw new PermanentError('MANIFEST_INVALID', `aggregate.metrics: ${badNames.join(', ')}: the command's output lines cannot carry it`);
   if (metrics.length > MAX_OUTPUTS) throw new PermanentError('MANIFEST_INVALID', `aggregate.metrics: ${metrics.length} metrics; at most ${MAX_OUTPUTS}`);
   return { metrics, discoverMetrics: false };
 }
@@ -158,7 +177,10 @@ function checkRiskMetric(manifest: Manifest, outputs: readonly string[], produce
   const why = outputs.includes(PNL_METRIC)
     ? `add "${PNL_METRIC}" to aggregate.metrics`
     : `${producer} outputs ${outputs.join(', ')}; use a kernel that outputs "${PNL_METRIC}", e.g. scenario-revaluation`;
-  throw new PermanentError('MANIFEST_INVALID', `aggregate.expectedShortfall: VaR and ES are taken over the "${PNL_METRIC}" metric, which this run does not aggregate; ${why}`);
+  throw new PermanentError(
+    'MANIFEST_INVALID',
+    `aggregate.expectedShortfall: VaR and ES are taken over the "${PNL_METRIC}" metric, which this run does not aggregate; ${why}`,
+  );
 }
 
 function checkPlacement(manifest: Manifest, fleet: FleetConfig): void {

@@ -49,7 +49,10 @@ export async function awaitCredentials(probe: CredentialsProbe): Promise<number>
     } catch (error) {
       const left = wait - (now() - start);
       if (left <= 0) {
-        throw new CredentialsUnavailableError(`no Workload Identity credentials after ${attempt} attempts over ${Math.round((now() - start) / 1000)} s: ${(error as Error).message}`, { cause: error });
+        throw new CredentialsUnavailableError(
+          `no Workload Identity credentials after ${attempt} attempts over ${Math.round((now() - start) / 1000)} s: ${(error as Error).message}`,
+          { cause: error },
+        );
       }
       await sleep(Math.min(pause, left));
       pause = Math.min(pause * 2, MAX_PAUSE_MILLISECONDS);

@@ -33,7 +33,13 @@ export const KERNEL_ENV = {
  * image. A pod on GKE has none of them; a kernel that could read them could
  * write into the buckets behind the runtime's back.
  */
-const WORKER_ONLY_ENV: ReadonlySet<string> = new Set([WORKER_ENV.storage, WORKER_ENV.localStorageDir, WORKER_ENV.pubsubEmulatorHost, WORKER_ENV.logFile, WORKER_ENV.kernelWorkdir]);
+const WORKER_ONLY_ENV: ReadonlySet<string> = new Set([
+  WORKER_ENV.storage,
+  WORKER_ENV.localStorageDir,
+  WORKER_ENV.pubsubEmulatorHost,
+  WORKER_ENV.logFile,
+  WORKER_ENV.kernelWorkdir,
+]);
 const WORKER_ONLY_PATTERN = /^(?:ALTUS_METER_|.*_EMULATOR_HOST$)/;
 
 /** The kernel's environment: the pod's, without the worker runtime's local plumbing. */

@@ -49,7 +49,10 @@ const schema = z
         try {
           return parseShardList(s);
         } catch (error) {
-          ctx.addIssue({ code: 'custom', message: `${WORKER_ENV.shardList} must be shard numbers and ranges a-b, comma-separated: ${(error as Error).message}` });
+          ctx.addIssue({
+            code: 'custom',
+            message: `${WORKER_ENV.shardList} must be shard numbers and ranges a-b, comma-separated: ${(error as Error).message}`,
+          });
           return z.NEVER;
         }
       })
@@ -134,7 +137,8 @@ export async function resolveWorkerEnvironment(pod: PodEnvironment, read: (uri: 
     throw new WorkerEnvironmentError(`${shardListUri} is not a shard list: ${(error as Error).message}`, { cause: error });
   }
   const shard = list.at(pod.completionIndex);
-  if (shard === undefined) throw new WorkerEnvironmentError(`${WORKER_ENV.completionIndex}=${pod.completionIndex} is outside the shard list ${shardListUri} (${list.length} shards)`);
+  if (shard === undefined)
+    throw new WorkerEnvironmentError(`${WORKER_ENV.completionIndex}=${pod.completionIndex} is outside the shard list ${shardListUri} (${list.length} shards)`);
   return { ...rest, shard };
 }
 
@@ -146,7 +150,9 @@ export function parseWorkerEnvironment(env: Record<string, string | undefined>):
   }
   const e = result.data;
   if (e[WORKER_ENV.shardListUri] !== undefined) {
-    throw new WorkerEnvironmentError(`${WORKER_ENV.shardListUri} names the shard list object: the shard is known once it is read (parsePodEnvironment, resolveWorkerEnvironment)`);
+    throw new WorkerEnvironmentError(
+      `${WORKER_ENV.shardListUri} names the shard list object: the shard is known once it is read (parsePodEnvironment, resolveWorkerEnvironment)`,
+    );
   }
   const index = e[WORKER_ENV.completionIndex];
   const list = e[WORKER_ENV.shardList];

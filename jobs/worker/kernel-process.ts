@@ -22,7 +22,6 @@ export const MAX_STDERR_LINE_BYTES = 8 * 1024;
 /** stderr lines passed on per shard; the rest are counted, not logged (a chatty loop must not flood Cloud Logging). */
 export const MAX_STDERR_LINES = 1000;
 
-
 /**
  * One validated output line: its fields (the declared outputs, in declared order;
  * without declared outputs, every field in the order written), or a parameter
@@ -92,7 +91,8 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
     throw new KernelStartError(`cannot start ${JSON.stringify(program)}${where}: ${(error as Error).message}`, { cause: error });
   }
   const launch = kernelLaunch(resolved, args, request.containment ?? kernelContainment());
-  if (launch.containment.kind === 'process-group') request.onWarning?.(`the kernel runs without a PID namespace (${launch.containment.reason}): a process it starts in a new session can outlive the shard`);
+  if (launch.containment.kind === 'process-group')
+    request.onWarning?.(`the kernel runs without a PID namespace (${launch.containment.reason}): a process it starts in a new session can outlive the shard`);
   const child = spawn(launch.program, launch.args, { cwd: request.cwd, env: request.env, stdio: ['pipe', 'pipe', 'pipe'], detached: launch.detached });
   try {
     await once(child, 'spawn');
@@ -154,7 +154,9 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
       await request.onOutput(parseOutputLine(text, received, request.outputs, request.otherFields ?? false), received);
     }
   })().catch((error: Error) =>
-    output.wasCut() ? undefined : fail(error instanceof LineTooLongError ? new KernelProtocolError(`output line ${received + 1} is longer than ${MAX_OUTPUT_LINE_BYTES} bytes`) : error),
+    output.wasCut()
+      ? undefined
+      : fail(error instanceof LineTooLongError ? new KernelProtocolError(`output line ${received + 1} is longer than ${MAX_OUTPUT_LINE_BYTES} bytes`) : error),
   );
 
   const stderr = passStderr(child, (text) => {
@@ -175,10 +177,14 @@ export async function runKernelProcess(request: KernelProcessRequest): Promise<{
   if (stderrLines > MAX_STDERR_LINES) request.onStderr(`(${stderrLines - MAX_STDERR_LINES} more stderr lines not logged)`);
   if (failure) throw failure;
   const command = request.command.join(' ');
-  if (signal) throw new KernelExitError(`the kernel command (${command}) was killed by ${signal} after answering ${received} of ${sent} parameter sets`, null, signal);
-  if (code !== 0) throw new KernelExitError(`the kernel command (${command}) exited with code ${code} after answering ${received} of ${sent} parameter sets`, code, null);
+  if (signal)
+    throw new KernelExitError(`the kernel command (${command}) was killed by ${signal} after answering ${received} of ${sent} parameter sets`, null, signal);
+  if (code !== 0)
+    throw new KernelExitError(`the kernel command (${command}) exited with code ${code} after answering ${received} of ${sent} parameter sets`, code, null);
   if (received !== sent) {
-    throw new KernelProtocolError(`the kernel command (${command}) exited 0 after answering ${received} of ${sent} parameter sets: it must write one output line per input line`);
+    throw new KernelProtocolError(
+      `the kernel command (${command}) exited 0 after answering ${received} of ${sent} parameter sets: it must write one output line per input line`,
+    );
   }
   return { parameters: sent, stderrLines };
 }
@@ -208,7 +214,10 @@ export function parseOutputLine(text: string, line: number, outputs: readonly st
   }
   if (!otherFields) {
     const unexpected = Object.keys(object).filter((key) => !outputs.includes(key));
-    if (unexpected.length) throw new KernelProtocolError(`${where}: unexpected output(s) ${unexpected.map((k) => `"${k}"`).join(', ')}; kernel.outputs declares ${outputs.join(', ')}`);
+    if (unexpected.length)
+      throw new KernelProtocolError(
+        `${where}: unexpected output(s) ${unexpected.map((k) => `"${k}"`).join(', ')}; kernel.outputs declares ${outputs.join(', ')}`,
+      );
   }
   for (const name of outputs) {
     const number = object[name];

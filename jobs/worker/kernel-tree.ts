@@ -44,7 +44,21 @@ const INIT_SCRIPT = 'exec 3<&0 0</dev/null; "$@" <&3 3<&- & exec 3<&-; wait $!';
 /** util-linux's tools by absolute path: the kernel's own PATH (what setpriv searches) need not list them. */
 const SYSTEM_BIN = ['/usr/bin', '/bin', '/usr/sbin', '/sbin'];
 const systemTool = (name: string) => SYSTEM_BIN.map((dir) => join(dir, name)).find((file) => isExecutable(file)) ?? name;
-const namespacePrefix = () => ['--pdeathsig', 'KILL', '--', systemTool('unshare'), '--pid', '--fork', '--kill-child', '--mount-proc', '--', '/bin/sh', '-c', INIT_SCRIPT, 'altus-kernel-init'];
+const namespacePrefix = () => [
+  '--pdeathsig',
+  'KILL',
+  '--',
+  systemTool('unshare'),
+  '--pid',
+  '--fork',
+  '--kill-child',
+  '--mount-proc',
+  '--',
+  '/bin/sh',
+  '-c',
+  INIT_SCRIPT,
+  'altus-kernel-init',
+];
 
 let probed: KernelContainment | undefined;
 
@@ -57,7 +71,9 @@ export function kernelContainment(): KernelContainment {
 function probeNamespace(): KernelContainment {
   const result = spawnSync(systemTool('setpriv'), [...namespacePrefix(), 'true'], { stdio: ['ignore', 'ignore', 'pipe'], timeout: 5000 });
   if (result.status === 0) return { kind: 'pid-namespace' };
-  const reason = result.error ? `setpriv/unshare cannot run: ${result.error.message}` : `unshare refused: ${result.stderr.toString('utf8').trim() || `exit ${result.status}`}`;
+  const reason = result.error
+    ? `setpriv/unshare cannot run: ${result.error.message}`
+    : `unshare refused: ${result.stderr.toString('utf8').trim() || `exit ${result.status}`}`;
   const pdeathsig = spawnSync(systemTool('setpriv'), ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
   return { kind: 'process-group', reason, pdeathsig };
 }
@@ -73,10 +89,19 @@ export class ProgramNotFoundError extends Error {
  * before any wrapper starts rather than as a shell's exit 127.
  */
 export function resolveProgram(program: string, path: string | undefined, cwd: string): string {
-  const candidates = program.includes('/') ? [isAbsolute(program) ? program : resolve(cwd, program)] : (path ?? '').split(delimiter).filter(Boolean).map((dir) => join(resolve(cwd, dir), program));
+  const candidates = program.includes('/')
+    ? [isAbsolute(program) ? program : resolve(cwd, program)]
+    : (path ?? '')
+        .split(delimiter)
+        .filter(Boolean)
+        .map((dir) => join(resolve(cwd, dir), program));
   const found = candidates.find((candidate) => isExecutable(candidate));
   if (found) return found;
-  throw new ProgramNotFoundError(program.includes('/') ? `ENOENT: ${JSON.stringify(candidates[0])} is not an executable file` : `ENOENT: no executable file of that name on the kernel's PATH`);
+  throw new ProgramNotFoundError(
+    program.includes('/')
+      ? `ENOENT: ${JSON.stringify(candidates[0])} is not an executable file`
+      : `ENOENT: no executable file of that name on the kernel's PATH`,
+  );
 }
 
 function isExecutable(file: string): boolean {
@@ -90,7 +115,8 @@ function isExecutable(file: string): boolean {
 
 /** What to spawn for `command` (program resolved) under `containment`. */
 export function kernelLaunch(program: string, args: readonly string[], containment = kernelContainment()): KernelLaunch {
-  if (containment.kind === 'pid-namespace') return { program: systemTool('setpriv'), args: [...namespacePrefix(), program, ...args], detached: false, containment };
+  if (containment.kind === 'pid-namespace')
+    return { program: systemTool('setpriv'), args: [...namespacePrefix(), program, ...args], detached: false, containment };
   if (containment.pdeathsig) return { program: systemTool('setpriv'), args: ['--pdeathsig', 'KILL', '--', program, ...args], detached: true, containment };
   return { program, args: [...args], detached: true, containment };
 }

@@ -91,7 +91,12 @@ class PodMismatchError extends Error {
  * (the Job passes `kernel.command` there), empty for a built-in kernel. Never
  * throws: every outcome is an exit code.
  */
-export async function runWorker(rawEnv: Record<string, string | undefined>, cache = new WorkerCache(), command: readonly string[] = [], options: WorkerOptions = {}): Promise<number> {
+export async function runWorker(
+  rawEnv: Record<string, string | undefined>,
+  cache = new WorkerCache(),
+  command: readonly string[] = [],
+  options: WorkerOptions = {},
+): Promise<number> {
   const { signal } = options;
   let env: WorkerEnvironment;
   let clients: WorkerClients;
@@ -102,7 +107,10 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
       // A fresh node's metadata server may not serve the pod's identity yet: wait for it rather than spend a retry.
       await untilTerminated(awaitCredentials({ token: adcToken(), ...options.credentials }), signal);
     }
-    env = await untilTerminated(resolveWorkerEnvironment(pod, (uri) => clients.store.read(uri)), signal);
+    env = await untilTerminated(
+      resolveWorkerEnvironment(pod, (uri) => clients.store.read(uri)),
+      signal,
+    );
   } catch (error) {
     if (error instanceof ShardTerminatedError) return EXIT_TERMINATED;
     process.stderr.write(`altus-worker: ${(error as Error).message}\n`);
@@ -137,7 +145,13 @@ export async function runWorker(rawEnv: Record<string, string | undefined>, cach
     const outcome = await untilTerminated(runShard({ plan, shard: env.shard, store, compute }), signal).catch((error) => {
       throw error instanceof ShardInputError ? new BadInputError(error.message, { cause: error }) : error;
     });
-    await publish({ status: 'succeeded', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed });
+    await publish({
+      status: 'succeeded',
+      resultUri: outcome.resultUri,
+      partialUri: outcome.partialUri,
+      parameters: outcome.parameters,
+      parametersFailed: outcome.parametersFailed,
+    });
     log.info('shard done', { shard: env.shard, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed, computed: outcome.computed });
     return EXIT_OK;
   } catch (error) {
@@ -182,9 +196,19 @@ function shardComputation(
     }
     const podEnv = Object.fromEntries(Object.entries(rawEnv).filter((e): e is [string, string] => e[1] !== undefined));
     return () =>
-      computeCustomShard({ plan, shard: env.shard, store, kernel: block, env: podEnv, log, ...(env.kernelWorkdir ? { cwd: env.kernelWorkdir } : {}), ...(signal ? { signal } : {}) });
+      computeCustomShard({
+        plan,
+        shard: env.shard,
+        store,
+        kernel: block,
+        env: podEnv,
+        log,
+        ...(env.kernelWorkdir ? { cwd: env.kernelWorkdir } : {}),
+        ...(signal ? { signal } : {}),
+      });
   }
-  if (command.length > 0) throw new PodMismatchError(`the run uses the built-in kernel "${block.name}" but the container was given a command ${JSON.stringify(command)}`);
+  if (command.length > 0)
+    throw new PodMismatchError(`the run uses the built-in kernel "${block.name}" but the container was given a command ${JSON.stringify(command)}`);
   const kernel = getKernel(block.name);
   if (!kernel) throw new BadInputError(`kernel "${block.name}" is not in this worker image`);
   return () => computeShard({ plan, shard: env.shard, kernel, store });

@@ -32,7 +32,7 @@ const OUTPUTS = ['price', 'delta', 'gamma', 'vega', 'theta', 'rho'] as const;
 export function benchAggregateCost(options: { rows: number; rounds: number }): AggregateCostFigures {
   const { rows, rounds } = options;
   let seed = 42;
-  const uniform = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const uniform = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const params: OptionParameters[] = Array.from({ length: rows }, () => ({
     type: uniform() < 0.5 ? 'call' : 'put',
     spot: 50 + 100 * uniform(),

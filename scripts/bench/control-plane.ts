@@ -111,7 +111,16 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
   }
   // The other half of the picture: the same trivial shards on real pods (created, scheduled, run, reported, counted by the Job controller).
   const turnover = await stack.runUpload(
-    writeManifest(work, 'pod-turnover.json', { ...manifest, name: 'bench-pod-turnover', parameters: { grid: { ...manifest.parameters.grid, axes: { strike: { from: 50, to: 150, steps: TURNOVER_PODS / 10 }, volatility: { from: 0.1, to: 0.5, steps: 10 } } } } }),
+    writeManifest(work, 'pod-turnover.json', {
+      ...manifest,
+      name: 'bench-pod-turnover',
+      parameters: {
+        grid: {
+          ...manifest.parameters.grid,
+          axes: { strike: { from: 50, to: 150, steps: TURNOVER_PODS / 10 }, volatility: { from: 0.1, to: 0.5, steps: 10 } },
+        },
+      },
+    }),
     { label: 'pod turnover', timeoutSeconds: 1800, progress: ctx.progress },
   );
   const slower = modes.reduce((a, b) => (b.seconds > a.seconds ? b : a));
@@ -150,7 +159,7 @@ export function operationFormula(shards: number, clusters: number, ticks: number
   };
   const formula = {
     pubsubMessages: 'S + C + 2',
-    firestoreWrites: '2S + 7 (± 1: reconcile\'s clean-up mark and cursor land on its next tick)',
+    firestoreWrites: "2S + 7 (± 1: reconcile's clean-up mark and cursor land on its next tick)",
     kubernetesCalls: `C + C × reconcile ticks (${ticks}) + C clean-up lists + 2C version checks`,
   };
   return { expected, formula };

@@ -35,7 +35,9 @@ export function checkKernelPrices(rounds: readonly PricedRound[], tolerance = PR
   const blackScholes = blackScholesValues(REFERENCE_OPTION).price;
   const problems: string[] = [];
   if (Math.abs(blackScholes - REFERENCE_CLOSED_FORM) > 5e-5) {
-    problems.push(`the reference option's Black–Scholes value is ${blackScholes.toFixed(5)}, not the ${REFERENCE_CLOSED_FORM} mc_ref.c's README gives: the options differ`);
+    problems.push(
+      `the reference option's Black–Scholes value is ${blackScholes.toFixed(5)}, not the ${REFERENCE_CLOSED_FORM} mc_ref.c's README gives: the options differ`,
+    );
   }
   if (rounds.length === 0) problems.push('no kernel round to check');
   const worst = { tsVsBlackScholes: 0, cVsBlackScholes: 0, tsVsC: 0 };
@@ -52,7 +54,8 @@ export function checkKernelPrices(rounds: readonly PricedRound[], tolerance = PR
     for (const [key, what, deviation, stdError] of comparisons) {
       const inStdErrors = Math.abs(deviation) / stdError;
       worst[key] = Math.max(worst[key], inStdErrors);
-      if (inStdErrors > tolerance) problems.push(`round ${i + 1}: ${what} differ by ${inStdErrors.toFixed(1)} standard errors (${stdError.toExponential(2)}), more than ${tolerance}`);
+      if (inStdErrors > tolerance)
+        problems.push(`round ${i + 1}: ${what} differ by ${inStdErrors.toFixed(1)} standard errors (${stdError.toExponential(2)}), more than ${tolerance}`);
     }
   });
   return { ok: problems.length === 0, blackScholes, toleranceStdErrors: tolerance, worstStdErrors: worst, problems };

@@ -103,7 +103,9 @@ export async function benchKernel(options: { source: string; paths: number; roun
         if (side === 'c') c.push(runReference(pin(binary, [String(options.paths)])));
         else t.push(await ts.ask(options.paths));
       }
-      options.progress(`kernel round ${round + 1}/${options.rounds}: native ${c.at(-1)!.mpathsPerSec.toFixed(1)}, TypeScript ${t.at(-1)!.mpathsPerSec.toFixed(1)} Mpaths/s`);
+      options.progress(
+        `kernel round ${round + 1}/${options.rounds}: native ${c.at(-1)!.mpathsPerSec.toFixed(1)}, TypeScript ${t.at(-1)!.mpathsPerSec.toFixed(1)} Mpaths/s`,
+      );
     }
     const priceCheck = checkKernelPrices(t.map((r, i) => ({ tsPrice: r.price, tsStdError: r.stdError ?? Number.NaN, cPrice: c[i]!.price })));
     if (!priceCheck.ok) options.progress(`kernel: THE PRICES DISAGREE: ${priceCheck.problems.join('; ')}`);

@@ -60,7 +60,13 @@ async function main(): Promise<void> {
   const namespace = values.namespace ?? 'altus';
   const access = localClusterAccess(stack.kubeconfig);
   const clusters = JSON.parse(readFileSync(join(stack.home, 'kube', 'clusters.json'), 'utf8')) as Array<{ name: string }>;
-  const nodeEnv = { ALTUS_STORAGE: 'local', ALTUS_LOCAL_STORAGE_DIR: stack.storageDir, PUBSUB_EMULATOR_HOST: stack.pubsubEmulatorHost, ALTUS_LOG_FILE: '/dev/null', ...(process.env.PATH ? { PATH: process.env.PATH } : {}) };
+  const nodeEnv = {
+    ALTUS_STORAGE: 'local',
+    ALTUS_LOCAL_STORAGE_DIR: stack.storageDir,
+    PUBSUB_EMULATOR_HOST: stack.pubsubEmulatorHost,
+    ALTUS_LOG_FILE: '/dev/null',
+    ...(process.env.PATH ? { PATH: process.env.PATH } : {}),
+  };
   const queue: Array<{ job: V1Job; index: number }> = [];
   const seen = new Set<string>();
   // Metered like a pod (the bench starts it with ALTUS_METER_ROLE=worker).
@@ -98,10 +104,8 @@ async function main(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch(
-    (error: Error) => {
-      process.stderr.write(`load generator: ${error.stack ?? error.message}\n`);
-      process.exit(1);
-    },
-  );
+  main().catch((error: Error) => {
+    process.stderr.write(`load generator: ${error.stack ?? error.message}\n`);
+    process.exit(1);
+  });
 }

@@ -31,7 +31,8 @@ const opts = program.opts<{ quick?: boolean; only?: string; mcRef: string; out: 
 const quick = Boolean(opts.quick);
 const wanted = new Set(opts.only ? opts.only.split(',').map((s) => s.trim()) : [...LOCAL_SECTIONS, ...SECTIONS.filter((s) => !quick || s !== 'scaling')]);
 for (const s of wanted) {
-  if (!LOCAL_SECTIONS.includes(s) && !SECTIONS.includes(s as Section)) program.error(`unknown section "${s}"; choose from ${[...LOCAL_SECTIONS, ...SECTIONS].join(', ')}`);
+  if (!LOCAL_SECTIONS.includes(s) && !SECTIONS.includes(s as Section))
+    program.error(`unknown section "${s}"; choose from ${[...LOCAL_SECTIONS, ...SECTIONS].join(', ')}`);
 }
 
 const progress = (text: string) => process.stderr.write(`[${((performance.now() - t0) / 1000).toFixed(0).padStart(4)} s] ${text}\n`);
@@ -79,6 +80,8 @@ process.stdout.write(`\nAltus benchmarks (${report.mode}) on ${machine.cpu}, ${m
 process.stdout.write(renderTable(figureRows(results, machine.cores, checks)) + '\n');
 for (const [section, message] of Object.entries(failures)) process.stdout.write(`\n${section} failed: ${message}\n`);
 for (const c of failedChecks) process.stdout.write(`\nCHECK FAILED: ${c.name}: ${c.detail}\n`);
-const steps = Object.entries(timings).map(([step, seconds]) => `${step} ${seconds.toFixed(0)} s`).join(', ');
+const steps = Object.entries(timings)
+  .map(([step, seconds]) => `${step} ${seconds.toFixed(0)} s`)
+  .join(', ');
 process.stdout.write(`\nwritten to ${opts.out} (${totalSeconds.toFixed(0)} s: ${steps})\n`);
 process.exit(Object.keys(failures).length || failedChecks.length ? 1 : 0);

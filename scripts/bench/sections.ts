@@ -203,7 +203,13 @@ const RUNNERS: { [S in Section]: (stack: BenchStack, work: string, ctx: Context,
   },
 };
 
-async function runGrid(stack: BenchStack, work: string, ctx: Context, parameters: number, options: { measureResults?: boolean } = {}): Promise<GridFigures & { results?: ResultsFigures }> {
+async function runGrid(
+  stack: BenchStack,
+  work: string,
+  ctx: Context,
+  parameters: number,
+  options: { measureResults?: boolean } = {},
+): Promise<GridFigures & { results?: ResultsFigures }> {
   const strikes = 1000;
   const maturities = 10;
   const vols = parameters / (strikes * maturities);
@@ -226,11 +232,22 @@ async function runGrid(stack: BenchStack, work: string, ctx: Context, parameters
     shardSize,
     aggregate: { metrics: ['price', 'delta', 'vega'] },
   });
-  const { run, wallSeconds } = await stack.runUpload(manifest, { label: `grid ${parameters.toLocaleString('en-US')}`, timeoutSeconds: 3600, progress: ctx.progress });
+  const { run, wallSeconds } = await stack.runUpload(manifest, {
+    label: `grid ${parameters.toLocaleString('en-US')}`,
+    timeoutSeconds: 3600,
+    progress: ctx.progress,
+  });
   ctx.progress(`grid ${parameters.toLocaleString('en-US')}: ${wallSeconds.toFixed(1)} s`);
   const results = options.measureResults ? await measureResults(run, parameters, ctx) : undefined;
   stack.discardRunFiles(run); // the rows (0.5 GB of Parquet, 3.3 GB as NDJSON): the next timed run starts on a quiet disk
-  return { parameters, shardSize, wallSeconds, parametersPerSec: parameters / wallSeconds, shardCpuSeconds: run.cpuSeconds ?? 0, ...(results ? { results } : {}) };
+  return {
+    parameters,
+    shardSize,
+    wallSeconds,
+    parametersPerSec: parameters / wallSeconds,
+    shardCpuSeconds: run.cpuSeconds ?? 0,
+    ...(results ? { results } : {}),
+  };
 }
 
 /** Bytes per row of the run's dataset folder, and the time of one aggregate over every row with the CLI's --sql engine. */
@@ -248,7 +265,9 @@ async function measureResults(run: RunDocument, parameters: number, ctx: Context
     table.close();
   }
   const queryMillis = performance.now() - started;
-  ctx.progress(`results: ${(bytes / parameters).toFixed(1)} bytes/row, --sql aggregate over ${parameters.toLocaleString('en-US')} rows in ${queryMillis.toFixed(0)} ms`);
+  ctx.progress(
+    `results: ${(bytes / parameters).toFixed(1)} bytes/row, --sql aggregate over ${parameters.toLocaleString('en-US')} rows in ${queryMillis.toFixed(0)} ms`,
+  );
   return { format: 'parquet', rows: parameters, bytesPerRow: bytes / parameters, queryMillis, query };
 }
 
@@ -259,7 +278,9 @@ async function writeParameterFile(path: string, count: number): Promise<void> {
   for (let i = 0; i < count; i++) {
     const strike = 50 + (i % 1000) / 10;
     const volatility = 0.05 + ((i >> 10) % 75) / 100;
-    batch.push(`{"type":"${i & 1 ? 'put' : 'call'}","spot":100,"strike":${strike},"rate":0.05,"dividendYield":0.01,"volatility":${volatility},"maturity":${0.1 + (i % 19) / 10}}`);
+    batch.push(
+      `{"type":"${i & 1 ? 'put' : 'call'}","spot":100,"strike":${strike},"rate":0.05,"dividendYield":0.01,"volatility":${volatility},"maturity":${0.1 + (i % 19) / 10}}`,
+    );
     if (batch.length === 10_000 || i === count - 1) {
       if (!out.write(batch.join('\n') + '\n')) await once(out, 'drain');
       batch.length = 0;

@@ -18,7 +18,14 @@ import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { LocalObjectStore } from '../../shared/storage/local-store.ts';
 import { statSync } from 'node:fs';
 
-const { values } = parseArgs({ options: { format: { type: 'string', default: 'parquet' }, 'shard-size': { type: 'string', default: '50000' }, shard: { type: 'string', default: '100' }, repeat: { type: 'string', default: '3' } } });
+const { values } = parseArgs({
+  options: {
+    format: { type: 'string', default: 'parquet' },
+    'shard-size': { type: 'string', default: '50000' },
+    shard: { type: 'string', default: '100' },
+    repeat: { type: 'string', default: '3' },
+  },
+});
 const format = values.format === 'ndjson' ? 'ndjson' : 'parquet';
 const manifest = {
   apiVersion: 'altus/v1',
@@ -37,7 +44,14 @@ const manifest = {
 };
 const dir = mkdtempSync(join(tmpdir(), 'altus-shard-profile-'));
 const store = new LocalObjectStore(dir);
-const plan = await planRun({ runId: 'profile', validated: validateManifest(manifest, loadFleetConfig(DEFAULT_FLEET_CONFIG)), store, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
+const plan = await planRun({
+  runId: 'profile',
+  validated: validateManifest(manifest, loadFleetConfig(DEFAULT_FLEET_CONFIG)),
+  store,
+  manifestsBucket: 'm',
+  resultsBucket: 'r',
+  manifestObject: null,
+});
 const kernel = getKernel('black-scholes')!;
 const shard = Number(values.shard);
 try {
@@ -50,7 +64,15 @@ try {
     if ('rowsFile' in computed) rmSync(computed.rowsFile);
     const rows = computed.partial.parameters;
     process.stdout.write(
-      JSON.stringify({ format, shard, rows, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), cpuMicrosPerRow: +((used.user + used.system) / rows).toFixed(2), wallMs: Math.round(performance.now() - started), bytesPerRow: +(bytes / rows).toFixed(1) }) + '\n',
+      JSON.stringify({
+        format,
+        shard,
+        rows,
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        cpuMicrosPerRow: +((used.user + used.system) / rows).toFixed(2),
+        wallMs: Math.round(performance.now() - started),
+        bytesPerRow: +(bytes / rows).toFixed(1),
+      }) + '\n',
     );
   }
 } finally {

@@ -106,7 +106,9 @@ export class BenchStack {
 
   /** Highest peak RSS among the processes of a role, in MB. */
   peakRssMb(role: string): number {
-    const peaks = this.records().filter((r) => r.role === role).map((r) => r.maxRssBytes);
+    const peaks = this.records()
+      .filter((r) => r.role === role)
+      .map((r) => r.maxRssBytes);
     if (!peaks.length) throw new Error(`no meter record from any ${role} process`);
     return Math.max(...peaks) / 2 ** 20;
   }
@@ -146,7 +148,9 @@ export class BenchStack {
     const wallSeconds = (performance.now() - started) / 1000;
     const after = await this.settledTotals();
     const operationsByRole = Object.fromEntries(
-      Object.entries(this.byRole()).map(([k, v]) => [k, v - (roleBefore[k] ?? 0)]).filter(([, v]) => v !== 0),
+      Object.entries(this.byRole())
+        .map(([k, v]) => [k, v - (roleBefore[k] ?? 0)])
+        .filter(([, v]) => v !== 0),
     );
     const operations = { pubsubMessages: 0, firestoreWrites: 0, kubernetesCalls: 0 };
     for (const k of Object.keys(operations) as MeterCounter[]) operations[k] = after[k] - before[k];
@@ -176,7 +180,9 @@ export class BenchStack {
       if (run && TERMINAL_STATUSES.includes(run.status)) return run;
       if (run && Date.now() - lastReport > 5000) {
         lastReport = Date.now();
-        options.progress(`${options.label}: ${run.status}, ${run.counts.shards ?? '?'} shards, ${((Date.now() - deadline) / 1000 + options.timeoutSeconds).toFixed(0)} s`);
+        options.progress(
+          `${options.label}: ${run.status}, ${run.counts.shards ?? '?'} shards, ${((Date.now() - deadline) / 1000 + options.timeoutSeconds).toFixed(0)} s`,
+        );
       }
       // 200 ms: fine enough for runs of 10 s and more, and light on the emulator the run is using.
       await sleep(200);

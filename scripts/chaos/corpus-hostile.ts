@@ -18,7 +18,14 @@ import type { CorpusCase } from './corpus.ts';
 
 const option = { type: 'call', spot: 42, strike: 40, rate: 0.1, volatility: 0.2, maturity: 0.5 };
 // NDJSON results: the checks read rows from the results file's lines.
-const base = { apiVersion: 'altus/v1', kind: 'Run', name: 'corpus-hostile', kernel: { name: 'black-scholes' }, parameters: { inline: [option] }, results: { format: 'ndjson' } };
+const base = {
+  apiVersion: 'altus/v1',
+  kind: 'Run',
+  name: 'corpus-hostile',
+  kernel: { name: 'black-scholes' },
+  parameters: { inline: [option] },
+  results: { format: 'ndjson' },
+};
 const text = JSON.stringify(base);
 /** An image the local fleet maps to a folder (jobs/examples/bachelier); the command is what the case needs. */
 const IMAGE = 'us-central1-docker.pkg.dev/altus-demo-project/altus/bachelier:1.0';
@@ -31,14 +38,23 @@ const SETSID = leftoverMark();
 /** A Python kernel that answers every line with `answer` (a Python expression of `p`, the parameter set) after `prelude`. */
 const python = (prelude: string, answer = '{"y": 1}') => ({
   image: IMAGE,
-  command: ['python3', '-c', `import json, os, subprocess, sys\n${prelude}\nfor line in sys.stdin:\n    p = json.loads(line)\n    print(json.dumps(${answer}))`],
+  command: [
+    'python3',
+    '-c',
+    `import json, os, subprocess, sys\n${prelude}\nfor line in sys.stdin:\n    p = json.loads(line)\n    print(json.dumps(${answer}))`,
+  ],
 });
 const custom = (name: string, kernel: unknown, parameters: unknown = { inline: [{ x: 1 }, { x: 2 }, { x: 3 }] }) =>
   JSON.stringify({ apiVersion: 'altus/v1', kind: 'Run', name, kernel, parameters, shardSize: 2, deadlineSeconds: 900, results: { format: 'ndjson' } });
 
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 const rowsOf = (run: RunDocument): ResultRow[] =>
-  run.results?.path ? readFileSync(run.results.path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as ResultRow) : [];
+  run.results?.path
+    ? readFileSync(run.results.path, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as ResultRow)
+    : [];
 
 /** Whether a `sleep <mark>` process is still alive. */
 function leftoverAlive(mark: string): boolean {
@@ -57,7 +73,10 @@ function leftoverAlive(mark: string): boolean {
 const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
 const duplicated = text.replace('"kernel":{"name":"black-scholes"}', '"kernel":{"name":"black-scholes","name":"european-option-mc"}');
 const overflowing = text.replace('"spot":42', '"spot":1e400');
-const scenarioBook = readFileSync(new URL('../../examples/scenario-var.json', import.meta.url), 'utf8').replace('"maturity": 0.08, "volatility": 0.26', '"maturity": 0.08, "volatility": 0');
+const scenarioBook = readFileSync(new URL('../../examples/scenario-var.json', import.meta.url), 'utf8').replace(
+  '"maturity": 0.08, "volatility": 0.26',
+  '"maturity": 0.08, "volatility": 0',
+);
 
 export const HOSTILE_CORPUS: CorpusCase[] = [
   // Kernels: a shard ends when its kernel exits; nothing it started outlives the run; it sees the pod's environment only.
@@ -75,7 +94,13 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
   },
   {
     name: "kernel reading the local stack's plumbing from its environment",
-    manifest: custom('hostile-env', python('', '{"y": 1, "leaks": sum(1 for k in os.environ if k in ("ALTUS_LOCAL_STORAGE_DIR", "ALTUS_STORAGE", "PUBSUB_EMULATOR_HOST", "ALTUS_LOG_FILE") or k.endswith("_EMULATOR_HOST"))}')),
+    manifest: custom(
+      'hostile-env',
+      python(
+        '',
+        '{"y": 1, "leaks": sum(1 for k in os.environ if k in ("ALTUS_LOCAL_STORAGE_DIR", "ALTUS_STORAGE", "PUBSUB_EMULATOR_HOST", "ALTUS_LOG_FILE") or k.endswith("_EMULATOR_HOST"))}',
+      ),
+    ),
     expect: { status: 'SUCCEEDED', parametersFailed: 0 },
     check: async (run) => {
       const leaks = rowsOf(run).map((r) => r.leaks);
@@ -88,7 +113,10 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
     // Shard 0 answers x=1 with a string output and declines x=2; shard 1 writes a line that is not JSON: its reason quotes it.
     manifest: custom(
       'hostile-escapes',
-      python('sys.stderr.write("\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\n")', '{"y": 1, "note": "\\x1b[2J\\x1b]0;pwned\\x07"} if p["x"] == 1 else {"error": "\\x1b[2J\\rrun SUCCEEDED"} if p["x"] == 2 else "\\x1b[2J\\x1b]0;pwned\\x07 not json"'),
+      python(
+        'sys.stderr.write("\\x1b]0;pwned\\x07\\x1b[2J\\x9b31m\\n")',
+        '{"y": 1, "note": "\\x1b[2J\\x1b]0;pwned\\x07"} if p["x"] == 1 else {"error": "\\x1b[2J\\rrun SUCCEEDED"} if p["x"] == 2 else "\\x1b[2J\\x1b]0;pwned\\x07 not json"',
+      ),
     ),
     expect: { status: 'PARTIAL', parametersFailed: 'any' },
     check: async (run, logDir) => {
@@ -97,7 +125,12 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
       rows.forEach((r) => columns.add(r));
       const files = localLogFiles(join(logDir, 'pods'), run, podSlots(run));
       const logged = files.flatMap((f) => readFileSync(f.path, 'utf8').split('\n').filter(Boolean));
-      const printed = [renderTable(columns, rows), ...rows.map((r) => csvRecord(columns.cells(r))), renderRun(run), ...logged.flatMap((l) => [printableLogLine(l, false), printableLogLine(l, true)])];
+      const printed = [
+        renderTable(columns, rows),
+        ...rows.map((r) => csvRecord(columns.cells(r))),
+        renderRun(run),
+        ...logged.flatMap((l) => [printableLogLine(l, false), printableLogLine(l, true)]),
+      ];
       if (!logged.some((l) => l.includes('pwned'))) return 'the kernel stderr never reached the pod log';
       if (!run.failedShards?.some((f) => f.reason.includes('pwned'))) return 'the failure reason does not quote the bad line';
       return printed.some((p) => CONTROL.test(p)) ? 'a control character reached the printed output' : undefined;
@@ -119,7 +152,11 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
     },
   },
   // Messages about numbers.
-  { name: '1e400 in a manifest', manifest: overflowing, expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /parameters\.inline\.0\.spot: not finite \(overflows a double\)/ } },
+  {
+    name: '1e400 in a manifest',
+    manifest: overflowing,
+    expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /parameters\.inline\.0\.spot: not finite \(overflows a double\)/ },
+  },
   {
     name: '1e400 in a parameter file',
     manifest: JSON.stringify({ ...base, parameters: { file: { uri: 'overflow.ndjson', format: 'ndjson' } } }),
@@ -128,9 +165,17 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
     check: async (run) => (rowsOf(run).some((r) => r.error === 'spot: not finite (overflows a double)') ? undefined : 'the overflowing set does not say so'),
   },
   // Every path rejects the same way: uploads and run requests.
-  { name: 'manifest nested 100,000 deep', manifest: text.replace('"name":"corpus-hostile"', `"name":"corpus-hostile","extra":${deep(100_000)}`), expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /nests deeper than 32 levels/ } },
+  {
+    name: 'manifest nested 100,000 deep',
+    manifest: text.replace('"name":"corpus-hostile"', `"name":"corpus-hostile","extra":${deep(100_000)}`),
+    expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /nests deeper than 32 levels/ },
+  },
   { name: 'a key given twice', manifest: duplicated, expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /^kernel: the key "name" appears twice/ } },
-  { name: 'scenario book a kernel check throws on (found by fuzzing)', manifest: scenarioBook, expect: { status: 'REJECTED', code: 'KERNEL_OPTIONS_INVALID', says: /volatility 0/ } },
+  {
+    name: 'scenario book a kernel check throws on (found by fuzzing)',
+    manifest: scenarioBook,
+    expect: { status: 'REJECTED', code: 'KERNEL_OPTIONS_INVALID', says: /volatility 0/ },
+  },
   {
     name: 'run request: manifest nested 100,000 deep',
     request: (id) => `{"requestId":"${id}","manifest":${text.replace('"name":"corpus-hostile"', `"name":"corpus-hostile","extra":${deep(100_000)}`)}}`,
@@ -141,8 +186,16 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
     request: (id) => `{"manifest":{"extra":${deep(50)}},"requestId":"${id}"}`,
     expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /nests deeper/ },
   },
-  { name: 'run request: a key given twice', request: (id) => `{"requestId":"${id}","manifest":${duplicated}}`, expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /^manifest\.kernel: the key "name" appears twice/ } },
-  { name: 'run request: 1e400', request: (id) => `{"requestId":"${id}","manifest":${overflowing}}`, expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /not finite \(overflows a double\)/ } },
+  {
+    name: 'run request: a key given twice',
+    request: (id) => `{"requestId":"${id}","manifest":${duplicated}}`,
+    expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /^manifest\.kernel: the key "name" appears twice/ },
+  },
+  {
+    name: 'run request: 1e400',
+    request: (id) => `{"requestId":"${id}","manifest":${overflowing}}`,
+    expect: { status: 'REJECTED', code: 'MANIFEST_INVALID', says: /not finite \(overflows a double\)/ },
+  },
   {
     name: 'run request: manifestUri outside the manifests bucket',
     request: (id) => `{"requestId":"${id}","manifestUri":"gs://elsewhere-bucket/${id}/plan.json"}`,

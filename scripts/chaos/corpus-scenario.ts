@@ -36,7 +36,9 @@ function miss(c: CorpusCase, run: RunDocument): string | undefined {
   const rows = run.results?.path ? readFileSync(run.results.path, 'utf8').split('\n').filter(Boolean) : [];
   const reasons = rows.map((l) => (JSON.parse(l) as { error?: unknown }).error).filter((r) => r !== undefined);
   const specific = reasons.filter((r) => typeof r === 'string' && r.length > 0 && r !== 'unreadable parameter set');
-  return specific.length === failed && reasons.length === failed ? undefined : `${reasons.length} error rows, ${specific.length} with a specific reason, for ${failed} failed`;
+  return specific.length === failed && reasons.length === failed
+    ? undefined
+    : `${reasons.length} error rows, ${specific.length} with a specific reason, for ${failed} failed`;
 }
 
 /** Publishes a run request's bytes as they are (not re-encoded: a duplicate key or a deep nesting must arrive intact); resolves to its id. */
@@ -57,7 +59,8 @@ export function corpusScenario(ctx: ChaosContext): Promise<ChaosRow> {
         try {
           const runId = c.request ? await publishRequest(ctx, `corpus-r${i}`, c.request) : await submit(ctx, `corpus-${i}.json`, c.manifest ?? '', c.files);
           // Settled: a REJECTED run must also have announced run-finished.
-          const run = c.expect.status === 'REJECTED' ? await waitForSettled(ctx, runId, CASE_TIMEOUT_SECONDS) : await waitForEnd(ctx, runId, CASE_TIMEOUT_SECONDS);
+          const run =
+            c.expect.status === 'REJECTED' ? await waitForSettled(ctx, runId, CASE_TIMEOUT_SECONDS) : await waitForEnd(ctx, runId, CASE_TIMEOUT_SECONDS);
           const why = miss(c, run) ?? (await c.check?.(run, ctx.stack.logDir));
           if (why) misses.push(`${c.name}: ${why}`);
         } catch (error) {

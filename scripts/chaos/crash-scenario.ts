@@ -34,7 +34,12 @@ export const UPLOAD_CRASHES: readonly ExpectedCrash[] = [
 export const REQUEST_CRASHES: readonly ExpectedCrash[] = startRun('run-request');
 
 /** Runs one run with `expected` armed (once `previous` settled); resolves to the run and what was seen. */
-async function crashedRun(ctx: ChaosContext, previous: string, expected: readonly ExpectedCrash[], start: () => Promise<string>): Promise<{ run: RunDocument; seen: FaultEvidence }> {
+async function crashedRun(
+  ctx: ChaosContext,
+  previous: string,
+  expected: readonly ExpectedCrash[],
+  start: () => Promise<string>,
+): Promise<{ run: RunDocument; seen: FaultEvidence }> {
   await waitForSettled(ctx, previous);
   // A crash point fires on the first delivery that reaches it: a straggler of an earlier run
   // (a completion from a pod of a cluster that was lost) must not take this run's crash.
@@ -42,7 +47,10 @@ async function crashedRun(ctx: ChaosContext, previous: string, expected: readonl
   await ctx.proxy.quiet(pushed, 3000, 60_000);
   resetCrashPoints(ctx.chaosDir);
   const before = crashLines(ctx.stack);
-  armCrashPoints(ctx.chaosDir, expected.map((e) => e.point));
+  armCrashPoints(
+    ctx.chaosDir,
+    expected.map((e) => e.point),
+  );
   // Settled, not just ended: aggregate.after-finish crashes after the write that ends the run, before run-finished goes out.
   const run = await waitForSettled(ctx, await start(), 600);
   await until(async () => crashEvidence(ctx.stack, ctx.chaosDir, expected, before).faultObserved, 10).catch(() => undefined);

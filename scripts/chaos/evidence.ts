@@ -57,7 +57,10 @@ export function crashEvidence(stack: StackInfo, chaosDir: string, expected: read
 
 /** Pod failures the local fleet counted on the Jobs of a run (each one an index that died mid-shard and was retried). */
 export function podFailures(view: Array<{ jobs: Array<{ runId?: string; status: { failed?: number } }> }>, runId: string): number {
-  return view.flatMap((c) => c.jobs).filter((j) => j.runId === runId).reduce((n, j) => n + (j.status.failed ?? 0), 0);
+  return view
+    .flatMap((c) => c.jobs)
+    .filter((j) => j.runId === runId)
+    .reduce((n, j) => n + (j.status.failed ?? 0), 0);
 }
 
 /** A message as the dead-letter topic holds it. */

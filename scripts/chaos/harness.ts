@@ -36,7 +36,12 @@ const book = (name: string, paths: number) => ({
   name,
   kernel: { name: 'european-option-mc', paths, seed: 11 },
   parameters: {
-    random: { count: 40, seed: 5, base: { type: 'call', rate: 0.03, maturity: 1 }, fields: { spot: { uniform: [80, 120] }, strike: { uniform: [90, 110] }, volatility: { normal: [0.25, 0.05], min: 0.05 } } },
+    random: {
+      count: 40,
+      seed: 5,
+      base: { type: 'call', rate: 0.03, maturity: 1 },
+      fields: { spot: { uniform: [80, 120] }, strike: { uniform: [90, 110] }, volatility: { normal: [0.25, 0.05], min: 0.05 } },
+    },
   },
   shardSize: 2,
   // The verdict compares each run's results file with the baseline's, byte for byte.
@@ -85,7 +90,10 @@ export async function waitForSettled(ctx: ChaosContext, runId: string, timeoutSe
   for (;;) {
     const run = await ctx.runs.getRun(runId);
     if (run && TERMINAL_STATUSES.includes(run.status) && run.runFinishedPublished === true) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not settle in ${timeoutSeconds} s (${run?.status ?? 'not created'}, run-finished ${run?.runFinishedPublished ? '' : 'not '}published)`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `run ${runId} did not settle in ${timeoutSeconds} s (${run?.status ?? 'not created'}, run-finished ${run?.runFinishedPublished ? '' : 'not '}published)`,
+      );
     await sleep(200);
   }
 }

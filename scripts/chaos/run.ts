@@ -24,7 +24,9 @@ export async function runChaos(names: readonly string[], progress: (line: string
   const meterDir = join(home, 'meters');
   progress(`starting a chaos stack in ${home}`);
   // Reconcile's graces shortened (as in npm test): lost shards are found in seconds, not minutes.
-  const { info: stack } = await up(home, { env: { ALTUS_CHAOS_DIR: chaosDir, ALTUS_METER_DIR: meterDir, ALTUS_RECONCILE_GRACE_SECONDS: TEST_RECONCILE_GRACE_SECONDS } });
+  const { info: stack } = await up(home, {
+    env: { ALTUS_CHAOS_DIR: chaosDir, ALTUS_METER_DIR: meterDir, ALTUS_RECONCILE_GRACE_SECONDS: TEST_RECONCILE_GRACE_SECONDS },
+  });
   const endpoints = { projectId: stack.projectId, firestoreEmulatorHost: stack.firestoreEmulatorHost, pubsubEmulatorHost: stack.pubsubEmulatorHost };
   const pubsub = createPubSub(endpoints);
   const proxy = new ChaosProxy(stack, pubsub);
@@ -46,7 +48,16 @@ export async function runChaos(names: readonly string[], progress: (line: string
       try {
         rows.push(await SCENARIOS[name]!(ctx));
       } catch (error) {
-        rows.push({ scenario: name, runs: 0, identical: false, shardsLost: -1, shardsDoubleCounted: -1, seconds: 0, faultObserved: false, evidence: `ERROR: ${(error as Error).message}` });
+        rows.push({
+          scenario: name,
+          runs: 0,
+          identical: false,
+          shardsLost: -1,
+          shardsDoubleCounted: -1,
+          seconds: 0,
+          faultObserved: false,
+          evidence: `ERROR: ${(error as Error).message}`,
+        });
       }
       progress(`  ${JSON.stringify(rows.at(-1))}`);
     }

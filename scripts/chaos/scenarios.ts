@@ -88,12 +88,15 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
         // A SIGKILL that found its pod still on its index shows as a pod failure of the Job (exit 137, retried).
         evidence: async (run, sent = 0) => {
           const landed = podFailures(await fleetView(ctx), run.runId);
-          return { faultObserved: landed >= 1, evidence: `${sent} SIGKILLs sent to running pods, ${landed} landed mid-shard (index failed with 137 and retried)` };
+          return {
+            faultObserved: landed >= 1,
+            evidence: `${sent} SIGKILLs sent to running pods, ${landed} landed mid-shard (index failed with 137 and retried)`,
+          };
         },
       }),
     ),
 
-  'preempt': (ctx) =>
+  preempt: (ctx) =>
     timed('Spot preemptions with no retries left; a crash still counts', async () => {
       // retries.perShard 0: one counted pod failure fails the shard, so a run that survives
       // repeated preemptions shows they were not counted (the pod failure policy's Ignore rule).
@@ -131,7 +134,8 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
       const crashRunId = await submit(ctx, 'crash.json', { ...strict, name: 'chaos-preempt-crash' });
       let killed = 0;
       await until(async () => {
-        killed = ((await (await fetch(`${ctx.stack.localFleetUrl}/_altus/runs/${crashRunId}/kill?count=1`, { method: 'POST' })).json()) as { killed: number }).killed;
+        killed = ((await (await fetch(`${ctx.stack.localFleetUrl}/_altus/runs/${crashRunId}/kill?count=1`, { method: 'POST' })).json()) as { killed: number })
+          .killed;
         return killed > 0;
       });
       const crashed = await waitForEnd(ctx, crashRunId);
@@ -151,11 +155,18 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
         before: async () => {
           resetCrashPoints(ctx.chaosDir);
           before = crashLines(ctx.stack);
-          armCrashPoints(ctx.chaosDir, RECONCILE_CRASH.map((c) => c.point));
+          armCrashPoints(
+            ctx.chaosDir,
+            RECONCILE_CRASH.map((c) => c.point),
+          );
         },
         during: async (runId) => {
           await until(() => active(ctx, runId, 'worker-b'));
-          podsOnB = (await fleetView(ctx)).filter((c) => c.name === 'worker-b').flatMap((c) => c.jobs).filter((j) => j.runId === runId).reduce((n, j) => n + (j.status.active ?? 0), 0);
+          podsOnB = (await fleetView(ctx))
+            .filter((c) => c.name === 'worker-b')
+            .flatMap((c) => c.jobs)
+            .filter((j) => j.runId === runId)
+            .reduce((n, j) => n + (j.status.active ?? 0), 0);
           await fetch(`${ctx.stack.localFleetUrl}/_altus/clusters/worker-b/down`, { method: 'POST' });
         },
         evidence: async (run) => {
@@ -185,7 +196,10 @@ export const SCENARIOS: Record<string, (ctx: ChaosContext) => Promise<ChaosRow>>
         evidence: (run) => {
           const dropped = ctx.proxy.statsFor(run.runId, 'collect').dropped;
           const recovered = reconciled(ctx.stack, run.runId).recoveredFromResults;
-          return { faultObserved: dropped >= 1 && recovered >= 1, evidence: `${dropped} of this run's completions dropped; reconcile recovered ${recovered} shards from their results` };
+          return {
+            faultObserved: dropped >= 1 && recovered >= 1,
+            evidence: `${dropped} of this run's completions dropped; reconcile recovered ${recovered} shards from their results`,
+          };
         },
         cleanup: () => ctx.proxy.uninstall(),
       }),

@@ -30,11 +30,17 @@ export interface ChaosRow extends FaultEvidence {
 export function judge(run: RunDocument, baseline: RunDocument): { identical: boolean; shardsLost: number; shardsDoubleCounted: number } {
   const text = run.results?.path ? readFileSync(run.results.path, 'utf8') : '';
   const expected = baseline.results?.path ? readFileSync(baseline.results.path, 'utf8') : '';
-  const indexes = text.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { index: number }).index);
+  const indexes = text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => (JSON.parse(l) as { index: number }).index);
   const unique = new Set(indexes);
   const perShard = Math.max(1, Math.ceil(baseline.counts.parameters / baseline.counts.shards));
   const lostParameters = baseline.counts.parameters - unique.size;
-  const countedTwice = indexes.length - unique.size + Math.max(0, (Object.values(run.aggregates ?? {})[0]?.count ?? 0) - (Object.values(baseline.aggregates ?? {})[0]?.count ?? 0));
+  const countedTwice =
+    indexes.length -
+    unique.size +
+    Math.max(0, (Object.values(run.aggregates ?? {})[0]?.count ?? 0) - (Object.values(baseline.aggregates ?? {})[0]?.count ?? 0));
   return {
     identical: run.status === baseline.status && text === expected && JSON.stringify(run.aggregates) === JSON.stringify(baseline.aggregates),
     shardsLost: Math.ceil(Math.max(0, lostParameters) / perShard),
@@ -43,7 +49,10 @@ export function judge(run: RunDocument, baseline: RunDocument): { identical: boo
 }
 
 /** The judgements of several runs of one scenario, as one (every run must be clean). */
-export function judgeAll(runs: readonly RunDocument[], baseline: RunDocument): { runs: number; identical: boolean; shardsLost: number; shardsDoubleCounted: number } {
+export function judgeAll(
+  runs: readonly RunDocument[],
+  baseline: RunDocument,
+): { runs: number; identical: boolean; shardsLost: number; shardsDoubleCounted: number } {
   const verdicts = runs.map((r) => judge(r, baseline));
   return {
     runs: runs.length,
@@ -72,6 +81,10 @@ export function renderTable(rows: readonly ChaosRow[]): string {
     r.evidence,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (c: string[]) =>
+    c
+      .map((x, i) => x.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...cells.map(line)].join('\n');
 }

@@ -81,7 +81,7 @@ export function registerCancelCommand(program: Command, context: { home: string 
   program
     .command('cancel <runId>')
     .description('mark a run CANCELLED, publish its run-finished event and delete its Jobs on every worker cluster (exit 0 when cancelled)')
-    .option('--cloud', 'act on the GKE fleet, Firestore and Pub/Sub of the fleet configuration\'s project instead of the local stack')
+    .option('--cloud', "act on the GKE fleet, Firestore and Pub/Sub of the fleet configuration's project instead of the local stack")
     .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
     .action(async (runId: string, options: { cloud?: boolean; config: string }) => {
       const config = loadFleetConfig(options.config);
@@ -110,7 +110,9 @@ export function registerCancelCommand(program: Command, context: { home: string 
         (result.cancelled ? `run ${runId} cancelled` : `run ${runId} had already ended ${result.status}`) + `; ${result.deletedJobs} Job(s) deleted\n`,
       );
       for (const { cluster, reason } of result.unreachable) {
-        process.stderr.write(`altus: the Jobs of run ${runId} on ${cluster} could not be deleted (${reason}); run altus cancel ${runId} again when it answers\n`);
+        process.stderr.write(
+          `altus: the Jobs of run ${runId} on ${cluster} could not be deleted (${reason}); run altus cancel ${runId} again when it answers\n`,
+        );
       }
       process.exitCode = cancelExitCode(result);
     });

@@ -38,7 +38,9 @@ class ManifestFolderStore extends LocalObjectStore {
 async function shardCountOf(path: string, validated: ReturnType<typeof validateManifest>, runId: string): Promise<number> {
   const source = resolveSource(validated.manifest.parameters);
   if (validated.parameterCount === null && source.localFile() === undefined) {
-    throw new UsageError(`the ${source.kind} source names an object in a bucket: its shard count is only known when ingest indexes it; use a local relative path to render`);
+    throw new UsageError(
+      `the ${source.kind} source names an object in a bucket: its shard count is only known when ingest indexes it; use a local relative path to render`,
+    );
   }
   const plan = await planRun({
     runId,
@@ -57,7 +59,7 @@ export function registerFleetCommands(program: Command, context: { home: string 
     .command('render-jobs <manifest>')
     .description('print the Kubernetes Jobs dispatch would create for a manifest, as one JSON array, without calling any cluster')
     .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
-    .option('--run-id <id>', 'run id to render with (default: derived from the manifest like an upload\'s run id)')
+    .option('--run-id <id>', "run id to render with (default: derived from the manifest like an upload's run id)")
     .action(async (manifest: string, options: { config: string; runId?: string }) => {
       const fleet = loadFleetConfig(options.config);
       let bytes: Buffer;

@@ -50,7 +50,11 @@ export function renderClusterStatuses(statuses: readonly ClusterStatus[]): strin
   const header = ['cluster', 'state', 'jobs', 'active', 'succeeded', 'failed'];
   const rows = statuses.map((s) => [s.cluster, s.down ? 'DOWN' : 'up', ...[s.jobs, s.activeIndexes, s.succeededIndexes, s.failedIndexes].map(String)]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...rows.map(line)].join('\n');
 }
 
@@ -76,7 +80,7 @@ async function setClusterDown(url: string, cluster: string, down: boolean): Prom
 export function registerLocalFleetCommands(fleet: Command, context: { home: string }): void {
   fleet
     .command('clusters')
-    .description('each worker cluster of the local stack\'s fleet: up or down, its Jobs, active/succeeded/failed indexes')
+    .description("each worker cluster of the local stack's fleet: up or down, its Jobs, active/succeeded/failed indexes")
     .option('--json', 'as one JSON array')
     .action(async (options: { json?: boolean }) => {
       const statuses = clusterStatuses(await localClusters(requireStack(context.home).localFleetUrl));
@@ -85,7 +89,7 @@ export function registerLocalFleetCommands(fleet: Command, context: { home: stri
 
   fleet
     .command('lose <cluster>')
-    .description('fault injection on the local stack: the cluster\'s running pods die and its API server is unreachable until restored')
+    .description("fault injection on the local stack: the cluster's running pods die and its API server is unreachable until restored")
     .action(async (cluster: string) => {
       await setClusterDown(requireStack(context.home).localFleetUrl, cluster, true);
       process.stdout.write(`${cluster} lost: its running pods were killed and its API server is unreachable until \`altus fleet restore ${cluster}\`\n`);

@@ -90,7 +90,9 @@ class BarsView {
     const width = Math.max(name.length, ...clusterLabels.map((l) => l.length + 2));
     const status = run?.status ?? 'waiting for ingest';
     const ended = run !== null && isTerminal(run);
-    const text = progress ? `${status} ${progress.done}/${progress.total} shards · ${progress.failed} failed${ended ? '' : ` · ${describeRate(meter, progress)}`}` : status;
+    const text = progress
+      ? `${status} ${progress.done}/${progress.total} shards · ${progress.failed} failed${ended ? '' : ` · ${describeRate(meter, progress)}`}`
+      : status;
     this.set('', name.padEnd(width), overall.total, overall.done, text);
     overall.clusters.forEach((c, i) => {
       this.set(c.cluster, `  ${clusterLabels[i]!.padEnd(width - 2)}`, c.total, c.done, `${c.done}/${c.total} · ${c.failed} failed`);

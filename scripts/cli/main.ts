@@ -92,7 +92,11 @@ program
   .action(async (options: { json?: boolean; fleetConfig: string }) => {
     loadFleetConfig(options.fleetConfig);
     const { info, started } = await up(home, { fleetConfig: resolve(options.fleetConfig) });
-    out(options.json ? JSON.stringify(upLine(info)) : `altus stack ${started ? 'ready' : 'already running'}: dashboard ${info.dashboardUrl} · Pub/Sub ${info.pubsubEmulatorHost} · Firestore ${info.firestoreEmulatorHost} · buckets in ${info.storageDir} · logs in ${info.logDir}`);
+    out(
+      options.json
+        ? JSON.stringify(upLine(info))
+        : `altus stack ${started ? 'ready' : 'already running'}: dashboard ${info.dashboardUrl} · Pub/Sub ${info.pubsubEmulatorHost} · Firestore ${info.firestoreEmulatorHost} · buckets in ${info.storageDir} · logs in ${info.logDir}`,
+    );
   });
 
 program
@@ -154,10 +158,19 @@ program
       const validated = validateManifest(decodeManifestBytes(bytes), fleet);
       const count = validated.parameterCount;
       const shards = count === null ? null : Math.ceil(count / validated.manifest.shardSize);
-      const placement = shards === null ? [] : placeShards(shards, eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu), podRequest(fleet, validated.manifest.resources?.gpu));
+      const placement =
+        shards === null
+          ? []
+          : placeShards(
+              shards,
+              eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu),
+              podRequest(fleet, validated.manifest.resources?.gpu),
+            );
       out(
         `valid: kernel ${kernelLabel(validated.manifest.kernel)}, ` +
-          (count === null ? `parameters from ${JSON.stringify(validated.manifest.parameters)} (counted at ingest)` : `${count} parameter sets in ${shards} shards`) +
+          (count === null
+            ? `parameters from ${JSON.stringify(validated.manifest.parameters)} (counted at ingest)`
+            : `${count} parameter sets in ${shards} shards`) +
           (placement.length ? ` on ${placement.map((p) => `${p.cluster.name} (${p.count})`).join(', ')}` : ''),
       );
     } catch (error) {

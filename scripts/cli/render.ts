@@ -43,7 +43,10 @@ export function renderRun(run: RunDocument): string {
   }
   if (run.failedShards?.length) {
     const total = Math.max(run.counts.shardsFailed, run.failedShards.length);
-    const shown = run.failedShards.slice(0, 10).map((f) => `${f.shard} (${f.reason})`).join('; ');
+    const shown = run.failedShards
+      .slice(0, 10)
+      .map((f) => `${f.shard} (${f.reason})`)
+      .join('; ');
     lines.push(`failed shards (${total}): ${shown}${total > 10 ? ` … (all: ${run.failedShardList ?? 'see altus status --json'})` : ''}`);
   }
   if (run.cost) lines.push(...renderCost(run.cost));

@@ -98,6 +98,10 @@ export function renderTable<R>(columns: TableColumns<R>, rows: readonly R[]): st
   const body = raw.map((cells) => cells.map(tableCell));
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
   const numeric = header.map((_, i) => raw.every((cells) => cells[i] === undefined || typeof cells[i] === 'number'));
-  const line = (cells: string[]) => cells.map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [line(header), ...body.map(line)].join('\n');
 }

@@ -116,7 +116,8 @@ export function registerRunCommands(program: Command, options: { home: string; e
       if (!(RESULT_FORMATS as readonly string[]).includes(o.format)) throw new UsageError(`--format must be one of ${RESULT_FORMATS.join(', ')}`);
       const top = positiveInt(o.top, '--top');
       if ((top === undefined) !== (o.by === undefined)) throw new UsageError('--top and --by go together: --top 10 --by price');
-      if (o.sql !== undefined && top !== undefined) throw new UsageError('--sql answers with its own rows: put ORDER BY … LIMIT n in the query instead of --top');
+      if (o.sql !== undefined && top !== undefined)
+        throw new UsageError('--sql answers with its own rows: put ORDER BY … LIMIT n in the query instead of --top');
       const ctx = runContext(home, env, o.cloud);
       const run = await requireRun(ctx.runs, runId);
       if (!run.results) throw new UsageError(`run ${runId} has no results yet (${run.status})`);
@@ -150,7 +151,8 @@ export function registerRunCommands(program: Command, options: { home: string; e
       if (shard !== undefined && shard >= run.counts.shards) throw new UsageError(`run ${runId} has shards 0..${run.counts.shards - 1}`);
       const podsDir = join(ctx.stack!.logDir, 'pods');
       const files = localLogFiles(podsDir, run, podSlots(run, shard));
-      if (!files.length) throw new UsageError(`no worker logs for ${shard === undefined ? `run ${runId}` : `shard ${shard} of ${runId}`} under ${join(podsDir, runId)}`);
+      if (!files.length)
+        throw new UsageError(`no worker logs for ${shard === undefined ? `run ${runId}` : `shard ${shard} of ${runId}`} under ${join(podsDir, runId)}`);
       for (const f of files) {
         await write(`==> shard ${f.shard} · ${f.cluster} · attempt ${f.attempt} · Job ${f.job} index ${f.index} · try ${f.try} <==\n`);
         const lines = readFileSync(f.path, 'utf8').split('\n').filter(Boolean);

@@ -18,7 +18,8 @@ export function runStoreShardQueries(runs: RunStore, now: () => number = Date.no
     }
     return cache.shards;
   };
-  const matches = (s: ShardDocument, f: ShardFilter) => (f.cluster === undefined || s.cluster === f.cluster) && (f.status === undefined || s.status === f.status);
+  const matches = (s: ShardDocument, f: ShardFilter) =>
+    (f.cluster === undefined || s.cluster === f.cluster) && (f.status === undefined || s.status === f.status);
   return {
     async count(runId, filter = {}) {
       if (filter.cluster === undefined) return runs.countShards(runId, filter.status);

@@ -46,7 +46,12 @@ async function upload(store: ObjectStore, bucket: string, manifestPath: string, 
   if (relativeFile) {
     const local = resolve(dirname(path), relativeFile);
     if (!existsSync(local)) throw new UsageError(`the manifest's parameter source names ${relativeFile}, which does not exist next to it (${local})`);
-    const key = folder + relativeFile.split('/').filter((s) => s && s !== '.').join('/');
+    const key =
+      folder +
+      relativeFile
+        .split('/')
+        .filter((s) => s && s !== '.')
+        .join('/');
     if (key.split('/').includes('..')) throw new UsageError(`the parameter file ${relativeFile} must stay inside the manifest's folder to be uploaded with it`);
     await store.write(objectUri(bucket, key), readFileSync(local));
     uploadedFiles.push(key);

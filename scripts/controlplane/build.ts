@@ -89,7 +89,9 @@ function processAlive(pid: number): boolean {
 async function build(binary: string, progress: BuildProgress): Promise<string> {
   const version = kubernetesVersion();
   const started = Date.now();
-  progress(`building the local Kubernetes control plane ${version} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) from its Go modules into ${dirname(binary)}`);
+  progress(
+    `building the local Kubernetes control plane ${version} (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) from its Go modules into ${dirname(binary)}`,
+  );
   progress('a first build downloads the modules and compiles for 10-25 minutes on two cores; later starts reuse it');
   const partial = `${binary}.partial-${process.pid}`;
   const args = ['build', '-trimpath', '-ldflags', `-s -w ${versionFlags(version)}`, '-o', partial, '.'];
@@ -104,8 +106,12 @@ async function build(binary: string, progress: BuildProgress): Promise<string> {
       };
       child.stdout.on('data', collect);
       child.stderr.on('data', collect);
-      child.once('error', (error) => reject(new Error(`could not run go (Go ${'>='} 1.26 is needed to build the control plane): ${error.message}`, { cause: error })));
-      child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`go build of the control plane failed (exit ${code}):\n${output.slice(-4000)}`))));
+      child.once('error', (error) =>
+        reject(new Error(`could not run go (Go ${'>='} 1.26 is needed to build the control plane): ${error.message}`, { cause: error })),
+      );
+      child.once('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`go build of the control plane failed (exit ${code}):\n${output.slice(-4000)}`)),
+      );
     });
     renameSync(partial, binary);
   } finally {

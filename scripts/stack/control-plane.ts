@@ -95,7 +95,12 @@ export async function startControlPlane(options: { home: string; fleet: FleetCon
     clusters.push({ name: cluster.name, apiServerPort: port, apiServerUrl: `https://127.0.0.1:${port}` });
   }
   const componentsKubeconfig = join(dir, 'components.kubeconfig');
-  writeKubeconfig(componentsKubeconfig, pki, clusters.map((c) => ({ name: c.name, server: c.apiServerUrl })), KUBE_USERS.components);
+  writeKubeconfig(
+    componentsKubeconfig,
+    pki,
+    clusters.map((c) => ({ name: c.name, server: c.apiServerUrl })),
+    KUBE_USERS.components,
+  );
   for (const cluster of clusters) {
     launch(
       `kube-apiserver-${cluster.name}`,
@@ -162,7 +167,11 @@ export async function startControlPlane(options: { home: string; fleet: FleetCon
         podMaxBackoffSeconds: 1,
       }),
     );
-    launch(`kube-scheduler-${cluster.name}`, ['kube-scheduler', `--config=${schedulerConfig}`, '--secure-port=0', '--v=0'], `kube-scheduler-${cluster.name}.log`);
+    launch(
+      `kube-scheduler-${cluster.name}`,
+      ['kube-scheduler', `--config=${schedulerConfig}`, '--secure-port=0', '--v=0'],
+      `kube-scheduler-${cluster.name}.log`,
+    );
   }
   return { pki, clusters, componentsKubeconfig };
 }
@@ -171,7 +180,13 @@ export async function startControlPlane(options: { home: string; fleet: FleetCon
  * Writes a kubeconfig with one context per cluster (named after it) for `user`,
  * and every identity's credentials, so a caller can pick another user by name.
  */
-export function writeKubeconfig(path: string, pki: KubePki, clusters: ReadonlyArray<{ name: string; server: string }>, user: string, namespace = 'default'): void {
+export function writeKubeconfig(
+  path: string,
+  pki: KubePki,
+  clusters: ReadonlyArray<{ name: string; server: string }>,
+  user: string,
+  namespace = 'default',
+): void {
   const ca = Buffer.from(readFileSync(pki.caCert, 'utf8')).toString('base64');
   const config = {
     apiVersion: 'v1',

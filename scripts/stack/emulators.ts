@@ -19,7 +19,10 @@ const INSTALL_HINT =
 
 /** Checks that gcloud and java are on PATH. */
 export function checkEmulatorPrerequisites(): void {
-  for (const [tool, args] of [['gcloud', ['--version']], ['java', ['-version']]] as const) {
+  for (const [tool, args] of [
+    ['gcloud', ['--version']],
+    ['java', ['-version']],
+  ] as const) {
     try {
       execFileSync(tool, [...args], { stdio: 'ignore', timeout: 60_000 });
     } catch {

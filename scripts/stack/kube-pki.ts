@@ -50,14 +50,59 @@ export function ensureKubePki(dir: string, identities: readonly KubeIdentity[]):
     tokens: {},
   };
   if (!existsSync(pki.caCert)) {
-    openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', pki.caKey, '-out', pki.caCert, '-days', '3650', '-subj', '/CN=altus-local-kubernetes-ca']);
+    openssl([
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      pki.caKey,
+      '-out',
+      pki.caCert,
+      '-days',
+      '3650',
+      '-subj',
+      '/CN=altus-local-kubernetes-ca',
+    ]);
   }
   if (!existsSync(pki.servingCert)) {
     const csr = path('serving.csr');
     const extensions = path('serving.ext');
     writeFileSync(extensions, `subjectAltName=${SUBJECT_ALT_NAMES}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`);
-    openssl(['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', pki.servingKey, '-out', csr, '-subj', '/CN=altus-local-kube-apiserver']);
-    openssl(['x509', '-req', '-in', csr, '-CA', pki.caCert, '-CAkey', pki.caKey, '-CAcreateserial', '-out', pki.servingCert, '-days', '825', '-extfile', extensions]);
+    openssl([
+      'req',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      pki.servingKey,
+      '-out',
+      csr,
+      '-subj',
+      '/CN=altus-local-kube-apiserver',
+    ]);
+    openssl([
+      'x509',
+      '-req',
+      '-in',
+      csr,
+      '-CA',
+      pki.caCert,
+      '-CAkey',
+      pki.caKey,
+      '-CAcreateserial',
+      '-out',
+      pki.servingCert,
+      '-days',
+      '825',
+      '-extfile',
+      extensions,
+    ]);
   }
   if (!existsSync(pki.serviceAccountKey)) {
     const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

@@ -15,7 +15,12 @@ export interface ManagedProcess {
 }
 
 /** Starts `command` detached in a new process group, output appended to `logFile`. */
-export function startProcess(name: string, command: string, args: string[], options: { env: NodeJS.ProcessEnv; logFile: string; cwd?: string }): ManagedProcess {
+export function startProcess(
+  name: string,
+  command: string,
+  args: string[],
+  options: { env: NodeJS.ProcessEnv; logFile: string; cwd?: string },
+): ManagedProcess {
   const out = openSync(options.logFile, 'a');
   const child = spawn(command, args, { env: options.env, cwd: options.cwd, detached: true, stdio: ['ignore', out, out] });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);

@@ -82,7 +82,13 @@ async function start(): Promise<void> {
   const clustersFile = join(home, 'kube', 'clusters.json');
   writeFileSync(clustersFile, JSON.stringify(gateways));
   const kubeconfig = join(home, 'kubeconfig');
-  writeKubeconfig(kubeconfig, controlPlane.pki, gateways.map((g) => ({ name: g.name, server: `https://127.0.0.1:${g.gatewayPort}` })), KUBE_USERS.operator, fleet.namespace);
+  writeKubeconfig(
+    kubeconfig,
+    controlPlane.pki,
+    gateways.map((g) => ({ name: g.name, server: `https://127.0.0.1:${g.gatewayPort}` })),
+    KUBE_USERS.operator,
+    fleet.namespace,
+  );
   info = {
     status: 'starting',
     supervisorPid: process.pid,
@@ -134,7 +140,15 @@ async function start(): Promise<void> {
       startProcess(
         fn,
         process.execPath,
-        ['--import', 'tsx', FRAMEWORK, `--target=${fn}`, `--source=${join(ROOT, 'functions', fn, 'index.ts')}`, `--port=${serverPorts[i]}`, '--signature-type=cloudevent'],
+        [
+          '--import',
+          'tsx',
+          FRAMEWORK,
+          `--target=${fn}`,
+          `--source=${join(ROOT, 'functions', fn, 'index.ts')}`,
+          `--port=${serverPorts[i]}`,
+          '--signature-type=cloudevent',
+        ],
         { env: { ...env, ...handlerTimeout(fn), ...kubeIdentity(fn), ALTUS_METER_ROLE: fn }, logFile: join(logDir, `${fn}.log`), cwd: ROOT },
       ),
     );
@@ -146,7 +160,15 @@ async function start(): Promise<void> {
     startProcess(
       'dashboard',
       process.execPath,
-      ['--import', 'tsx', FRAMEWORK, '--target=dashboard', `--source=${join(ROOT, 'functions/dashboard/index.ts')}`, `--port=${dashboardPort}`, '--signature-type=http'],
+      [
+        '--import',
+        'tsx',
+        FRAMEWORK,
+        '--target=dashboard',
+        `--source=${join(ROOT, 'functions/dashboard/index.ts')}`,
+        `--port=${dashboardPort}`,
+        '--signature-type=http',
+      ],
       { env: { ...env, ALTUS_METER_ROLE: 'dashboard' }, logFile: join(logDir, 'dashboard.log'), cwd: ROOT },
     ),
   );
@@ -158,7 +180,11 @@ async function start(): Promise<void> {
   ]);
   // What `altus fleet bootstrap` applies to a GKE worker cluster, applied by the same code as the operator.
   await applyBootstrap(buildBootstrap(fleet), localClusterAccess(kubeconfig));
-  await waitForGrants(kubeconfig, fleet.clusters.map((c) => c.name), fleet.namespace);
+  await waitForGrants(
+    kubeconfig,
+    fleet.clusters.map((c) => c.name),
+    fleet.namespace,
+  );
   const bus = createPubSub({ projectId, pubsubEmulatorHost: info.pubsubEmulatorHost });
   info.topics = await wireTopics(bus, projectId, functions);
   // Locally, an interval stands in for Cloud Scheduler's reconcile tick.
@@ -192,7 +218,9 @@ async function waitForGrants(kubeconfig: string, clusters: readonly string[], na
     const api = (await access(cluster)).makeApiClient(AuthorizationV1Api);
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const review = await api.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { group: 'batch', resource: 'jobs', verb: 'create', namespace } } } });
+      const review = await api.createSelfSubjectAccessReview({
+        body: { spec: { resourceAttributes: { group: 'batch', resource: 'jobs', verb: 'create', namespace } } },
+      });
       if (review.status?.allowed) break;
       if (Date.now() > deadline) throw new Error(`cluster ${cluster}: the dispatch identity still may not create Jobs a minute after the fleet bootstrap`);
       await new Promise((r) => setTimeout(r, 200));

@@ -6,15 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '@google-cloud/storage';
 import { PassThrough, type Readable } from 'node:stream';
-import {
-  ObjectNotFoundError,
-  ObjectTooLargeError,
-  objectUri,
-  parseObjectUri,
-  type ObjectInfo,
-  type ObjectStore,
-  type ReadRange,
-} from './object-store.ts';
+import { ObjectNotFoundError, ObjectTooLargeError, objectUri, parseObjectUri, type ObjectInfo, type ObjectStore, type ReadRange } from './object-store.ts';
 
 const COMPOSE_FAN_IN = 32;
 
@@ -50,7 +42,10 @@ export class GcsObjectStore implements ObjectStore {
     if (options.maxBytes !== undefined && info.size > options.maxBytes) throw new ObjectTooLargeError(uri, info.size, options.maxBytes);
     // The generation whose size was checked: an object rewritten in between cannot slip past the cap.
     const { bucket, name } = parseObjectUri(uri);
-    const [contents] = await (await this.gcs()).bucket(bucket).file(name, { generation: Number(info.generation) }).download();
+    const [contents] = await (await this.gcs())
+      .bucket(bucket)
+      .file(name, { generation: Number(info.generation) })
+      .download();
     return contents;
   }
 

@@ -8,15 +8,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import type { Readable } from 'node:stream';
-import {
-  ObjectNotFoundError,
-  ObjectTooLargeError,
-  parseObjectUri,
-  type ObjectInfo,
-  type ObjectStore,
-  type ReadRange,
-} from './object-store.ts';
-
+import { ObjectNotFoundError, ObjectTooLargeError, parseObjectUri, type ObjectInfo, type ObjectStore, type ReadRange } from './object-store.ts';
 
 /**
  * Reads go in 64 KiB chunks, about what a GCS download stream hands out. With
@@ -70,18 +62,22 @@ export class LocalObjectStore implements ObjectStore {
   }
 
   async upload(uri: string, localPath: string, options: { ifAbsent?: boolean; contentType?: string; consumeSource?: boolean } = {}) {
-    return this.place(uri, async (temp) => {
-      if (options.consumeSource) {
-        try {
-          // A handed-over file on the same disk becomes the object without a copy (a shard's rows: gigabytes in a large grid).
-          await fs.link(localPath, temp);
-          return;
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+    return this.place(
+      uri,
+      async (temp) => {
+        if (options.consumeSource) {
+          try {
+            // A handed-over file on the same disk becomes the object without a copy (a shard's rows: gigabytes in a large grid).
+            await fs.link(localPath, temp);
+            return;
+          } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'EXDEV') throw error;
+          }
         }
-      }
-      await fs.copyFile(localPath, temp);
-    }, options);
+        await fs.copyFile(localPath, temp);
+      },
+      options,
+    );
   }
 
   /** Fills a temp file beside the object, then links (create-only) or renames it into place. */
@@ -126,7 +122,7 @@ export class LocalObjectStore implements ObjectStore {
           if (!out.write(chunk)) await once(out, 'drain');
         }
       }
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ?? failure ? reject(error ?? failure) : resolve())));
+      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => ((error ?? failure) ? reject(error ?? failure) : resolve())));
       await fs.rename(temp, path);
     } catch (error) {
       out.destroy();

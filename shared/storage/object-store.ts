@@ -39,7 +39,11 @@ export interface ObjectStore {
    * With `consumeSource` the caller hands the file over (it only removes it
    * afterwards): a store on the same disk may link it instead of copying it.
    */
-  upload(uri: string, localPath: string, options?: { ifAbsent?: boolean; contentType?: string; consumeSource?: boolean }): Promise<{ created: boolean; info: ObjectInfo }>;
+  upload(
+    uri: string,
+    localPath: string,
+    options?: { ifAbsent?: boolean; contentType?: string; consumeSource?: boolean },
+  ): Promise<{ created: boolean; info: ObjectInfo }>;
   /** Concatenates `sources` in order into `destination` (GCS compose; a streamed copy locally). */
   compose(sources: readonly string[], destination: string, options?: { contentType?: string }): Promise<ObjectInfo>;
   /** Object names under a prefix, sorted. */
@@ -53,7 +57,11 @@ export interface ObjectStore {
 /** The object is bigger than the caller allows. */
 export class ObjectTooLargeError extends Error {
   override readonly name = 'ObjectTooLargeError';
-  constructor(readonly uri: string, readonly size: number, readonly maxBytes: number) {
+  constructor(
+    readonly uri: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
     super(`${uri} is ${size} bytes, over the ${maxBytes}-byte cap`);
   }
 }

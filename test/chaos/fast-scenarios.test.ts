@@ -19,7 +19,16 @@ import { FAST_SCENARIOS } from '../../scripts/chaos/scenarios.ts';
 import { clean, renderTable, type ChaosRow } from '../../scripts/chaos/verdict.ts';
 import type { StackInfo } from '../../scripts/stack/state.ts';
 
-const survived: ChaosRow = { scenario: 's', runs: 1, identical: true, shardsLost: 0, shardsDoubleCounted: 0, seconds: 1, faultObserved: true, evidence: 'fired 1/1' };
+const survived: ChaosRow = {
+  scenario: 's',
+  runs: 1,
+  identical: true,
+  shardsLost: 0,
+  shardsDoubleCounted: 0,
+  seconds: 1,
+  faultObserved: true,
+  evidence: 'fired 1/1',
+};
 
 test('a row is not clean unless its fault was seen to happen and was survived', () => {
   assert.equal(clean(survived), true);

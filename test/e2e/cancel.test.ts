@@ -14,7 +14,9 @@ import { waitFor } from '../support/wait-for.ts';
 
 const CLI = fileURLToPath(new URL('../../scripts/cli/main.ts', import.meta.url));
 
-test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel exits 0, one run-finished event, no Jobs left', { timeout: 300_000 }, async () => {
+test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel exits 0, one run-finished event, no Jobs left', {
+  timeout: 300_000,
+}, async () => {
   const stack = testStack();
   const { runs, pubsub } = stackClients(stack);
   // A fresh subscription: sees run-finished events from now on, no other test's deliveries taken.
@@ -28,12 +30,22 @@ test('a running run is cancelled: CANCELLED with code CANCELLED, altus cancel ex
     const manifest = baseManifest({
       name: 'long-mc',
       kernel: { name: 'european-option-mc', paths: 6_000_000, seed: 3 },
-      parameters: { random: { count: 400, seed: 1, base: { type: 'call', spot: 100, strike: 100, rate: 0.01, maturity: 1 }, fields: { volatility: { uniform: [0.1, 0.3] } } } },
+      parameters: {
+        random: {
+          count: 400,
+          seed: 1,
+          base: { type: 'call', spot: 100, strike: 100, rate: 0.01, maturity: 1 },
+          fields: { volatility: { uniform: [0.1, 0.3] } },
+        },
+      },
       shardSize: 2,
     });
     const { runId } = await submitLocal(stack, writeManifest('long-mc.json', manifest));
     await waitFor(async () => (await fleetJobsFor(stack, runId)).length > 0, { timeoutMs: 60_000, intervalMs: 250, what: 'the run to reach the fleet' });
-    const cancel = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'cancel', runId], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
+    const cancel = spawnSync(process.execPath, ['--import', 'tsx', CLI, 'cancel', runId], {
+      env: { ...process.env, ALTUS_HOME: stack.home },
+      encoding: 'utf8',
+    });
     assert.equal(cancel.status, 0, cancel.stderr);
     // cancel deletes the run's Jobs, and so does reconcile's clean-up of any ended run: whichever comes first.
     assert.match(cancel.stdout, new RegExp(`run ${runId} cancelled; \\d+ Job\\(s\\) deleted`));

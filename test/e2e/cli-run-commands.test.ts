@@ -39,7 +39,9 @@ describe('run commands', () => {
   test('runs --json lists the run with its progress; the table names it', async () => {
     const json = await altus(['runs', '--json', '--limit', '50']);
     assert.equal(json.code, 0, json.stderr);
-    const mine = (JSON.parse(json.stdout) as Array<{ runId: string; status: string; progress: unknown; parameters: number }>).find((r) => r.runId === run.runId);
+    const mine = (JSON.parse(json.stdout) as Array<{ runId: string; status: string; progress: unknown; parameters: number }>).find(
+      (r) => r.runId === run.runId,
+    );
     assert.deepEqual(mine && [mine.status, mine.progress, mine.parameters], ['SUCCEEDED', { total: 3, done: 3, failed: 0 }, 60]);
     const table = await altus(['runs', '--limit', '50']);
     assert.match(table.stdout, /^RUN +NAME +STATUS +SHARDS/);
@@ -56,7 +58,15 @@ describe('run commands', () => {
     const prices = lines.map((l) => Number(l.split(',')[column]));
     assert.equal(prices.length, 3);
     assert.ok(prices[0]! >= prices[1]! && prices[1]! >= prices[2]!);
-    assert.equal(prices[0], Math.max(...resultsText(run).trim().split('\n').map((l) => (JSON.parse(l) as { price?: number }).price ?? -Infinity)));
+    assert.equal(
+      prices[0],
+      Math.max(
+        ...resultsText(run)
+          .trim()
+          .split('\n')
+          .map((l) => (JSON.parse(l) as { price?: number }).price ?? -Infinity),
+      ),
+    );
     const table = await altus(['results', run.runId]);
     assert.equal(table.code, 0);
     assert.match(table.stdout.split('\n')[0]!, /^index +type +spot .* error$/);

@@ -46,7 +46,12 @@ function job(name: string, spec: Partial<NonNullable<V1Job['spec']>>, image = fl
           nodeSelector: { 'altus.dev/pool': 'batch' },
           tolerations: [{ key: 'cloud.google.com/gke-spot', operator: 'Equal', value: 'true', effect: 'NoSchedule' }],
           containers: [
-            { name: 'worker', image, securityContext: CONTAINER_SECURITY_CONTEXT, resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } } },
+            {
+              name: 'worker',
+              image,
+              securityContext: CONTAINER_SECURITY_CONTEXT,
+              resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '100m', memory: '64Mi' } },
+            },
           ],
         },
       },
@@ -69,7 +74,9 @@ async function finished(batch: BatchV1Api, name: string): Promise<V1Job> {
 test('the API server is the pinned Kubernetes release, and kubectl reads it with the stack kubeconfig', async () => {
   const version = await (await api(VersionApi)).getCode();
   assert.equal(version.gitVersion, 'v1.36.3');
-  const kubectl = spawnSync('kubectl', ['--kubeconfig', stack.kubeconfig, '--context', CLUSTER, 'get', 'nodes', '-L', 'cloud.google.com/gke-nodepool'], { encoding: 'utf8' });
+  const kubectl = spawnSync('kubectl', ['--kubeconfig', stack.kubeconfig, '--context', CLUSTER, 'get', 'nodes', '-L', 'cloud.google.com/gke-nodepool'], {
+    encoding: 'utf8',
+  });
   assert.equal(kubectl.status, 0, kubectl.stderr);
   assert.match(kubectl.stdout, new RegExp(`${CLUSTER}-batch-0\\s+Ready`));
 });
@@ -106,7 +113,7 @@ test('the pod failure policy: an exit code the builder marks FailIndex is not re
   });
 });
 
-test('an image this machine cannot pull: the pod waits ErrImagePull with the kubelet\'s event, and the deadline ends the Job', async () => {
+test("an image this machine cannot pull: the pod waits ErrImagePull with the kubelet's event, and the deadline ends the Job", async () => {
   const batch = await api(BatchV1Api);
   const core = await api(CoreV1Api);
   const name = `cp-image-${suffix}`;
@@ -118,7 +125,10 @@ test('an image this machine cannot pull: the pod waits ErrImagePull with the kub
   });
   assert.match(waiting.message ?? '', /no-such-image/);
   const events = (await core.listNamespacedEvent({ namespace, fieldSelector: 'involvedObject.kind=Pod,reason=Failed' })).items;
-  assert.ok(events.some((e) => e.source?.component === 'kubelet' && (e.message ?? '').includes(image)), 'the kubelet recorded why');
+  assert.ok(
+    events.some((e) => e.source?.component === 'kubelet' && (e.message ?? '').includes(image)),
+    'the kubelet recorded why',
+  );
   const done = await finished(batch, name);
   assert.equal(done.status?.conditions?.find((c) => c.type === 'Failed')?.reason, 'DeadlineExceeded');
   await until('the deadline to remove the waiting pod', async () => {
@@ -136,7 +146,10 @@ test('a GPU pod where no pool has that accelerator stays Pending, as the real sc
   pod.nodeSelector = { 'cloud.google.com/gke-accelerator': 'nvidia-tesla-t4' };
   pod.tolerations = [{ key: 'nvidia.com/gpu', operator: 'Exists', effect: 'NoSchedule' }];
   // The namespace's quota wants CPU and memory on every pod; an extended resource's request equals its limit.
-  pod.containers[0]!.resources = { requests: { cpu: '100m', memory: '64Mi', 'nvidia.com/gpu': '1' }, limits: { cpu: '100m', memory: '64Mi', 'nvidia.com/gpu': '1' } };
+  pod.containers[0]!.resources = {
+    requests: { cpu: '100m', memory: '64Mi', 'nvidia.com/gpu': '1' },
+    limits: { cpu: '100m', memory: '64Mi', 'nvidia.com/gpu': '1' },
+  };
   await batch.createNamespacedJob({ namespace, body });
   const unscheduled = await until('the scheduler to give up on the pod', async () => {
     const pods = (await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items;
@@ -147,7 +160,7 @@ test('a GPU pod where no pool has that accelerator stays Pending, as the real sc
   await batch.deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' });
 });
 
-test('least privilege: each function\'s identity gets exactly what the fleet bootstrap grants it, in its namespace only', async () => {
+test("least privilege: each function's identity gets exactly what the fleet bootstrap grants it, in its namespace only", async () => {
   const forbidden = (e: { code?: number }) => e.code === 403;
   const notFound = (e: { code?: number }) => e.code === 404;
   const dispatch = { batch: await api(BatchV1Api, KUBE_USERS.dispatch), core: await api(CoreV1Api, KUBE_USERS.dispatch) };

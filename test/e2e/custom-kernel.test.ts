@@ -55,10 +55,16 @@ describe('custom kernels on the local stack', () => {
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
     assert.deepEqual(run.counts, { parameters: 232, shards: 5, shardsSucceeded: 5, shardsFailed: 0, parametersFailed: 0 });
     assert.equal(run.kernel, example.kernel.image);
-    assert.deepEqual(run.placement!.map((p) => p.cluster), ['worker-a', 'worker-b']);
+    assert.deepEqual(
+      run.placement!.map((p) => p.cluster),
+      ['worker-a', 'worker-b'],
+    );
 
     const rows = (await resultRows(stack, run)) as unknown as Row[];
-    assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 232 }, (_, i) => i));
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      Array.from({ length: 232 }, (_, i) => i),
+    );
     for (const row of rows) {
       assert.deepEqual(Object.keys(row), ['index', 'params', 'price', 'delta', 'vega']);
       assert.ok(Math.abs(row.price - bachelier(row.params)) < 1e-9, `row ${row.index}: ${row.price} vs ${bachelier(row.params)}`);
@@ -93,7 +99,10 @@ describe('custom kernels on the local stack', () => {
     assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
     assert.deepEqual(run.counts, { parameters: 232, shards: 5, shardsSucceeded: 5, shardsFailed: 0, parametersFailed: 0 });
     const rows = (await resultRows(stack, run)) as unknown as Row[];
-    assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 232 }, (_, i) => i));
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      Array.from({ length: 232 }, (_, i) => i),
+    );
     for (const row of rows) {
       assert.deepEqual(Object.keys(row), ['index', 'params', 'price', 'delta', 'vega'], 'the fields in the order the command writes them');
       assert.ok(Math.abs(row.price - bachelier(row.params)) < 1e-9, `row ${row.index}`);
@@ -110,7 +119,10 @@ describe('custom kernels on the local stack', () => {
     const manifest = {
       ...example,
       name: 'bad-output',
-      kernel: { ...example.kernel, command: ['python3', '-c', 'import sys\nfor line in sys.stdin: print("{\\"price\\": NaN, \\"delta\\": 0, \\"vega\\": 0}")'] },
+      kernel: {
+        ...example.kernel,
+        command: ['python3', '-c', 'import sys\nfor line in sys.stdin: print("{\\"price\\": NaN, \\"delta\\": 0, \\"vega\\": 0}")'],
+      },
       parameters: { inline: [{ n: 1 }, { n: 2 }] },
       retries: { perShard: 2 },
     };

@@ -57,7 +57,17 @@ function run(overrides: Partial<RunDocument>): RunDocument {
 }
 
 function shard(s: number, cluster: string, overrides: Partial<ShardDocument> = {}): ShardDocument {
-  return { shard: s, status: 'succeeded', attempt: 0, cluster, parameters: 10, parametersFailed: 0, cpuSeconds: 1, recordedAt: NOW.toISOString(), ...overrides };
+  return {
+    shard: s,
+    status: 'succeeded',
+    attempt: 0,
+    cluster,
+    parameters: 10,
+    parametersFailed: 0,
+    cpuSeconds: 1,
+    recordedAt: NOW.toISOString(),
+    ...overrides,
+  };
 }
 
 async function get(path: string, init?: RequestInit): Promise<{ status: number; body: any; headers: Headers; text: string }> {
@@ -79,18 +89,30 @@ before(async () => {
   const runs = new FirestoreRunStore(db);
   const going = run({ runId: 'going', redispatches: [{ attempt: 1, cluster: 'worker-b', shards: [1], reason: 'lost', at: '2026-03-02T10:00:20Z' }] });
   const rows = (first: number, errors: number[]) =>
-    Array.from({ length: 10 }, (_, i) => JSON.stringify(errors.includes(first + i) ? { index: first + i, params: { spot: -1 }, error: 'spot must be > 0' } : { index: first + i, params: { spot: 42 }, price: 4.75 })).join('\n') + '\n';
+    Array.from({ length: 10 }, (_, i) =>
+      JSON.stringify(
+        errors.includes(first + i)
+          ? { index: first + i, params: { spot: -1 }, error: 'spot must be > 0' }
+          : { index: first + i, params: { spot: 42 }, price: 4.75 },
+      ),
+    ).join('\n') + '\n';
   const result = (s: number) => `gs://${bucket}/runs/going/shards/00000${s}.ndjson`;
   await store.write(result(0), rows(0, [3, 7]));
   await store.write(result(1), rows(10, [12]));
   await runs.createRun(going);
   await runs.recordShard('going', shard(0, 'worker-a', { resultUri: result(0), parametersFailed: 2 }), going.counts.shards);
   await runs.recordShard('going', shard(1, 'worker-b', { attempt: 1, resultUri: result(1), parametersFailed: 1 }), going.counts.shards);
-  await runs.recordShard('going', shard(3, 'worker-b', { status: 'failed', parameters: 0, error: 'bad input: the parameter file changed' }), going.counts.shards);
+  await runs.recordShard(
+    'going',
+    shard(3, 'worker-b', { status: 'failed', parameters: 0, error: 'bad input: the parameter file changed' }),
+    going.counts.shards,
+  );
 
   const resultsUri = `gs://${bucket}/runs/done/results.ndjson`;
   await store.write(resultsUri, '{"index":0,"params":{"spot":42},"price":4.75}\n');
-  const aggregates = { price: { count: 1, mean: 4.75, stddev: 0, min: 4.75, max: 4.75, quantiles: { '0.5': 4.75 }, histogram: { edges: [4.75, 4.75], counts: [1] } } };
+  const aggregates = {
+    price: { count: 1, mean: 4.75, stddev: 0, min: 4.75, max: 4.75, quantiles: { '0.5': 4.75 }, histogram: { edges: [4.75, 4.75], counts: [1] } },
+  };
   await runs.createRun(
     run({
       runId: 'done',
@@ -132,7 +154,10 @@ describe('dashboard API', () => {
     const { status, body } = await get('api/runs');
     assert.equal(status, 200);
     runsAnswerSchema.parse(body);
-    assert.deepEqual(body.runs.map((r: { runId: string }) => r.runId), ['going', 'done']);
+    assert.deepEqual(
+      body.runs.map((r: { runId: string }) => r.runId),
+      ['going', 'done'],
+    );
     const [going, done] = body.runs;
     assert.deepEqual(going.progress, { total: 5, done: 3, failed: 1 });
     assert.equal(going.durationSeconds, 28, 'from start to now while running');
@@ -168,7 +193,7 @@ describe('dashboard API', () => {
     assert.equal(body.timings.cpuSeconds, 12.5);
     assert.deepEqual(body.cost, COST);
     assert.deepEqual(body.risk, RISK, 'run-level VaR and ES for the histogram marks and the risk table');
-    assert.ok(Math.abs(body.cost.estimatedUsd - 0.0093 * 2 - 0.0101 * 3) < 1e-12, 'one vCPU-hour per shard at each cluster\'s Spot price');
+    assert.ok(Math.abs(body.cost.estimatedUsd - 0.0093 * 2 - 0.0101 * 3) < 1e-12, "one vCPU-hour per shard at each cluster's Spot price");
     assert.ok(body.cost.savingsPercent > 0 && body.cost.savingsPercent < 100);
     assert.deepEqual(body.results, { uri: `gs://${bucket}/runs/done/results.ndjson`, format: 'ndjson', downloadPath: 'api/runs/done/results.ndjson' });
     const download = await get(body.results.downloadPath);
@@ -180,7 +205,14 @@ describe('dashboard API', () => {
   test('failed parameter sets: the error rows of the shards that had any, in index order, bounded by limit', async () => {
     const all = await get('api/runs/going/failed-parameters');
     failedParametersAnswerSchema.parse(all.body);
-    assert.deepEqual(all.body.rows.map((r: { index: number; shard: number }) => [r.index, r.shard]), [[3, 0], [7, 0], [12, 1]]);
+    assert.deepEqual(
+      all.body.rows.map((r: { index: number; shard: number }) => [r.index, r.shard]),
+      [
+        [3, 0],
+        [7, 0],
+        [12, 1],
+      ],
+    );
     assert.equal(all.body.rows[0].error, 'spot must be > 0');
     assert.deepEqual(all.body.rows[0].params, { spot: -1 });
     assert.equal(all.body.total, undefined, 'no total while running');
@@ -203,7 +235,11 @@ describe('dashboard API', () => {
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-security-policy')!, /script-src 'self'/);
     const scripts = [...page.text.matchAll(/<script src="([^"]+)"/g)].map((m) => m[1]!);
-    assert.deepEqual(scripts.map((src) => /^assets\/app-[0-9a-f]{16}\.js$/.test(src)), [true], 'one script, named by its content');
+    assert.deepEqual(
+      scripts.map((src) => /^assets\/app-[0-9a-f]{16}\.js$/.test(src)),
+      [true],
+      'one script, named by its content',
+    );
     assert.equal(page.text.includes('<script>'), false, 'no inline script');
     const script = await get(scripts[0]!);
     assert.equal(script.status, 200);
@@ -236,14 +272,31 @@ describe('the local stack serves the dashboard', () => {
     const stack = testStack();
     const done = await runManifest(
       stack,
-      writeManifest('dash.json', baseManifest({ name: 'dashboard-e2e', parameters: { grid: { base: { type: 'call', spot: 100, rate: 0.05, maturity: 1, volatility: 0.2 }, axes: { strike: { from: 50, to: 150, steps: 60 } } } }, shardSize: 20 })),
+      writeManifest(
+        'dash.json',
+        baseManifest({
+          name: 'dashboard-e2e',
+          parameters: {
+            grid: { base: { type: 'call', spot: 100, rate: 0.05, maturity: 1, volatility: 0.2 }, axes: { strike: { from: 50, to: 150, steps: 60 } } },
+          },
+          shardSize: 20,
+        }),
+      ),
     );
     const res = await fetch(`${stack.dashboardUrl}api/runs/${done.runId}`);
-    const body = (await res.json()) as { summary: { status: string }; aggregates: Record<string, { histogram: { counts: number[] } }>; progress: { clusters: unknown[] } };
+    const body = (await res.json()) as {
+      summary: { status: string };
+      aggregates: Record<string, { histogram: { counts: number[] } }>;
+      progress: { clusters: unknown[] };
+    };
     assert.equal(body.summary.status, 'SUCCEEDED');
     assert.equal(body.progress.clusters.length, 2);
     for (const [metric, aggregate] of Object.entries(body.aggregates)) {
-      assert.equal(aggregate.histogram.counts.reduce((a, b) => a + b, 0), 60, metric);
+      assert.equal(
+        aggregate.histogram.counts.reduce((a, b) => a + b, 0),
+        60,
+        metric,
+      );
     }
   });
 });

@@ -43,7 +43,11 @@ async function watch(read: () => Promise<string>, done: (value: string) => boole
 /** Share of a canvas' pixels that are painted (not transparent, not white). */
 async function paintedShare(page: Page, selector: string): Promise<number> {
   return page.$eval(selector, (canvas) => {
-    const c = canvas as unknown as { width: number; height: number; getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } } };
+    const c = canvas as unknown as {
+      width: number;
+      height: number;
+      getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } };
+    };
     const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     let painted = 0;
     for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 0 && (data[i]! < 240 || data[i + 1]! < 240 || data[i + 2]! < 240)) painted++;
@@ -51,14 +55,24 @@ async function paintedShare(page: Page, selector: string): Promise<number> {
   });
 }
 
-test('the dashboard shows a run appear, advance and end with its histograms', { skip: executablePath ? false : 'Chromium not found (apt-get install -y chromium)', timeout: 300_000 }, async () => {
+test('the dashboard shows a run appear, advance and end with its histograms', {
+  skip: executablePath ? false : 'Chromium not found (apt-get install -y chromium)',
+  timeout: 300_000,
+}, async () => {
   const stack = testStack();
   mkdirSync(ARTIFACTS, { recursive: true });
   // The README's option book with more paths: long enough (tens of seconds) to watch it move.
   const manifest = baseManifest({
     name: 'dashboard-browser',
     kernel: { name: 'european-option-mc', paths: 600000, seed: 11 },
-    parameters: { random: { count: 2000, seed: 7, base: { type: 'call', rate: 0.03, maturity: 1 }, fields: { spot: { uniform: [80, 120] }, strike: { uniform: [90, 110] }, volatility: { normal: [0.25, 0.05], min: 0.05 } } } },
+    parameters: {
+      random: {
+        count: 2000,
+        seed: 7,
+        base: { type: 'call', rate: 0.03, maturity: 1 },
+        fields: { spot: { uniform: [80, 120] }, strike: { uniform: [90, 110] }, volatility: { normal: [0.25, 0.05], min: 0.05 } },
+      },
+    },
     shardSize: 50,
     aggregate: { metrics: ['price', 'stdError'], quantiles: [0.05, 0.5, 0.95] },
   });
@@ -99,7 +113,11 @@ test('the dashboard shows a run appear, advance and end with its histograms', { 
     );
     const doneCounts = seen.map((t) => Number(/^(\d+) \//.exec(t)?.[1] ?? -1)).filter((n) => n >= 0);
     assert.ok(new Set(doneCounts.filter((n) => n > 0 && n < 40)).size >= 2, `progress advanced while running: ${seen.join(' | ')}`);
-    assert.deepEqual([...doneCounts].sort((a, b) => a - b), doneCounts, 'progress never goes back');
+    assert.deepEqual(
+      [...doneCounts].sort((a, b) => a - b),
+      doneCounts,
+      'progress never goes back',
+    );
 
     await page.locator('.chart canvas').first().waitFor({ timeout: 60_000 });
     assert.equal(await page.locator('#run-head .status').textContent(), 'SUCCEEDED');
@@ -129,7 +147,10 @@ test('the dashboard shows a run appear, advance and end with its histograms', { 
   }
 });
 
-test('a scenario run\'s page shows its VaR and expected shortfall: a risk table, and marks on the P&L histogram', { skip: !executablePath && 'chromium is not installed', timeout: 300_000 }, async () => {
+test("a scenario run's page shows its VaR and expected shortfall: a risk table, and marks on the P&L histogram", {
+  skip: !executablePath && 'chromium is not installed',
+  timeout: 300_000,
+}, async () => {
   const stack = testStack();
   mkdirSync(ARTIFACTS, { recursive: true });
   const example = JSON.parse(readFileSync(fileURLToPath(new URL('../../examples/scenario-var.json', import.meta.url)), 'utf8')) as Record<string, any>;

@@ -37,7 +37,8 @@ after(async () => {
   await down(home);
 });
 
-const altus = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ALTUS_HOME: home }, encoding: 'utf8' });
+const altus = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', CLI, ...args], { env: { ...process.env, ALTUS_HOME: home }, encoding: 'utf8' });
 type FleetView = Array<{ name: string; down: boolean }>;
 const fleetView = async () => (await call<FleetView>('GET', `${stack.localFleetUrl}/_altus/clusters`)).body;
 function clusters(): Record<string, ClusterStatus> {
@@ -80,7 +81,13 @@ async function createOn(cluster: string, runId: string) {
 describe('fleet loss', { timeout: 600_000 }, () => {
   test('altus fleet lose: the cluster reports DOWN and answers 503 to a Job create (dispatch sees a transient failure); restore brings it back', async () => {
     const initial = await fleetView();
-    assert.deepEqual(initial.map((c) => [c.name, c.down]), [['worker-a', false], ['worker-b', false]]);
+    assert.deepEqual(
+      initial.map((c) => [c.name, c.down]),
+      [
+        ['worker-a', false],
+        ['worker-b', false],
+      ],
+    );
     assert.equal(await createOn('worker-b', 'loss-held'), 'created');
 
     const lose = altus('fleet', 'lose', 'worker-b');

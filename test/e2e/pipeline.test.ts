@@ -16,7 +16,10 @@ describe('pipeline end to end', () => {
     const stack = testStack();
     const run = await runManifest(
       stack,
-      writeManifest('hull.json', baseManifest({ name: 'hull-example', kernel: { name: 'european-option-mc', paths: 100000, seed: 7 }, parameters: { inline: [hull] } })),
+      writeManifest(
+        'hull.json',
+        baseManifest({ name: 'hull-example', kernel: { name: 'european-option-mc', paths: 100000, seed: 7 }, parameters: { inline: [hull] } }),
+      ),
     );
     assert.equal(run.status, 'SUCCEEDED');
     assert.deepEqual(run.counts, { parameters: 1, shards: 1, shardsSucceeded: 1, shardsFailed: 0, parametersFailed: 0 });
@@ -56,13 +59,30 @@ describe('pipeline end to end', () => {
 
   test('altus rerun-shard recomputes a shard byte-identically, and notices a tampered result', async () => {
     const stack = testStack();
-    const run = await runManifest(stack, writeManifest('rerun.json', baseManifest({ name: 'rerun', kernel: { name: 'european-option-mc', paths: 5000, seed: 3 }, parameters: { inline: [hull, { ...hull, strike: 44 }, { ...hull, type: 'put' }] }, shardSize: 2 })));
+    const run = await runManifest(
+      stack,
+      writeManifest(
+        'rerun.json',
+        baseManifest({
+          name: 'rerun',
+          kernel: { name: 'european-option-mc', paths: 5000, seed: 3 },
+          parameters: { inline: [hull, { ...hull, strike: 44 }, { ...hull, type: 'put' }] },
+          shardSize: 2,
+        }),
+      ),
+    );
     assert.equal(run.status, 'SUCCEEDED');
     const rerun = () =>
-      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/main.ts', 'rerun-shard', run.runId, '1', '--json'], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
+      spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/main.ts', 'rerun-shard', run.runId, '1', '--json'], {
+        env: { ...process.env, ALTUS_HOME: stack.home },
+        encoding: 'utf8',
+      });
     const clean = rerun();
     assert.equal(clean.status, 0, clean.stderr);
-    assert.deepEqual((({ identical, partialIdentical }) => ({ identical, partialIdentical }))(JSON.parse(clean.stdout) as { identical: boolean; partialIdentical: boolean }), { identical: true, partialIdentical: true });
+    assert.deepEqual(
+      (({ identical, partialIdentical }) => ({ identical, partialIdentical }))(JSON.parse(clean.stdout) as { identical: boolean; partialIdentical: boolean }),
+      { identical: true, partialIdentical: true },
+    );
     const stored = join(stack.storageDir, stack.buckets.results, 'runs', run.runId, 'shards', '000001.ndjson');
     writeFileSync(stored, readFileSync(stored, 'utf8').replace(/"price":(\d)/, '"price":9$1'));
     const tampered = rerun();
@@ -78,7 +98,10 @@ describe('pipeline end to end', () => {
     );
     assert.equal(run.status, 'SUCCEEDED');
     assert.equal(run.counts.parametersFailed, 2);
-    const rows = resultsText(run).trim().split('\n').map((l) => JSON.parse(l) as { index: number; error?: string; price?: number });
+    const rows = resultsText(run)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { index: number; error?: string; price?: number });
     assert.equal(rows.length, 3);
     assert.ok(Math.abs(rows[0]!.price! - 4.7594) < 1e-4);
     assert.match(rows[1]!.error!, /volatility/);
@@ -91,18 +114,30 @@ describe('pipeline end to end', () => {
     const ndjson = [JSON.stringify(hull), '', JSON.stringify({ ...hull, type: 'put' }), 'not json', JSON.stringify({ ...hull, strike: 45 })].join('\n') + '\n';
     const csv = '\ufefftype,spot,strike,rate,volatility,maturity\r\ncall,42,40,0.1,0.2,0.5\r\nput,42,40,0.1,0.2,0.5\r\n';
     const [fromNdjson, fromCsv] = await Promise.all([
-      runManifest(stack, writeManifest('nd.json', baseManifest({ parameters: { file: { uri: 'params.ndjson', format: 'ndjson' } }, shardSize: 2 }), { 'params.ndjson': ndjson })),
+      runManifest(
+        stack,
+        writeManifest('nd.json', baseManifest({ parameters: { file: { uri: 'params.ndjson', format: 'ndjson' } }, shardSize: 2 }), { 'params.ndjson': ndjson }),
+      ),
       runManifest(stack, writeManifest('csv.json', baseManifest({ parameters: { file: { uri: 'params.csv', format: 'csv' } } }), { 'params.csv': csv })),
     ]);
     assert.equal(fromNdjson.status, 'SUCCEEDED');
     assert.equal(fromNdjson.counts.parameters, 4);
     assert.equal(fromNdjson.counts.shards, 2);
     assert.equal(fromNdjson.counts.parametersFailed, 1);
-    const rows = resultsText(fromNdjson).trim().split('\n').map((l) => JSON.parse(l) as { index: number; error?: string });
-    assert.deepEqual(rows.map((r) => r.index), [0, 1, 2, 3]);
+    const rows = resultsText(fromNdjson)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { index: number; error?: string });
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      [0, 1, 2, 3],
+    );
     assert.match(rows[2]!.error!, /not valid JSON/);
     assert.equal(fromCsv.status, 'SUCCEEDED');
-    const csvRows = resultsText(fromCsv).trim().split('\n').map((l) => JSON.parse(l) as { price: number });
+    const csvRows = resultsText(fromCsv)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { price: number });
     assert.ok(Math.abs(csvRows[0]!.price - 4.7594) < 1e-4);
     assert.ok(Math.abs(csvRows[1]!.price - 0.8086) < 1e-4);
   });
@@ -114,16 +149,33 @@ describe('pipeline end to end', () => {
       writeManifest(
         'grid.json',
         baseManifest({
-          parameters: { grid: { base: { type: 'call', spot: 100, rate: 0.05, maturity: 1 }, axes: { strike: { from: 50, to: 150, steps: 101 }, volatility: [0.1, 0.2, 0.3] } } },
+          parameters: {
+            grid: {
+              base: { type: 'call', spot: 100, rate: 0.05, maturity: 1 },
+              axes: { strike: { from: 50, to: 150, steps: 101 }, volatility: [0.1, 0.2, 0.3] },
+            },
+          },
           shardSize: 50,
         }),
       ),
     );
     assert.equal(run.status, 'SUCCEEDED');
     assert.equal(run.counts.parameters, 303);
-    assert.deepEqual(run.placement!.map((p) => [p.cluster, p.count]), [['worker-a', 4], ['worker-b', 3]]);
-    const rows = resultsText(run).trim().split('\n').map((l) => JSON.parse(l) as { index: number; params: { strike: number; volatility: number } });
-    assert.deepEqual(rows.map((r) => r.index), [...Array(303).keys()]);
+    assert.deepEqual(
+      run.placement!.map((p) => [p.cluster, p.count]),
+      [
+        ['worker-a', 4],
+        ['worker-b', 3],
+      ],
+    );
+    const rows = resultsText(run)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { index: number; params: { strike: number; volatility: number } });
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      [...Array(303).keys()],
+    );
     assert.deepEqual(rows[4]!.params.strike, 51);
     assert.deepEqual(rows[4]!.params.volatility, 0.2);
     assert.equal(rows[302]!.params.strike, 150);
@@ -132,7 +184,13 @@ describe('pipeline end to end', () => {
     const cost = run.cost!;
     assert.ok(cost.savingsPercent > 0 && cost.savingsPercent <= 100, `savingsPercent ${cost.savingsPercent}`);
     assert.ok(cost.estimatedUsd > 0 && cost.estimatedUsd < cost.onDemandEquivalentUsd, JSON.stringify(cost));
-    assert.deepEqual(cost.byPool.map((p) => [p.cluster, p.shards, p.spot, p.prices.perVcpuHour]), [['worker-a', 4, true, 0.0093], ['worker-b', 3, true, 0.0101]]);
+    assert.deepEqual(
+      cost.byPool.map((p) => [p.cluster, p.shards, p.spot, p.prices.perVcpuHour]),
+      [
+        ['worker-a', 4, true, 0.0093],
+        ['worker-b', 3, true, 0.0101],
+      ],
+    );
     assert.equal(cost.gpuSeconds, 0);
     assert.equal(cost.shardsUnpriced, 0);
   });

@@ -34,7 +34,9 @@ after(async () => {
   await down(home);
 });
 
-test('an image that cannot be pulled: FAILED with IMAGE_PULL_FAILED naming the image, within minutes, and no Job left waiting', { timeout: 600_000 }, async () => {
+test('an image that cannot be pulled: FAILED with IMAGE_PULL_FAILED naming the image, within minutes, and no Job left waiting', {
+  timeout: 600_000,
+}, async () => {
   const example = JSON.parse(readFileSync(EXAMPLE, 'utf8')) as { kernel: Record<string, unknown> };
   const image = 'us-central1-docker.pkg.dev/altus-demo-project/altus/not-built:1.0';
   const started = Date.now();

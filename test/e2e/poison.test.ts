@@ -10,11 +10,17 @@ import { localTopology, pushSubscriptionOf } from '../../shared/topology.ts';
 import { baseManifest, deadLetterTap, pullUntil, runManifest, stackClients, testStack, writeManifest } from '../support/stack.ts';
 
 describe('poison messages', () => {
-  for (const [topic, source] of [['completions', 'collect'], ['dispatch', 'dispatch'], ['aggregate', 'aggregate']] as const) {
+  for (const [topic, source] of [
+    ['completions', 'collect'],
+    ['dispatch', 'dispatch'],
+    ['aggregate', 'aggregate'],
+  ] as const) {
     test(`garbage on ${topic} is parked by ${source} with its reason`, async () => {
       const stack = testStack();
       const tap = await deadLetterTap(stack);
-      await stackClients(stack).pubsub.topic(stack.topics[topic]).publishMessage({ data: Buffer.from('{"not": "a message"') });
+      await stackClients(stack)
+        .pubsub.topic(stack.topics[topic])
+        .publishMessage({ data: Buffer.from('{"not": "a message"') });
       const parked = await pullUntil(tap, (m) => m.source === source);
       assert.equal(parked.reason, 'UNDECODABLE');
       assert.match(String(parked.detail), /not JSON/);
@@ -39,7 +45,11 @@ describe('poison messages', () => {
     });
     const tap = await deadLetterTap(stack);
     await pubsub.topic(stack.topics.dispatch).publishMessage({ json: { v: 1, runId, cluster: 'worker-a', attempt: 0, shards: { offset: 0, count: 1 } } });
-    const parked = await pullUntil(tap, (m) => m.attributes?.CloudPubSubDeadLetterSourceSubscription === 'altus-dispatch-push' && String(m.raw).includes(runId), 90_000);
+    const parked = await pullUntil(
+      tap,
+      (m) => m.attributes?.CloudPubSubDeadLetterSourceSubscription === 'altus-dispatch-push' && String(m.raw).includes(runId),
+      90_000,
+    );
     assert.equal(parked.attributes?.CloudPubSubDeadLetterSourceDeliveryCount, String(pushSubscriptionOf('dispatch', localTopology()).maxDeliveryAttempts));
     const run = await runs.getRun(runId);
     assert.equal(run?.lastError?.source, 'dispatch');

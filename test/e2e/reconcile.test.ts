@@ -32,7 +32,12 @@ after(async () => {
 const mcBook = (paths: number, count: number) => ({
   kernel: { name: 'european-option-mc', paths, seed: 5 },
   parameters: {
-    random: { count, seed: 1, base: { type: 'call', rate: 0.02, maturity: 1 }, fields: { spot: { uniform: [90, 110] }, strike: { uniform: [90, 110] }, volatility: { uniform: [0.1, 0.4] } } },
+    random: {
+      count,
+      seed: 1,
+      base: { type: 'call', rate: 0.02, maturity: 1 },
+      fields: { spot: { uniform: [90, 110] }, strike: { uniform: [90, 110] }, volatility: { uniform: [0.1, 0.4] } },
+    },
   },
   shardSize: 1,
 });
@@ -73,7 +78,9 @@ describe('reconcile', { timeout: 600_000 }, () => {
   test('an index killed on its last attempt ends the run PARTIAL with the shard and its reason', async () => {
     const manifest = baseManifest({ name: 'killed', ...mcBook(40_000_000, 4), retries: { perShard: 0 } });
     const { runId } = await submitLocal(stack, writeManifest('killed.json', manifest));
-    await until('a running pod', async () => ((await fleetView()).some((c) => c.jobs.some((j) => j.runId === runId && (j.status.active ?? 0) > 0)) ? true : undefined));
+    await until('a running pod', async () =>
+      (await fleetView()).some((c) => c.jobs.some((j) => j.runId === runId && (j.status.active ?? 0) > 0)) ? true : undefined,
+    );
     const res = await fetch(`${stack.localFleetUrl}/_altus/runs/${runId}/kill?count=1`, { method: 'POST' });
     assert.equal(((await res.json()) as { killed: number }).killed, 1);
     const run = await waitForRun(stackClients(stack).runs, runId, 180_000);
@@ -111,7 +118,10 @@ describe('reconcile', { timeout: 600_000 }, () => {
     try {
       const run = await waitForRun(stackClients(stack).runs, runId, 240_000);
       assert.equal(run.status, 'SUCCEEDED');
-      assert.ok(run.redispatches?.some((r) => r.cluster === 'worker-a' && /worker-b/.test(r.reason)), JSON.stringify(run.redispatches));
+      assert.ok(
+        run.redispatches?.some((r) => r.cluster === 'worker-a' && /worker-b/.test(r.reason)),
+        JSON.stringify(run.redispatches),
+      );
       assert.equal(resultsText(run), resultsText(clean));
       assert.equal(JSON.stringify(run.aggregates), JSON.stringify(clean.aggregates));
     } finally {

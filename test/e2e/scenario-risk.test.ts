@@ -39,7 +39,10 @@ describe('scenario VaR and ES end to end', () => {
     assert.deepEqual(Object.keys(sharded.risk ?? {}), ['pnl'], 'risk is taken over pnl only');
     assert.deepEqual(sharded.risk, whole.risk, 'merging sketches is exact: the figures do not depend on the shards');
 
-    const rows = resultsText(sharded).trim().split('\n').map((line) => JSON.parse(line) as { index: number; pnl?: number; error?: string });
+    const rows = resultsText(sharded)
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { index: number; pnl?: number; error?: string });
     assert.equal(rows.length, 40_000);
     assert.ok(rows.every((r) => r.error === undefined));
     const pnl = Float64Array.from(rows, (r) => r.pnl!).sort();
@@ -54,13 +57,18 @@ describe('scenario VaR and ES end to end', () => {
       assert.ok(pnl[Math.ceil(tailMass(pnl.length, level)) - 1]! <= 0, `the ${level} tail of this book is all losses`);
       const varError = Math.abs(got.valueAtRisk - exact.valueAtRisk) / exact.valueAtRisk;
       const esError = Math.abs(got.expectedShortfall - exact.expectedShortfall) / exact.expectedShortfall;
-      report.push(`c=${level}: VaR ${got.valueAtRisk.toFixed(2)} vs exact ${exact.valueAtRisk.toFixed(2)} (${varError.toExponential(2)}), ES ${got.expectedShortfall.toFixed(2)} vs exact ${exact.expectedShortfall.toFixed(2)} (${esError.toExponential(2)})`);
+      report.push(
+        `c=${level}: VaR ${got.valueAtRisk.toFixed(2)} vs exact ${exact.valueAtRisk.toFixed(2)} (${varError.toExponential(2)}), ES ${got.expectedShortfall.toFixed(2)} vs exact ${exact.expectedShortfall.toFixed(2)} (${esError.toExponential(2)})`,
+      );
       assert.ok(varError <= SKETCH_RELATIVE_ACCURACY * (1 + 1e-9), report.at(-1));
       assert.ok(esError <= SKETCH_RELATIVE_ACCURACY * (1 + 1e-9), report.at(-1));
     }
     for (const line of report) t.diagnostic(line);
 
-    const status = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/main.ts', 'status', sharded.runId], { env: { ...process.env, ALTUS_HOME: stack.home }, encoding: 'utf8' });
+    const status = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/cli/main.ts', 'status', sharded.runId], {
+      env: { ...process.env, ALTUS_HOME: stack.home },
+      encoding: 'utf8',
+    });
     assert.equal(status.status, 0, status.stderr);
     assert.match(status.stdout, /pnl risk over 40000 values/);
     assert.match(status.stdout, /^VaR\s+\S+\s+\S+\s+\S+$/m);

@@ -56,7 +56,9 @@ before(async () => {
   stackFiles = await synth(join(work, 'out'), DEFAULT_FLEET_CONFIG);
   assert.ok(stackFiles.length > 0, 'the app synthesized no stack');
   const raw = JSON.parse(readFileSync(DEFAULT_FLEET_CONFIG, 'utf8')) as { infra?: Record<string, unknown> };
-  const keyRings = Object.fromEntries(['global', 'us-east1', 'us-central1', 'europe-west4'].map((l) => [l, `projects/altus-keys/locations/${l}/keyRings/altus`]));
+  const keyRings = Object.fromEntries(
+    ['global', 'us-east1', 'us-central1', 'europe-west4'].map((l) => [l, `projects/altus-keys/locations/${l}/keyRings/altus`]),
+  );
   const cmekFleet = join(work, 'cmek.json');
   writeFileSync(cmekFleet, JSON.stringify({ ...raw, infra: { ...raw.infra, kms: { keyRings } } }));
   cmekStackFiles = await synth(join(work, 'out-cmek'), cmekFleet);
@@ -71,7 +73,11 @@ async function runCheckov(args: readonly string[], cwd = root, stacks = stackFil
   const files = stacks.flatMap((f) => ['-f', f]);
   let stdout: string;
   try {
-    ({ stdout } = await promisify(execFile)(checkov, [...files, '--framework', 'terraform_json', '-o', 'json', ...args], { cwd, timeout: 120_000, maxBuffer: 64 << 20 }));
+    ({ stdout } = await promisify(execFile)(checkov, [...files, '--framework', 'terraform_json', '-o', 'json', ...args], {
+      cwd,
+      timeout: 120_000,
+      maxBuffer: 64 << 20,
+    }));
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string };
     if (e.code !== 1 || !e.stdout) throw new Error(`checkov failed: ${e.stderr ?? String(error)}`, { cause: error });
@@ -92,8 +98,14 @@ test('every skipped check in .checkov.yaml states its reason', () => {
 test('Checkov reports zero failed checks on every synthesized stack, with the skip list', async () => {
   const reports = await runCheckov(['--config-file', skipFile]);
   const failed = failures(reports);
-  assert.deepEqual(failed.map((f) => `${f.check_id} ${f.resource}`), []);
-  assert.ok(reports.every((r) => r.summary.passed > 100), 'Checkov ran almost no checks: is the framework right?');
+  assert.deepEqual(
+    failed.map((f) => `${f.check_id} ${f.resource}`),
+    [],
+  );
+  assert.ok(
+    reports.every((r) => r.summary.passed > 100),
+    'Checkov ran almost no checks: is the framework right?',
+  );
 });
 
 test('every skipped check is still needed: without the list, exactly those checks fail', async () => {
@@ -106,7 +118,10 @@ test('with CMEK on (infra.kms), the checks skipped for Google-managed keys pass,
   assert.equal(skipped.length, skips.length - CMEK_CHECKS.length, 'a CMEK check is no longer in .checkov.yaml: update CMEK_CHECKS');
   // Run away from .checkov.yaml, with every other skip of the list.
   const reports = await runCheckov(['--skip-check', skipped.join(',')], work, cmekStackFiles);
-  assert.deepEqual(failures(reports).map((f) => `${f.check_id} ${f.resource}`), []);
+  assert.deepEqual(
+    failures(reports).map((f) => `${f.check_id} ${f.resource}`),
+    [],
+  );
   const passed = new Set(reports.flatMap((r) => r.results.passed_checks ?? []).map((c) => c.check_id));
   for (const id of [...CMEK_CHECKS, ...KEY_CHECKS]) assert.ok(passed.has(id), `${id} did not run on the CMEK stack`);
 });

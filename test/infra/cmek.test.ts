@@ -38,10 +38,18 @@ test('keys: one per location and purpose in the configured rings, rotated every 
   const keys = Object.values(r('google_kms_crypto_key'));
   const places = keys.map((k) => `${k.key_ring.split('/')[3]} ${k.labels.purpose}`).sort();
   assert.deepEqual(places, [
-    'europe-west4 gke-disks', 'europe-west4 gke-secrets',
+    'europe-west4 gke-disks',
+    'europe-west4 gke-secrets',
     'global pubsub',
-    'us-central1 gke-disks', 'us-central1 gke-secrets', 'us-central1 registry',
-    'us-east1 bigquery', 'us-east1 firestore', 'us-east1 gke-disks', 'us-east1 gke-secrets', 'us-east1 registry', 'us-east1 storage',
+    'us-central1 gke-disks',
+    'us-central1 gke-secrets',
+    'us-central1 registry',
+    'us-east1 bigquery',
+    'us-east1 firestore',
+    'us-east1 gke-disks',
+    'us-east1 gke-secrets',
+    'us-east1 registry',
+    'us-east1 storage',
   ]);
   for (const k of keys) {
     assert.equal(k.rotation_period, KEY_ROTATION_PERIOD);
@@ -52,7 +60,7 @@ test('keys: one per location and purpose in the configured rings, rotated every 
   assert.ok(Object.values(r('google_project_service')).some((s) => s.service === 'cloudkms.googleapis.com'));
 });
 
-test('every resource of the issue\'s list is encrypted with the key of its own location', () => {
+test("every resource of the issue's list is encrypted with the key of its own location", () => {
   for (const b of Object.values(r('google_storage_bucket'))) assert.equal(b.encryption.default_kms_key_name, keyRef('storage', 'us-east1'), b.name);
   const topics = Object.values(r('google_pubsub_topic'));
   assert.ok(topics.length >= 7);
@@ -76,7 +84,9 @@ test('every resource of the issue\'s list is encrypted with the key of its own l
 });
 
 test('each key is granted to the one service agent that uses it; the Firestore and Artifact Registry agents are created first', () => {
-  const agents = Object.values(resources(cmek.parsed, 'google_project_service_identity')).map((a) => a.service).sort();
+  const agents = Object.values(resources(cmek.parsed, 'google_project_service_identity'))
+    .map((a) => a.service)
+    .sort();
   assert.deepEqual(agents, ['artifactregistry.googleapis.com', 'eventarc.googleapis.com', 'firestore.googleapis.com', 'pubsub.googleapis.com']);
   const grants = Object.values(r('google_kms_crypto_key_iam_member'));
   assert.equal(grants.length, Object.keys(r('google_kms_crypto_key')).length);
@@ -105,12 +115,23 @@ test('nothing encrypted is created before its key grants have propagated (Google
   assert.ok(Number.parseInt(wait[1].create_duration, 10) >= 120);
   assert.equal(Object.keys(sleeps).length, Object.keys(resources(plain.parsed, 'time_sleep')).length + 1);
   const waited = `time_sleep.${wait[0]}`;
-  const encrypted = ['google_storage_bucket', 'google_pubsub_topic', 'google_firestore_database', 'google_artifact_registry_repository', 'google_bigquery_dataset', 'google_container_cluster', 'google_container_node_pool'];
+  const encrypted = [
+    'google_storage_bucket',
+    'google_pubsub_topic',
+    'google_firestore_database',
+    'google_artifact_registry_repository',
+    'google_bigquery_dataset',
+    'google_container_cluster',
+    'google_container_node_pool',
+  ];
   for (const type of encrypted) {
     for (const [name, body] of Object.entries(r(type))) assert.ok((body.depends_on ?? []).includes(waited), `${type}.${name} does not wait for its key grants`);
   }
   for (const g of Object.values(r('google_kms_crypto_key_iam_member'))) {
-    assert.ok(g.depends_on.some((d: string) => d.startsWith('time_sleep.') && d.includes('service-agents-ready')), 'a key grant does not wait for the new service agents');
+    assert.ok(
+      g.depends_on.some((d: string) => d.startsWith('time_sleep.') && d.includes('service-agents-ready')),
+      'a key grant does not wait for the new service agents',
+    );
   }
 });
 
@@ -138,7 +159,10 @@ const refused: Array<[string, Record<string, string>, RegExp]> = [
 ];
 for (const [label, keyRings, message] of refused) {
   test(`location rule: ${label} is refused at synth, naming what needs which location`, () => {
-    assert.throws(() => stackConfigFromFleet(withKms(keyRings), { firestoreRules: '' }), (e: Error) => e instanceof StackConfigError && message.test(e.message));
+    assert.throws(
+      () => stackConfigFromFleet(withKms(keyRings), { firestoreRules: '' }),
+      (e: Error) => e instanceof StackConfigError && message.test(e.message),
+    );
   });
 }
 

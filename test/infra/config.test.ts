@@ -17,13 +17,19 @@ test('bucket names are the ones the runtime falls back to, and the functions run
   const runtime = parseRuntimeConfig({ ALTUS_PROJECT_ID: TEST_FLEET.project });
   assert.deepEqual({ manifests: config.buckets.manifests, results: config.buckets.results }, runtime.buckets);
   assert.equal(config.region, TEST_FLEET.hub.region);
-  assert.deepEqual(config.workers.map((w) => w.name), ['worker-a', 'worker-b']);
+  assert.deepEqual(
+    config.workers.map((w) => w.name),
+    ['worker-a', 'worker-b'],
+  );
   assert.equal(config.resultsRetentionDays, 90);
 });
 
 test('a cluster that could outgrow its /14 pod range is refused', () => {
   const fleet = fleetWith((raw) => (raw.clusters[0].maxNodes = MAX_NODES_PER_CLUSTER));
-  assert.throws(() => stackConfigFromFleet(fleet, rules), (e: Error) => e instanceof StackConfigError && /worker-a may grow to/.test(e.message));
+  assert.throws(
+    () => stackConfigFromFleet(fleet, rules),
+    (e: Error) => e instanceof StackConfigError && /worker-a may grow to/.test(e.message),
+  );
 });
 
 test('GPU pools cannot take the names of the pools the stack itself creates', () => {
@@ -33,31 +39,61 @@ test('GPU pools cannot take the names of the pools the stack itself creates', ()
   }
 });
 
-test('results retention shorter than Nearline\'s minimum is refused', () => {
+test("results retention shorter than Nearline's minimum is refused", () => {
   assert.throws(() => fleetWith((raw) => (raw.infra = { resultsRetentionDays: 7 })), FleetConfigError);
-  assert.equal(stackConfigFromFleet(fleetWith((raw) => (raw.infra = { resultsRetentionDays: 365 })), rules).resultsRetentionDays, 365);
+  assert.equal(
+    stackConfigFromFleet(
+      fleetWith((raw) => (raw.infra = { resultsRetentionDays: 365 })),
+      rules,
+    ).resultsRetentionDays,
+    365,
+  );
 });
 
 test('without an infra block the stack gets the defaults', () => {
-  const config = stackConfigFromFleet(fleetWith((raw) => delete raw.infra), rules);
+  const config = stackConfigFromFleet(
+    fleetWith((raw) => delete raw.infra),
+    rules,
+  );
   assert.deepEqual(
-    { releaseChannel: config.releaseChannel, operatorNetworks: config.operatorNetworks, dashboardInvokers: config.dashboardInvokers, alertNotificationChannels: config.alertNotificationChannels, reconcileSchedule: config.reconcileSchedule },
+    {
+      releaseChannel: config.releaseChannel,
+      operatorNetworks: config.operatorNetworks,
+      dashboardInvokers: config.dashboardInvokers,
+      alertNotificationChannels: config.alertNotificationChannels,
+      reconcileSchedule: config.reconcileSchedule,
+    },
     { releaseChannel: 'REGULAR', operatorNetworks: [], dashboardInvokers: [], alertNotificationChannels: [], reconcileSchedule: '*/5 * * * *' },
   );
 });
 
 const invalidInfra: Array<[string, Record<string, unknown>, RegExp]> = [
   ['an unknown release channel', { releaseChannel: 'EXTENDED' }, /infra\.releaseChannel/],
-  ['an operator network that is not a CIDR block', { operatorNetworks: [{ cidr: '10.0.0.300/24', name: 'vpn' }] }, /infra\.operatorNetworks\.0\.cidr: an IPv4 CIDR block/],
+  [
+    'an operator network that is not a CIDR block',
+    { operatorNetworks: [{ cidr: '10.0.0.300/24', name: 'vpn' }] },
+    /infra\.operatorNetworks\.0\.cidr: an IPv4 CIDR block/,
+  ],
   ['an operator network without a name', { operatorNetworks: [{ cidr: '203.0.113.0/24' }] }, /infra\.operatorNetworks\.0\.name/],
-  ['a dashboard viewer that is not an IAM member', { dashboardInvokers: ['risk-desk@example.com'] }, /infra\.dashboardInvokers\.0: "risk-desk@example\.com" is not an IAM member/],
-  ['a notification channel given by its display name', { alertNotificationChannels: ['on-call'] }, /infra\.alertNotificationChannels\.0: a notification channel name/],
+  [
+    'a dashboard viewer that is not an IAM member',
+    { dashboardInvokers: ['risk-desk@example.com'] },
+    /infra\.dashboardInvokers\.0: "risk-desk@example\.com" is not an IAM member/,
+  ],
+  [
+    'a notification channel given by its display name',
+    { alertNotificationChannels: ['on-call'] },
+    /infra\.alertNotificationChannels\.0: a notification channel name/,
+  ],
   ['a reconcile schedule that is not cron', { reconcileSchedule: 'every 5 minutes' }, /infra\.reconcileSchedule: a five-field cron schedule/],
   ['a misspelt setting', { releaseChanel: 'STABLE' }, /infra: Unrecognized key/],
 ];
 for (const [label, infra, message] of invalidInfra) {
   test(`infra block: ${label} is refused with the setting named`, () => {
-    assert.throws(() => fleetWith((raw) => (raw.infra = infra)), (e: Error) => e instanceof FleetConfigError && message.test(e.message));
+    assert.throws(
+      () => fleetWith((raw) => (raw.infra = infra)),
+      (e: Error) => e instanceof FleetConfigError && message.test(e.message),
+    );
   });
 }
 

@@ -44,7 +44,9 @@ test('the deploy runs state bucket, build, apply, image build and pin, bootstrap
   assert.deepEqual(apply.previewWithoutState, ['npx', 'tsx', 'infra/deploy/fresh-plan.ts', 'altus-dev']);
   assert.ok(steps.find((s) => s.id === 'image')!.commands[0]!.includes('--pin'));
   // The bootstrap runs inside the VPC: the deploy calls the bootstrap function, not the clusters.
-  assert.deepEqual(steps.find((s) => s.id === 'bootstrap')!.commands, [['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', '--region=us-east1', `--project=${TEST_FLEET.project}`]]);
+  assert.deepEqual(steps.find((s) => s.id === 'bootstrap')!.commands, [
+    ['gcloud', 'functions', 'call', 'altus-bootstrap', '--gen2', '--region=us-east1', `--project=${TEST_FLEET.project}`],
+  ]);
 });
 
 test('a dry run without credentials prints every step with its inputs, runs nothing and does not fail', async () => {

@@ -30,7 +30,7 @@ function upstream(stackJson: SynthesizedStack, start: string): Set<string> {
     const body = bodies.get(queue.pop()!) as { depends_on?: string[] } | undefined;
     if (!body) continue;
     const direct = [...referencesIn(body), ...(body.depends_on ?? []).map((d) => d.replace(/^\$\{|\}$/g, ''))];
-    for (const next of direct) if (!seen.has(next)) (seen.add(next), queue.push(next));
+    for (const next of direct) if (!seen.has(next)) seen.add(next), queue.push(next);
   }
   return seen;
 }
@@ -55,7 +55,8 @@ test('1. functions build (hashicorp/terraform-provider-google#20571; cloud.googl
   for (const spec of FUNCTIONS) {
     const fn = address(stack.functions.byName[spec.name].name);
     const before = upstream(parsed, fn);
-    for (const grant of [...buildGrants, `google_artifact_registry_repository_iam_member.${push[0]}`]) assert.ok(before.has(grant), `${spec.name} does not wait for ${grant}`);
+    for (const grant of [...buildGrants, `google_artifact_registry_repository_iam_member.${push[0]}`])
+      assert.ok(before.has(grant), `${spec.name} does not wait for ${grant}`);
     const role = spec.access.firestore ? (spec.access.firestore === 'read' ? 'roles/datastore.viewer' : 'roles/datastore.user') : 'roles/container.admin';
     const runtime = projectGrant(role, ref(stack.identity.functions[spec.name].member));
     assert.ok(before.has(`google_project_iam_member.${runtime}`), `${spec.name} does not wait for its own runtime grant`);
@@ -65,10 +66,15 @@ test('1. functions build (hashicorp/terraform-provider-google#20571; cloud.googl
 test('2. IAM propagation (cloud.google.com/iam/docs/access-change-propagation: up to minutes): functions start only after a wait that follows their grants, and waits exist only where Google documents a delay', () => {
   for (const spec of FUNCTIONS) {
     const waits = sleepsBefore(address(stack.functions.byName[spec.name].name));
-    assert.ok(waits.some((w) => seconds(w.create_duration) >= 120), `${spec.name} is created without waiting for IAM to propagate`);
+    assert.ok(
+      waits.some((w) => seconds(w.create_duration) >= 120),
+      `${spec.name} is created without waiting for IAM to propagate`,
+    );
   }
   const iamWait = address(stack.access.functionsMayStart.id);
-  assert.ok(upstream(parsed, iamWait).has(`google_project_iam_member.${projectGrant('roles/storage.objectViewer', ref(stack.identity.functionsBuild.member))}`));
+  assert.ok(
+    upstream(parsed, iamWait).has(`google_project_iam_member.${projectGrant('roles/storage.objectViewer', ref(stack.identity.functionsBuild.member))}`),
+  );
   // One wait for IAM, one for the new service agents, one for the new log-based metric: not a sleep per resource.
   assert.equal(Object.keys(sleeps).length, 3);
 });
@@ -100,7 +106,9 @@ test('5. service agents (registry.terraform.io/providers/hashicorp/google/latest
   assert.deepEqual(identities.map(([, r]) => r.service).sort(), ['eventarc.googleapis.com', 'pubsub.googleapis.com']);
   for (const [, r] of identities) assert.equal(r.provider, 'google-beta');
   const agentGrants = [
-    ...Object.entries(resources(parsed, 'google_service_account_iam_member')).filter(([, g]) => g.member === `serviceAccount:${ref(stack.identity.serviceAgents.pubsub)}`).map(([n]) => `google_service_account_iam_member.${n}`),
+    ...Object.entries(resources(parsed, 'google_service_account_iam_member'))
+      .filter(([, g]) => g.member === `serviceAccount:${ref(stack.identity.serviceAgents.pubsub)}`)
+      .map(([n]) => `google_service_account_iam_member.${n}`),
     `google_project_iam_member.${projectGrant('roles/eventarc.serviceAgent', `serviceAccount:${ref(stack.identity.serviceAgents.eventarc)}`)}`,
   ];
   assert.equal(agentGrants.length, 2);
@@ -116,9 +124,15 @@ test('5. service agents (registry.terraform.io/providers/hashicorp/google/latest
 test(`6. GPU pools without zones (${ACCELERATOR_ZONES_SOURCE.page}, recorded ${ACCELERATOR_ZONES_SOURCE.recorded}): every pool names zones offering its accelerator, or the synth fails naming the zones that do`, () => {
   const options = { firestoreRules: '' };
   const refuse = (edit: (raw: Record<string, any>) => void, message: RegExp) =>
-    assert.throws(() => stackConfigFromFleet(fleetWith(edit), options), (e: Error) => e instanceof StackConfigError && message.test(e.message));
+    assert.throws(
+      () => stackConfigFromFleet(fleetWith(edit), options),
+      (e: Error) => e instanceof StackConfigError && message.test(e.message),
+    );
   refuse((raw) => delete raw.clusters[1].gpuPools[0].zones, /GPU pool "a100" of cluster worker-b names no zones.*europe-west4-a, europe-west4-b/);
-  refuse((raw) => (raw.clusters[1].gpuPools[0].zones = ['europe-west4-a', 'europe-west4-c']), /europe-west4-c does not offer nvidia-tesla-a100; zones of europe-west4 with nvidia-tesla-a100: europe-west4-a, europe-west4-b/);
+  refuse(
+    (raw) => (raw.clusters[1].gpuPools[0].zones = ['europe-west4-a', 'europe-west4-c']),
+    /europe-west4-c does not offer nvidia-tesla-a100; zones of europe-west4 with nvidia-tesla-a100: europe-west4-a, europe-west4-b/,
+  );
   refuse((raw) => (raw.clusters[0].gpuPools[0].spot = false), /a3-highgpu-1g is sold only as Spot or flex-start VMs/);
   // A row the verification corrected (infra/accelerator-zones.ts header): europe-west4-a has no A3 H100 machine type.
   refuse(
@@ -130,8 +144,15 @@ test(`6. GPU pools without zones (${ACCELERATOR_ZONES_SOURCE.page}, recorded ${A
   const shipped = synthFleet(SHIPPED_FLEET);
   for (const cluster of SHIPPED_FLEET.clusters) {
     for (const gpu of cluster.gpuPools) {
-      assert.ok(gpu.zones?.every((z) => ACCELERATOR_ZONES[gpu.acceleratorType].includes(z)), `${cluster.name}/${gpu.name}`);
-      assert.deepEqual(resources(shipped.parsed, 'google_container_node_pool')[shipped.stack.workers.clusters[cluster.name]!.pools[gpu.name]!.friendlyUniqueId]!.node_locations, gpu.zones);
+      assert.ok(
+        gpu.zones?.every((z) => ACCELERATOR_ZONES[gpu.acceleratorType].includes(z)),
+        `${cluster.name}/${gpu.name}`,
+      );
+      assert.deepEqual(
+        resources(shipped.parsed, 'google_container_node_pool')[shipped.stack.workers.clusters[cluster.name]!.pools[gpu.name]!.friendlyUniqueId]!
+          .node_locations,
+        gpu.zones,
+      );
     }
   }
 });
@@ -151,7 +172,8 @@ test('8. quota-sized defaults (cloud.google.com/compute/resource-usage: SSD_TOTA
     assert.ok(body.node_config.disk_size_gb <= 20, `${cluster.name}: the default pool has ${body.node_config.disk_size_gb} GB disks`);
   }
   const readme = readFileSync(fileURLToPath(new URL('../../infra/README.md', import.meta.url)), 'utf8');
-  for (const quota of ['CPUS_ALL_REGIONS', 'SSD_TOTAL_GB', 'PREEMPTIBLE_NVIDIA_H100_GPUS', 'PREEMPTIBLE_NVIDIA_A100_GPUS']) assert.match(readme, new RegExp(quota), `infra/README.md does not name ${quota}`);
+  for (const quota of ['CPUS_ALL_REGIONS', 'SSD_TOTAL_GB', 'PREEMPTIBLE_NVIDIA_H100_GPUS', 'PREEMPTIBLE_NVIDIA_A100_GPUS'])
+    assert.match(readme, new RegExp(quota), `infra/README.md does not name ${quota}`);
 });
 
 /** The worker and hub cluster bodies of a synthesized stack. */
@@ -170,7 +192,7 @@ test('lockdown: deletion protection on by default (a switch turns it off); DNS e
   }
 });
 
-test('lockdown: Binary Authorization on every cluster admits only the configured registries and the worker image\'s repository', () => {
+test("lockdown: Binary Authorization on every cluster admits only the configured registries and the worker image's repository", () => {
   for (const c of clusters(synthesized)) assert.equal(c.binary_authorization.evaluation_mode, 'PROJECT_SINGLETON_POLICY_ENFORCE', c.name);
   const policy = Object.values(resources(parsed, 'google_binary_authorization_policy'))[0]!;
   assert.equal(policy.default_admission_rule.evaluation_mode, 'ALWAYS_DENY');
@@ -195,14 +217,24 @@ test('lockdown: *.googleapis.com resolves to private.googleapis.com inside the V
   assert.equal(zone.dns_name, 'googleapis.com.');
   assert.equal(zone.visibility, 'private');
   assert.deepEqual(zone.private_visibility_config.networks, [{ network_url: ref(stack.network.vpc.id) }]);
-  const records = Object.values(resources(parsed, 'google_dns_record_set')).map((r) => `${r.name} ${r.type} ${r.rrdatas.join(',')}`).sort();
-  assert.deepEqual(records, ['*.googleapis.com. CNAME private.googleapis.com.', 'private.googleapis.com. A 199.36.153.8,199.36.153.9,199.36.153.10,199.36.153.11']);
+  const records = Object.values(resources(parsed, 'google_dns_record_set'))
+    .map((r) => `${r.name} ${r.type} ${r.rrdatas.join(',')}`)
+    .sort();
+  assert.deepEqual(records, [
+    '*.googleapis.com. CNAME private.googleapis.com.',
+    'private.googleapis.com. A 199.36.153.8,199.36.153.9,199.36.153.10,199.36.153.11',
+  ]);
   const routes = Object.values(resources(parsed, 'google_compute_route'));
-  assert.deepEqual(routes.map((r) => [r.dest_range, r.next_hop_gateway]), [['199.36.153.8/30', 'default-internet-gateway']]);
+  assert.deepEqual(
+    routes.map((r) => [r.dest_range, r.next_hop_gateway]),
+    [['199.36.153.8/30', 'default-internet-gateway']],
+  );
 });
 
 test('lockdown: with a dashboard domain, the dashboard sits behind an HTTPS load balancer with IAP and is reachable no other way; viewers come in through IAP', () => {
-  const withIap = synthFleet(fleetWith((raw) => (raw.infra = { dashboardDomain: 'altus.risk.example.com', dashboardInvokers: ['group:risk-desk@example.com'] })));
+  const withIap = synthFleet(
+    fleetWith((raw) => (raw.infra = { dashboardDomain: 'altus.risk.example.com', dashboardInvokers: ['group:risk-desk@example.com'] })),
+  );
   const r = (type: string) => Object.values(resources(withIap.parsed, type));
   const dashboard = withIap.ref(withIap.stack.functions.byName.dashboard.name);
   const fn = r('google_cloudfunctions2_function').find((f) => f.name === 'altus-dashboard')!;
@@ -210,7 +242,10 @@ test('lockdown: with a dashboard domain, the dashboard sits behind an HTTPS load
   assert.deepEqual(r('google_compute_backend_service')[0]!.iap, { enabled: true });
   assert.deepEqual(r('google_compute_managed_ssl_certificate')[0]!.managed.domains, ['altus.risk.example.com']);
   assert.equal(r('google_compute_ssl_policy')[0]!.min_tls_version, 'TLS_1_2');
-  assert.deepEqual(r('google_iap_web_backend_service_iam_member').map((g) => `${g.role} ${g.member}`), ['roles/iap.httpsResourceAccessor group:risk-desk@example.com']);
+  assert.deepEqual(
+    r('google_iap_web_backend_service_iam_member').map((g) => `${g.role} ${g.member}`),
+    ['roles/iap.httpsResourceAccessor group:risk-desk@example.com'],
+  );
   // The function's only invoker is IAP's service agent; the viewers hold no run.invoker on it.
   const invokers = r('google_cloud_run_v2_service_iam_member').filter((g) => g.name === dashboard);
   assert.equal(invokers.length, 1);
@@ -224,10 +259,14 @@ test('lockdown: with a dashboard domain, the dashboard sits behind an HTTPS load
 test('terraform init (developer.hashicorp.com/terraform/language/syntax/json: meta-arguments take static references): every depends_on and replace_triggered_by entry is a bare address, in every variant of the stack', () => {
   // A "${…}" entry stops terraform init with "A single static variable reference is required" (depends_on) or
   // "Invalid character" (replace_triggered_by) before any plan or apply: it was in every stack until found by running init.
-  const keyRings = Object.fromEntries(['global', 'us-east1', 'us-central1', 'europe-west4'].map((l) => [l, `projects/altus-keys/locations/${l}/keyRings/altus`]));
+  const keyRings = Object.fromEntries(
+    ['global', 'us-east1', 'us-central1', 'europe-west4'].map((l) => [l, `projects/altus-keys/locations/${l}/keyRings/altus`]),
+  );
   const variants = [
     synthesized,
-    synthFleet(fleetWith((raw) => (raw.infra = { kms: { keyRings }, dashboardDomain: 'altus.risk.example.com', dashboardInvokers: ['group:risk@example.com'] }))),
+    synthFleet(
+      fleetWith((raw) => (raw.infra = { kms: { keyRings }, dashboardDomain: 'altus.risk.example.com', dashboardInvokers: ['group:risk@example.com'] })),
+    ),
   ];
   let checked = 0;
   for (const variant of variants) {

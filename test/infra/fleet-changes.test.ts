@@ -36,27 +36,51 @@ function assertPasses(parsed: SynthesizedStack, fleet: FleetConfig): void {
 
 test('a third worker region adds its subnet, NAT, cluster and pools, and changes nothing that exists', () => {
   const fleet = fleetWith((raw) => {
-    raw.clusters.push({ ...raw.clusters[0], name: 'worker-c', region: 'asia-southeast1', maxNodes: 300, gpuPools: [{ ...gpuPool, zones: ['asia-southeast1-a', 'asia-southeast1-b'] }] });
+    raw.clusters.push({
+      ...raw.clusters[0],
+      name: 'worker-c',
+      region: 'asia-southeast1',
+      maxNodes: 300,
+      gpuPools: [{ ...gpuPool, zones: ['asia-southeast1-a', 'asia-southeast1-b'] }],
+    });
   });
   const after = synthFleet(fleet);
-  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_compute_subnetwork', {
-    region: 'asia-southeast1',
-    ip_cidr_range: '10.0.48.0/20',
-    secondary_ip_range: [
-      { range_name: 'worker-c-pods', ip_cidr_range: '10.16.0.0/14' },
-      { range_name: 'worker-c-services', ip_cidr_range: '10.1.48.0/20' },
-    ],
-  }));
+  assert.ok(
+    Testing.toHaveResourceWithProperties(after.json, 'google_compute_subnetwork', {
+      region: 'asia-southeast1',
+      ip_cidr_range: '10.0.48.0/20',
+      secondary_ip_range: [
+        { range_name: 'worker-c-pods', ip_cidr_range: '10.16.0.0/14' },
+        { range_name: 'worker-c-services', ip_cidr_range: '10.1.48.0/20' },
+      ],
+    }),
+  );
   assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_compute_router_nat', { region: 'asia-southeast1' }));
   assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_container_cluster', { name: 'worker-c', location: 'asia-southeast1' }));
   const cluster = after.ref(after.stack.workers.clusters['worker-c']!.cluster.name);
-  for (const [name, max] of [['batch', 300], ['l4', 8]] as const) {
-    assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_container_node_pool', { cluster, name, autoscaling: { total_min_node_count: 0, total_max_node_count: max } }), name);
+  for (const [name, max] of [
+    ['batch', 300],
+    ['l4', 8],
+  ] as const) {
+    assert.ok(
+      Testing.toHaveResourceWithProperties(after.json, 'google_container_node_pool', {
+        cluster,
+        name,
+        autoscaling: { total_min_node_count: 0, total_max_node_count: max },
+      }),
+      name,
+    );
   }
   const outputs = (JSON.parse(after.json) as { output: Record<string, { value: Record<string, string> }> }).output;
   assert.deepEqual(Object.keys(outputs.cluster_endpoints!.value), ['worker-a', 'worker-b', 'worker-c']);
 
-  for (const type of ['google_container_cluster', 'google_container_node_pool', 'google_compute_subnetwork', 'google_pubsub_subscription', 'google_cloudfunctions2_function']) {
+  for (const type of [
+    'google_container_cluster',
+    'google_container_node_pool',
+    'google_compute_subnetwork',
+    'google_pubsub_subscription',
+    'google_cloudfunctions2_function',
+  ]) {
     const old = byName(before.parsed, type);
     const now = byName(after.parsed, type);
     for (const [path, body] of old) assert.equal(now.get(path), body, `${type} ${path} changed`);
@@ -76,17 +100,24 @@ test('a GPU pool added to a cluster adds a Spot node pool with its accelerator a
       .sort();
   assert.deepEqual(pools(a), ['batch', 'system']);
   assert.deepEqual(pools(b), ['batch', 'l4', 'system']);
-  assert.ok(Testing.toHaveResourceWithProperties(b.json, 'google_container_node_pool', {
-    name: 'l4',
-    node_config: { spot: true, machine_type: 'g2-standard-8', guest_accelerator: [{ type: 'nvidia-l4', count: 1, gpu_driver_installation_config: { gpu_driver_version: 'LATEST' } }] },
-  }));
-  const components = (s: typeof a) => Object.values(resources(s.parsed, 'google_container_cluster')).find((c) => c.name === 'worker-b')!.monitoring_config.enable_components;
+  assert.ok(
+    Testing.toHaveResourceWithProperties(b.json, 'google_container_node_pool', {
+      name: 'l4',
+      node_config: {
+        spot: true,
+        machine_type: 'g2-standard-8',
+        guest_accelerator: [{ type: 'nvidia-l4', count: 1, gpu_driver_installation_config: { gpu_driver_version: 'LATEST' } }],
+      },
+    }),
+  );
+  const components = (s: typeof a) =>
+    Object.values(resources(s.parsed, 'google_container_cluster')).find((c) => c.name === 'worker-b')!.monitoring_config.enable_components;
   assert.deepEqual(components(a), ['SYSTEM_COMPONENTS']);
   assert.deepEqual(components(b), ['SYSTEM_COMPONENTS', 'DCGM']);
   assertPasses(b.parsed, withGpu);
 });
 
-test('a GPU pool\'s zones become its node locations; the batch pool spans every zone of the cluster', () => {
+test("a GPU pool's zones become its node locations; the batch pool spans every zone of the cluster", () => {
   const zones = ['europe-west4-a', 'europe-west4-c'];
   const fleet = fleetWith((raw) => (raw.clusters[1].gpuPools = [{ ...gpuPool, zones }]));
   const after = synthFleet(fleet);
@@ -129,15 +160,20 @@ test('the infra block sets the release channel, operator networks, dashboard vie
     assert.equal(cluster.release_channel.channel, 'STABLE', cluster.name);
     assert.deepEqual(
       cluster.master_authorized_networks_config.cidr_blocks,
-      [{ cidr_block: '10.2.0.0/28', display_name: 'altus-functions' }, { cidr_block: '203.0.113.0/24', display_name: 'ops-vpn' }],
+      [
+        { cidr_block: '10.2.0.0/28', display_name: 'altus-functions' },
+        { cidr_block: '203.0.113.0/24', display_name: 'ops-vpn' },
+      ],
       cluster.name,
     );
   }
-  assert.ok(Testing.toHaveResourceWithProperties(after.json, 'google_cloud_run_v2_service_iam_member', {
-    name: after.ref(after.stack.functions.byName.dashboard.name),
-    role: 'roles/run.invoker',
-    member: 'group:risk-desk@example.com',
-  }));
+  assert.ok(
+    Testing.toHaveResourceWithProperties(after.json, 'google_cloud_run_v2_service_iam_member', {
+      name: after.ref(after.stack.functions.byName.dashboard.name),
+      role: 'roles/run.invoker',
+      member: 'group:risk-desk@example.com',
+    }),
+  );
   const policies = Object.values(resources(after.parsed, 'google_monitoring_alert_policy'));
   assert.ok(policies.length >= 2);
   for (const policy of policies) assert.deepEqual(policy.notification_channels, [channel], policy.display_name);

@@ -21,7 +21,9 @@ const body = (name: (typeof FUNCTIONS)[number]['name']) =>
 
 test('all eight functions are deployed, each from the source archive under its own service account', () => {
   assert.deepEqual(
-    Object.values(resources(parsed, Cloudfunctions2Function.tfResourceType)).map((f) => f.name).sort(),
+    Object.values(resources(parsed, Cloudfunctions2Function.tfResourceType))
+      .map((f) => f.name)
+      .sort(),
     ['altus-aggregate', 'altus-bootstrap', 'altus-collect', 'altus-dashboard', 'altus-dispatch', 'altus-ingest', 'altus-reconcile', 'altus-run-request'],
   );
   for (const spec of FUNCTIONS) {
@@ -69,7 +71,7 @@ test('ingest: an Eventarc trigger on object finalized in the manifests bucket, r
   for (const grant of stack.access.triggerPrerequisites) assert.ok(dependsOn.includes(address(grant.fqn)), `ingest does not wait for ${address(grant.fqn)}`);
 });
 
-test('only ingest has an event trigger; only the dashboard and the deploy\'s bootstrap accept traffic from outside the project (and still need IAM)', () => {
+test("only ingest has an event trigger; only the dashboard and the deploy's bootstrap accept traffic from outside the project (and still need IAM)", () => {
   for (const spec of FUNCTIONS) {
     const fn = body(spec.name);
     assert.equal(fn.event_trigger !== undefined, spec.name === 'ingest', spec.name);

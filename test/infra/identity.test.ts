@@ -111,7 +111,11 @@ test('invokers: the push invoker on each Pub/Sub-driven function, the Eventarc i
 
 test('the Pub/Sub service agent may sign push tokens as the invoker and move messages to the dead-letter topic', () => {
   const agent = `serviceAccount:${ref(stack.identity.serviceAgents.pubsub)}`;
-  has('google_service_account_iam_member', { service_account_id: ref(stack.identity.pushInvoker.name), role: 'roles/iam.serviceAccountTokenCreator', member: agent });
+  has('google_service_account_iam_member', {
+    service_account_id: ref(stack.identity.pushInvoker.name),
+    role: 'roles/iam.serviceAccountTokenCreator',
+    member: agent,
+  });
   has('google_pubsub_topic_iam_member', { topic: ref(stack.messaging.topics.deadLetter.name), role: 'roles/pubsub.publisher', member: agent });
   for (const subscription of Object.values(stack.messaging.pushSubscriptions)) {
     has('google_pubsub_subscription_iam_member', { subscription: ref(subscription.name), role: 'roles/pubsub.subscriber', member: agent });
@@ -128,6 +132,9 @@ test('dashboard viewers are named people or groups; allUsers is refused before a
     }),
   );
   for (const member of ['allUsers', 'allAuthenticatedUsers']) {
-    assert.throws(() => fleetWith((raw) => (raw.infra = { dashboardInvokers: [member] })), (e: Error) => e instanceof FleetConfigError && /would make the dashboard public/.test(e.message));
+    assert.throws(
+      () => fleetWith((raw) => (raw.infra = { dashboardInvokers: [member] })),
+      (e: Error) => e instanceof FleetConfigError && /would make the dashboard public/.test(e.message),
+    );
   }
 });

@@ -36,10 +36,16 @@ test('the result is the pushed tag by digest; a failed build or a missing digest
   const calls: Array<[string, readonly string[]]> = [];
   const image = await buildWorkerImage(request, async (command, args) => {
     calls.push([command, args]);
-    return build([{ name: `${IMAGE}:v1`, digest: DIGEST }, { name: `${IMAGE}:latest`, digest: DIGEST }]);
+    return build([
+      { name: `${IMAGE}:v1`, digest: DIGEST },
+      { name: `${IMAGE}:latest`, digest: DIGEST },
+    ]);
   });
   assert.equal(image, `${IMAGE}@${DIGEST}`);
-  assert.deepEqual(calls.map(([command]) => command), ['gcloud']);
+  assert.deepEqual(
+    calls.map(([command]) => command),
+    ['gcloud'],
+  );
   assert.throws(() => pushedImage(request, build([], 'FAILURE')), /ended FAILURE/);
   assert.throws(() => pushedImage(request, build([{ name: `${IMAGE}:latest`, digest: DIGEST }])), /no digest/);
   assert.throws(() => pushedImage(request, 'Created [https://cloudbuild...]'), ImageBuildError);
@@ -59,5 +65,9 @@ test('pinning writes the digest into workerImage and keeps the configuration val
 test('the repository follows workerImage when it points into the project; otherwise it is altus in the hub region', () => {
   assert.deepEqual(registryFor(TEST_FLEET), { location: 'us-central1', repositoryId: 'altus', workerImage: IMAGE });
   const elsewhere = fleetWith((raw) => (raw.workerImage = 'ghcr.io/acme/altus-worker:1.0'));
-  assert.deepEqual(registryFor(elsewhere), { location: 'us-east1', repositoryId: 'altus', workerImage: 'us-east1-docker.pkg.dev/altus-demo-project/altus/worker' });
+  assert.deepEqual(registryFor(elsewhere), {
+    location: 'us-east1',
+    repositoryId: 'altus',
+    workerImage: 'us-east1-docker.pkg.dev/altus-demo-project/altus/worker',
+  });
 });

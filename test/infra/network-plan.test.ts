@@ -11,11 +11,7 @@ function toRange(cidr: string): { start: number; end: number; prefix: number } {
 }
 
 function allRanges(plan: NetworkPlan): string[] {
-  return [
-    plan.connectorCidr,
-    ...plan.subnets.map((s) => s.cidr),
-    ...Object.values(plan.clusters).flatMap((c) => [c.podsCidr, c.servicesCidr]),
-  ];
+  return [plan.connectorCidr, ...plan.subnets.map((s) => s.cidr), ...Object.values(plan.clusters).flatMap((c) => [c.podsCidr, c.servicesCidr])];
 }
 
 function assertDisjoint(cidrs: readonly string[]): void {
@@ -56,7 +52,10 @@ test('appending a cluster (a new region) leaves every existing range where it wa
   const before = planNetwork(fleet);
   const after = planNetwork([...fleet, { name: 'worker-c', region: 'asia-northeast1' }]);
   for (const [name, ranges] of Object.entries(before.clusters)) assert.deepEqual(after.clusters[name], ranges);
-  assert.deepEqual(after.subnets.slice(0, 3).map((s) => s.cidr), before.subnets.map((s) => s.cidr));
+  assert.deepEqual(
+    after.subnets.slice(0, 3).map((s) => s.cidr),
+    before.subnets.map((s) => s.cidr),
+  );
   assert.equal(after.subnets[3]?.region, 'asia-northeast1');
   assertDisjoint(allRanges(after));
 });
@@ -64,7 +63,10 @@ test('appending a cluster (a new region) leaves every existing range where it wa
 test('two clusters in one region share its subnet with distinct secondary ranges', () => {
   const plan = planNetwork([...fleet, { name: 'worker-a2', region: 'us-central1' }]);
   const central = plan.subnets.find((s) => s.region === 'us-central1');
-  assert.deepEqual(central?.clusters.map((c) => c.cluster), ['worker-a', 'worker-a2']);
+  assert.deepEqual(
+    central?.clusters.map((c) => c.cluster),
+    ['worker-a', 'worker-a2'],
+  );
   assert.equal(plan.subnets.length, 3);
   assertDisjoint(allRanges(plan));
 });

@@ -72,7 +72,10 @@ test('every check has a breakage that proves it can fail', () => {
 for (const check of CHECKS) {
   test(`${check.id} fails the build: ${check.title}`, () => {
     const violations = checkPolicies(broken(check.id), context);
-    assert.ok(violations.some((v) => v.check === check.id), `${check.id} did not fire; got: ${formatViolations(violations) || 'nothing'}`);
+    assert.ok(
+      violations.some((v) => v.check === check.id),
+      `${check.id} did not fire; got: ${formatViolations(violations) || 'nothing'}`,
+    );
   });
 }
 

@@ -25,8 +25,14 @@ test('the dataset sits where the results bucket is, and the operators read it an
   assert.equal(String(dataset!.location).toLowerCase(), String(bucket.location).toLowerCase());
 
   const viewers = Object.values(resources(parsed, BigqueryDatasetIamMember.tfResourceType));
-  assert.deepEqual(viewers.map((v) => [v.member, v.role]), [[operators, 'roles/bigquery.dataViewer']]);
+  assert.deepEqual(
+    viewers.map((v) => [v.member, v.role]),
+    [[operators, 'roles/bigquery.dataViewer']],
+  );
   const objectGrants = Object.values(resources(parsed, StorageBucketIamMember.tfResourceType)).filter((g) => g.member === operators);
-  assert.deepEqual(objectGrants.map((g) => [g.bucket, g.role]), [['${google_storage_bucket.' + bucketKey + '.name}', 'roles/storage.objectViewer']]);
+  assert.deepEqual(
+    objectGrants.map((g) => [g.bucket, g.role]),
+    [['${google_storage_bucket.' + bucketKey + '.name}', 'roles/storage.objectViewer']],
+  );
   assert.ok(!JSON.stringify(parsed).includes('allUsers'), 'never public');
 });

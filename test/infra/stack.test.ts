@@ -32,7 +32,7 @@ const project = fleet.project;
 const has = (type: string, properties: Record<string, unknown>) =>
   assert.ok(Testing.toHaveResourceWithProperties(json, type, properties), `no ${type} with ${JSON.stringify(properties, null, 1)}`);
 
-test('network: custom VPC, a subnet per region with Private Google Access and the clusters\' secondary ranges, Cloud NAT per region', () => {
+test("network: custom VPC, a subnet per region with Private Google Access and the clusters' secondary ranges, Cloud NAT per region", () => {
   has(ComputeNetwork.tfResourceType, { name: 'altus', auto_create_subnetworks: false });
   const regions = [fleet.hub.region, ...fleet.clusters.map((c) => c.region)];
   assert.equal(Object.keys(resources(parsed, ComputeSubnetwork.tfResourceType)).length, new Set(regions).size);
@@ -122,7 +122,7 @@ test('workers: Spot batch pools and GPU pools autoscale from 0 to the configured
   }
 });
 
-test('workers: the system pool is one on-demand node in one zone at idle, as the README\'s idle cost assumes', () => {
+test("workers: the system pool is one on-demand node in one zone at idle, as the README's idle cost assumes", () => {
   const readme = readFileSync(fileURLToPath(new URL('../../infra/README.md', import.meta.url)), 'utf8');
   const row = /^\| worker `system` pool: (\d+) × ([a-z0-9-]+) on demand \+ (\d+) GB [^|]*\| ~(\d+)/m.exec(readme);
   assert.ok(row, 'the idle cost table has no system pool row');
@@ -133,7 +133,7 @@ test('workers: the system pool is one on-demand node in one zone at idle, as the
     // initial_node_count is per zone of the pool: one zone, so the pool starts with exactly that many nodes.
     assert.equal(pool.node_locations.length, 1, `${cluster.name}: the system pool spans every zone`);
     const clusterAddress = ref(worker.cluster.name).replace(/^\$\{(.*)\.name\}$/, '$1');
-    assert.equal(pool.node_locations[0], `\${element(sort(tolist(${clusterAddress}.node_locations)), 0)}`, 'the zone is not the first of the cluster\'s own');
+    assert.equal(pool.node_locations[0], `\${element(sort(tolist(${clusterAddress}.node_locations)), 0)}`, "the zone is not the first of the cluster's own");
     assert.equal(pool.initial_node_count * pool.node_locations.length, Number(nodes));
     assert.equal(pool.autoscaling.total_min_node_count, Number(nodes));
     assert.equal(pool.node_config.spot, false);
@@ -188,7 +188,9 @@ test('storage: private, versioned buckets; results aged to Nearline then deleted
   has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-results` });
   has(StorageBucket.tfResourceType, { ...privateBucket, name: `${project}-altus-sources` });
   const results = resources(parsed, StorageBucket.tfResourceType)[stack.storage.results.friendlyUniqueId]!;
-  const actions = (results.lifecycle_rule as Array<{ action: { type: string; storage_class?: string }; condition: { age?: number; days_since_noncurrent_time?: number } }>).map(
+  const actions = (
+    results.lifecycle_rule as Array<{ action: { type: string; storage_class?: string }; condition: { age?: number; days_since_noncurrent_time?: number } }>
+  ).map(
     (r) =>
       `${r.action.type}${r.action.storage_class ? `:${r.action.storage_class}` : ''}@${r.condition.age ?? `noncurrent ${r.condition.days_since_noncurrent_time}`}`,
   );
@@ -201,7 +203,7 @@ test('state: Firestore in native mode in the hub region, with the deny-all rules
   has(FirebaserulesRelease.tfResourceType, { name: 'cloud.firestore', ruleset_name: `projects/${project}/rulesets/${ref(stack.state.ruleset.name)}` });
 });
 
-test('registry: the repository the fleet configuration\'s worker image names', () => {
+test("registry: the repository the fleet configuration's worker image names", () => {
   has(ArtifactRegistryRepository.tfResourceType, { repository_id: 'altus', location: 'us-central1', format: 'DOCKER' });
   assert.match(fleet.workerImage, /^us-central1-docker\.pkg\.dev\/altus-demo-project\/altus\/worker[:@]/);
 });
@@ -217,7 +219,10 @@ test('outputs: bucket names, topic names, cluster endpoints, the dashboard URL',
   assert.equal(outputs.manifests_bucket?.value, ref(stack.storage.manifests.name));
   assert.equal(outputs.results_bucket?.value, ref(stack.storage.results.name));
   assert.deepEqual(Object.keys(outputs.topics?.value as object).sort(), Object.keys(TOPIC_IDS).sort());
-  assert.deepEqual(Object.keys(outputs.cluster_endpoints?.value as object), fleet.clusters.map((c) => c.name));
+  assert.deepEqual(
+    Object.keys(outputs.cluster_endpoints?.value as object),
+    fleet.clusters.map((c) => c.name),
+  );
   assert.equal(outputs.dashboard_url?.value, ref(stack.functions.byName.dashboard.serviceConfig.uri));
 });
 
@@ -225,7 +230,10 @@ test('apis: every resource and data source waits for the Google APIs the stack e
   const types = Object.entries(parsed.resource ?? {}).filter(([type]) => type !== 'google_project_service' && type !== 'terraform_data');
   for (const [type, byName] of types) {
     for (const [name, body] of Object.entries(byName)) {
-      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('terraform_data.apis_ready')), `${type}.${name} does not wait for the APIs`);
+      assert.ok(
+        (body.depends_on as string[] | undefined)?.some((d) => d.startsWith('terraform_data.apis_ready')),
+        `${type}.${name} does not wait for the APIs`,
+      );
     }
   }
   has('google_project_service', { service: 'container.googleapis.com', disable_on_destroy: false });
@@ -233,14 +241,25 @@ test('apis: every resource and data source waits for the Google APIs the stack e
   assert.ok(dataSources.length > 0);
   for (const [type, byName] of dataSources) {
     for (const [name, body] of Object.entries(byName)) {
-      assert.ok((body.depends_on as string[] | undefined)?.some((d) => d.startsWith('terraform_data.apis_ready')), `data.${type}.${name} is read before the APIs are on`);
+      assert.ok(
+        (body.depends_on as string[] | undefined)?.some((d) => d.startsWith('terraform_data.apis_ready')),
+        `data.${type}.${name} is read before the APIs are on`,
+      );
     }
   }
 });
 
 const apisForFeatures: Array<[string, () => boolean, string[]]> = [
-  ['image streaming on a node pool', () => Object.values(resources(parsed, 'google_container_node_pool')).some((p) => p.node_config?.gcfs_config?.enabled === true), ['containerfilesystem.googleapis.com']],
-  ['Workload Identity on a cluster', () => Object.values(resources(parsed, ContainerCluster.tfResourceType)).some((c) => c.workload_identity_config?.workload_pool), ['iamcredentials.googleapis.com', 'sts.googleapis.com']],
+  [
+    'image streaming on a node pool',
+    () => Object.values(resources(parsed, 'google_container_node_pool')).some((p) => p.node_config?.gcfs_config?.enabled === true),
+    ['containerfilesystem.googleapis.com'],
+  ],
+  [
+    'Workload Identity on a cluster',
+    () => Object.values(resources(parsed, ContainerCluster.tfResourceType)).some((c) => c.workload_identity_config?.workload_pool),
+    ['iamcredentials.googleapis.com', 'sts.googleapis.com'],
+  ],
   ['project-level IAM grants', () => Object.keys(resources(parsed, 'google_project_iam_member')).length > 0, ['cloudresourcemanager.googleapis.com']],
 ];
 for (const [feature, used, apis] of apisForFeatures) {

@@ -27,11 +27,28 @@ before(() => {
 
 test('the archive holds compiled functions, the entry, the package manifest and the fleet configuration', () => {
   const listing = execFileSync('unzip', ['-Z1', ARCHIVE], { encoding: 'utf8' }).trim().split('\n');
-  for (const name of ['index.js', 'package.json', 'altus.config.json', 'functions/ingest/index.js', 'functions/collect/handler.js', 'jobs/kernels/registry.js', 'functions/dashboard/bundle/app.js', 'functions/dashboard/bundle/app.css']) {
+  for (const name of [
+    'index.js',
+    'package.json',
+    'altus.config.json',
+    'functions/ingest/index.js',
+    'functions/collect/handler.js',
+    'jobs/kernels/registry.js',
+    'functions/dashboard/bundle/app.js',
+    'functions/dashboard/bundle/app.css',
+  ]) {
     assert.ok(listing.includes(name), `${name} is in the archive`);
   }
-  assert.deepEqual(listing.filter((f) => f.endsWith('.ts') || f.startsWith('test/') || f.startsWith('infra/')), []);
-  const manifest = JSON.parse(execFileSync('unzip', ['-p', ARCHIVE, 'package.json'], { encoding: 'utf8' })) as { main: string; type: string; dependencies: Record<string, string>; scripts?: unknown };
+  assert.deepEqual(
+    listing.filter((f) => f.endsWith('.ts') || f.startsWith('test/') || f.startsWith('infra/')),
+    [],
+  );
+  const manifest = JSON.parse(execFileSync('unzip', ['-p', ARCHIVE, 'package.json'], { encoding: 'utf8' })) as {
+    main: string;
+    type: string;
+    dependencies: Record<string, string>;
+    scripts?: unknown;
+  };
   assert.equal(manifest.main, 'index.js');
   assert.equal(manifest.type, 'module');
   assert.equal(manifest.scripts, undefined, 'no build step runs at deploy time');
@@ -51,8 +68,23 @@ test('the real Functions Framework serves a function from the build by FUNCTION_
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), '--target=collect', `--source=${join(ROOT, 'dist/build')}`, `--port=${port}`, '--signature-type=cloudevent'],
-    { env: { PATH: process.env.PATH, FUNCTION_TARGET: 'collect', ALTUS_PROJECT_ID: 'demo-build', FIRESTORE_EMULATOR_HOST: '127.0.0.1:9', PUBSUB_EMULATOR_HOST: '127.0.0.1:9' }, stdio: 'pipe' },
+    [
+      join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
+      '--target=collect',
+      `--source=${join(ROOT, 'dist/build')}`,
+      `--port=${port}`,
+      '--signature-type=cloudevent',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        FUNCTION_TARGET: 'collect',
+        ALTUS_PROJECT_ID: 'demo-build',
+        FIRESTORE_EMULATOR_HOST: '127.0.0.1:9',
+        PUBSUB_EMULATOR_HOST: '127.0.0.1:9',
+      },
+      stdio: 'pipe',
+    },
   );
   let output = '';
   child.stdout.on('data', (d) => (output += d));
@@ -70,8 +102,23 @@ test('the dashboard from the build serves its page and the bundle the page names
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    [join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'), '--target=dashboard', `--source=${join(ROOT, 'dist/build')}`, `--port=${port}`, '--signature-type=http'],
-    { env: { PATH: process.env.PATH, FUNCTION_TARGET: 'dashboard', ALTUS_PROJECT_ID: 'demo-build', FIRESTORE_EMULATOR_HOST: '127.0.0.1:9', PUBSUB_EMULATOR_HOST: '127.0.0.1:9' }, stdio: 'pipe' },
+    [
+      join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js'),
+      '--target=dashboard',
+      `--source=${join(ROOT, 'dist/build')}`,
+      `--port=${port}`,
+      '--signature-type=http',
+    ],
+    {
+      env: {
+        PATH: process.env.PATH,
+        FUNCTION_TARGET: 'dashboard',
+        ALTUS_PROJECT_ID: 'demo-build',
+        FIRESTORE_EMULATOR_HOST: '127.0.0.1:9',
+        PUBSUB_EMULATOR_HOST: '127.0.0.1:9',
+      },
+      stdio: 'pipe',
+    },
   );
   try {
     await waitForPort(port, 20_000);

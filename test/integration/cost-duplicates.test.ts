@@ -28,7 +28,13 @@ import type { Dependencies } from '../../functions/pipeline/deps.ts';
 import { MemoryRunStore } from '../support/memory-run-store.ts';
 
 const pubsubEvent = (json: unknown): CloudEvent<unknown> =>
-  ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } } }) as CloudEvent<unknown>;
+  ({
+    specversion: '1.0',
+    id: 'x',
+    source: 'test',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } },
+  }) as CloudEvent<unknown>;
 
 test('a GPU run whose every completion arrives twice is billed once per shard, at the first delivery', async () => {
   const fleetConfig = loadFleetConfig(TEST_FLEET_CONFIG);
@@ -63,10 +69,28 @@ test('a GPU run whose every completion arrives twice is billed once per shard, a
     resources: { gpu: { type: 'nvidia-h100-80gb', count: 1 } },
   });
   const planUri = runObjects.plan('altus-results', runId);
-  const plan: RunPlan = { v: 1, runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price'], quantiles: [0.5], parameterCount: shardCount, shardSize: 1, shardCount };
+  const plan: RunPlan = {
+    v: 1,
+    runId,
+    resultsBucket: 'altus-results',
+    manifest,
+    kernelOptions: {},
+    metrics: ['price'],
+    quantiles: [0.5],
+    parameterCount: shardCount,
+    shardSize: 1,
+    shardCount,
+  };
   await store.write(planUri, JSON.stringify(plan));
   await runs.createRun({
-    runId, name: 'gpu-dup', status: 'RUNNING', origin: { kind: 'request', requestId: runId }, manifestHash: 'h', planUri, attempt: 0, createdAt: '2026-03-01T09:00:00Z',
+    runId,
+    name: 'gpu-dup',
+    status: 'RUNNING',
+    origin: { kind: 'request', requestId: runId },
+    manifestHash: 'h',
+    planUri,
+    attempt: 0,
+    createdAt: '2026-03-01T09:00:00Z',
     counts: { parameters: shardCount, shards: shardCount, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
   });
 
@@ -81,7 +105,18 @@ test('a GPU run whose every completion arrives twice is billed once per shard, a
     await store.write(resultUri, JSON.stringify({ index: shard, params: {}, price: shard }) + '\n');
     await store.write(partialUri, JSON.stringify({ v: 1, runId, shard, parameters: 1, parametersFailed: 0, metrics: { price: acc.toPartial() } }));
     const completion = (wallSeconds: number): CompletionEvent => ({
-      v: 1, runId, shard, attempt: 0, cluster: 'worker-a', status: 'succeeded', resultUri, partialUri, parameters: 1, parametersFailed: 0, cpuSeconds: 1, wallSeconds,
+      v: 1,
+      runId,
+      shard,
+      attempt: 0,
+      cluster: 'worker-a',
+      status: 'succeeded',
+      resultUri,
+      partialUri,
+      parameters: 1,
+      parametersFailed: 0,
+      cpuSeconds: 1,
+      wallSeconds,
     });
     // 900 s first; the duplicate claims 10 times as long and must not count.
     outcomes.push(await collect(pubsubEvent(completion(900))), await collect(pubsubEvent(completion(9000))));
@@ -97,5 +132,8 @@ test('a GPU run whose every completion arrives twice is billed once per shard, a
   assert.equal(run.cost!.vcpuSeconds, 3600);
   assert.ok(Math.abs(run.cost!.estimatedUsd - (2.25 + 0.0093)) < 1e-12, String(run.cost!.estimatedUsd));
   assert.ok(Math.abs(run.cost!.onDemandEquivalentUsd - (11.06 + 0.0363)) < 1e-12);
-  assert.deepEqual(run.cost!.byPool.map((p) => [p.cluster, p.gpuPool, p.shards]), [['worker-a', 'h100', 4]]);
+  assert.deepEqual(
+    run.cost!.byPool.map((p) => [p.cluster, p.gpuPool, p.shards]),
+    [['worker-a', 'h100', 4]],
+  );
 });

@@ -21,7 +21,10 @@ function fakeProcess(pid: number): MeteredProcess & { exit(): void } {
   return { pid, maxRssBytes: () => 42 * 2 ** 20, onExit: (l) => void listeners.push(l), exit: () => listeners.forEach((l) => l()) };
 }
 
-const records = (dir: string): MeterRecord[] => readdirSync(dir).filter((f) => f.endsWith('.json')).map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as MeterRecord);
+const records = (dir: string): MeterRecord[] =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as MeterRecord);
 
 test('metering: a file meter writes its role, counts and peak memory to <dir>/<role>-<pid>.json', () => {
   const dir = mkdtempSync(join(tmpdir(), 'altus-meter-'));
@@ -31,7 +34,9 @@ test('metering: a file meter writes its role, counts and peak memory to <dir>/<r
   meter.count('firestoreWrites', 2);
   meter.flush();
   assert.deepEqual(readdirSync(dir), ['ingest-7.json']);
-  assert.deepEqual(records(dir), [{ role: 'ingest', pid: 7, counts: { pubsubMessages: 5, firestoreWrites: 2 }, maxRssBytes: 42 * 2 ** 20, writtenAt: '2026-01-02T03:04:05.000Z' }]);
+  assert.deepEqual(records(dir), [
+    { role: 'ingest', pid: 7, counts: { pubsubMessages: 5, firestoreWrites: 2 }, maxRssBytes: 42 * 2 ** 20, writtenAt: '2026-01-02T03:04:05.000Z' },
+  ]);
 });
 
 test('metering: a count is written within the flush interval, and once more at exit', async () => {
@@ -50,7 +55,10 @@ test('metering: settings from the environment, table-driven', () => {
     [{}, undefined],
     [{ ALTUS_METER_ROLE: 'ingest' }, undefined],
     [{ ALTUS_METER_DIR: '/m' }, { dir: '/m', role: 'process' }],
-    [{ ALTUS_METER_DIR: '/m', ALTUS_METER_ROLE: 'worker' }, { dir: '/m', role: 'worker' }],
+    [
+      { ALTUS_METER_DIR: '/m', ALTUS_METER_ROLE: 'worker' },
+      { dir: '/m', role: 'worker' },
+    ],
   ];
   for (const [env, settings] of cases) {
     assert.deepEqual(parseMeterSettings(env), settings, JSON.stringify(env));
@@ -61,7 +69,9 @@ test('metering: settings from the environment, table-driven', () => {
 
 test('metering: importing the module (and the clients that count) starts nothing, even with ALTUS_METER_DIR set', () => {
   const dir = mkdtempSync(join(tmpdir(), 'altus-meter-'));
-  const modules = ['../../shared/metering.ts', '../../shared/run-store.ts', '../../shared/bus.ts'].map((m) => JSON.stringify(fileURLToPath(new URL(m, import.meta.url))));
+  const modules = ['../../shared/metering.ts', '../../shared/run-store.ts', '../../shared/bus.ts'].map((m) =>
+    JSON.stringify(fileURLToPath(new URL(m, import.meta.url))),
+  );
   // The process lives 1.5 s after the imports: long enough for a timer started by an import to write its record.
   const script = `${modules.map((m) => `await import(${m});`).join(' ')} setTimeout(() => {}, 1500);`;
   const out = spawnSync(process.execPath, ['--import', import.meta.resolve('tsx'), '--input-type=module', '-e', script], {

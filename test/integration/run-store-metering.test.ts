@@ -28,7 +28,13 @@ test('run store metering: 12 contending transitions on one run count 12 writes, 
   const runs = new FirestoreRunStore(createFirestore(testStack()), meter);
   const runId = `store-meter-${Date.now()}`;
   await runs.createRun({
-    runId, name: runId, status: 'RUNNING', origin: { kind: 'request', requestId: runId }, manifestHash: 'h', attempt: 0, createdAt: new Date().toISOString(),
+    runId,
+    name: runId,
+    status: 'RUNNING',
+    origin: { kind: 'request', requestId: runId },
+    manifestHash: 'h',
+    attempt: 0,
+    createdAt: new Date().toISOString(),
     counts: { parameters: 1, shards: 1, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
   });
   const results = await Promise.all(Array.from({ length: 12 }, (_, i) => runs.transition(runId, ['RUNNING'], { cpuSeconds: i })));

@@ -27,7 +27,20 @@ test('run store: tallies equal the records through duplicate records and repeate
   const shards = 50;
   await runs.createRun(base(runId, shards));
   const record = (shard: number) =>
-    runs.recordShard(runId, { shard, status: shard % 7 === 0 ? 'failed' : 'succeeded', attempt: 0, cluster: 'worker-a', parameters: 1, parametersFailed: 0, cpuSeconds: 0, recordedAt: new Date().toISOString() }, shards);
+    runs.recordShard(
+      runId,
+      {
+        shard,
+        status: shard % 7 === 0 ? 'failed' : 'succeeded',
+        attempt: 0,
+        cluster: 'worker-a',
+        parameters: 1,
+        parametersFailed: 0,
+        cpuSeconds: 0,
+        recordedAt: new Date().toISOString(),
+      },
+      shards,
+    );
   const outcomes = await Promise.all([...Array(shards).keys()].flatMap((s) => [record(s), record(s)]));
   assert.equal(outcomes.filter((o) => o === 'recorded').length, shards);
   assert.equal(await runs.totalTally(runId, shards), shards);
@@ -63,8 +76,18 @@ test('run store: re-dispatch shard lists are stored as ranges, so 150,000 re-dis
   // A cluster lost three times: 50,000 shards each time, the second time every other one.
   const contiguous = Array.from({ length: 50_000 }, (_, i) => 50_000 + i);
   const scattered = Array.from({ length: 50_000 }, (_, i) => 2 * i);
-  const redispatches = [contiguous, scattered, contiguous].map((list, i) => ({ attempt: i + 1, cluster: 'worker-b', shards: list, reason: 'worker-b unreachable', at: new Date().toISOString() }));
-  await assert.rejects(db.collection('runs').doc(runId).update({ redispatches }), /maximum entity size|INVALID_ARGUMENT/, 'the emulator holds Firestore\'s 1 MiB limit');
+  const redispatches = [contiguous, scattered, contiguous].map((list, i) => ({
+    attempt: i + 1,
+    cluster: 'worker-b',
+    shards: list,
+    reason: 'worker-b unreachable',
+    at: new Date().toISOString(),
+  }));
+  await assert.rejects(
+    db.collection('runs').doc(runId).update({ redispatches }),
+    /maximum entity size|INVALID_ARGUMENT/,
+    "the emulator holds Firestore's 1 MiB limit",
+  );
 
   const updated = await runs.transition(runId, ['RUNNING'], { redispatches });
   assert.deepEqual(updated?.redispatches, redispatches);

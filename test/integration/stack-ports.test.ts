@@ -15,7 +15,18 @@ test('freePort picks distinct ports below the ephemeral range', async () => {
 });
 
 test('ephemeralPortRange reads the kernel setting, and falls back to Linux defaults', () => {
-  assert.deepEqual(ephemeralPortRange(() => '40000\t50000\n'), { low: 40_000, high: 50_000 });
-  assert.deepEqual(ephemeralPortRange(() => 'garbage'), { low: 32_768, high: 60_999 });
-  assert.deepEqual(ephemeralPortRange(() => { throw new Error('no /proc'); }), { low: 32_768, high: 60_999 });
+  assert.deepEqual(
+    ephemeralPortRange(() => '40000\t50000\n'),
+    { low: 40_000, high: 50_000 },
+  );
+  assert.deepEqual(
+    ephemeralPortRange(() => 'garbage'),
+    { low: 32_768, high: 60_999 },
+  );
+  assert.deepEqual(
+    ephemeralPortRange(() => {
+      throw new Error('no /proc');
+    }),
+    { low: 32_768, high: 60_999 },
+  );
 });

@@ -66,8 +66,7 @@ function drawCases(): Case[] {
 const years = (c: Case) => c.days / 365;
 const carried = (c: Case) => c.spot * Math.exp(-c.dividendYield * years(c));
 const discounted = (c: Case) => c.strike * Math.exp(-c.rate * years(c));
-const d1 = (c: Case) =>
-  (Math.log(c.spot / c.strike) + (c.rate - c.dividendYield + 0.5 * c.volatility ** 2) * years(c)) / (c.volatility * Math.sqrt(years(c)));
+const d1 = (c: Case) => (Math.log(c.spot / c.strike) + (c.rate - c.dividendYield + 0.5 * c.volatility ** 2) * years(c)) / (c.volatility * Math.sqrt(years(c)));
 
 const RELATIVE = 1e-10;
 const ABSOLUTE = 1e-13;
@@ -123,7 +122,11 @@ test('the domain is wide: deep in and out of the money, 1-day to 30-year, negati
 
 test('the comparison catches a convention slip: theta per day, vega per vol point, rho per basis point', () => {
   const slipped = (output: string, factor: number) => ours.map((row) => ({ ...row, [output]: row[output]! * factor }));
-  for (const [output, factor] of [['theta', 1 / 365], ['vega', 1 / 100], ['rho', 1 / 10_000]] as const) {
+  for (const [output, factor] of [
+    ['theta', 1 / 365],
+    ['vega', 1 / 100],
+    ['rho', 1 / 10_000],
+  ] as const) {
     const deviation = compareOutput(output, cases, slipped(output, factor), oracle, TOLERANCES[output]!);
     // Not every case: deep out of the money the Greek is ~0 in either unit.
     assert.ok(deviation.failures > CASES / 2, `${output} × ${factor} should fail most cases (failed ${deviation.failures})`);

@@ -82,7 +82,15 @@ const runs: Run[] = [
   { label: 'antithetic', options: { antithetic: true }, paths: PATHS, seed: 31, within1: NORMAL_WITHIN_1, within2: NORMAL_WITHIN_2, outcomes: [] },
   { label: 'plain', options: { antithetic: false }, paths: PATHS, seed: 32, within1: NORMAL_WITHIN_1, within2: NORMAL_WITHIN_2, outcomes: [] },
   // 16 scramblings × 512 points × 2 (antithetic): powers of two, where scrambled Sobol points balance best.
-  { label: 'sobol', options: { antithetic: true, sequence: 'sobol', scramblings: 16 }, paths: 16_384, seed: 33, within1: 0.6668, within2: 0.9361, outcomes: [] },
+  {
+    label: 'sobol',
+    options: { antithetic: true, sequence: 'sobol', scramblings: 16 },
+    paths: 16_384,
+    seed: 33,
+    within1: 0.6668,
+    within2: 0.9361,
+    outcomes: [],
+  },
 ];
 
 before(async () => {
@@ -122,9 +130,17 @@ for (const run of runs) {
     const one = within(run.outcomes, 1);
     const two = within(run.outcomes, 2);
     const percent = (x: number) => (x * 100).toFixed(2);
-    t.diagnostic(`${run.label}: ${percent(one)}% within 1 SE (expected ${percent(run.within1)}), ${percent(two)}% within 2 SE (expected ${percent(run.within2)})`);
-    assert.ok(Math.abs(one - run.within1) <= TOLERANCE_1, `${percent(one)}% within 1 SE, expected ${percent(run.within1)}% ± ${TOLERANCE_1 * 100}; worst:\n${worst(run.outcomes)}`);
-    assert.ok(Math.abs(two - run.within2) <= TOLERANCE_2, `${percent(two)}% within 2 SE, expected ${percent(run.within2)}% ± ${TOLERANCE_2 * 100}; worst:\n${worst(run.outcomes)}`);
+    t.diagnostic(
+      `${run.label}: ${percent(one)}% within 1 SE (expected ${percent(run.within1)}), ${percent(two)}% within 2 SE (expected ${percent(run.within2)})`,
+    );
+    assert.ok(
+      Math.abs(one - run.within1) <= TOLERANCE_1,
+      `${percent(one)}% within 1 SE, expected ${percent(run.within1)}% ± ${TOLERANCE_1 * 100}; worst:\n${worst(run.outcomes)}`,
+    );
+    assert.ok(
+      Math.abs(two - run.within2) <= TOLERANCE_2,
+      `${percent(two)}% within 2 SE, expected ${percent(run.within2)}% ± ${TOLERANCE_2 * 100}; worst:\n${worst(run.outcomes)}`,
+    );
   });
 }
 

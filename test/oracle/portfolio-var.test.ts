@@ -89,7 +89,9 @@ for (const { output, reference, error } of OUTPUTS) {
     const share = scored.filter((s) => Math.abs(s.z) <= 4).length / scored.length;
     const sorted = [...scored].sort((a, b) => Math.abs(b.z) - Math.abs(a.z));
     const worstRelative = Math.max(...scored.map((s) => Math.abs(s.ours[output]! / s.oracle[reference]! - 1)));
-    t.diagnostic(`${output}: ${(share * 100).toFixed(1)}% within 4 SE, worst |z| ${Math.abs(sorted[0]!.z).toFixed(2)}, worst relative deviation ${worstRelative.toExponential(2)}`);
+    t.diagnostic(
+      `${output}: ${(share * 100).toFixed(1)}% within 4 SE, worst |z| ${Math.abs(sorted[0]!.z).toFixed(2)}, worst relative deviation ${worstRelative.toExponential(2)}`,
+    );
     const worst = sorted
       .slice(0, 5)
       .map((s) => `  z ${s.z.toFixed(2)}: ours ${s.ours[output]} vs ${s.oracle[reference]} ± ${s.oracle[error]} for ${JSON.stringify(s.item)}`)
@@ -109,6 +111,8 @@ test('the check can fail: the normal VaR taken for a Student t (or √h forgotte
   // The unit-variance t5 99.5% quantile is ~2.9% higher than the normal's; at 20,000 paths that is many standard errors.
   const flagged = t5.filter((o) => Math.abs(o.oracle.sigma! * 2.5758 - o.oracle.var!) / o.oracle.varStdError! > 4);
   assert.ok(flagged.length > 0);
-  const noHorizon = outcomes.filter((o) => o.item.horizonDays > 1).map((o) => (o.ours.var! / Math.sqrt(o.item.horizonDays) - o.oracle.var!) / o.oracle.varStdError!);
+  const noHorizon = outcomes
+    .filter((o) => o.item.horizonDays > 1)
+    .map((o) => (o.ours.var! / Math.sqrt(o.item.horizonDays) - o.oracle.var!) / o.oracle.varStdError!);
   assert.ok(noHorizon.every((z) => Math.abs(z) > 4));
 });

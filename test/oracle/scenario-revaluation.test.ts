@@ -29,9 +29,7 @@ const stream = streamFor(51, 0);
 const u = () => stream.nextDouble();
 const normal = () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u());
 
-const underlyings = Object.fromEntries(
-  NAMES.map((name, i) => [name, { spot: [5000, 120, 35][i]!, volatility: 0.15 + 0.3 * u(), dividendYield: 0.04 * u() }]),
-);
+const underlyings = Object.fromEntries(NAMES.map((name, i) => [name, { spot: [5000, 120, 35][i]!, volatility: 0.15 + 0.3 * u(), dividendYield: 0.04 * u() }]));
 const positions = Array.from({ length: 60 }, () => {
   const underlying = NAMES[Math.floor(u() * NAMES.length)]!;
   const quantity = Math.round((u() < 0.5 ? -1 : 1) * (1 + 999 * u()));
@@ -81,7 +79,9 @@ before(async () => {
 for (const output of ['pnl', 'value'] as const) {
   test(`scenario-revaluation ${output} agrees with QuantLib's revaluation of the same book in ${SCENARIOS} scenarios`, (t) => {
     const deviation = compareOutput(output, scenarios, ours, oracle, { relative: 0, absolute: TOLERANCE * grossSize });
-    t.diagnostic(`${output}: worst |Δ| ${deviation.worstScaled.toExponential(2)} on a book of gross size ${grossSize.toExponential(2)} (${deviation.worstRatio.toExponential(2)} × tolerance)`);
+    t.diagnostic(
+      `${output}: worst |Δ| ${deviation.worstScaled.toExponential(2)} on a book of gross size ${grossSize.toExponential(2)} (${deviation.worstRatio.toExponential(2)} × tolerance)`,
+    );
     assert.equal(deviation.failures, 0, describeWorst(deviation, SCENARIOS));
   });
 }

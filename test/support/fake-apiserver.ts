@@ -142,7 +142,10 @@ export class FakeApiServer {
       const [, cluster, namespace, resource] = core as unknown as [string, string, string, 'pods' | 'events'];
       const stored: KubernetesObject[] = (resource === 'pods' ? this.pods : this.events).get(cluster) ?? [];
       const items = stored.filter(
-        (o) => (o.metadata?.namespace ?? namespace) === namespace && selects(o, url.searchParams.get('labelSelector')) && fieldSelects(o, url.searchParams.get('fieldSelector')),
+        (o) =>
+          (o.metadata?.namespace ?? namespace) === namespace &&
+          selects(o, url.searchParams.get('labelSelector')) &&
+          fieldSelects(o, url.searchParams.get('fieldSelector')),
       );
       return reply(200, { apiVersion: 'v1', kind: resource === 'pods' ? 'PodList' : 'EventList', metadata: {}, items });
     }
@@ -160,7 +163,8 @@ export class FakeApiServer {
       }
       return reply(405, statusBody(405, 'MethodNotAllowed', `${req.method} is not supported`));
     }
-    const selected = () => [...this.jobs.entries()].filter(([k, job]) => k.startsWith(`${cluster}/${namespace}/`) && selects(job, url.searchParams.get('labelSelector')));
+    const selected = () =>
+      [...this.jobs.entries()].filter(([k, job]) => k.startsWith(`${cluster}/${namespace}/`) && selects(job, url.searchParams.get('labelSelector')));
     if (req.method === 'POST') {
       const job = JSON.parse(body) as V1Job;
       const problems = this.admit(job);
@@ -184,7 +188,8 @@ export class FakeApiServer {
   private handleObject(method: string, match: RegExpExecArray, body: string, reply: (code: number, body: unknown) => void): void {
     const [, cluster, api, namespace, resource, name] = match as unknown as [string, string, string, string | undefined, string, string | undefined];
     const spec = RESOURCES[resource]!;
-    if (spec.api !== api || spec.namespaced !== (namespace !== undefined)) return reply(404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
+    if (spec.api !== api || spec.namespaced !== (namespace !== undefined))
+      return reply(404, statusBody(404, 'NotFound', 'the server could not find the requested resource'));
     const key = (n: string) => `${cluster}/${resource}/${namespace ?? ''}/${n}`;
     const notFound = (n: string) => statusBody(404, 'NotFound', `${resource} "${n}" not found`);
     if (method === 'GET' && name) {
@@ -197,7 +202,8 @@ export class FakeApiServer {
     if (incoming.kind !== spec.kind) return reply(400, statusBody(400, 'BadRequest', `${incoming.kind} sent to ${resource}`));
     const problems = schemaProblems(incoming);
     if (problems.length) return reply(422, statusBody(422, 'Invalid', `${spec.kind} "${objectName}" is invalid: ${problems.join('; ')}`));
-    if (namespace !== undefined && !this.objects.has(`${cluster}/namespaces//${namespace}`)) return reply(404, statusBody(404, 'NotFound', `namespaces "${namespace}" not found`));
+    if (namespace !== undefined && !this.objects.has(`${cluster}/namespaces//${namespace}`))
+      return reply(404, statusBody(404, 'NotFound', `namespaces "${namespace}" not found`));
     const existing = this.objects.get(key(objectName));
     if (method === 'POST') {
       if (existing) return reply(409, statusBody(409, 'AlreadyExists', `${resource} "${objectName}" already exists`));
@@ -208,11 +214,19 @@ export class FakeApiServer {
     if (objectName !== name) return reply(400, statusBody(400, 'BadRequest', 'the name of the object does not match the name on the URL'));
     if (!existing) return reply(404, notFound(name));
     if (incoming.metadata?.resourceVersion !== existing.metadata?.resourceVersion) {
-      return reply(409, statusBody(409, 'Conflict', `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`));
+      return reply(
+        409,
+        statusBody(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        ),
+      );
     }
     const immutable = spec.kind === 'PriorityClass' ? ['value', 'preemptionPolicy'] : spec.kind === 'RoleBinding' ? ['roleRef'] : [];
     const changed = immutable.filter((f) => JSON.stringify(incoming[f]) !== JSON.stringify((existing as Record<string, unknown>)[f]));
-    if (changed.length) return reply(422, statusBody(422, 'Invalid', `${spec.kind} "${name}" is invalid: ${changed.map((f) => `${f}: field is immutable`).join('; ')}`));
+    if (changed.length)
+      return reply(422, statusBody(422, 'Invalid', `${spec.kind} "${name}" is invalid: ${changed.map((f) => `${f}: field is immutable`).join('; ')}`));
     const replaced = withServerFields(incoming, namespace, ++this.resourceVersion, existing);
     this.objects.set(key(name), replaced);
     return reply(200, replaced);
@@ -220,7 +234,12 @@ export class FakeApiServer {
 }
 
 /** What the API server adds: identity, version, the namespace's name label and finalizer, canonical quota quantities, defaults. */
-function withServerFields(object: KubernetesObject & Record<string, unknown>, namespace: string | undefined, version: number, existing?: KubernetesObject): KubernetesObject {
+function withServerFields(
+  object: KubernetesObject & Record<string, unknown>,
+  namespace: string | undefined,
+  version: number,
+  existing?: KubernetesObject,
+): KubernetesObject {
   const stored = structuredClone(object);
   const name = stored.metadata?.name ?? '';
   stored.metadata = {
@@ -254,19 +273,25 @@ function canonicalQuantity(quantity: string): string {
 
 /** A field selector of `a.b=c` terms (what the fleet sends: involvedObject.kind and .name). */
 function fieldSelects(object: KubernetesObject, selector: string | null): boolean {
-  return (selector ?? '').split(',').filter(Boolean).every((term) => {
-    const [path, value] = term.split('=') as [string, string];
-    const found = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], object);
-    return String(found) === value;
-  });
+  return (selector ?? '')
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [path, value] = term.split('=') as [string, string];
+      const found = path.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | undefined)?.[k], object);
+      return String(found) === value;
+    });
 }
 
 function selects(job: KubernetesObject, selector: string | null): boolean {
   const labels = job.metadata?.labels ?? {};
-  return (selector ?? '').split(',').filter(Boolean).every((term) => {
-    const [key, value] = term.split('=') as [string, string | undefined];
-    return value === undefined ? key in labels : labels[key] === value;
-  });
+  return (selector ?? '')
+    .split(',')
+    .filter(Boolean)
+    .every((term) => {
+      const [key, value] = term.split('=') as [string, string | undefined];
+      return value === undefined ? key in labels : labels[key] === value;
+    });
 }
 
 function reasonFor(code: number): string {

@@ -28,17 +28,37 @@ export async function finishedRun(format: 'parquet' | 'ndjson', volatilities: nu
     kind: 'Run',
     name: 'sql',
     kernel: { name: 'black-scholes' },
-    parameters: { grid: { base: { type: 'call', spot: 100, rate: 0.03, maturity: 1 }, axes: { strike: { from: 80, to: 120, steps: 10 }, volatility: volatilities } } },
+    parameters: {
+      grid: { base: { type: 'call', spot: 100, rate: 0.03, maturity: 1 }, axes: { strike: { from: 80, to: 120, steps: 10 }, volatility: volatilities } },
+    },
     shardSize: 10,
     results: { format },
   };
-  const plan = await planRun({ runId, validated: validateManifest(manifest, fleet), store, manifestsBucket: 'm', resultsBucket: 'altus-results', manifestObject: null });
+  const plan = await planRun({
+    runId,
+    validated: validateManifest(manifest, fleet),
+    store,
+    manifestsBucket: 'm',
+    resultsBucket: 'altus-results',
+    manifestObject: null,
+  });
   const planUri = runObjects.plan('altus-results', runId);
   await store.write(planUri, JSON.stringify(plan));
   const shards: ShardDocument[] = [];
   for (let shard = 0; shard < plan.shardCount; shard++) {
     const outcome = await runShard({ plan, shard, store, compute: () => computeShard({ plan, shard, kernel: getKernel('black-scholes')!, store }) });
-    shards.push({ shard, status: 'succeeded', attempt: 0, cluster: 'a', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed, cpuSeconds: 0, recordedAt: '' });
+    shards.push({
+      shard,
+      status: 'succeeded',
+      attempt: 0,
+      cluster: 'a',
+      resultUri: outcome.resultUri,
+      partialUri: outcome.partialUri,
+      parameters: outcome.parameters,
+      parametersFailed: outcome.parametersFailed,
+      cpuSeconds: 0,
+      recordedAt: '',
+    });
   }
   const results = await publishResults({ store, config: { buckets: { results: 'altus-results' } } as never }, plan, shards, []);
   const run = { runId, planUri, status: 'SUCCEEDED', results } as RunDocument;

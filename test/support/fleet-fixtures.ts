@@ -59,13 +59,20 @@ export function requestTable(): Array<{ label: string; request: JobRequest }> {
   const longRunId = 'a-very-long-run-id-of-forty-characters-x';
   for (const c of threeClusters.clusters) {
     for (const retries of [0, 1, 3, 10]) {
-      rows.push({ label: `${c.name} offset retries=${retries}`, request: jobRequest({ cluster: c, retriesPerShard: retries, shards: { offset: 250, count: 7 } }) });
+      rows.push({
+        label: `${c.name} offset retries=${retries}`,
+        request: jobRequest({ cluster: c, retriesPerShard: retries, shards: { offset: 250, count: 7 } }),
+      });
     }
     rows.push({ label: `${c.name} list`, request: jobRequest({ cluster: c, shards: { list: [3, 17, 4095] }, attempt: 2 }) });
-    rows.push({ label: `${c.name} long run id, attempt 12`, request: jobRequest({ cluster: c, runId: longRunId, attempt: 12, shards: { offset: 0, count: 9999 } }) });
+    rows.push({
+      label: `${c.name} long run id, attempt 12`,
+      request: jobRequest({ cluster: c, runId: longRunId, attempt: 12, shards: { offset: 0, count: 9999 } }),
+    });
     rows.push({ label: `${c.name} 100000 completions`, request: jobRequest({ cluster: c, shards: { offset: 0, count: 100_000 } }) });
     rows.push({ label: `${c.name} one shard, 60 s deadline`, request: jobRequest({ cluster: c, shards: { offset: 5, count: 1 }, deadlineSeconds: 60 }) });
   }
-  for (const retries of [2, 4, 5, 6, 7, 8, 9]) rows.push({ label: `retries=${retries}`, request: jobRequest({ cluster: threeClusters.clusters[0]!, retriesPerShard: retries }) });
+  for (const retries of [2, 4, 5, 6, 7, 8, 9])
+    rows.push({ label: `retries=${retries}`, request: jobRequest({ cluster: threeClusters.clusters[0]!, retriesPerShard: retries }) });
   return rows;
 }

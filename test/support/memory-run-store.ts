@@ -27,7 +27,9 @@ export class MemoryRunStore implements RunStore {
   }
   async update(runId: string, patch: RunPatch) {
     const next: Record<string, unknown> = { ...this.runs.get(runId)! };
-    for (const [k, v] of Object.entries(patch)) if (v === null) delete next[k]; else if (v !== undefined) next[k] = v;
+    for (const [k, v] of Object.entries(patch))
+      if (v === null) delete next[k];
+      else if (v !== undefined) next[k] = v;
     this.runs.set(runId, next as unknown as RunDocument);
   }
   /** Tallies by run and group, incremented with each new record as Firestore's batch does. */

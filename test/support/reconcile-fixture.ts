@@ -145,15 +145,25 @@ export function reconcileFixture() {
   /** Records shards as collect would. */
   async function record(run: RunDocument, shards: number[], status: ShardDocument['status'] = 'succeeded') {
     for (const shard of shards) {
-      await runs.recordShard(run.runId, { shard, status, attempt: 0, cluster: 'worker-a', parameters: 1, parametersFailed: 0, cpuSeconds: 1, recordedAt: NOW.toISOString() }, run.counts.shards);
+      await runs.recordShard(
+        run.runId,
+        { shard, status, attempt: 0, cluster: 'worker-a', parameters: 1, parametersFailed: 0, cpuSeconds: 1, recordedAt: NOW.toISOString() },
+        run.counts.shards,
+      );
     }
   }
 
   /** Leaves a shard's result (an NDJSON piece, or a Parquet part's bytes) and partial in the bucket, as a worker whose completion got lost would. */
   async function leaveResult(run: RunDocument, shard: number, format: 'ndjson' | 'parquet' = 'ndjson') {
     const key = shardKey(shard);
-    await store.write(runObjects.shardResult('altus-results', run.runId, key, format), format === 'ndjson' ? `{"index":${shard},"params":{},"price":1}\n` : 'PAR1…PAR1');
-    await store.write(runObjects.shardPartial('altus-results', run.runId, key), JSON.stringify({ v: 1, runId: run.runId, shard, parameters: 1, parametersFailed: 0, metrics: {} }));
+    await store.write(
+      runObjects.shardResult('altus-results', run.runId, key, format),
+      format === 'ndjson' ? `{"index":${shard},"params":{},"price":1}\n` : 'PAR1…PAR1',
+    );
+    await store.write(
+      runObjects.shardPartial('altus-results', run.runId, key),
+      JSON.stringify({ v: 1, runId: run.runId, shard, parameters: 1, parametersFailed: 0, metrics: {} }),
+    );
   }
 
   return { deps, runs, fleet, store, published, runningRun, putJob, record, leaveResult, minutesAgo };

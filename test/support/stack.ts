@@ -57,7 +57,9 @@ export function stackDiagnostics(needle?: string): string {
   const logDir = home ? join(home, 'logs') : undefined;
   if (!logDir || !existsSync(logDir)) return '(no stack logs)';
   const out: string[] = [];
-  for (const file of readdirSync(logDir).filter((f) => f.endsWith('.log') && !f.endsWith('-emulator.log')).sort()) {
+  for (const file of readdirSync(logDir)
+    .filter((f) => f.endsWith('.log') && !f.endsWith('-emulator.log'))
+    .sort()) {
     const lines = readFileSync(join(logDir, file), 'utf8').split('\n').filter(Boolean);
     const picked = lines.filter((l) => (needle !== undefined && l.includes(needle)) || /"severity":"(ERROR|CRITICAL)"|exited|Error:/.test(l));
     if (picked.length) out.push(`--- ${file} (${lines.length} lines)`, ...picked.slice(-8).map((l) => l.slice(0, 400)));

@@ -46,9 +46,16 @@ test('a POST applies exactly the fleet bootstrap to every worker cluster and rep
   });
   assert.deepEqual(applied, buildBootstrap(fleetConfig));
   assert.equal(answer.status, 200);
-  assert.deepEqual(answer.body.clusters.map((c: { cluster: string }) => c.cluster), fleetConfig.clusters.map((c) => c.name));
+  assert.deepEqual(
+    answer.body.clusters.map((c: { cluster: string }) => c.cluster),
+    fleetConfig.clusters.map((c) => c.name),
+  );
   // The egress policy goes on after the bootstrap, on every cluster.
-  for (const c of answer.body.clusters) assert.deepEqual(c.outcomes.map((o: ObjectOutcome) => o.object), ['Namespace altus', 'NetworkPolicy altus/altus-worker-egress']);
+  for (const c of answer.body.clusters)
+    assert.deepEqual(
+      c.outcomes.map((o: ObjectOutcome) => o.object),
+      ['Namespace altus', 'NetworkPolicy altus/altus-worker-egress'],
+    );
 });
 
 test('a cluster that took the bootstrap but refused the egress policy is a failure too', async () => {
@@ -70,7 +77,9 @@ test('worker pods may reach only kube-dns, the GKE metadata server and Google AP
   assert.deepEqual(policy.spec!.policyTypes, ['Egress']);
   const destinations = policy.spec!.egress!.map((rule) => {
     const to = rule.to![0]!;
-    const where = to.ipBlock ? to.ipBlock.cidr : `${to.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']}/${to.podSelector!.matchLabels!['k8s-app']}`;
+    const where = to.ipBlock
+      ? to.ipBlock.cidr
+      : `${to.namespaceSelector!.matchLabels!['kubernetes.io/metadata.name']}/${to.podSelector!.matchLabels!['k8s-app']}`;
     return `${where} ${rule.ports!.map((p) => `${p.protocol}/${p.port}`).join(',')}`;
   });
   assert.deepEqual(destinations, [

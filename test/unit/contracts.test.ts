@@ -28,7 +28,9 @@ async function plannedRun(format: 'parquet' | 'ndjson'): Promise<RunPlan> {
     kind: 'Run',
     name: 'contract',
     kernel: { name: 'black-scholes' },
-    parameters: { grid: { base: { type: 'call', spot: 100, rate: 0.05, maturity: 1 }, axes: { strike: { from: 80, to: 120, steps: 5 }, volatility: [0.1, 0.2] } } },
+    parameters: {
+      grid: { base: { type: 'call', spot: 100, rate: 0.05, maturity: 1 }, axes: { strike: { from: 80, to: 120, steps: 5 }, volatility: [0.1, 0.2] } },
+    },
     results: { format },
   };
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-contract-')));
@@ -68,21 +70,37 @@ const planRefusals: Array<[string, Mutation | string, RegExp]> = [
   ['a newer version', (p) => ({ ...p, v: 2 }), /is not valid: v: /],
   ['a count that is text', (p) => ({ ...p, parameterCount: '10' }), /is not valid: parameterCount: /],
   ['a manifest the schema refuses', (p) => ({ ...p, manifest: { ...(p.manifest as object), shardSize: 0 } }), /is not valid: manifest\.shardSize: /],
-  ['a file index without its offsets', (p) => ({ ...p, file: { uri: 'gs://m/p.csv', format: 'csv', generation: '1', count: 3, endOffset: 9 } }), /is not valid: file\.shardOffsets: /],
+  [
+    'a file index without its offsets',
+    (p) => ({ ...p, file: { uri: 'gs://m/p.csv', format: 'csv', generation: '1', count: 3, endOffset: 9 } }),
+    /is not valid: file\.shardOffsets: /,
+  ],
 ];
 
 for (const [name, mutation, message] of planRefusals) {
   test(`a plan with ${name} is refused naming the plan and the problem`, async () => {
-    const text = typeof mutation === 'string' ? mutation : JSON.stringify(mutation(JSON.parse(JSON.stringify(await plannedRun('parquet'))) as Record<string, unknown>));
-    assert.throws(() => readRunPlan(text, PLAN_URI), (error: unknown) => error instanceof ContractError && message.test(error.message) && error.subject.includes(PLAN_URI));
+    const text =
+      typeof mutation === 'string' ? mutation : JSON.stringify(mutation(JSON.parse(JSON.stringify(await plannedRun('parquet'))) as Record<string, unknown>));
+    assert.throws(
+      () => readRunPlan(text, PLAN_URI),
+      (error: unknown) => error instanceof ContractError && message.test(error.message) && error.subject.includes(PLAN_URI),
+    );
   });
 }
 
 const partialRefusals: Array<[string, Mutation | Uint8Array, RegExp]> = [
   ['bytes that are not UTF-8', Uint8Array.from([0x7b, 0xff, 0x7d]), /is not valid: not UTF-8 text$/],
-  ['a metric without its sketch', (p) => ({ ...p, metrics: { price: { count: 1, mean: 1, m2: 0, min: 1, max: 1 } } }), /is not valid: metrics\.price\.sketch: /],
+  [
+    'a metric without its sketch',
+    (p) => ({ ...p, metrics: { price: { count: 1, mean: 1, m2: 0, min: 1, max: 1 } } }),
+    /is not valid: metrics\.price\.sketch: /,
+  ],
   ['a negative shard', (p) => ({ ...p, shard: -1 }), /is not valid: shard: /],
-  ['an unknown field in a metric', (p) => ({ ...p, metrics: { price: { ...(p.metrics as { price: object }).price, p99: 1 } } }), /is not valid: metrics\.price: unknown field\(s\) "p99"$/],
+  [
+    'an unknown field in a metric',
+    (p) => ({ ...p, metrics: { price: { ...(p.metrics as { price: object }).price, p99: 1 } } }),
+    /is not valid: metrics\.price: unknown field\(s\) "p99"$/,
+  ],
 ];
 
 for (const [name, mutation, message] of partialRefusals) {
@@ -90,7 +108,8 @@ for (const [name, mutation, message] of partialRefusals) {
     const bytes = mutation instanceof Uint8Array ? mutation : JSON.stringify(mutation(JSON.parse(JSON.stringify(partial([1]))) as Record<string, unknown>));
     assert.throws(
       () => readShardPartial(bytes, PARTIAL_URI),
-      (error: unknown) => error instanceof ContractError && error.message.startsWith(`the shard partial ${PARTIAL_URI} is not valid: `) && message.test(error.message),
+      (error: unknown) =>
+        error instanceof ContractError && error.message.startsWith(`the shard partial ${PARTIAL_URI} is not valid: `) && message.test(error.message),
     );
   });
 }

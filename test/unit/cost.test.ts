@@ -26,12 +26,63 @@ const shards = (cluster: string, n: number, wall: number) => Array.from({ length
 
 // Prices in the test fleet: worker-a 0.0093 / 0.0363 per vCPU-hour, H100 2.25 / 11.06 per GPU-hour;
 // worker-b 0.0101 / 0.0399 per vCPU-hour, A100 1.10 / 3.67 per GPU-hour. One pod requests 1 vCPU.
-const cases: Array<{ label: string; config: FleetConfig; gpu?: GpuRequest; shards: ReturnType<typeof shards>; estimated: number; onDemand: number; vcpuSeconds: number; gpuSeconds: number }> = [
-  { label: 'one vCPU-hour on Spot worker-a', config: fleet, shards: shards('worker-a', 2, 1800), estimated: 0.0093, onDemand: 0.0363, vcpuSeconds: 3600, gpuSeconds: 0 },
-  { label: 'both Spot clusters, at their own prices', config: fleet, shards: [...shards('worker-a', 4, 900), ...shards('worker-b', 2, 3600)], estimated: 0.0093 + 2 * 0.0101, onDemand: 0.0363 + 2 * 0.0399, vcpuSeconds: 10800, gpuSeconds: 0 },
-  { label: 'on-demand worker-b: billed at on-demand, no savings there', config: withOnDemandB, shards: shards('worker-b', 1, 3600), estimated: 0.0399, onDemand: 0.0399, vcpuSeconds: 3600, gpuSeconds: 0 },
-  { label: 'an H100 hour on Spot: host vCPU plus GPU', config: fleet, gpu: h100, shards: shards('worker-a', 3, 1200), estimated: 0.0093 + 2.25, onDemand: 0.0363 + 11.06, vcpuSeconds: 3600, gpuSeconds: 3600 },
-  { label: 'an A100 hour on Spot', config: fleet, gpu: a100, shards: shards('worker-b', 1, 3600), estimated: 0.0101 + 1.1, onDemand: 0.0399 + 3.67, vcpuSeconds: 3600, gpuSeconds: 3600 },
+const cases: Array<{
+  label: string;
+  config: FleetConfig;
+  gpu?: GpuRequest;
+  shards: ReturnType<typeof shards>;
+  estimated: number;
+  onDemand: number;
+  vcpuSeconds: number;
+  gpuSeconds: number;
+}> = [
+  {
+    label: 'one vCPU-hour on Spot worker-a',
+    config: fleet,
+    shards: shards('worker-a', 2, 1800),
+    estimated: 0.0093,
+    onDemand: 0.0363,
+    vcpuSeconds: 3600,
+    gpuSeconds: 0,
+  },
+  {
+    label: 'both Spot clusters, at their own prices',
+    config: fleet,
+    shards: [...shards('worker-a', 4, 900), ...shards('worker-b', 2, 3600)],
+    estimated: 0.0093 + 2 * 0.0101,
+    onDemand: 0.0363 + 2 * 0.0399,
+    vcpuSeconds: 10800,
+    gpuSeconds: 0,
+  },
+  {
+    label: 'on-demand worker-b: billed at on-demand, no savings there',
+    config: withOnDemandB,
+    shards: shards('worker-b', 1, 3600),
+    estimated: 0.0399,
+    onDemand: 0.0399,
+    vcpuSeconds: 3600,
+    gpuSeconds: 0,
+  },
+  {
+    label: 'an H100 hour on Spot: host vCPU plus GPU',
+    config: fleet,
+    gpu: h100,
+    shards: shards('worker-a', 3, 1200),
+    estimated: 0.0093 + 2.25,
+    onDemand: 0.0363 + 11.06,
+    vcpuSeconds: 3600,
+    gpuSeconds: 3600,
+  },
+  {
+    label: 'an A100 hour on Spot',
+    config: fleet,
+    gpu: a100,
+    shards: shards('worker-b', 1, 3600),
+    estimated: 0.0101 + 1.1,
+    onDemand: 0.0399 + 3.67,
+    vcpuSeconds: 3600,
+    gpuSeconds: 3600,
+  },
   { label: 'no shards', config: fleet, shards: [], estimated: 0, onDemand: 0, vcpuSeconds: 0, gpuSeconds: 0 },
 ];
 
@@ -45,7 +96,10 @@ for (const c of cases) {
     const expectedSavings = c.onDemand === 0 ? 0 : 100 * (1 - c.estimated / c.onDemand);
     assert.ok(Math.abs(cost.savingsPercent - expectedSavings) < 1e-9, `savings ${cost.savingsPercent} vs ${expectedSavings}`);
     assert.ok(cost.savingsPercent >= 0 && cost.savingsPercent <= 100);
-    assert.equal(cost.byPool.reduce((n, p) => n + p.shards, 0), c.shards.length);
+    assert.equal(
+      cost.byPool.reduce((n, p) => n + p.shards, 0),
+      c.shards.length,
+    );
     assert.equal(cost.shardsUnpriced, 0);
   });
 }
@@ -54,10 +108,22 @@ test('cost: each pool says which prices it was billed at', () => {
   const cost = runCost(fleet, h100, shards('worker-a', 1, 60));
   assert.deepEqual(
     cost.byPool.map((p) => [p.cluster, p.gpuPool, p.acceleratorType, p.machineType, p.spot, p.prices]),
-    [['worker-a', 'h100', 'nvidia-h100-80gb', 'a3-highgpu-1g', true, { perVcpuHour: 0.0093, onDemandPerVcpuHour: 0.0363, perGpuHour: 2.25, onDemandPerGpuHour: 11.06 }]],
+    [
+      [
+        'worker-a',
+        'h100',
+        'nvidia-h100-80gb',
+        'a3-highgpu-1g',
+        true,
+        { perVcpuHour: 0.0093, onDemandPerVcpuHour: 0.0363, perGpuHour: 2.25, onDemandPerGpuHour: 11.06 },
+      ],
+    ],
   );
   const cpu = runCost(withOnDemandB, undefined, shards('worker-b', 1, 60));
-  assert.deepEqual(cpu.byPool.map((p) => [p.cluster, p.gpuPool, p.machineType, p.spot, p.prices]), [['worker-b', undefined, 'c2d-standard-8', false, { perVcpuHour: 0.0399, onDemandPerVcpuHour: 0.0399 }]]);
+  assert.deepEqual(
+    cpu.byPool.map((p) => [p.cluster, p.gpuPool, p.machineType, p.spot, p.prices]),
+    [['worker-b', undefined, 'c2d-standard-8', false, { perVcpuHour: 0.0399, onDemandPerVcpuHour: 0.0399 }]],
+  );
 });
 
 test('cost: requested vCPUs are billed — a 2-vCPU pod costs twice a 1-vCPU pod for the same wall time', () => {
@@ -76,7 +142,10 @@ test('cost: two GPUs per pod double the GPU seconds', () => {
 });
 
 test('cost: a record without wall time (older worker, reconcile) falls back to the CPU time used', () => {
-  const cost = runCost(fleet, undefined, [{ cluster: 'worker-a', cpuSeconds: 3600 }, { cluster: 'worker-a', cpuSeconds: 0 }]);
+  const cost = runCost(fleet, undefined, [
+    { cluster: 'worker-a', cpuSeconds: 3600 },
+    { cluster: 'worker-a', cpuSeconds: 0 },
+  ]);
   assert.equal(cost.vcpuSeconds, 3600);
   assert.ok(Math.abs(cost.estimatedUsd - 0.0093) < 1e-12);
 });

@@ -29,11 +29,26 @@ const a100: GpuRequest = { type: 'nvidia-tesla-a100', count: 1 };
 const cluster = (config: FleetConfig, name: string) => config.clusters.find((c) => c.name === name)!;
 
 const rejected: Array<[string, unknown, string, RegExp]> = [
-  ['a type that is not a GKE accelerator', { gpu: { type: 'nvidia-b200', count: 1 } }, 'MANIFEST_INVALID', /resources\.gpu\.type: .*nvidia-h100-80gb.*nvidia-tesla-t4/],
+  [
+    'a type that is not a GKE accelerator',
+    { gpu: { type: 'nvidia-b200', count: 1 } },
+    'MANIFEST_INVALID',
+    /resources\.gpu\.type: .*nvidia-h100-80gb.*nvidia-tesla-t4/,
+  ],
   ['zero GPUs', { gpu: { type: 'nvidia-h100-80gb', count: 0 } }, 'MANIFEST_INVALID', /resources\.gpu\.count/],
   ['an unknown field', { gpu: { type: 'nvidia-h100-80gb', count: 1, memory: '80Gi' } }, 'MANIFEST_INVALID', /resources\.gpu: unknown field\(s\) "memory"/],
-  ['a type no cluster has', { gpu: { type: 'nvidia-l4', count: 1 } }, 'GPU_UNAVAILABLE', /no GPU pool of the available worker clusters has 1 × nvidia-l4 per node; available GPU types: nvidia-h100-80gb \(up to 1 per pod\), nvidia-tesla-a100 \(up to 1 per pod\)/],
-  ['more GPUs than a node has', { gpu: { type: 'nvidia-h100-80gb', count: 2 } }, 'GPU_UNAVAILABLE', /2 × nvidia-h100-80gb per node; available GPU types: nvidia-h100-80gb \(up to 1 per pod\)/],
+  [
+    'a type no cluster has',
+    { gpu: { type: 'nvidia-l4', count: 1 } },
+    'GPU_UNAVAILABLE',
+    /no GPU pool of the available worker clusters has 1 × nvidia-l4 per node; available GPU types: nvidia-h100-80gb \(up to 1 per pod\), nvidia-tesla-a100 \(up to 1 per pod\)/,
+  ],
+  [
+    'more GPUs than a node has',
+    { gpu: { type: 'nvidia-h100-80gb', count: 2 } },
+    'GPU_UNAVAILABLE',
+    /2 × nvidia-h100-80gb per node; available GPU types: nvidia-h100-80gb \(up to 1 per pod\)/,
+  ],
 ];
 for (const [label, resources, code, message] of rejected) {
   test(`GPU request rejected: ${label}`, () => {
@@ -48,7 +63,9 @@ test('GPU request rejected when placement.clusters leaves no cluster with that a
   assert.throws(
     () => validateManifest({ ...base, resources: { gpu: h100 }, placement: { clusters: ['worker-b'] } }, fleet),
     (error: unknown) =>
-      error instanceof PermanentError && error.code === 'GPU_UNAVAILABLE' && /placement\.clusters \(worker-b\).*available GPU types: nvidia-tesla-a100 \(up to 1 per pod\)$/.test(error.message),
+      error instanceof PermanentError &&
+      error.code === 'GPU_UNAVAILABLE' &&
+      /placement\.clusters \(worker-b\).*available GPU types: nvidia-tesla-a100 \(up to 1 per pod\)$/.test(error.message),
   );
   const unavailable = parseFleetConfig({ ...fleet, clusters: fleet.clusters.map((c) => (c.name === 'worker-a' ? { ...c, available: false } : c)) });
   assert.throws(() => validateManifest({ ...base, resources: { gpu: h100 } }, unavailable), /available GPU types: nvidia-tesla-a100/);
@@ -58,7 +75,10 @@ test('placement: a GPU run only goes to clusters with a pool of its accelerator;
   const slices = (gpu?: GpuRequest) => placeShards(10, eligibleClusters(fleet, undefined, gpu)).map((s) => [s.cluster.name, s.offset, s.count]);
   assert.deepEqual(slices(h100), [['worker-a', 0, 10]]);
   assert.deepEqual(slices(a100), [['worker-b', 0, 10]]);
-  assert.deepEqual(slices(), [['worker-a', 0, 5], ['worker-b', 5, 5]]);
+  assert.deepEqual(slices(), [
+    ['worker-a', 0, 5],
+    ['worker-b', 5, 5],
+  ]);
   assert.deepEqual(eligibleClusters(fleet, undefined, { type: 'nvidia-h100-80gb', count: 2 }), []);
   assert.deepEqual(eligibleClusters(fleet, ['worker-b'], h100), []);
   const v = validateManifest({ ...base, resources: { gpu: a100 } }, fleet);
@@ -119,12 +139,45 @@ test('the Job builder refuses a GPU request the cluster cannot serve (placement 
 });
 
 const ruleCases: Array<{ label: string; config?: FleetConfig; mutate: (job: V1Job) => void; expect: RegExp }> = [
-  { label: 'no GPU toleration', mutate: (j) => j.spec!.template.spec!.tolerations!.shift(), expect: /tolerations: the nvidia\.com\/gpu=present:NoSchedule toleration must be present/ },
-  { label: 'the wrong accelerator for the pool', mutate: (j) => (j.spec!.template.spec!.nodeSelector!['cloud.google.com/gke-accelerator'] = 'nvidia-l4'), expect: /gke-accelerator must be nvidia-h100-80gb \(pool h100\)/ },
-  { label: 'no pool selected', mutate: (j) => delete j.spec!.template.spec!.nodeSelector!['altus.dev/pool'], expect: /must select a GPU pool of cluster worker-a by altus\.dev\/pool \(h100\)/ },
-  { label: 'more GPUs than the pool has per node', mutate: (j) => { const r = j.spec!.template.spec!.containers[0]!.resources!; r.limits!['nvidia.com/gpu'] = '2'; r.requests!['nvidia.com/gpu'] = '2'; }, expect: /2 nvidia\.com\/gpu exceed the 1 per node of pool h100/ },
-  { label: 'a CPU pod on the GPU pool', mutate: (j) => { const r = j.spec!.template.spec!.containers[0]!.resources!; delete r.limits!['nvidia.com/gpu']; delete r.requests!['nvidia.com/gpu']; }, expect: /altus\.dev\/pool=h100 is a GPU pool, but the pod asks for no nvidia\.com\/gpu/ },
-  { label: 'the Spot selector on an on-demand GPU pool', config: onDemandH100, mutate: (j) => (j.spec!.template.spec!.nodeSelector!['cloud.google.com/gke-spot'] = 'true'), expect: /gke-spot=true must be absent on on-demand GPU pool h100 of cluster worker-a/ },
+  {
+    label: 'no GPU toleration',
+    mutate: (j) => j.spec!.template.spec!.tolerations!.shift(),
+    expect: /tolerations: the nvidia\.com\/gpu=present:NoSchedule toleration must be present/,
+  },
+  {
+    label: 'the wrong accelerator for the pool',
+    mutate: (j) => (j.spec!.template.spec!.nodeSelector!['cloud.google.com/gke-accelerator'] = 'nvidia-l4'),
+    expect: /gke-accelerator must be nvidia-h100-80gb \(pool h100\)/,
+  },
+  {
+    label: 'no pool selected',
+    mutate: (j) => delete j.spec!.template.spec!.nodeSelector!['altus.dev/pool'],
+    expect: /must select a GPU pool of cluster worker-a by altus\.dev\/pool \(h100\)/,
+  },
+  {
+    label: 'more GPUs than the pool has per node',
+    mutate: (j) => {
+      const r = j.spec!.template.spec!.containers[0]!.resources!;
+      r.limits!['nvidia.com/gpu'] = '2';
+      r.requests!['nvidia.com/gpu'] = '2';
+    },
+    expect: /2 nvidia\.com\/gpu exceed the 1 per node of pool h100/,
+  },
+  {
+    label: 'a CPU pod on the GPU pool',
+    mutate: (j) => {
+      const r = j.spec!.template.spec!.containers[0]!.resources!;
+      delete r.limits!['nvidia.com/gpu'];
+      delete r.requests!['nvidia.com/gpu'];
+    },
+    expect: /altus\.dev\/pool=h100 is a GPU pool, but the pod asks for no nvidia\.com\/gpu/,
+  },
+  {
+    label: 'the Spot selector on an on-demand GPU pool',
+    config: onDemandH100,
+    mutate: (j) => (j.spec!.template.spec!.nodeSelector!['cloud.google.com/gke-spot'] = 'true'),
+    expect: /gke-spot=true must be absent on on-demand GPU pool h100 of cluster worker-a/,
+  },
 ];
 for (const c of ruleCases) {
   test(`fleet admission refuses a GPU Job with ${c.label}`, () => {
@@ -132,30 +185,39 @@ for (const c of ruleCases) {
     const job = structuredClone(gpuJob(config, 'worker-a', h100));
     c.mutate(job);
     const problems = fleetAdmission(config)(job);
-    assert.ok(problems.some((p) => c.expect.test(p)), `expected ${c.expect} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => c.expect.test(p)),
+      `expected ${c.expect} in ${JSON.stringify(problems)}`,
+    );
   });
 }
 
 test('examples/book-mc-h100.json is valid and goes to worker-a, the cluster with H100s', () => {
   const v = validateManifest(JSON.parse(readFileSync(new URL('../../examples/book-mc-h100.json', import.meta.url), 'utf8')), fleet);
   assert.deepEqual(v.manifest.resources?.gpu, h100);
-  assert.deepEqual(eligibleClusters(fleet, v.manifest.placement.clusters, v.manifest.resources?.gpu).map((c) => c.name), ['worker-a']);
+  assert.deepEqual(
+    eligibleClusters(fleet, v.manifest.placement.clusters, v.manifest.resources?.gpu).map((c) => c.name),
+    ['worker-a'],
+  );
 });
 
 test('render-jobs: a GPU manifest renders one Job, on the cluster with that accelerator', () => {
   const manifest = manifestSchema.parse({ ...base, resources: { gpu: a100 } });
   const jobs = renderJobs({ fleet, manifest, runId: 'gpu-render-0123', shardCount: 6 });
-  assert.deepEqual(jobs.map((j) => [j.metadata!.labels!['altus.dev/cluster'], j.spec!.completions, j.spec!.template.spec!.nodeSelector!['altus.dev/pool']]), [['worker-b', 6, 'a100']]);
+  assert.deepEqual(
+    jobs.map((j) => [j.metadata!.labels!['altus.dev/cluster'], j.spec!.completions, j.spec!.template.spec!.nodeSelector!['altus.dev/pool']]),
+    [['worker-b', 6, 'a100']],
+  );
   assert.deepEqual(fleetAdmission(fleet)(jobs[0]!), []);
 });
 
-test('placement: a GPU run\'s capacity is its pool\'s GPUs (4 H100 nodes: 4 pods), not the CPU pool\'s 5,000', () => {
+test("placement: a GPU run's capacity is its pool's GPUs (4 H100 nodes: 4 pods), not the CPU pool's 5,000", () => {
   const workerA = cluster(fleet, 'worker-a');
   const pool = workerA.gpuPools.find((p) => p.acceleratorType === h100.type)!;
   assert.equal(clusterCapacity(workerA, podRequest(fleet, h100)), 4);
   const perNode = Math.floor(pool.acceleratorCount / h100.count);
   assert.equal(clusterCapacity(workerA, podRequest(fleet, h100)), Math.min(workerA.maxParallelism, pool.maxNodes * perNode));
-  assert.ok(clusterCapacity(workerA, podRequest(fleet, h100)) < clusterCapacity(workerA, podRequest(fleet)), 'GPU capacity is not the CPU pool\'s');
+  assert.ok(clusterCapacity(workerA, podRequest(fleet, h100)) < clusterCapacity(workerA, podRequest(fleet)), "GPU capacity is not the CPU pool's");
   assert.equal(clusterCapacity(cluster(fleet, 'worker-b'), podRequest(fleet, h100)), 0, 'no H100 pool');
   assert.throws(() => placeShards(4, fleet.clusters, podRequest(fleet, h100)), /no node of worker-b can hold one pod of this run \(1 × nvidia-h100-80gb\)/);
 });

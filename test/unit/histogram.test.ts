@@ -38,7 +38,10 @@ test('bins span the exact min and max, counts are integers adding up to the coun
   assert.equal(h.edges[0], Math.min(...values));
   assert.equal(h.edges[HISTOGRAM_BINS], Math.max(...values));
   assert.ok(h.counts.every((c) => Number.isInteger(c) && c >= 0));
-  assert.equal(h.counts.reduce((a, b) => a + b, 0), values.length);
+  assert.equal(
+    h.counts.reduce((a, b) => a + b, 0),
+    values.length,
+  );
 });
 
 test('the shape matches the exact histogram of the values (negatives and zeros included)', () => {

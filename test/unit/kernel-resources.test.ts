@@ -80,7 +80,10 @@ for (const [label, validate] of sources) {
   test(`${label}: the run is a GPU run — placed on the H100 cluster only, its plan and Job carry the request, its cost is billed at the GPU price`, async () => {
     const validated = validate();
     assert.deepEqual(validated.manifest.resources, { gpu: h100 }, 'the effective request is on the validated manifest');
-    assert.deepEqual(eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu).map((c) => c.name), ['worker-a']);
+    assert.deepEqual(
+      eligibleClusters(fleet, validated.manifest.placement.clusters, validated.manifest.resources?.gpu).map((c) => c.name),
+      ['worker-a'],
+    );
 
     const plan = await planRun({ runId: 'kernel-gpu-0123', validated, store: noStore, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
     assert.deepEqual(plan.manifest.resources?.gpu, h100, 'dispatch, reconcile and aggregate read the plan');
@@ -92,21 +95,31 @@ for (const [label, validate] of sources) {
     assert.deepEqual(fleetAdmission(fleet)(job), []);
 
     const rendered = renderJobs({ fleet, manifest: validated.manifest, runId: 'kernel-gpu-0123', shardCount: 3 });
-    assert.deepEqual(rendered.map((j) => [j.metadata!.labels!['altus.dev/cluster'], j.spec!.template.spec!.nodeSelector!['altus.dev/pool']]), [['worker-a', 'h100']]);
+    assert.deepEqual(
+      rendered.map((j) => [j.metadata!.labels!['altus.dev/cluster'], j.spec!.template.spec!.nodeSelector!['altus.dev/pool']]),
+      [['worker-a', 'h100']],
+    );
 
     // As aggregate bills it: one pod-hour on worker-a's Spot H100 pool, $2.25 per GPU-hour plus the host vCPU.
     const cost = runCost(fleet, plan.manifest.resources?.gpu, [{ cluster: 'worker-a', wallSeconds: 3600, cpuSeconds: 3600 }]);
     assert.equal(cost.gpuSeconds, 3600);
-    assert.deepEqual(cost.byPool.map((p) => [p.gpuPool, p.prices.perGpuHour]), [['h100', 2.25]]);
+    assert.deepEqual(
+      cost.byPool.map((p) => [p.gpuPool, p.prices.perGpuHour]),
+      [['h100', 2.25]],
+    );
   });
 }
 
-test('the manifest may repeat the kernel\'s request; the run is the same', () => {
+test("the manifest may repeat the kernel's request; the run is the same", () => {
   const custom = validateManifest(run(customGpuKernel, { resources: { gpu: h100 } }), fleet);
   assert.deepEqual(custom.manifest.resources, { gpu: h100 });
   const builtIn = validateManifest(run({ name: 'black-scholes-h100' }, { resources: { gpu: h100 } }), fleet, registry);
   assert.deepEqual(builtIn.manifest.resources, { gpu: h100 });
-  assert.deepEqual(validateManifest(run({ name: 'black-scholes-h100' }, { resources: {} }), fleet, registry).manifest.resources, { gpu: h100 }, 'resources without gpu says nothing about GPUs');
+  assert.deepEqual(
+    validateManifest(run({ name: 'black-scholes-h100' }, { resources: {} }), fleet, registry).manifest.resources,
+    { gpu: h100 },
+    'resources without gpu says nothing about GPUs',
+  );
 });
 
 const conflicts: Array<[string, () => unknown, RegExp]> = [
@@ -132,16 +145,22 @@ for (const [label, validate, says] of conflicts) {
   });
 }
 
-test('GPU_UNAVAILABLE checks the kernel\'s request and names where it came from', () => {
+test("GPU_UNAVAILABLE checks the kernel's request and names where it came from", () => {
   const custom = rejection(run({ ...customGpuKernel, resources: { gpu: { type: 'nvidia-l4', count: 1 } } }));
   assert.equal(custom.code, 'GPU_UNAVAILABLE');
-  assert.match(custom.message, /^kernel\.resources\.gpu: no GPU pool of the available worker clusters has 1 × nvidia-l4 per node; available GPU types: nvidia-h100-80gb/);
+  assert.match(
+    custom.message,
+    /^kernel\.resources\.gpu: no GPU pool of the available worker clusters has 1 × nvidia-l4 per node; available GPU types: nvidia-h100-80gb/,
+  );
   const builtIn = rejection(run({ name: 'black-scholes-h100' }, { placement: { clusters: ['worker-b'] } }), registry);
   assert.equal(builtIn.code, 'GPU_UNAVAILABLE');
-  assert.match(builtIn.message, /^kernel "black-scholes-h100" \(its registration\): no GPU pool of placement\.clusters \(worker-b\) has 1 × nvidia-h100-80gb per node; available GPU types: nvidia-tesla-a100/);
+  assert.match(
+    builtIn.message,
+    /^kernel "black-scholes-h100" \(its registration\): no GPU pool of placement\.clusters \(worker-b\) has 1 × nvidia-h100-80gb per node; available GPU types: nvidia-tesla-a100/,
+  );
 });
 
-test('custom kernel resources are schema-checked like the manifest\'s', () => {
+test("custom kernel resources are schema-checked like the manifest's", () => {
   const invalid = rejection(run({ ...customGpuKernel, resources: { gpu: { type: 'nvidia-b200', count: 1 } } }));
   assert.equal(invalid.code, 'MANIFEST_INVALID');
   assert.match(invalid.message, /kernel\.resources\.gpu\.type/);
@@ -157,7 +176,7 @@ test('the built-in kernels need no GPU, and the registry a validation uses is th
   assert.match(rejection(run({ name: 'nope' }), registry).message, /registered kernels: black-scholes, black-scholes-h100, european-option-mc/);
 });
 
-test('the Job builder takes a custom kernel\'s own request when the run gives none, and refuses a contradiction', () => {
+test("the Job builder takes a custom kernel's own request when the run gives none, and refuses a contradiction", () => {
   const kernel = { image: IMAGE, command: ['./price'], outputs: ['price'], resources: { gpu: h100 } };
   assert.deepEqual(jobGpuRequest({ customKernel: kernel }), h100);
   assert.deepEqual(jobGpuRequest({ customKernel: kernel, gpu: h100 }), h100);

@@ -36,7 +36,7 @@ function reference(text: Buffer, base: number): Array<{ line: string; offset: nu
 
 test('readLines: every line and its offset, whatever the chunk sizes', async () => {
   let seed = 12345;
-  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   for (let round = 0; round < 200; round++) {
     const parts: string[] = [];
     const lines = Math.floor(rand() * 30);
@@ -48,7 +48,12 @@ test('readLines: every line and its offset, whatever the chunk sizes', async () 
     const base = Math.floor(rand() * 1000);
     const maxChunk = 1 + Math.floor(rand() * 50);
     const got: Array<{ line: string; offset: number }> = [];
-    for await (const line of readLines(chunked(text, () => Math.ceil(rand() * maxChunk)), base, 1 << 16)) got.push({ line: line.bytes.toString('latin1'), offset: line.offset });
+    for await (const line of readLines(
+      chunked(text, () => Math.ceil(rand() * maxChunk)),
+      base,
+      1 << 16,
+    ))
+      got.push({ line: line.bytes.toString('latin1'), offset: line.offset });
     assert.deepEqual(got, reference(text, base), `round ${round}: ${JSON.stringify(text.toString('latin1'))}`);
   }
 });
@@ -58,7 +63,12 @@ test('readLines: a line longer than the cap is refused with its offset, also whe
   for (const size of [3, 7, 1000]) {
     await assert.rejects(
       (async () => {
-        for await (const _ of readLines(chunked(text, () => size), 0, 50)) void _;
+        for await (const _ of readLines(
+          chunked(text, () => size),
+          0,
+          50,
+        ))
+          void _;
       })(),
       (error: unknown) => error instanceof LineTooLongError && error.offset === 3,
       `chunks of ${size}`,

@@ -49,16 +49,41 @@ const rejected: Array<[string, unknown, string, RegExp]> = [
   ['no source', { ...base, parameters: {} }, 'MANIFEST_INVALID', /exactly one parameter source: inline, file, grid, random/],
   ['empty inline', { ...base, parameters: { inline: [] } }, 'PARAMETERS_EMPTY', /at least one/],
   ['empty axes', { ...base, parameters: { grid: { base: option, axes: {} } } }, 'PARAMETERS_EMPTY', /axis/],
-  ['grid base missing a key', { ...base, parameters: { grid: { base: { type: 'call' }, axes: { strike: [1, 2] } } } }, 'MANIFEST_INVALID', /parameters\.grid: spot/],
+  [
+    'grid base missing a key',
+    { ...base, parameters: { grid: { base: { type: 'call' }, axes: { strike: [1, 2] } } } },
+    'MANIFEST_INVALID',
+    /parameters\.grid: spot/,
+  ],
   ['metric not produced', { ...base, aggregate: { metrics: ['vega', 'stdError'] } }, 'MANIFEST_INVALID', /"stdError" not produced by black-scholes/],
   ['quantile out of range', { ...base, aggregate: { quantiles: [1.5] } }, 'MANIFEST_INVALID', /aggregate\.quantiles\.0/],
   ['shard size zero', { ...base, shardSize: 0 }, 'MANIFEST_INVALID', /shardSize/],
   ['unknown placement', { ...base, placement: { clusters: ['x'] } }, 'PLACEMENT_INVALID', /unknown cluster/],
   ['random count over cap', { ...base, parameters: { random: { count: 1e9, fields: {} } } }, 'MANIFEST_INVALID', /count/],
-  ['expected shortfall without a pnl metric', { ...base, aggregate: { expectedShortfall: [0.99] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall: .*"pnl".*black-scholes outputs price.*scenario-revaluation/],
-  ['expected shortfall with pnl left out of the metrics', { ...base, kernel: { name: 'scenario-revaluation', ...scenarioBook }, parameters: { inline: [{}] }, aggregate: { metrics: ['value'], expectedShortfall: [0.99] } }, 'MANIFEST_INVALID', /add "pnl" to aggregate\.metrics/],
+  [
+    'expected shortfall without a pnl metric',
+    { ...base, aggregate: { expectedShortfall: [0.99] } },
+    'MANIFEST_INVALID',
+    /aggregate\.expectedShortfall: .*"pnl".*black-scholes outputs price.*scenario-revaluation/,
+  ],
+  [
+    'expected shortfall with pnl left out of the metrics',
+    {
+      ...base,
+      kernel: { name: 'scenario-revaluation', ...scenarioBook },
+      parameters: { inline: [{}] },
+      aggregate: { metrics: ['value'], expectedShortfall: [0.99] },
+    },
+    'MANIFEST_INVALID',
+    /add "pnl" to aggregate\.metrics/,
+  ],
   ['expected shortfall level of 1', { ...base, aggregate: { expectedShortfall: [0.99, 1] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall\.1/],
-  ['expected shortfall level twice', { ...base, aggregate: { expectedShortfall: [0.99, 0.99] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall: each level once/],
+  [
+    'expected shortfall level twice',
+    { ...base, aggregate: { expectedShortfall: [0.99, 0.99] } },
+    'MANIFEST_INVALID',
+    /aggregate\.expectedShortfall: each level once/,
+  ],
   ['expected shortfall with no level', { ...base, aggregate: { expectedShortfall: [] } }, 'MANIFEST_INVALID', /aggregate\.expectedShortfall/],
 ];
 
@@ -79,20 +104,31 @@ test('decode: not UTF-8, not JSON, too deep, too large', () => {
     [Buffer.alloc(11 * 1024 * 1024, 32), 'MANIFEST_TOO_LARGE'],
   ];
   for (const [bytes, code] of cases) {
-    assert.throws(() => decodeManifestBytes(bytes), (e: unknown) => e instanceof PermanentError && e.code === code);
+    assert.throws(
+      () => decodeManifestBytes(bytes),
+      (e: unknown) => e instanceof PermanentError && e.code === code,
+    );
   }
   assert.deepEqual(decodeManifestBytes(Buffer.from('\ufeff{"a":1}')), { a: 1 });
 });
 
 test('decode: a key given twice is refused naming the key and where; 1e400 is not finite, not null; no message quotes the content', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['{"name": "a",\n "kernel": {"name": "black-scholes", "name": "european-option-mc"}}', 'MANIFEST_INVALID', /^kernel: the key "name" appears twice; give each key once \(line 2, column 38\)$/],
+    [
+      '{"name": "a",\n "kernel": {"name": "black-scholes", "name": "european-option-mc"}}',
+      'MANIFEST_INVALID',
+      /^kernel: the key "name" appears twice; give each key once \(line 2, column 38\)$/,
+    ],
     ['{"name": "a", "name": "b"}', 'MANIFEST_INVALID', /^the top level: the key "name" appears twice/],
     ['{"parameters": {"inline": [{"spot": 1e400}]}}', 'MANIFEST_INVALID', /^parameters\.inline\.0\.spot: not finite \(overflows a double\)/],
     ['{"name": "SECRET-CONTENT" oops}', 'MANIFEST_NOT_JSON', /^the manifest is not valid JSON: expected ',' or '}' after a member \(line 1, column 27\)$/],
   ];
   for (const [text, code, message] of cases) {
-    assert.throws(() => decodeManifestBytes(Buffer.from(text)), (e: unknown) => e instanceof PermanentError && e.code === code && message.test(e.message), text);
+    assert.throws(
+      () => decodeManifestBytes(Buffer.from(text)),
+      (e: unknown) => e instanceof PermanentError && e.code === code && message.test(e.message),
+      text,
+    );
   }
 });
 
@@ -103,7 +139,10 @@ test('decode: prototype keys and oversized objects are refused with the path', (
     [JSON.stringify(Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`k${i}`, i]))), /1001 keys; at most 1000/],
   ];
   for (const [text, message] of cases) {
-    assert.throws(() => decodeManifestBytes(Buffer.from(text)), (e: unknown) => e instanceof PermanentError && e.code === 'MANIFEST_INVALID' && message.test(e.message));
+    assert.throws(
+      () => decodeManifestBytes(Buffer.from(text)),
+      (e: unknown) => e instanceof PermanentError && e.code === 'MANIFEST_INVALID' && message.test(e.message),
+    );
   }
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });

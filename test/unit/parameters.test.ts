@@ -25,7 +25,11 @@ test('grid: axes in the order written, the last varying fastest, both ends exact
 });
 
 test('random: set i depends only on (seed, i); truncation bounds hold', () => {
-  const source = { seed: 7, base: { type: 'put' }, fields: { spot: { uniform: [80, 120] as [number, number] }, volatility: { normal: [0.25, 0.2] as [number, number], min: 0.01, max: 0.5 } } };
+  const source = {
+    seed: 7,
+    base: { type: 'put' },
+    fields: { spot: { uniform: [80, 120] as [number, number] }, volatility: { normal: [0.25, 0.2] as [number, number], min: 0.01, max: 0.5 } },
+  };
   assert.deepEqual(randomParameters(source, 12345), randomParameters(source, 12345));
   assert.notDeepEqual(randomParameters(source, 1), randomParameters(source, 2));
   assert.notDeepEqual(randomParameters(source, 1), randomParameters({ ...source, seed: 8 }, 1));
@@ -53,10 +57,20 @@ test('file index: shard offsets let workers read exactly their lines, blank line
   const index = await indexParameterFile(store, uri, 'ndjson', 5);
   assert.equal(index.count, 23);
   assert.equal(index.shardOffsets.length, 5);
-  const plan = { runId: 'r', parameterCount: 23, shardSize: 5, shardCount: 5, manifest: { parameters: { file: { uri, format: 'ndjson' } } }, file: index } as unknown as RunPlan;
+  const plan = {
+    runId: 'r',
+    parameterCount: 23,
+    shardSize: 5,
+    shardCount: 5,
+    manifest: { parameters: { file: { uri, format: 'ndjson' } } },
+    file: index,
+  } as unknown as RunPlan;
   const seen: unknown[] = [];
   for (let shard = 0; shard < 5; shard++) for await (const input of shardInputs(plan, shard, store)) seen.push([input.index, input.params]);
-  assert.deepEqual(seen, lines.map((l, i) => [i, JSON.parse(l)]));
+  assert.deepEqual(
+    seen,
+    lines.map((l, i) => [i, JSON.parse(l)]),
+  );
   await assert.rejects(() => indexParameterFile(store, uri, 'ndjson', 1, { maxParameters: 10, maxShards: 100 }), /more than 10 parameter sets/);
 });
 
@@ -69,7 +83,14 @@ test('file shards refuse a parameter file rewritten after planning', async () =>
   // The local store's generation is the file's mtime: the rewrite must come after the clock moved on.
   await clockMovedOn();
   await store.write(uri, 'type,spot\ncall,2\n');
-  const plan = { runId: 'r', parameterCount: 1, shardSize: 10, shardCount: 1, manifest: { parameters: { file: { uri, format: 'csv' } } }, file: index } as unknown as RunPlan;
+  const plan = {
+    runId: 'r',
+    parameterCount: 1,
+    shardSize: 10,
+    shardCount: 1,
+    manifest: { parameters: { file: { uri, format: 'csv' } } },
+    file: index,
+  } as unknown as RunPlan;
   await assert.rejects(async () => {
     for await (const _ of shardInputs(plan, 0, store)) void _;
   }, /rewritten after the run was planned/);
@@ -81,7 +102,14 @@ test('file lines with prototype keys, bad UTF-8 or non-objects fail alone, with 
   const lines = [Buffer.from('{"__proto__": {"x": 1}}'), Buffer.from([0x7b, 0xff, 0x7d]), Buffer.from('[1,2]'), Buffer.from('{"ok": true}')];
   await store.write(uri, Buffer.concat(lines.flatMap((l) => [l, Buffer.from('\n')])));
   const index = await indexParameterFile(store, uri, 'ndjson', 10);
-  const plan = { runId: 'r', parameterCount: 4, shardSize: 10, shardCount: 1, manifest: { parameters: { file: { uri, format: 'ndjson' } } }, file: index } as unknown as RunPlan;
+  const plan = {
+    runId: 'r',
+    parameterCount: 4,
+    shardSize: 10,
+    shardCount: 1,
+    manifest: { parameters: { file: { uri, format: 'ndjson' } } },
+    file: index,
+  } as unknown as RunPlan;
   const seen: Array<{ index: number; error?: string }> = [];
   for await (const input of shardInputs(plan, 0, store)) seen.push(input as { index: number; error?: string });
   assert.match(seen[0]!.error!, /"__proto__" is not allowed/);

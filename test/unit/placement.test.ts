@@ -20,28 +20,121 @@ const cluster = (name: string, weight: number, available = true, size: { maxPara
 /** Capacity 800: 100 nodes × 8 vCPUs. */
 const big = (name: string, weight: number) => cluster(name, weight, true, { maxParallelism: 5000, maxNodes: 100 });
 const fleet = (clusters: unknown[]): FleetConfig =>
-  parseFleetConfig({ project: 'altus-test-1', hub: { name: 'hub', region: 'us-east1' }, clusters, workerImage: 'img', workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' } });
+  parseFleetConfig({
+    project: 'altus-test-1',
+    hub: { name: 'hub', region: 'us-east1' },
+    clusters,
+    workerImage: 'img',
+    workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' },
+  });
 
 const cases: Array<[string, FleetConfig, number, string[] | undefined, Array<[string, number, number]>]> = [
-  ['equal weights, odd count: the tie goes to the first', fleet([cluster('a', 1), cluster('b', 1)]), 7, undefined, [['a', 0, 4], ['b', 4, 3]]],
-  ['weights 3:1', fleet([cluster('a', 3), cluster('b', 1)]), 10000, undefined, [['a', 0, 7500], ['b', 7500, 2500]]],
+  [
+    'equal weights, odd count: the tie goes to the first',
+    fleet([cluster('a', 1), cluster('b', 1)]),
+    7,
+    undefined,
+    [
+      ['a', 0, 4],
+      ['b', 4, 3],
+    ],
+  ],
+  [
+    'weights 3:1',
+    fleet([cluster('a', 3), cluster('b', 1)]),
+    10000,
+    undefined,
+    [
+      ['a', 0, 7500],
+      ['b', 7500, 2500],
+    ],
+  ],
   ['unavailable cluster gets nothing', fleet([cluster('a', 1, false), cluster('b', 1)]), 5, undefined, [['b', 0, 5]]],
-  ['placement.clusters restricts', fleet([cluster('a', 1), cluster('b', 1), cluster('c', 1)]), 9, ['c', 'a'], [['a', 0, 5], ['c', 5, 4]]],
+  [
+    'placement.clusters restricts',
+    fleet([cluster('a', 1), cluster('b', 1), cluster('c', 1)]),
+    9,
+    ['c', 'a'],
+    [
+      ['a', 0, 5],
+      ['c', 5, 4],
+    ],
+  ],
   ['fewer shards than clusters', fleet([cluster('a', 1), cluster('b', 1), cluster('c', 1)]), 1, undefined, [['a', 0, 1]]],
   // Capacities 80 and 800 from here on.
-  ['a run that fits the fleet: shares by weight × capacity', fleet([cluster('a', 1), big('b', 1)]), 500, undefined, [['a', 0, 45], ['b', 45, 455]]],
-  ['a heavy weight cannot push a cluster past its capacity while another has room', fleet([cluster('a', 10), big('b', 1)]), 500, undefined, [['a', 0, 80], ['b', 80, 420]]],
-  ['exactly the fleet\'s capacity: every cluster full', fleet([cluster('a', 10), big('b', 1)]), 880, undefined, [['a', 0, 80], ['b', 80, 800]]],
-  ['bigger than the fleet, equal weights: waves balanced by capacity', fleet([cluster('a', 1), big('b', 1)]), 2000, undefined, [['a', 0, 182], ['b', 182, 1818]]],
-  ['bigger than the fleet: a light cluster is still kept full', fleet([cluster('a', 1), big('b', 10)]), 1000, undefined, [['a', 0, 80], ['b', 80, 920]]],
-  ['maxParallelism caps capacity below the nodes\' vCPUs', fleet([cluster('a', 1, true, { maxParallelism: 20 }), cluster('b', 1)]), 50, undefined, [['a', 0, 10], ['b', 10, 40]]],
+  [
+    'a run that fits the fleet: shares by weight × capacity',
+    fleet([cluster('a', 1), big('b', 1)]),
+    500,
+    undefined,
+    [
+      ['a', 0, 45],
+      ['b', 45, 455],
+    ],
+  ],
+  [
+    'a heavy weight cannot push a cluster past its capacity while another has room',
+    fleet([cluster('a', 10), big('b', 1)]),
+    500,
+    undefined,
+    [
+      ['a', 0, 80],
+      ['b', 80, 420],
+    ],
+  ],
+  [
+    "exactly the fleet's capacity: every cluster full",
+    fleet([cluster('a', 10), big('b', 1)]),
+    880,
+    undefined,
+    [
+      ['a', 0, 80],
+      ['b', 80, 800],
+    ],
+  ],
+  [
+    'bigger than the fleet, equal weights: waves balanced by capacity',
+    fleet([cluster('a', 1), big('b', 1)]),
+    2000,
+    undefined,
+    [
+      ['a', 0, 182],
+      ['b', 182, 1818],
+    ],
+  ],
+  [
+    'bigger than the fleet: a light cluster is still kept full',
+    fleet([cluster('a', 1), big('b', 10)]),
+    1000,
+    undefined,
+    [
+      ['a', 0, 80],
+      ['b', 80, 920],
+    ],
+  ],
+  [
+    "maxParallelism caps capacity below the nodes' vCPUs",
+    fleet([cluster('a', 1, true, { maxParallelism: 20 }), cluster('b', 1)]),
+    50,
+    undefined,
+    [
+      ['a', 0, 10],
+      ['b', 10, 40],
+    ],
+  ],
 ];
 
 for (const [name, config, shards, restrict, expected] of cases) {
   test(`placement: ${name}`, () => {
     const slices = placeShards(shards, eligibleClusters(config, restrict));
-    assert.deepEqual(slices.map((s) => [s.cluster.name, s.offset, s.count]), expected);
-    assert.equal(slices.reduce((n, s) => n + s.count, 0), shards);
+    assert.deepEqual(
+      slices.map((s) => [s.cluster.name, s.offset, s.count]),
+      expected,
+    );
+    assert.equal(
+      slices.reduce((n, s) => n + s.count, 0),
+      shards,
+    );
   });
 }
 
@@ -52,7 +145,13 @@ test('placement refuses an empty cluster list', () => {
 test('placement: the default fleet splits a 303-parameter grid in shards of 50 (7 shards) 4/3 over worker-a and worker-b', () => {
   const config = loadFleetConfig(TEST_FLEET_CONFIG);
   const slices = placeShards(Math.ceil(303 / 50), eligibleClusters(config));
-  assert.deepEqual(slices.map((s) => [s.cluster.name, s.offset, s.count]), [['worker-a', 0, 4], ['worker-b', 4, 3]]);
+  assert.deepEqual(
+    slices.map((s) => [s.cluster.name, s.offset, s.count]),
+    [
+      ['worker-a', 0, 4],
+      ['worker-b', 4, 3],
+    ],
+  );
 });
 
 test('placement: capacity is the lesser of maxParallelism and maxNodes × vcpusPerNode', () => {
@@ -83,7 +182,11 @@ test('placement properties over 300 random fleets and run sizes', () => {
     const slices = placeShards(shards, eligible);
     const label = `round ${round}: ${shards} shards over ${eligible.map((c) => `${c.name}(w${c.weight},cap${clusterCapacity(c)})`).join(' ')}`;
     assert.deepEqual(placeShards(shards, eligible), slices, `${label}: not deterministic`);
-    assert.equal(slices.reduce((n, s) => n + s.count, 0), shards, label);
+    assert.equal(
+      slices.reduce((n, s) => n + s.count, 0),
+      shards,
+      label,
+    );
     let offset = 0;
     for (const slice of slices) {
       assert.equal(slice.offset, offset, `${label}: slices are not contiguous`);
@@ -100,9 +203,16 @@ test('placement properties over 300 random fleets and run sizes', () => {
   }
 });
 
-test('placement: capacity counts pods of the fleet\'s workerResources.cpu, not one vCPU each', () => {
+test("placement: capacity counts pods of the fleet's workerResources.cpu, not one vCPU each", () => {
   const withCpu = (cpu: string, clusters: unknown[]) =>
-    parseFleetConfig({ project: 'altus-test-1', hub: { name: 'hub', region: 'us-east1' }, clusters, workerImage: 'img', workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' }, workerResources: { cpu, memory: '2Gi' } });
+    parseFleetConfig({
+      project: 'altus-test-1',
+      hub: { name: 'hub', region: 'us-east1' },
+      clusters,
+      workerImage: 'img',
+      workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' },
+      workerResources: { cpu, memory: '2Gi' },
+    });
   const pods = (config: FleetConfig, i = 0) => clusterCapacity(config.clusters[i]!, podRequest(config));
   assert.equal(pods(withCpu('2', [cluster('a', 1)])), 40, '10 nodes × (8 vCPUs / 2)');
   assert.equal(pods(withCpu('3', [cluster('a', 1)])), 20, 'a 3-vCPU pod leaves 2 vCPUs of each node unused');
@@ -110,12 +220,25 @@ test('placement: capacity counts pods of the fleet\'s workerResources.cpu, not o
   assert.equal(pods(withCpu('1000m', [cluster('a', 1)])), 80);
   // Same weights, one cluster with 4-vCPU nodes: at 2 vCPUs a pod it holds half as many, so it gets a third.
   const mixed = withCpu('2', [cluster('a', 1), cluster('b', 1, true, { vcpusPerNode: 4 })]);
-  assert.deepEqual(placeShards(60, eligibleClusters(mixed), podRequest(mixed)).map((s) => [s.cluster.name, s.count]), [['a', 40], ['b', 20]]);
+  assert.deepEqual(
+    placeShards(60, eligibleClusters(mixed), podRequest(mixed)).map((s) => [s.cluster.name, s.count]),
+    [
+      ['a', 40],
+      ['b', 20],
+    ],
+  );
 });
 
-test('fleet configuration: workerResources.cpu must be a CPU quantity that fits every cluster\'s node', () => {
+test("fleet configuration: workerResources.cpu must be a CPU quantity that fits every cluster's node", () => {
   const config = (cpu: string) => () =>
-    parseFleetConfig({ project: 'altus-test-1', hub: { name: 'hub', region: 'us-east1' }, clusters: [cluster('a', 1), cluster('b', 1, true, { vcpusPerNode: 4 })], workerImage: 'img', workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' }, workerResources: { cpu, memory: '1Gi' } });
+    parseFleetConfig({
+      project: 'altus-test-1',
+      hub: { name: 'hub', region: 'us-east1' },
+      clusters: [cluster('a', 1), cluster('b', 1, true, { vcpusPerNode: 4 })],
+      workerImage: 'img',
+      workerServiceAccount: { kubernetes: 'w', google: 'altus-worker' },
+      workerResources: { cpu, memory: '1Gi' },
+    });
   assert.throws(config('one'), /workerResources\.cpu: "one" is not a CPU quantity above 0 such as "1" or "500m"/);
   assert.throws(config('0'), /workerResources\.cpu: "0" is not a CPU quantity above 0/);
   assert.throws(config('6'), /clusters\.1\.vcpusPerNode: a node of 4 vCPUs cannot hold one worker pod of 6 CPU/);

@@ -21,7 +21,13 @@ import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import { MemoryRunStore } from '../support/memory-run-store.ts';
 
 const event = (json: unknown): CloudEvent<unknown> =>
-  ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64'), publishTime: new Date().toISOString() } } }) as CloudEvent<unknown>;
+  ({
+    specversion: '1.0',
+    id: 'x',
+    source: 'test',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64'), publishTime: new Date().toISOString() } },
+  }) as CloudEvent<unknown>;
 
 function dependencies(handlerTimeoutMilliseconds?: number) {
   const runs = new MemoryRunStore();
@@ -32,7 +38,11 @@ function dependencies(handlerTimeoutMilliseconds?: number) {
     bus: { publish: async (role: TopicRole, message: unknown) => String(parked.push({ role, message })) },
     fleet: {} as Fleet,
     fleetConfig: loadFleetConfig(TEST_FLEET_CONFIG),
-    config: { projectId: 'demo-guard', buckets: { manifests: 'm', results: 'r' }, ...(handlerTimeoutMilliseconds !== undefined ? { handlerTimeoutMilliseconds } : {}) },
+    config: {
+      projectId: 'demo-guard',
+      buckets: { manifests: 'm', results: 'r' },
+      ...(handlerTimeoutMilliseconds !== undefined ? { handlerTimeoutMilliseconds } : {}),
+    },
     log: createLogger({ component: 'test', minimumSeverity: 'ERROR' }),
     now: () => new Date(),
     faults: NO_FAULTS,
@@ -48,7 +58,16 @@ test('guard: ALTUS_HANDLER_TIMEOUT_SECONDS is parsed into milliseconds, and abse
 
 test('guard: a handler that does not answer in time fails the delivery, with the reason on the run', async () => {
   const { deps, runs } = dependencies(50);
-  await runs.createRun({ runId: 'slow-run', name: 'slow', status: 'RUNNING', origin: { kind: 'request', requestId: 'slow-run' }, manifestHash: 'h', counts: { parameters: 1, shards: 1, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 }, attempt: 0, createdAt: new Date().toISOString() });
+  await runs.createRun({
+    runId: 'slow-run',
+    name: 'slow',
+    status: 'RUNNING',
+    origin: { kind: 'request', requestId: 'slow-run' },
+    manifestHash: 'h',
+    counts: { parameters: 1, shards: 1, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
+    attempt: 0,
+    createdAt: new Date().toISOString(),
+  });
   const guarded = guardPubSub(deps, 'collect', () => new Promise(() => undefined));
   const started = Date.now();
   await assert.rejects(guarded(event({ runId: 'slow-run' })), HandlerTimeoutError);
@@ -71,19 +90,49 @@ test('guard: without a timeout a slow handler is awaited; an undecodable message
 
 test('storage guard (ingest): an event older than the age limit is parked as it came; a failure is recorded on its run and rethrown', async () => {
   const { deps, runs, parked } = dependencies();
-  const storageEvent = (time: string) => ({ specversion: '1.0', id: 'e', source: '//storage', type: 'google.cloud.storage.object.v1.finalized', subject: 'objects/m.json', time, data: { bucket: 'b', name: 'm.json', generation: '1' } }) as CloudEvent<{ bucket: string; name: string; generation: string }>;
+  const storageEvent = (time: string) =>
+    ({
+      specversion: '1.0',
+      id: 'e',
+      source: '//storage',
+      type: 'google.cloud.storage.object.v1.finalized',
+      subject: 'objects/m.json',
+      time,
+      data: { bucket: 'b', name: 'm.json', generation: '1' },
+    }) as CloudEvent<{ bucket: string; name: string; generation: string }>;
   let calls = 0;
-  const guarded = guardStorageEvent(deps, 'ingest', () => 'upload-run', async () => {
-    calls++;
-    throw new Error('Firestore unavailable');
-  });
+  const guarded = guardStorageEvent(
+    deps,
+    'ingest',
+    () => 'upload-run',
+    async () => {
+      calls++;
+      throw new Error('Firestore unavailable');
+    },
+  );
   await guarded(storageEvent(new Date(Date.now() - 7 * 3600_000).toISOString()));
   assert.equal(calls, 0);
   assert.equal((parked[0]!.message as { reason: string }).reason, 'EVENT_TOO_OLD');
-  assert.deepEqual(JSON.parse(Buffer.from((parked[0]!.message as { data: string }).data, 'base64').toString()), { bucket: 'b', name: 'm.json', generation: '1' });
+  assert.deepEqual(JSON.parse(Buffer.from((parked[0]!.message as { data: string }).data, 'base64').toString()), {
+    bucket: 'b',
+    name: 'm.json',
+    generation: '1',
+  });
 
-  await runs.createRun({ runId: 'upload-run', name: 'm', status: 'ACCEPTED', origin: { kind: 'upload', bucket: 'b', object: 'm.json', generation: '1' }, manifestHash: 'h', counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 }, attempt: 0, createdAt: new Date().toISOString() });
+  await runs.createRun({
+    runId: 'upload-run',
+    name: 'm',
+    status: 'ACCEPTED',
+    origin: { kind: 'upload', bucket: 'b', object: 'm.json', generation: '1' },
+    manifestHash: 'h',
+    counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
+    attempt: 0,
+    createdAt: new Date().toISOString(),
+  });
   await assert.rejects(guarded(storageEvent(new Date().toISOString())), /Firestore unavailable/);
   assert.equal(calls, 1);
-  assert.deepEqual((({ source, message }) => ({ source, message }))((await runs.getRun('upload-run'))!.lastError!), { source: 'ingest', message: 'Firestore unavailable' });
+  assert.deepEqual((({ source, message }) => ({ source, message }))((await runs.getRun('upload-run'))!.lastError!), {
+    source: 'ingest',
+    message: 'Firestore unavailable',
+  });
 });

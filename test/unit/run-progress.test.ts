@@ -9,7 +9,8 @@ type Recorded = Pick<ShardDocument, 'shard' | 'cluster' | 'status'>;
 
 /** Shard queries over an in-memory list of records, counting what a filter selects. */
 function queriesOver(recorded: readonly Recorded[]): ShardQueries & { asked: number } {
-  const matches = (s: Recorded, f: ShardFilter = {}) => (f.cluster === undefined || s.cluster === f.cluster) && (f.status === undefined || s.status === f.status);
+  const matches = (s: Recorded, f: ShardFilter = {}) =>
+    (f.cluster === undefined || s.cluster === f.cluster) && (f.status === undefined || s.status === f.status);
   const queries = {
     asked: 0,
     async count(_runId: string, filter?: ShardFilter) {
@@ -60,7 +61,12 @@ describe('run progress', () => {
       expected: { total: 5, done: 5, failed: 1 },
       queries: 0,
     },
-    { name: 'not planned yet: nothing to ask', run: run({ counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 } }), expected: { total: 0, done: 0, failed: 0 }, queries: 0 },
+    {
+      name: 'not planned yet: nothing to ask',
+      run: run({ counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 } }),
+      expected: { total: 0, done: 0, failed: 0 },
+      queries: 0,
+    },
   ];
   for (const c of cases) {
     test(c.name, async () => {

@@ -42,7 +42,11 @@ function setup() {
     bus: { publish: async (role: TopicRole) => String(published.push(role)) },
     fleet: {} as Fleet,
     fleetConfig: loadFleetConfig(TEST_FLEET_CONFIG),
-    config: { projectId: 'demo-request', buckets: { manifests: 'altus-manifests', results: 'altus-results' }, manifestUriPrefixes: ['gs://shared-desk/manifests/'] },
+    config: {
+      projectId: 'demo-request',
+      buckets: { manifests: 'altus-manifests', results: 'altus-results' },
+      manifestUriPrefixes: ['gs://shared-desk/manifests/'],
+    },
     log: createLogger({ component: 'test', minimumSeverity: 'ERROR' }),
     now: () => new Date('2026-03-01T10:00:00Z'),
     faults: NO_FAULTS,
@@ -75,7 +79,7 @@ test('the requestId may come after the manifest: the limit is still checked firs
   assert.match(error.message, /nests deeper/);
 });
 
-test('a key given twice in a run request\'s manifest is MANIFEST_INVALID naming the key and where', async () => {
+test("a key given twice in a run request's manifest is MANIFEST_INVALID naming the key and where", async () => {
   const text = `{"requestId":"req-dup","manifest":${manifestText.replace('"kernel":{"name":"black-scholes"}', '"kernel":{"name":"black-scholes","name":"european-option-mc"}')}}`;
   const error = await rejected(text, 'req-dup');
   assert.equal(error.code, 'MANIFEST_INVALID');
@@ -86,7 +90,10 @@ test('a key given twice in the request itself: a second manifest is refused; a s
   const error = await rejected(`{"requestId":"req-two-manifests","manifest":${manifestText},"manifest":${manifestText}}`, 'req-two-manifests');
   assert.match(error.message, /the top level: the key "manifest" appears twice/);
   const { handle, runs } = setup();
-  await assert.rejects(handle(event(`{"requestId":"req-a","requestId":"req-b","manifest":${manifestText}}`)), (e: unknown) => e instanceof UndecodableMessageError && /"requestId" appears twice/.test(e.message));
+  await assert.rejects(
+    handle(event(`{"requestId":"req-a","requestId":"req-b","manifest":${manifestText}}`)),
+    (e: unknown) => e instanceof UndecodableMessageError && /"requestId" appears twice/.test(e.message),
+  );
   assert.equal(await runs.getRun('req-a'), null);
   assert.equal(await runs.getRun('req-b'), null);
 });
@@ -101,7 +108,10 @@ test('a manifestUri outside the manifests bucket (and the configured prefixes) i
   await context.store.write('gs://altus-results/other-run/plan.json', '{"secret": "SECRET-CONTENT"}');
   const error = await rejected(`{"requestId":"req-elsewhere","manifestUri":"gs://altus-results/other-run/plan.json"}`, 'req-elsewhere', context);
   assert.equal(error.code, 'MANIFEST_INVALID');
-  assert.match(error.message, /manifestUri: gs:\/\/altus-results\/other-run\/plan\.json is outside the manifests bucket; a run request may name a manifest under gs:\/\/altus-manifests\/, gs:\/\/shared-desk\/manifests\//);
+  assert.match(
+    error.message,
+    /manifestUri: gs:\/\/altus-results\/other-run\/plan\.json is outside the manifests bucket; a run request may name a manifest under gs:\/\/altus-manifests\/, gs:\/\/shared-desk\/manifests\//,
+  );
   assert.doesNotMatch(error.message, /SECRET/);
 });
 

@@ -61,8 +61,20 @@ const normal = (u: () => number) => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos
 
 const DISTRIBUTIONS: ReadonlyArray<readonly [label: string, values: Float64Array, shardSize: number]> = [
   ['normal P&L, 2,000 shards of 50', draws(100_000, 1, (u) => 1e6 * normal(u)), 50],
-  ['Pareto losses (tail index 1.2) against bounded gains, 60,000 shards of 1', draws(60_000, 2, (u) => (u() < 0.5 ? -1e4 * (1 - u()) ** (-1 / 1.2) : 1e4 * u())), 1],
-  ['Student t(3) with a huge range of magnitudes', draws(80_000, 3, (u) => { const z = normal(u); const w = normal(u) ** 2 + normal(u) ** 2 + normal(u) ** 2; return (50 * z) / Math.sqrt(w / 3); }), 997],
+  [
+    'Pareto losses (tail index 1.2) against bounded gains, 60,000 shards of 1',
+    draws(60_000, 2, (u) => (u() < 0.5 ? -1e4 * (1 - u()) ** (-1 / 1.2) : 1e4 * u())),
+    1,
+  ],
+  [
+    'Student t(3) with a huge range of magnitudes',
+    draws(80_000, 3, (u) => {
+      const z = normal(u);
+      const w = normal(u) ** 2 + normal(u) ** 2 + normal(u) ** 2;
+      return (50 * z) / Math.sqrt(w / 3);
+    }),
+    997,
+  ],
   ['mostly profits: the 90% and 95% tails straddle zero', draws(50_000, 4, (u) => 150 + 80 * normal(u)), 333],
   ['all profits: VaR negative, the tail all gains', draws(20_000, 5, (u) => 1 + u() * 99), 1000],
   ['heavy duplicates: 7 distinct P&Ls', draws(30_000, 6, (u) => [-1e6, -250_000, -3, 0, 0, 12, 4e5][Math.floor(u() * 7)]!), 128],
@@ -85,7 +97,10 @@ for (const [label, values, shardSize] of DISTRIBUTIONS) {
       const k = Math.max(1, Math.ceil(tailMass(values.length, level)));
       const oneSigned = sorted[k - 1]! <= 0 || sorted[0]! >= 0;
       const scale = oneSigned ? Math.abs(exact.expectedShortfall) : absoluteTailMean(sorted, level);
-      assert.ok(Math.abs(gotEs - exact.expectedShortfall) <= alpha * scale, `ES ${level}: ${gotEs} vs exact ${exact.expectedShortfall} (bound ${alpha * scale})`);
+      assert.ok(
+        Math.abs(gotEs - exact.expectedShortfall) <= alpha * scale,
+        `ES ${level}: ${gotEs} vs exact ${exact.expectedShortfall} (bound ${alpha * scale})`,
+      );
       if (exact.valueAtRisk >= 0) assert.ok(oneSigned, 'a non-negative VaR means the whole tail is losses');
     }
   });

@@ -16,9 +16,9 @@ function bothWays(values: readonly number[]) {
   return { expected: encodeSketch(reference), actual: builder.encode() };
 }
 
-test('sketch builder: same bins as DDSketch for mixed signs, zeros (and values below the mapping\'s floor), twelve decades', () => {
+test("sketch builder: same bins as DDSketch for mixed signs, zeros (and values below the mapping's floor), twelve decades", () => {
   let state = 42;
-  const random = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const values: number[] = [0, -0, 5e-324, -5e-324, 1e-9, -1e-9, 1e9, -1e9, 1, -1];
   for (let i = 0; i < 20_000; i++) values.push((random() - 0.4) * 10 ** Math.floor(random() * 12 - 6));
   const { expected, actual } = bothWays(values);
@@ -37,7 +37,9 @@ test('sketch builder: empty', () => {
 
 test('merging encoded sketches gives the bins of one sketch of all the values, for parts wide apart and overlapping', () => {
   // Parts like a grid's price shards: some reach 1e-143, some stay near 60; each bin range differs.
-  const parts = Array.from({ length: 12 }, (_, k) => Array.from({ length: 3000 }, (_, i) => (k % 3 === 0 ? 10 ** (-140 + (i % 150)) : 60 * Math.exp(-i / (400 + 50 * k))) * (k % 4 === 1 ? -1 : 1)));
+  const parts = Array.from({ length: 12 }, (_, k) =>
+    Array.from({ length: 3000 }, (_, i) => (k % 3 === 0 ? 10 ** (-140 + (i % 150)) : 60 * Math.exp(-i / (400 + 50 * k))) * (k % 4 === 1 ? -1 : 1)),
+  );
   const whole = createSketch();
   const merged = createSketch();
   for (const part of parts) {

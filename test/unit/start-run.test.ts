@@ -74,7 +74,16 @@ test('start-run: a delivery that saw the run ACCEPTED while another finished it 
     }
   }
   const runs = new RacingStore();
-  await runs.createRun({ runId: 'req-race', name: 'req-race', status: 'ACCEPTED', origin: { kind: 'request', requestId: 'req-race' }, manifestHash: digest(JSON.stringify(manifest)), counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 }, attempt: 0, createdAt: '2026-03-01T10:00:00Z' });
+  await runs.createRun({
+    runId: 'req-race',
+    name: 'req-race',
+    status: 'ACCEPTED',
+    origin: { kind: 'request', requestId: 'req-race' },
+    manifestHash: digest(JSON.stringify(manifest)),
+    counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
+    attempt: 0,
+    createdAt: '2026-03-01T10:00:00Z',
+  });
   const { deps, published } = dependencies(runs);
   assert.equal(await start(deps, 'req-race'), 'duplicate');
   const run = (await runs.getRun('req-race'))!;
@@ -87,8 +96,16 @@ test('start-run: a delivery that saw the run ACCEPTED while another finished it 
 test('start-run: an inline manifest (a run request) gets the structural limits of an upload: a __proto__ key is REJECTED', async () => {
   const runs = new MemoryRunStore();
   const { deps, published } = dependencies(runs);
-  const poisoned = JSON.parse('{"apiVersion":"altus/v1","kind":"Run","name":"proto","kernel":{"name":"black-scholes"},"parameters":{"inline":[{"__proto__":{"polluted":true},"type":"call","spot":42,"strike":40,"rate":0.1,"volatility":0.2,"maturity":0.5}]}}') as unknown;
-  const outcome = await startRun(deps, { runId: 'req-proto', origin: { kind: 'request', requestId: 'req-proto' }, manifest: { value: poisoned }, manifestObject: null, fallbackName: 'req-proto' });
+  const poisoned = JSON.parse(
+    '{"apiVersion":"altus/v1","kind":"Run","name":"proto","kernel":{"name":"black-scholes"},"parameters":{"inline":[{"__proto__":{"polluted":true},"type":"call","spot":42,"strike":40,"rate":0.1,"volatility":0.2,"maturity":0.5}]}}',
+  ) as unknown;
+  const outcome = await startRun(deps, {
+    runId: 'req-proto',
+    origin: { kind: 'request', requestId: 'req-proto' },
+    manifest: { value: poisoned },
+    manifestObject: null,
+    fallbackName: 'req-proto',
+  });
   assert.equal(outcome, 'rejected');
   const run = (await runs.getRun('req-proto'))!;
   assert.equal(run.status, 'REJECTED');
@@ -102,8 +119,27 @@ test('start-run: a redelivery of a rejection whose run-finished event was never 
   const runs = new MemoryRunStore();
   const { deps, published } = dependencies(runs);
   const bad = { ...manifest, kernel: { name: 'no-such-kernel' } };
-  await runs.createRun({ runId: 'req-owed', name: 'req-owed', status: 'REJECTED', origin: { kind: 'request', requestId: 'req-owed' }, manifestHash: digest(JSON.stringify(bad)), counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 }, attempt: 0, createdAt: '2026-03-01T10:00:00Z', finishedAt: '2026-03-01T10:00:01Z', error: { code: 'UNKNOWN_KERNEL', message: 'x' }, runFinishedPublished: false });
-  const again = () => startRun(deps, { runId: 'req-owed', origin: { kind: 'request', requestId: 'req-owed' }, manifest: { value: bad }, manifestObject: null, fallbackName: 'req-owed' });
+  await runs.createRun({
+    runId: 'req-owed',
+    name: 'req-owed',
+    status: 'REJECTED',
+    origin: { kind: 'request', requestId: 'req-owed' },
+    manifestHash: digest(JSON.stringify(bad)),
+    counts: { parameters: 0, shards: 0, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
+    attempt: 0,
+    createdAt: '2026-03-01T10:00:00Z',
+    finishedAt: '2026-03-01T10:00:01Z',
+    error: { code: 'UNKNOWN_KERNEL', message: 'x' },
+    runFinishedPublished: false,
+  });
+  const again = () =>
+    startRun(deps, {
+      runId: 'req-owed',
+      origin: { kind: 'request', requestId: 'req-owed' },
+      manifest: { value: bad },
+      manifestObject: null,
+      fallbackName: 'req-owed',
+    });
   assert.equal(await again(), 'duplicate');
   assert.equal(await again(), 'duplicate');
   assert.deepEqual(published, ['runFinished']);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { MetricAccumulator, mergeMetric } from '../../shared/stats/partial.ts';
 import { SKETCH_RELATIVE_ACCURACY } from '../../shared/stats/sketch.ts';
 
-const values = Array.from({ length: 5000 }, (_, i) => Math.sin(i * 12.9898) * 43758.5453 % 100 - 20);
+const values = Array.from({ length: 5000 }, (_, i) => ((Math.sin(i * 12.9898) * 43758.5453) % 100) - 20);
 
 function partials(chunk: number) {
   const out = [];

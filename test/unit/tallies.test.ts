@@ -13,7 +13,10 @@ test('tallies: group sizes add up to the shard count and match shard mod groups'
     if (shards <= 1000) {
       const counted = new Array<number>(groups).fill(0);
       for (let s = 0; s < shards; s++) counted[s % groups]!++;
-      assert.deepEqual(counted, Array.from({ length: groups }, (_, g) => tallyGroupSize(shards, g)));
+      assert.deepEqual(
+        counted,
+        Array.from({ length: groups }, (_, g) => tallyGroupSize(shards, g)),
+      );
     }
   }
 });

@@ -10,13 +10,24 @@ const url = (file: string) => pathToFileURL(resolve(file)).href;
 
 test('files are dealt round-robin into the shares, each imported once, in the order given', () => {
   for (const [files, count, expected] of [
-    [['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts', 'e.test.ts'], 2, [['a', 'c', 'e'], ['b', 'd']]],
+    [
+      ['a.test.ts', 'b.test.ts', 'c.test.ts', 'd.test.ts', 'e.test.ts'],
+      2,
+      [
+        ['a', 'c', 'e'],
+        ['b', 'd'],
+      ],
+    ],
     [['a.test.ts', 'b.test.ts', 'c.test.ts'], 3, [['a'], ['b'], ['c']]],
     [['a.test.ts'], 2, [['a']]],
     [['a.test.ts', 'b.test.ts'], 1, [['a', 'b']]],
   ] as const) {
     const sources = bundleSources(files, count);
-    assert.deepEqual(sources.map(imported), expected.map((share) => share.map((name) => url(`${name}.test.ts`))), `${files.length} files in ${count}`);
+    assert.deepEqual(
+      sources.map(imported),
+      expected.map((share) => share.map((name) => url(`${name}.test.ts`))),
+      `${files.length} files in ${count}`,
+    );
   }
 });
 

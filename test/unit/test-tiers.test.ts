@@ -32,11 +32,14 @@ const NOT_IN_UNIT = [
 ];
 
 // What a unit test may not do: its files share a process (scripts/test-bundles.ts).
-const PROCESS_WIDE = /process\.env(?:\.\w+|\[[^\]]+\])\s*=(?!=)|delete\s+process\.env|process\.(?:chdir|on|once|exit|setUncaughtExceptionCaptureCallback)\(|process\.exitCode\s*=/;
+const PROCESS_WIDE =
+  /process\.env(?:\.\w+|\[[^\]]+\])\s*=(?!=)|delete\s+process\.env|process\.(?:chdir|on|once|exit|setUncaughtExceptionCaptureCallback)\(|process\.exitCode\s*=/;
 
 /** The modules a test file imports that a unit test may not. */
 function forbiddenImports(source: string): string[] {
-  const specifiers = [...source.matchAll(/^\s*import\s[^;]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]!);
+  const specifiers = [...source.matchAll(/^\s*import\s[^;]*?from\s+'([^']+)'|^\s*import\s+'([^']+)'|\bimport\(\s*'([^']+)'\s*\)/gm)].map(
+    (m) => m[1] ?? m[2] ?? m[3]!,
+  );
   return specifiers.filter((specifier) => NOT_IN_UNIT.some((pattern) => pattern.test(specifier)));
 }
 
@@ -64,7 +67,7 @@ test('a file gets the shared stack when it uses test/support/stack.ts, and the m
     ['uses the support module', "import { testStack } from '../support/stack.ts';", true, false],
     ['a multi-line import', "import {\n  stackClients,\n  testStack,\n} from '../support/stack.ts';", true, false],
     ['a dynamic import', "const { testStack } = await import('../support/stack.ts');", true, false],
-    ['quoted, not imported', "const example = \"import { testStack } from '../support/stack.ts';\";", false, false],
+    ['quoted, not imported', 'const example = "import { testStack } from \'../support/stack.ts\';";', false, false],
     ['pure', "import { validateManifest } from '../../jobs/planning/validate.ts';", false, false],
     ['a support module of another name', "import { finishedRun } from '../support/finished-run.ts';", false, false],
     ['its own stack', "/**\n * Loses a cluster.\n *\n * @own-stack\n */\nimport { testStack } from '../support/stack.ts';", false, true],
@@ -82,7 +85,10 @@ test('every tier has its folder and its npm script, and every test file is in a 
     assert.match(scripts[`test:${name}`] ?? '', new RegExp(`tsx scripts/test-with-stack\\.ts ${name}$`), `npm run test:${name}`);
   }
   assert.match(scripts.test ?? '', /tsx scripts\/test-with-stack\.ts$/, 'npm test runs every tier');
-  assert.deepEqual(testFiles(join(ROOT, 'test')).filter((file) => tierOf(file) === null), []);
+  assert.deepEqual(
+    testFiles(join(ROOT, 'test')).filter((file) => tierOf(file) === null),
+    [],
+  );
   const unitStack = testFiles(join(ROOT, TEST_TIERS.unit.folder)).filter((file) => needsSharedStack(readFileSync(join(ROOT, file), 'utf8')));
   assert.deepEqual(unitStack, [], 'npm run test:unit starts no stack');
 });
@@ -113,7 +119,14 @@ test('no unit test imports what starts a process, a server or a stack', () => {
 });
 
 test('the shared-process guard can fail, and no unit test changes process-wide state', () => {
-  for (const line of ["process.env.ALTUS_METER_DIR = dir;", "process.env['X'] = '1';", 'delete process.env.X;', "process.chdir('/tmp');", "process.on('exit', f);", 'process.exitCode = 1;']) {
+  for (const line of [
+    'process.env.ALTUS_METER_DIR = dir;',
+    "process.env['X'] = '1';",
+    'delete process.env.X;',
+    "process.chdir('/tmp');",
+    "process.on('exit', f);",
+    'process.exitCode = 1;',
+  ]) {
     assert.match(line, PROCESS_WIDE, line);
   }
   assert.doesNotMatch("const home = process.env.ALTUS_TEST_HOME;\nif (process.env.X === '1') {}", PROCESS_WIDE);

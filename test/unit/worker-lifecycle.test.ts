@@ -41,8 +41,30 @@ const hanging = ['node', '-e', 'const fs = require("fs"); let n = 0; setInterval
 
 async function fixture(storage: 'local' | 'gcs') {
   const store = new LocalObjectStore(work);
-  const manifest = { apiVersion: 'altus/v1', kind: 'Run', name: 't', kernel: { image: 'r.io/p/k:1', command: hanging, outputs: ['price'] }, parameters: { inline: [{ a: 1 }] }, shardSize: 1, aggregate: { quantiles: [0.5] }, retries: { perShard: 0 }, deadlineSeconds: 60, placement: {} } as unknown as Manifest;
-  const plan: RunPlan = { v: 1, runId: 'life', resultsBucket: 'results', manifest, kernelOptions: {}, metrics: ['price'], quantiles: [0.5], parameterCount: 1, shardSize: 1, shardCount: 1 };
+  const manifest = {
+    apiVersion: 'altus/v1',
+    kind: 'Run',
+    name: 't',
+    kernel: { image: 'r.io/p/k:1', command: hanging, outputs: ['price'] },
+    parameters: { inline: [{ a: 1 }] },
+    shardSize: 1,
+    aggregate: { quantiles: [0.5] },
+    retries: { perShard: 0 },
+    deadlineSeconds: 60,
+    placement: {},
+  } as unknown as Manifest;
+  const plan: RunPlan = {
+    v: 1,
+    runId: 'life',
+    resultsBucket: 'results',
+    manifest,
+    kernelOptions: {},
+    metrics: ['price'],
+    quantiles: [0.5],
+    parameterCount: 1,
+    shardSize: 1,
+    shardCount: 1,
+  };
   await store.write('gs://results/runs/life/plan.json', JSON.stringify(plan));
   const env = {
     JOB_COMPLETION_INDEX: '0',
@@ -62,7 +84,7 @@ async function fixture(storage: 'local' | 'gcs') {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-test('SIGTERM during a shard: the worker returns 143 within the grace period, publishes nothing (even on its last attempt), writes no result, and stops the kernel\'s command', async () => {
+test("SIGTERM during a shard: the worker returns 143 within the grace period, publishes nothing (even on its last attempt), writes no result, and stops the kernel's command", async () => {
   const { store, env, cache } = await fixture('local');
   const pod = new EventEmitter() as EventEmitter & { exit: (code: number) => never };
   const exits: number[] = [];
@@ -77,12 +99,12 @@ test('SIGTERM during a shard: the worker returns 143 within the grace period, pu
   assert.ok(Date.now() - started < TERMINATION_GRACE_SECONDS * 1000);
   assert.deepEqual(cache.published, [], 'no completion and no failure: a stopped shard did not fail');
   assert.equal(await store.stat('gs://results/runs/life/shards/00000.ndjson'), null);
-  assert.deepEqual(timers, [(TERMINATION_GRACE_SECONDS - 1) * 1000], 'a hard exit is armed before the kubelet\'s SIGKILL');
+  assert.deepEqual(timers, [(TERMINATION_GRACE_SECONDS - 1) * 1000], "a hard exit is armed before the kubelet's SIGKILL");
   // A heartbeat that stopped has no event to wait on: look twice, further apart than its beat.
   await sleep(300);
   const beat = readFileSync(pidFile, 'utf8');
   await sleep(300);
-  assert.equal(readFileSync(pidFile, 'utf8'), beat, 'the kernel\'s command was stopped too (its heartbeat stopped)');
+  assert.equal(readFileSync(pidFile, 'utf8'), beat, "the kernel's command was stopped too (its heartbeat stopped)");
 });
 
 test('no credentials on a fresh node: the worker keeps asking for about 30 s, then fails retryably before reading anything', async () => {
@@ -132,7 +154,14 @@ for (const c of credentialCases) {
 test('credentials that never come fail after the wait with the last error as cause', async () => {
   let clock = 0;
   await assert.rejects(
-    awaitCredentials({ token: async () => Promise.reject(new Error('403 from the metadata server')), now: () => clock, sleep: async (ms) => void (clock += ms) }),
-    (error: unknown) => error instanceof CredentialsUnavailableError && /after \d+ attempts over 30 s: 403 from the metadata server/.test(error.message) && error.cause instanceof Error,
+    awaitCredentials({
+      token: async () => Promise.reject(new Error('403 from the metadata server')),
+      now: () => clock,
+      sleep: async (ms) => void (clock += ms),
+    }),
+    (error: unknown) =>
+      error instanceof CredentialsUnavailableError &&
+      /after \d+ attempts over 30 s: 403 from the metadata server/.test(error.message) &&
+      error.cause instanceof Error,
   );
 });

@@ -3,7 +3,14 @@
  * (shared/dashboard-api.ts), so the views work on checked, typed data.
  */
 import type * as z from 'zod';
-import { failedParametersAnswerSchema, runDetailSchema, runsAnswerSchema, type FailedParametersAnswer, type RunDetail, type RunsAnswer } from '../../../shared/dashboard-api.ts';
+import {
+  failedParametersAnswerSchema,
+  runDetailSchema,
+  runsAnswerSchema,
+  type FailedParametersAnswer,
+  type RunDetail,
+  type RunsAnswer,
+} from '../../../shared/dashboard-api.ts';
 
 /** The API answered with an error status, or with something that is not its answer. */
 export class ApiError extends Error {
@@ -47,6 +54,7 @@ async function getJson<S extends z.ZodType>(path: string, schema: S): Promise<z.
     throw new ApiError(said ?? `${res.status} ${res.statusText}`, res.status);
   }
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new ApiError(`unexpected answer from ${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, res.status, { cause: parsed.error });
+  if (!parsed.success)
+    throw new ApiError(`unexpected answer from ${path}: ${parsed.error.issues[0]?.message ?? 'invalid'}`, res.status, { cause: parsed.error });
   return parsed.data;
 }

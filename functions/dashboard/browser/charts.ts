@@ -114,20 +114,33 @@ export function histogramChart(container: HTMLElement, metric: string, aggregate
       setCursor: [
         (u) => {
           const i = u.cursor.idx;
-          readout.textContent = i === null || i === undefined ? HINT : `[${compact(edges[i]!)}, ${compact(edges[i + 1]!)}): ${formatCount(counts[i]!)} parameter sets`;
+          readout.textContent =
+            i === null || i === undefined ? HINT : `[${compact(edges[i]!)}, ${compact(edges[i + 1]!)}): ${formatCount(counts[i]!)} parameter sets`;
         },
       ],
     },
     series: [
       { label: metric },
-      { label: 'parameter sets', fill: BAR, stroke: BAR_LINE, width: 1, paths: uPlot.paths.bars!({ size: [1, Infinity], gap: 1, align: 0 }), points: { show: false } },
+      {
+        label: 'parameter sets',
+        fill: BAR,
+        stroke: BAR_LINE,
+        width: 1,
+        paths: uPlot.paths.bars!({ size: [1, Infinity], gap: 1, align: 0 }),
+        points: { show: false },
+      },
     ],
     axes: [
       { values: ticks, grid: { stroke: '#eef0f3' } },
       { values: ticks, grid: { stroke: '#eef0f3' }, size: 56 },
     ],
     plugins: [
-      markers(quantiles.map((q) => q[1]), quantiles.map((q) => `q${q[0]}`), QUANTILE_MARK, 0),
+      markers(
+        quantiles.map((q) => q[1]),
+        quantiles.map((q) => `q${q[0]}`),
+        QUANTILE_MARK,
+        0,
+      ),
       markers(riskValues, riskLabels, RISK_MARK, 3),
     ],
   };

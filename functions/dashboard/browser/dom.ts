@@ -30,8 +30,24 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attributes: At
 export function table(headers: readonly string[], rows: readonly (readonly Child[])[], numeric: readonly boolean[] = []): HTMLTableElement {
   const cellClass = (i: number) => (numeric[i] ? 'num' : null);
   return el('table', {}, [
-    el('thead', {}, [el('tr', {}, headers.map((h, i) => el('th', { className: cellClass(i) }, [h])))]),
-    el('tbody', {}, rows.map((cells) => el('tr', {}, cells.map((c, i) => el('td', { className: cellClass(i) }, [c]))))),
+    el('thead', {}, [
+      el(
+        'tr',
+        {},
+        headers.map((h, i) => el('th', { className: cellClass(i) }, [h])),
+      ),
+    ]),
+    el(
+      'tbody',
+      {},
+      rows.map((cells) =>
+        el(
+          'tr',
+          {},
+          cells.map((c, i) => el('td', { className: cellClass(i) }, [c])),
+        ),
+      ),
+    ),
   ]);
 }
 
@@ -58,7 +74,11 @@ export function progressBar(progress: ShardProgress, big = false): HTMLElement {
   // CSSOM, not a style attribute: the page's CSP forbids inline styles.
   ok.style.width = `${(Math.min(progress.done - progress.failed, total) / total) * 100}%`;
   bad.style.width = `${(Math.min(progress.failed, total) / total) * 100}%`;
-  return el('div', { className: big ? 'bar big' : 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': progress.total, 'aria-valuenow': progress.done }, [ok, bad]);
+  return el(
+    'div',
+    { className: big ? 'bar big' : 'bar', role: 'progressbar', 'aria-valuemin': 0, 'aria-valuemax': progress.total, 'aria-valuenow': progress.done },
+    [ok, bad],
+  );
 }
 
 /** A timestamp in the viewer's locale, "—" when there is none. */

@@ -28,7 +28,15 @@ export function renderAggregates(part: HTMLElement, d: RunDetail): void {
     statistic(a.max),
     ...levels.map((q) => statistic(a.quantiles[q])),
   ]);
-  const panels = [panel('Aggregates', [table(headers, rows, headers.map((_, i) => i > 0))])];
+  const panels = [
+    panel('Aggregates', [
+      table(
+        headers,
+        rows,
+        headers.map((_, i) => i > 0),
+      ),
+    ]),
+  ];
   for (const [m, r] of Object.entries(d.risk ?? {})) {
     const riskRows = Object.keys(r.var).map((c): Child[] => [c, statistic(r.var[c]), statistic(r.es[c])]);
     const title = `Risk of ${m} (${formatCount(r.count)} scenarios; within ${r.relativeAccuracy * 100}% of exact)`;
@@ -45,13 +53,21 @@ export function renderCharts(part: HTMLElement, d: RunDetail): Chart[] {
     const quantiles = d.quantileLevels.map((q) => `q${q} = ${statistic(aggregate.quantiles[q])}`).join(' · ');
     const notes = [el('div', { className: 'chart-note' }, [el('span', { className: 'q' }, ['- - ']), `quantiles: ${quantiles}`])];
     if (risk) {
-      const losses = Object.keys(risk.var).map((c) => `VaR ${c} = ${statistic(risk.var[c])}, ES ${c} = ${statistic(risk.es[c])}`).join(' · ');
+      const losses = Object.keys(risk.var)
+        .map((c) => `VaR ${c} = ${statistic(risk.var[c])}, ES ${c} = ${statistic(risk.es[c])}`)
+        .join(' · ');
       notes.push(el('div', { className: 'chart-note' }, [el('span', { className: 'risk' }, ['- - ']), `losses (marked at −VaR, −ES): ${losses}`]));
     }
     const card = el('section', { className: 'panel' }, [el('h2', { className: 'metric' }, [`Distribution of ${metric}`]), box, ...notes]);
     return { card, draw: () => histogramChart(box, metric, aggregate, risk) };
   });
-  part.replaceChildren(el('div', { className: 'grid' }, cards.map((c) => c.card)));
+  part.replaceChildren(
+    el(
+      'div',
+      { className: 'grid' },
+      cards.map((c) => c.card),
+    ),
+  );
   // Drawn once the cards are in the page, so each chart takes its box's width.
   return cards.flatMap((c) => c.draw() ?? []);
 }
@@ -61,8 +77,11 @@ export function renderResults(part: HTMLElement, d: RunDetail): void {
   const r = d.results;
   if (!r) return part.replaceChildren();
   const runId = d.summary.runId;
-  const children: Child[] = [el('div', {}, [r.format === 'parquet' ? 'Results (Parquet dataset, one part per shard): ' : 'Results file: ', el('code', {}, [r.uri])])];
-  if (r.downloadPath) children.push(el('p', {}, [el('a', { href: r.downloadPath, download: `${runId}-results.ndjson`, id: 'results-download' }, ['Download results (NDJSON)'])]));
+  const children: Child[] = [
+    el('div', {}, [r.format === 'parquet' ? 'Results (Parquet dataset, one part per shard): ' : 'Results file: ', el('code', {}, [r.uri])]),
+  ];
+  if (r.downloadPath)
+    children.push(el('p', {}, [el('a', { href: r.downloadPath, download: `${runId}-results.ndjson`, id: 'results-download' }, ['Download results (NDJSON)'])]));
   if (r.parts?.length) {
     const links = r.parts.map((p, i) => el('a', { href: p.downloadPath, download: `${runId}-${p.name}`, id: i === 0 ? 'results-download' : null }, [p.name]));
     const more = r.partCount !== undefined && r.partCount > r.parts.length ? [` and ${r.partCount - r.parts.length} more in the folder`] : [];
@@ -104,7 +123,17 @@ export function renderCost(part: HTMLElement, d: RunDetail): void {
       ]),
       el('div', { className: 'small', id: 'cost-pools' }, [
         el('br'),
-        table(['Cluster', 'Pool', 'Machines', 'Shards', 'vCPU-s', 'GPU-s', 'Prices', 'Estimated', 'On-demand'], rows, [false, false, false, true, true, true, false, true, true]),
+        table(['Cluster', 'Pool', 'Machines', 'Shards', 'vCPU-s', 'GPU-s', 'Prices', 'Estimated', 'On-demand'], rows, [
+          false,
+          false,
+          false,
+          true,
+          true,
+          true,
+          false,
+          true,
+          true,
+        ]),
       ]),
       el('p', { className: 'small muted' }, [
         `Requested vCPUs and GPUs × worker wall time per recorded shard, at the fleet configuration's prices${unpriced}. Not included: hub, system pools, idle nodes, functions, Pub/Sub, Firestore, storage.`,

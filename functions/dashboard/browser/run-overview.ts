@@ -22,12 +22,16 @@ export function renderHead(parts: RunParts, d: RunDetail): void {
   const s = d.summary;
   parts.head.replaceChildren(
     el('div', { className: 'headline' }, [el('h1', {}, [s.name]), badge(s.status), el('span', { className: 'muted mono' }, [s.runId])]),
-    el('div', { className: 'muted' }, [`${s.kernel ? `kernel ${s.kernel} · ` : ''}${formatCount(s.parameters)} parameter sets in ${formatCount(d.progress.total)} shards`]),
+    el('div', { className: 'muted' }, [
+      `${s.kernel ? `kernel ${s.kernel} · ` : ''}${formatCount(s.parameters)} parameter sets in ${formatCount(d.progress.total)} shards`,
+    ]),
   );
   const problems: HTMLElement[] = [];
   if (s.error) problems.push(panel(null, [el('strong', {}, [s.error.code]), ' ', s.error.message], 'error'));
   if (d.lastError && !TERMINAL_STATUSES.includes(s.status)) {
-    problems.push(panel(null, [el('strong', {}, ['Last handler error']), ` (${d.lastError.source}, ${localTime(d.lastError.at)}): ${d.lastError.message}`], 'error'));
+    problems.push(
+      panel(null, [el('strong', {}, ['Last handler error']), ` (${d.lastError.source}, ${localTime(d.lastError.at)}): ${d.lastError.message}`], 'error'),
+    );
   }
   parts.problems.replaceChildren(...problems);
 }
@@ -47,7 +51,9 @@ export function renderProgress(parts: RunParts, d: RunDetail, rate: string | und
     panel('Progress', [
       el('div', { className: 'progress-cell' }, [progressBar(p, true), el('span', { className: 'mono', id: 'progress-text' }, [line])]),
       rate === undefined ? null : el('div', { className: 'muted small' }, [rate]),
-      rows.length ? el('div', { className: 'small' }, [el('br'), table(['Cluster', 'Region', 'Progress', 'Shards', 'Failed'], rows, [false, false, false, true, true])]) : null,
+      rows.length
+        ? el('div', { className: 'small' }, [el('br'), table(['Cluster', 'Region', 'Progress', 'Shards', 'Failed'], rows, [false, false, false, true, true])])
+        : null,
     ]),
   );
 }
@@ -75,7 +81,9 @@ export function renderFailedShards(parts: RunParts, d: RunDetail): void {
   if (!d.failedShards.length) return parts.failedShards.replaceChildren();
   const rows = d.failedShards.map((f): Child[] => [String(f.shard), el('span', { className: 'mono' }, [f.cluster]), String(f.attempt), f.reason]);
   const shown = d.failedShards.length < d.progress.failed ? `first ${d.failedShards.length} of ` : '';
-  parts.failedShards.replaceChildren(panel(`Failed shards (${shown}${formatCount(d.progress.failed)})`, [table(['Shard', 'Cluster', 'Attempt', 'Reason'], rows, [true, false, true, false])]));
+  parts.failedShards.replaceChildren(
+    panel(`Failed shards (${shown}${formatCount(d.progress.failed)})`, [table(['Shard', 'Cluster', 'Attempt', 'Reason'], rows, [true, false, true, false])]),
+  );
 }
 
 /** The first failed parameter sets with their reasons and parameters. */
@@ -85,8 +93,13 @@ export function renderFailedParameters(parts: RunParts, answer: FailedParameters
     const params = JSON.stringify(r.params ?? null);
     return [String(r.index), String(r.shard), r.error, el('div', { className: 'truncate mono', title: params }, [params])];
   });
-  const of = answer.total !== undefined && answer.total > answer.rows.length ? `first ${answer.rows.length} of ${formatCount(answer.total)}` : formatCount(answer.rows.length);
-  parts.failedParameters.replaceChildren(panel(`Failed parameter sets (${of})`, [table(['Index', 'Shard', 'Reason', 'Parameters'], rows, [true, true, false, false])]));
+  const of =
+    answer.total !== undefined && answer.total > answer.rows.length
+      ? `first ${answer.rows.length} of ${formatCount(answer.total)}`
+      : formatCount(answer.rows.length);
+  parts.failedParameters.replaceChildren(
+    panel(`Failed parameter sets (${of})`, [table(['Index', 'Shard', 'Reason', 'Parameters'], rows, [true, true, false, false])]),
+  );
 }
 
 /** Which cluster got which shards, and the re-dispatches since. */
@@ -98,10 +111,23 @@ export function renderPlacement(parts: RunParts, d: RunDetail): void {
     String(p.count),
     el('span', { className: 'mono small' }, [p.job]),
   ]);
-  const children: Child[] = [rows.length ? table(['Cluster', 'Region', 'Shards', 'Count', 'Job'], rows, [false, false, false, true, false]) : el('p', { className: 'muted' }, ['Not placed yet.'])];
+  const children: Child[] = [
+    rows.length
+      ? table(['Cluster', 'Region', 'Shards', 'Count', 'Job'], rows, [false, false, false, true, false])
+      : el('p', { className: 'muted' }, ['Not placed yet.']),
+  ];
   if (d.redispatches.length) {
-    const redispatched = d.redispatches.map((r): Child[] => [String(r.attempt), el('span', { className: 'mono' }, [r.cluster]), String(r.shards), r.reason, localTime(r.at)]);
-    children.push(el('h2', {}, [el('br'), 'Re-dispatched']), table(['Attempt', 'Cluster', 'Shards', 'Reason', 'At'], redispatched, [true, false, true, false, false]));
+    const redispatched = d.redispatches.map((r): Child[] => [
+      String(r.attempt),
+      el('span', { className: 'mono' }, [r.cluster]),
+      String(r.shards),
+      r.reason,
+      localTime(r.at),
+    ]);
+    children.push(
+      el('h2', {}, [el('br'), 'Re-dispatched']),
+      table(['Attempt', 'Cluster', 'Shards', 'Reason', 'At'], redispatched, [true, false, true, false, false]),
+    );
   }
   parts.placement.replaceChildren(panel('Placement', children));
 }

@@ -19,7 +19,16 @@ export function showRuns(screen: Screen): void {
   screen.main.replaceChildren(
     el('div', { className: 'headline' }, [el('h1', {}, ['Runs']), el('span', { className: 'muted' }, ['newest first'])]),
     el('section', { className: 'panel' }, [
-      el('table', { id: 'runs' }, [el('thead', {}, [el('tr', {}, HEADERS.map((h, i) => el('th', { className: NUMERIC[i] ? 'num' : null }, [h])))]), body]),
+      el('table', { id: 'runs' }, [
+        el('thead', {}, [
+          el(
+            'tr',
+            {},
+            HEADERS.map((h, i) => el('th', { className: NUMERIC[i] ? 'num' : null }, [h])),
+          ),
+        ]),
+        body,
+      ]),
     ]),
     note,
   );
@@ -49,10 +58,15 @@ function runRow(r: RunSummary): HTMLTableRowElement {
     el('td', {}, [badge(r.status)]),
     el('td', {}, [
       p.total > 0
-        ? el('div', { className: 'progress-cell' }, [progressBar(p), el('span', { className: 'small mono' }, [`${p.done}/${p.total}${p.failed ? ` · ${p.failed} failed` : ''}`])])
+        ? el('div', { className: 'progress-cell' }, [
+            progressBar(p),
+            el('span', { className: 'small mono' }, [`${p.done}/${p.total}${p.failed ? ` · ${p.failed} failed` : ''}`]),
+          ])
         : el('span', { className: 'muted small' }, [r.error?.code ?? '—']),
     ]),
-    el('td', { className: 'num' }, [r.parameters ? `${formatCount(r.parameters)}${r.parametersFailed ? ` (${formatCount(r.parametersFailed)} failed)` : ''}` : '—']),
+    el('td', { className: 'num' }, [
+      r.parameters ? `${formatCount(r.parameters)}${r.parametersFailed ? ` (${formatCount(r.parametersFailed)} failed)` : ''}` : '—',
+    ]),
     el('td', {}, [r.kernel ?? '—']),
     el('td', {}, [localTime(r.startedAt ?? r.createdAt)]),
     el('td', { className: 'num' }, [formatSeconds(r.durationSeconds)]),

@@ -44,7 +44,11 @@ export function webAssets(bundleDir: string = BUNDLE_DIR): ReadonlyMap<string, W
   const style = read('app.css');
   const scriptPath = `assets/app-${contentHash(script)}.js`;
   const stylePath = `assets/app-${contentHash(style)}.css`;
-  const page: WebAsset = { contentType: 'text/html; charset=utf-8', body: Buffer.from(pageHtml({ script: scriptPath, style: stylePath }), 'utf8'), immutable: false };
+  const page: WebAsset = {
+    contentType: 'text/html; charset=utf-8',
+    body: Buffer.from(pageHtml({ script: scriptPath, style: stylePath }), 'utf8'),
+    immutable: false,
+  };
   return new Map<string, WebAsset>([
     ['/', page],
     ['/index.html', page],

@@ -29,7 +29,12 @@ export interface FaultTarget {
 export async function startFaultApi(targets: readonly FaultTarget[], namespace: string, port: number): Promise<Server> {
   const batch = new Map(targets.map((t) => [t.name, t.kubeConfig.makeApiClient(BatchV1Api)]));
   const podsOf = (runId: string): Array<{ target: FaultTarget; pod: RunningPod }> =>
-    targets.flatMap((target) => target.agent.running().filter((p) => p.runId === runId).map((pod) => ({ target, pod })));
+    targets.flatMap((target) =>
+      target.agent
+        .running()
+        .filter((p) => p.runId === runId)
+        .map((pod) => ({ target, pod })),
+    );
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://local');
@@ -37,7 +42,11 @@ export async function startFaultApi(targets: readonly FaultTarget[], namespace: 
       const view = await Promise.all(
         targets.map(async (t) => {
           const jobs = (await batch.get(t.name)!.listNamespacedJob({ namespace })).items;
-          return { name: t.name, down: t.gateway.isCut, jobs: jobs.map((j) => ({ name: j.metadata?.name, runId: j.metadata?.labels?.['altus.dev/run-id'], status: j.status ?? {} })) };
+          return {
+            name: t.name,
+            down: t.gateway.isCut,
+            jobs: jobs.map((j) => ({ name: j.metadata?.name, runId: j.metadata?.labels?.['altus.dev/run-id'], status: j.status ?? {} })),
+          };
         }),
       );
       return send(res, 200, view);
@@ -48,7 +57,7 @@ export async function startFaultApi(targets: readonly FaultTarget[], namespace: 
       const victims = podsOf(decodeURIComponent(fault[1]!));
       if (fault[2] === 'kill' || fault[2] === 'evict') {
         const hit = victims.slice(0, count);
-        for (const { target, pod } of hit) (fault[2] === 'kill' ? target.agent.crash(pod) : target.agent.evict(pod));
+        for (const { target, pod } of hit) fault[2] === 'kill' ? target.agent.crash(pod) : target.agent.evict(pod);
         return send(res, 200, { [fault[2] === 'kill' ? 'killed' : 'evicted']: hit.length, pods: hit.map((v) => v.pod.name) });
       }
       // A Spot reclaim takes whole nodes: enough of the run's nodes to hit `count` of its pods.

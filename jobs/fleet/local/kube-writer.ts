@@ -4,7 +4,17 @@
  * of a pod whose containers have stopped, and events. Each write is retried a
  * few times on a transient error; a pod that is gone (404) needs no more writes.
  */
-import { CoordinationV1Api, CoreV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1Node, type V1Pod, type V1PodStatus, type V1LeaseSpec } from '@kubernetes/client-node';
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1Node,
+  type V1Pod,
+  type V1PodStatus,
+  type V1LeaseSpec,
+} from '@kubernetes/client-node';
 import type { Logger } from '../../../shared/log.ts';
 
 /** How long a node lease lasts without renewal (the kubelet's default). */
@@ -33,11 +43,21 @@ export class KubeWriter {
         await this.core.createNode({ body: object });
       } catch (error) {
         if (codeOf(error) !== 409) throw error;
-        await this.core.patchNode({ name, body: { metadata: { labels: object.metadata?.labels }, spec: { taints: object.spec?.taints ?? null, unschedulable: null } } }, MERGE_PATCH);
+        await this.core.patchNode(
+          { name, body: { metadata: { labels: object.metadata?.labels }, spec: { taints: object.spec?.taints ?? null, unschedulable: null } } },
+          MERGE_PATCH,
+        );
       }
     });
     const now = new Date();
-    const pressure = (type: string, reason: string, message: string) => ({ type, status: 'False', reason, message, lastHeartbeatTime: now, lastTransitionTime: now });
+    const pressure = (type: string, reason: string, message: string) => ({
+      type,
+      status: 'False',
+      reason,
+      message,
+      lastHeartbeatTime: now,
+      lastTransitionTime: now,
+    });
     await this.retry(`post status of node ${name}`, () =>
       this.core.patchNodeStatus(
         {
@@ -66,7 +86,14 @@ export class KubeWriter {
                 pressure('MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
                 pressure('DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
                 pressure('PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
-                { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'the Altus node agent is posting ready status', lastHeartbeatTime: now, lastTransitionTime: now },
+                {
+                  type: 'Ready',
+                  status: 'True',
+                  reason: 'KubeletReady',
+                  message: 'the Altus node agent is posting ready status',
+                  lastHeartbeatTime: now,
+                  lastTransitionTime: now,
+                },
               ],
             },
           },

@@ -17,7 +17,13 @@ export function localClusterAccess(path: string, user?: string): ClusterAccess {
     if (!kc) {
       const context = file.getContextObject(cluster);
       const server = file.getCluster(context?.cluster ?? cluster);
-      if (!context || !server) throw new Error(`the local kubeconfig ${path} has no cluster ${cluster} (it has ${file.getContexts().map((c) => c.name).join(', ')})`);
+      if (!context || !server)
+        throw new Error(
+          `the local kubeconfig ${path} has no cluster ${cluster} (it has ${file
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ')})`,
+        );
       const identity = file.getUser(user ?? context.user);
       if (!identity) throw new Error(`the local kubeconfig ${path} has no user ${user ?? context.user}`);
       kc = new KubeConfig();

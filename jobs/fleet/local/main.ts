@@ -29,7 +29,9 @@ import { NodeAgent, type ImageResolver } from './node-agent.ts';
 import { localNodes } from './nodes.ts';
 import { PodPool } from './pod-pool.ts';
 
-const clustersSchema = z.array(z.object({ name: z.string().min(1), apiServerPort: z.number().int().positive(), gatewayPort: z.number().int().positive() }).strict());
+const clustersSchema = z.array(
+  z.object({ name: z.string().min(1), apiServerPort: z.number().int().positive(), gatewayPort: z.number().int().positive() }).strict(),
+);
 
 const { values } = parseArgs({
   options: {
@@ -51,7 +53,17 @@ const fail = (message: string): never => {
   process.stderr.write(`local fleet: ${message}\n`);
   process.exit(2);
 };
-for (const required of ['port', 'fleet-config', 'clusters-file', 'kubeconfig', 'tls-cert', 'tls-key', 'storage-dir', 'pubsub-emulator-host', 'log-dir'] as const) {
+for (const required of [
+  'port',
+  'fleet-config',
+  'clusters-file',
+  'kubeconfig',
+  'tls-cert',
+  'tls-key',
+  'storage-dir',
+  'pubsub-emulator-host',
+  'log-dir',
+] as const) {
   if (!values[required]) fail(`--${required} is required`);
 }
 const fleet = ((path: string): FleetConfig => {
@@ -123,7 +135,16 @@ for (const { name, apiServerPort, gatewayPort } of clusters) {
   targets.push({ name, agent, gateway, kubeConfig });
 }
 const server = await startFaultApi(targets, fleet.namespace, Number(values.port));
-process.stdout.write(JSON.stringify({ severity: 'INFO', message: 'local fleet ready', port: Number(values.port), parallelism, kubeletPort: kubelet.port, clusters: clusters.map((c) => c.name) }) + '\n');
+process.stdout.write(
+  JSON.stringify({
+    severity: 'INFO',
+    message: 'local fleet ready',
+    port: Number(values.port),
+    parallelism,
+    kubeletPort: kubelet.port,
+    clusters: clusters.map((c) => c.name),
+  }) + '\n',
+);
 
 const stop = async () => {
   server.close();

@@ -145,7 +145,9 @@ export class NodeAgent {
       // Its node came back without it: the kubelet reports the container gone (137), and the Job controller replaces it.
       state.lost = false;
       const now = new Date();
-      void this.write(state, () => this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: state.startedAt ?? now, finishedAt: now })));
+      void this.write(state, () =>
+        this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: state.startedAt ?? now, finishedAt: now })),
+      );
     }
     for (const pod of this.informer?.list() ?? []) this.observe(pod);
   }
@@ -191,7 +193,11 @@ export class NodeAgent {
   async shutdownNode(node: string): Promise<number> {
     await this.writer.cordon(node, true);
     const victims = [...this.pods.values()].filter((s) => s.node === node && (s.phase === 'running' || s.phase === 'starting' || s.phase === 'waiting'));
-    await Promise.all(victims.map((state) => this.terminate(state, Math.min(NODE_SHUTDOWN_GRACE_SECONDS, state.pod.spec?.terminationGracePeriodSeconds ?? 30), 'node-shutdown')));
+    await Promise.all(
+      victims.map((state) =>
+        this.terminate(state, Math.min(NODE_SHUTDOWN_GRACE_SECONDS, state.pod.spec?.terminationGracePeriodSeconds ?? 30), 'node-shutdown'),
+      ),
+    );
     // The replacement joins once every pod of the old VM has stopped and been reported.
     const deadline = Date.now() + (NODE_SHUTDOWN_GRACE_SECONDS + 5) * 1000;
     while (victims.some((s) => s.phase !== 'done') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
@@ -226,7 +232,9 @@ export class NodeAgent {
         void this.terminate(state, pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30);
       } else if (!state || state.phase === 'done') {
         // Nothing runs for it here: the kubelet's final delete lets the API server remove it.
-        this.writer.deletePod(pod).catch((error: Error) => this.options.log.warn('final delete of a pod failed', { pod: pod.metadata?.name, error: error.message }));
+        this.writer
+          .deletePod(pod)
+          .catch((error: Error) => this.options.log.warn('final delete of a pod failed', { pod: pod.metadata?.name, error: error.message }));
       }
       return;
     }
@@ -274,7 +282,9 @@ export class NodeAgent {
       env = containerEnvironment(pod, container, this.options.nodeEnv, emptyDirFolders(pod, container, this.options.volumesDir));
     } catch (error) {
       if (!(error instanceof PodEnvironmentError)) throw error;
-      await this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'CreateContainerConfigError', message: error.message }, since)));
+      await this.write(state, () =>
+        this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'CreateContainerConfigError', message: error.message }, since)),
+      );
       await this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'Failed', `Error: ${error.message}`));
       return;
     }
@@ -332,7 +342,12 @@ export class NodeAgent {
       // reported Failed first (the Job controller counts a terminating pod until it is), then deleted.
       state.phase = 'done';
       const now = new Date();
-      await this.write(state, () => this.writer.podStatus(state.pod, terminatedStatus(state.pod, { exitCode: 137, startedAt: now, finishedAt: now, ...(disruption ? { disruption } : {}) })));
+      await this.write(state, () =>
+        this.writer.podStatus(
+          state.pod,
+          terminatedStatus(state.pod, { exitCode: 137, startedAt: now, finishedAt: now, ...(disruption ? { disruption } : {}) }),
+        ),
+      );
       await this.write(state, async () => (state.pod.metadata?.deletionTimestamp ? this.writer.deletePod(state.pod) : undefined));
     }
   }

@@ -36,7 +36,13 @@ export function localNodes(fleet: FleetConfig, cluster: WorkerCluster, podsAtOnc
   if (!Number.isInteger(podsAtOnce) || podsAtOnce < 1) throw new Error(`pods at once must be a positive integer (got ${podsAtOnce})`);
   const { cpu, memory } = fleet.workerResources;
   const nodes: LocalNode[] = [];
-  const add = (pool: string, index: number, spot: boolean, slots: number, extra: { labels?: Record<string, string>; taints?: V1Taint[]; gpus?: number; ephemeral: string }) => {
+  const add = (
+    pool: string,
+    index: number,
+    spot: boolean,
+    slots: number,
+    extra: { labels?: Record<string, string>; taints?: V1Taint[]; gpus?: number; ephemeral: string },
+  ) => {
     const name = `${cluster.name}-${pool}-${index}`;
     const capacity: Record<string, string> = {
       cpu: multiplyQuantity(cpu, slots),

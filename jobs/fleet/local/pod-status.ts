@@ -63,7 +63,13 @@ export function waitingStatus(pod: V1Pod, waiting: Waiting, since: Date): V1PodS
       condition('PodScheduled', 'True', since),
       condition('Initialized', 'True', since),
       condition('Ready', 'False', since, 'ContainersNotReady', `containers with unready status: [${pod.spec?.containers.map((c) => c.name).join(' ')}]`),
-      condition('ContainersReady', 'False', since, 'ContainersNotReady', `containers with unready status: [${pod.spec?.containers.map((c) => c.name).join(' ')}]`),
+      condition(
+        'ContainersReady',
+        'False',
+        since,
+        'ContainersNotReady',
+        `containers with unready status: [${pod.spec?.containers.map((c) => c.name).join(' ')}]`,
+      ),
     ],
     containerStatuses: containerStatus(pod, { waiting }, false),
   };

@@ -48,7 +48,7 @@ const RESULT_WRITERS: Record<ResultsFormat, (options: ShardRowsOptions) => Shard
   ndjson: (options) => new NdjsonRows(`${options.plan.runId}-${options.shard}`, options.outputNames, options.tempDir),
   parquet: (options) => {
     const { plan } = options;
-    if (plan.results?.format !== 'parquet') throw new Error('a Parquet shard needs the plan\'s results schema');
+    if (plan.results?.format !== 'parquet') throw new Error("a Parquet shard needs the plan's results schema");
     const { start, end } = shardRange(plan, options.shard);
     return new ParquetRows(plan.results.schema, end - start, options.outputNames === undefined);
   },

@@ -16,25 +16,33 @@ export interface Finding {
 }
 
 /** Service Usage `services.list` (https://cloud.google.com/service-usage/docs/reference/rest/v1/services/list), `filter=state:ENABLED`. */
-export const serviceListSchema = z.object({
-  services: z.array(z.object({ config: z.object({ name: z.string() }).passthrough(), state: z.string() }).passthrough()).default([]),
-  nextPageToken: z.string().optional(),
-}).passthrough();
+export const serviceListSchema = z
+  .object({
+    services: z.array(z.object({ config: z.object({ name: z.string() }).passthrough(), state: z.string() }).passthrough()).default([]),
+    nextPageToken: z.string().optional(),
+  })
+  .passthrough();
 
 /** Compute `projects.get` and `regions.get` quotas (https://cloud.google.com/compute/docs/reference/rest/v1/regions/get). */
-export const quotaHolderSchema = z.object({
-  quotas: z.array(z.object({ metric: z.string(), limit: z.number(), usage: z.number() }).passthrough()).default([]),
-}).passthrough();
+export const quotaHolderSchema = z
+  .object({
+    quotas: z.array(z.object({ metric: z.string(), limit: z.number(), usage: z.number() }).passthrough()).default([]),
+  })
+  .passthrough();
 
 /** Compute `acceleratorTypes.aggregatedList` (https://cloud.google.com/compute/docs/reference/rest/v1/acceleratorTypes/aggregatedList). */
-export const acceleratorListSchema = z.object({
-  items: z.record(z.string(), z.object({ acceleratorTypes: z.array(z.object({ name: z.string() }).passthrough()).optional() }).passthrough()).default({}),
-}).passthrough();
+export const acceleratorListSchema = z
+  .object({
+    items: z.record(z.string(), z.object({ acceleratorTypes: z.array(z.object({ name: z.string() }).passthrough()).optional() }).passthrough()).default({}),
+  })
+  .passthrough();
 
 /** Container `projects.locations.clusters.list` (https://cloud.google.com/kubernetes-engine/docs/reference/rest/v1/projects.locations.clusters/list). */
-export const clusterListSchema = z.object({
-  clusters: z.array(z.object({ name: z.string(), location: z.string(), status: z.string() }).passthrough()).default([]),
-}).passthrough();
+export const clusterListSchema = z
+  .object({
+    clusters: z.array(z.object({ name: z.string(), location: z.string(), status: z.string() }).passthrough()).default([]),
+  })
+  .passthrough();
 
 /** Every required API not in the enabled list. */
 export function checkApis(enabled: z.infer<typeof serviceListSchema>, required: readonly string[]): Finding[] {
@@ -70,7 +78,11 @@ const remaining = (holder: z.infer<typeof quotaHolderSchema>, metric: string) =>
 };
 
 /** Quotas: CPUS_ALL_REGIONS for the first deploy, per region CPUS/SSD_TOTAL_GB, and each GPU pool's quota. */
-export function checkQuotas(fleet: Pick<FleetConfig, 'clusters'>, project: z.infer<typeof quotaHolderSchema>, regions: Readonly<Record<string, z.infer<typeof quotaHolderSchema>>>): Finding[] {
+export function checkQuotas(
+  fleet: Pick<FleetConfig, 'clusters'>,
+  project: z.infer<typeof quotaHolderSchema>,
+  regions: Readonly<Record<string, z.infer<typeof quotaHolderSchema>>>,
+): Finding[] {
   const findings: Finding[] = [];
   const cpusNeeded = fleet.clusters.length * FIRST_DEPLOY_NEEDS.cpusPerWorkerRegion + FIRST_DEPLOY_NEEDS.cpusHubAndConnector;
   const all = remaining(project, 'CPUS_ALL_REGIONS');
@@ -87,22 +99,38 @@ export function checkQuotas(fleet: Pick<FleetConfig, 'clusters'>, project: z.inf
     }
     const ssd = remaining(region, 'SSD_TOTAL_GB');
     if (ssd !== undefined && ssd < FIRST_DEPLOY_NEEDS.ssdGbPerWorkerRegion) {
-      findings.push({ level: 'fail', check: 'quota', message: `${cluster.name}: SSD_TOTAL_GB in ${cluster.region} has ${ssd} GB free, the system pool needs ${FIRST_DEPLOY_NEEDS.ssdGbPerWorkerRegion}` });
+      findings.push({
+        level: 'fail',
+        check: 'quota',
+        message: `${cluster.name}: SSD_TOTAL_GB in ${cluster.region} has ${ssd} GB free, the system pool needs ${FIRST_DEPLOY_NEEDS.ssdGbPerWorkerRegion}`,
+      });
     }
     const batchMetric = cluster.spot ? 'PREEMPTIBLE_CPUS' : 'CPUS';
     const cpus = remaining(region, batchMetric);
     const wanted = cluster.maxNodes * cluster.vcpusPerNode;
     if (cpus !== undefined && cpus < wanted) {
-      findings.push({ level: 'warn', check: 'quota', message: `${cluster.name}: ${batchMetric} in ${cluster.region} allows ${cpus} vCPUs, maxNodes needs ${wanted}; the batch pool stops growing there` });
+      findings.push({
+        level: 'warn',
+        check: 'quota',
+        message: `${cluster.name}: ${batchMetric} in ${cluster.region} allows ${cpus} vCPUs, maxNodes needs ${wanted}; the batch pool stops growing there`,
+      });
     }
     for (const pool of cluster.gpuPools) {
       const metric = gpuQuotaMetric(pool);
       const gpus = remaining(region, metric) ?? 0;
       const perNode = pool.acceleratorCount;
       if (gpus < perNode) {
-        findings.push({ level: 'fail', check: 'quota', message: `${cluster.name}/${pool.name}: ${metric} in ${cluster.region} is ${gpus}; no node of ${perNode} GPU(s) can start` });
+        findings.push({
+          level: 'fail',
+          check: 'quota',
+          message: `${cluster.name}/${pool.name}: ${metric} in ${cluster.region} is ${gpus}; no node of ${perNode} GPU(s) can start`,
+        });
       } else if (gpus < perNode * pool.maxNodes) {
-        findings.push({ level: 'warn', check: 'quota', message: `${cluster.name}/${pool.name}: ${metric} in ${cluster.region} allows ${Math.floor(gpus / perNode)} of ${pool.maxNodes} nodes` });
+        findings.push({
+          level: 'warn',
+          check: 'quota',
+          message: `${cluster.name}/${pool.name}: ${metric} in ${cluster.region} allows ${Math.floor(gpus / perNode)} of ${pool.maxNodes} nodes`,
+        });
       } else {
         findings.push({ level: 'ok', check: 'quota', message: `${cluster.name}/${pool.name}: ${metric} allows every node` });
       }
@@ -123,7 +151,11 @@ export function checkAcceleratorZones(fleet: Pick<FleetConfig, 'clusters'>, list
       const zones = [...(offered.get(pool.acceleratorType) ?? [])].filter((z) => z.startsWith(`${cluster.region}-`)).sort();
       const missing = (pool.zones ?? []).filter((z) => !zones.includes(z));
       if (!pool.zones || missing.length) {
-        return { level: 'fail', check: 'accelerator-zones', message: `${cluster.name}/${pool.name}: ${pool.zones ? `${missing.join(', ')} lack` : 'no zones named for'} ${pool.acceleratorType}; this project sees it in ${zones.join(', ') || 'no zone of ' + cluster.region}` };
+        return {
+          level: 'fail',
+          check: 'accelerator-zones',
+          message: `${cluster.name}/${pool.name}: ${pool.zones ? `${missing.join(', ')} lack` : 'no zones named for'} ${pool.acceleratorType}; this project sees it in ${zones.join(', ') || 'no zone of ' + cluster.region}`,
+        };
       }
       return { level: 'ok', check: 'accelerator-zones', message: `${cluster.name}/${pool.name}: ${pool.acceleratorType} in ${pool.zones.join(', ')}` };
     }),

@@ -44,7 +44,9 @@ export async function doctorFindings(fleet: FleetConfig, read: ApiReader): Promi
     let page: string | undefined;
     do {
       const parsed = serviceListSchema.parse(
-        await read(`https://serviceusage.googleapis.com/v1/projects/${fleet.project}/services?filter=state:ENABLED&pageSize=200${page ? `&pageToken=${page}` : ''}`),
+        await read(
+          `https://serviceusage.googleapis.com/v1/projects/${fleet.project}/services?filter=state:ENABLED&pageSize=200${page ? `&pageToken=${page}` : ''}`,
+        ),
       );
       all.push(...parsed.services);
       page = parsed.nextPageToken;
@@ -54,7 +56,9 @@ export async function doctorFindings(fleet: FleetConfig, read: ApiReader): Promi
   const quotas = await attempt('quota', 'the Compute Engine quotas', async () => {
     const project = quotaHolderSchema.parse(await read(compute));
     const regions = Object.fromEntries(
-      await Promise.all([...new Set(fleet.clusters.map((c) => c.region))].map(async (r) => [r, quotaHolderSchema.parse(await read(`${compute}/regions/${r}`))] as const)),
+      await Promise.all(
+        [...new Set(fleet.clusters.map((c) => c.region))].map(async (r) => [r, quotaHolderSchema.parse(await read(`${compute}/regions/${r}`))] as const),
+      ),
     );
     return { project, regions };
   });

@@ -18,12 +18,18 @@ test('a Parquet run: rows in index order in the NDJSON shape, --top by a metric,
   const { store, run } = await finishedRun('parquet');
   assert.equal(run.results?.format, 'parquet');
   assert.match(run.results!.uri, /^gs:\/\/altus-results\/results\/run_id=sql-parquet\/$/);
-  assert.match(run.results!.bigQuery!, /^bq mkdef --source_format=PARQUET 'gs:\/\/altus-results\/results\/run_id=sql-parquet\/\*\.parquet' > .* && bq query --use_legacy_sql=false --external_table_definition=results::/);
+  assert.match(
+    run.results!.bigQuery!,
+    /^bq mkdef --source_format=PARQUET 'gs:\/\/altus-results\/results\/run_id=sql-parquet\/\*\.parquet' > .* && bq query --use_legacy_sql=false --external_table_definition=results::/,
+  );
   const source = await openResults(store, run);
   try {
     const rows = [];
     for await (const row of source.rows()) rows.push(row);
-    assert.deepEqual(rows.map((r) => r.index), Array.from({ length: 30 }, (_, i) => i));
+    assert.deepEqual(
+      rows.map((r) => r.index),
+      Array.from({ length: 30 }, (_, i) => i),
+    );
     assert.deepEqual(rows[0]!.params, { type: 'call', spot: 100, rate: 0.03, maturity: 1, strike: 80, volatility: 0.1, dividendYield: 0 });
     assert.deepEqual(Object.keys(rows[0]!), ['index', 'params', 'price', 'delta', 'gamma', 'vega', 'theta', 'rho']);
     const [dearest] = await topRows(source.rows(), 1, 'price');
@@ -34,7 +40,14 @@ test('a Parquet run: rows in index order in the NDJSON shape, --top by a metric,
     assert.deepEqual(answer.columns, ['volatility', 'n', 'top']);
     const grouped = [];
     for await (const row of answer.rows) grouped.push(row);
-    assert.deepEqual(grouped.map((r) => [r.volatility, r.n]), [[0.1, 10], [0.2, 10], [0.3, 10]]);
+    assert.deepEqual(
+      grouped.map((r) => [r.volatility, r.n]),
+      [
+        [0.1, 10],
+        [0.2, 10],
+        [0.3, 10],
+      ],
+    );
     assert.equal(grouped[2]!.top, dearest!.price);
 
     const example = await source.sql(run.results!.sql!);

@@ -52,7 +52,11 @@ test('answers come back in order, paired one to one; {"error": ...} declines a s
 
 const badOutputs: Array<[string, string, RegExp]> = [
   ['not JSON', `out(n === 2 ? 'oops' : '{"y":1}')`, /output line 2 is not valid JSON.*: oops/],
-  ['NaN from a Python-style encoder', `out(n === 1 ? '{"y": NaN}' : '{"y":1}')`, /output line 1 is not valid JSON.*JSON has no NaN or Infinity: write \{"error": "<reason>"\}/],
+  [
+    'NaN from a Python-style encoder',
+    `out(n === 1 ? '{"y": NaN}' : '{"y":1}')`,
+    /output line 1 is not valid JSON.*JSON has no NaN or Infinity: write \{"error": "<reason>"\}/,
+  ],
   ['an array', `out('[1]')`, /output line 1 is not a JSON object/],
   ['a missing output', `out('{"z":1}')`, /output line 1: unexpected output\(s\) "z"; kernel.outputs declares y/],
   ['a string value', `out('{"y":"1.5"}')`, /output line 1: "y" must be a finite number, got "1\.5"/],
@@ -62,7 +66,10 @@ const badOutputs: Array<[string, string, RegExp]> = [
 ];
 for (const [name, body, says] of badOutputs) {
   test(`bad output is a protocol error, not retried: ${name}`, async () => {
-    const error = await run(nodeKernel(body), 3).then(() => assert.fail('expected a protocol error'), (e: Error) => e);
+    const error = await run(nodeKernel(body), 3).then(
+      () => assert.fail('expected a protocol error'),
+      (e: Error) => e,
+    );
     assert.ok(error instanceof KernelProtocolError, String(error));
     assert.match(error.message, says);
     assert.equal(exitCodeOf(error), EXIT_BAD_INPUT);
@@ -82,7 +89,11 @@ test('more answers than inputs is a protocol error', async () => {
 });
 
 test('a crash is a KernelExitError: retried, unless the command itself exits 42 (bad input) or 43 (bad environment)', async () => {
-  for (const [code, expected] of [[3, EXIT_RETRYABLE], [EXIT_BAD_INPUT, EXIT_BAD_INPUT], [EXIT_BAD_ENVIRONMENT, EXIT_BAD_ENVIRONMENT]] as const) {
+  for (const [code, expected] of [
+    [3, EXIT_RETRYABLE],
+    [EXIT_BAD_INPUT, EXIT_BAD_INPUT],
+    [EXIT_BAD_ENVIRONMENT, EXIT_BAD_ENVIRONMENT],
+  ] as const) {
     const error = await run(nodeKernel(`out('{"y":1}'); if (n === 2) process.exit(${code});`), 5).catch((e: Error) => e);
     assert.ok(error instanceof KernelExitError, String(error));
     assert.equal(error.exitCode, code);
@@ -139,5 +150,7 @@ test('backpressure: a stalled consumer holds the command back, so the writer nev
   assert.equal(answered, count);
   // Only what fits in the stdio socket buffers (a few MiB at most on Linux) and the command's own buffers is in flight, never the shard.
   assert.ok(aheadWhileStalled < 60_000, `${aheadWhileStalled} parameter sets were sent ahead of a stalled consumer`);
-  process.stderr.write(`# 200,000 sets through a python kernel in ${((performance.now() - started) / 1000).toFixed(1)} s; ${aheadWhileStalled} in flight while stalled\n`);
+  process.stderr.write(
+    `# 200,000 sets through a python kernel in ${((performance.now() - started) / 1000).toFixed(1)} s; ${aheadWhileStalled} in flight while stalled\n`,
+  );
 });

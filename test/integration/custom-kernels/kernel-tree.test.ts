@@ -18,7 +18,9 @@ import { waitFor, WaitTimeoutError } from '../../support/wait-for.ts';
 
 const namespace = kernelContainment();
 const group: KernelContainment = { kind: 'process-group', reason: 'forced by the test', pdeathsig: true };
-const inNamespace = { skip: namespace.kind === 'pid-namespace' ? false : `no PID namespace here: ${namespace.kind === 'process-group' ? namespace.reason : ''}` };
+const inNamespace = {
+  skip: namespace.kind === 'pid-namespace' ? false : `no PID namespace here: ${namespace.kind === 'process-group' ? namespace.reason : ''}`,
+};
 
 /** A unique `sleep` duration: the leftover process is found by it in /proc. */
 const marker = () => `3000.${String(Math.floor(Math.random() * 1e9)).padStart(9, '0')}`;
@@ -55,7 +57,9 @@ const cleanup = (text: string) => processesWith(text).forEach((pid) => process.k
  */
 function leavingKernel(mark: string, options: { setsid: boolean; hang?: boolean }): string[] {
   const start = `require('child_process').spawn('sleep', ['${mark}'], { stdio: ['ignore', 'inherit', 'inherit'], detached: ${options.setsid} }).unref();`;
-  const answer = options.hang ? 'setInterval(() => {}, 1000);' : `require('readline').createInterface({ input: process.stdin }).on('line', () => process.stdout.write('{"y":1}\\n'));`;
+  const answer = options.hang
+    ? 'setInterval(() => {}, 1000);'
+    : `require('readline').createInterface({ input: process.stdin }).on('line', () => process.stdout.write('{"y":1}\\n'));`;
   return [process.execPath, '-e', start + answer];
 }
 
@@ -70,11 +74,19 @@ function request(command: string[], extra: Partial<KernelProcessRequest> = {}): 
 /** Fails the test instead of hanging it when the shard does not end. */
 function within<T>(promise: Promise<T>, milliseconds: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still running after ${milliseconds} ms`)), milliseconds)))]).finally(() => clearTimeout(timer));
+  return Promise.race([
+    promise,
+    new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: still running after ${milliseconds} ms`)), milliseconds))),
+  ]).finally(() => clearTimeout(timer));
 }
 
-for (const [name, containment] of [['in a PID namespace', namespace], ['in a process group (the fallback)', group]] as const) {
-  test(`${name}: a kernel that leaves a process holding its stdout ends its shard when it exits, and the process is ended`, { skip: containment.kind === 'pid-namespace' ? inNamespace.skip : false }, async (t) => {
+for (const [name, containment] of [
+  ['in a PID namespace', namespace],
+  ['in a process group (the fallback)', group],
+] as const) {
+  test(`${name}: a kernel that leaves a process holding its stdout ends its shard when it exits, and the process is ended`, {
+    skip: containment.kind === 'pid-namespace' ? inNamespace.skip : false,
+  }, async (t) => {
     const mark = marker();
     t.after(() => cleanup(mark));
     const result = await within(runKernelProcess(request(leavingKernel(mark, { setsid: false }), { containment })), 10_000, 'the shard');
@@ -87,7 +99,11 @@ test('in a process group (the fallback): even a child in a new session holding s
   const mark = marker();
   t.after(() => cleanup(mark));
   const warnings: string[] = [];
-  const result = await within(runKernelProcess(request(leavingKernel(mark, { setsid: true }), { containment: group, onWarning: (w) => warnings.push(w) })), 10_000, 'the shard');
+  const result = await within(
+    runKernelProcess(request(leavingKernel(mark, { setsid: true }), { containment: group, onWarning: (w) => warnings.push(w) })),
+    10_000,
+    'the shard',
+  );
   assert.equal(result.parameters, 3);
   assert.match(warnings.join('\n'), /without a PID namespace \(forced by the test\): a process it starts in a new session can outlive the shard/);
 });
@@ -106,7 +122,14 @@ test('in a PID namespace: stopping the shard (deadline, cancel, SIGTERM) ends th
   const running = runKernelProcess(request(leavingKernel(mark, { setsid: true, hang: true }), { signal: stop.signal }));
   await waitFor(() => processesWith(mark).length > 0, { timeoutMs: 5000, intervalMs: 20, what: "the kernel's child to start" });
   stop.abort(new Error('the run passed its deadline'));
-  const error = await within(running.then(() => assert.fail('a stopped shard must not succeed'), (e: Error) => e), 5000, 'the stopped shard');
+  const error = await within(
+    running.then(
+      () => assert.fail('a stopped shard must not succeed'),
+      (e: Error) => e,
+    ),
+    5000,
+    'the stopped shard',
+  );
   assert.match(error.message, /the run passed its deadline/);
   assert.ok(await gone(mark), 'the setsid child outlived the stopped shard');
 });
@@ -144,7 +167,11 @@ for (const [name, killGroup, signal] of [
 
 test('in a PID namespace: the kernel sees only its own processes, not the worker (nor its environment in /proc)', inNamespace, async () => {
   const seen: string[] = [];
-  const list = [process.execPath, '-e', `const n = require('fs').readdirSync('/proc').filter((e) => /^\\d+$/.test(e)).length; require('readline').createInterface({ input: process.stdin }).on('line', () => process.stdout.write(JSON.stringify({ y: n }) + '\\n'));`];
+  const list = [
+    process.execPath,
+    '-e',
+    `const n = require('fs').readdirSync('/proc').filter((e) => /^\\d+$/.test(e)).length; require('readline').createInterface({ input: process.stdin }).on('line', () => process.stdout.write(JSON.stringify({ y: n }) + '\\n'));`,
+  ];
   await runKernelProcess(request(list, { inputs: params(1), onOutput: (o) => void seen.push(JSON.stringify(o)) }));
   const visible = (JSON.parse(seen[0]!) as { values: { y: number } }).values.y;
   assert.ok(visible <= 3, `the kernel sees ${visible} processes in /proc`);

@@ -77,9 +77,17 @@ test('without outputs, aggregate.metrics names the metrics (in its order, each o
 });
 
 const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
-  ['a metric no output line could carry', { aggregate: { metrics: ['index', 'a-b'] } }, /^aggregate\.metrics: "index" \(index, params, error are reserved\), "a-b" \(an output name is a letter/],
+  [
+    'a metric no output line could carry',
+    { aggregate: { metrics: ['index', 'a-b'] } },
+    /^aggregate\.metrics: "index" \(index, params, error are reserved\), "a-b" \(an output name is a letter/,
+  ],
   ['a metric that could reach a prototype', { aggregate: { metrics: ['__proto__'] } }, /"__proto__" \(__proto__, constructor, prototype are not allowed\)/],
-  ['expectedShortfall with no metrics named', { aggregate: { expectedShortfall: [0.99] } }, /aggregate\.expectedShortfall: .*without kernel\.outputs, name it: add "pnl" to aggregate\.metrics/],
+  [
+    'expectedShortfall with no metrics named',
+    { aggregate: { expectedShortfall: [0.99] } },
+    /aggregate\.expectedShortfall: .*without kernel\.outputs, name it: add "pnl" to aggregate\.metrics/,
+  ],
   ['expectedShortfall without pnl among the metrics', { aggregate: { metrics: ['value'], expectedShortfall: [0.99] } }, /add "pnl" to aggregate\.metrics/],
 ];
 for (const [label, extra, says] of invalid) {
@@ -113,9 +121,17 @@ test('undeclared output lines: every named field is kept, in the order written; 
     ['{"error": "no", "a": 1}', [], /a declined parameter set is exactly/],
   ];
   for (const [line, required, says] of bad) {
-    assert.throws(() => parseOutputLine(line, 1, required, true), (e: unknown) => e instanceof KernelProtocolError && says.test(e.message), line);
+    assert.throws(
+      () => parseOutputLine(line, 1, required, true),
+      (e: unknown) => e instanceof KernelProtocolError && says.test(e.message),
+      line,
+    );
   }
-  assert.throws(() => parseOutputLine('{"price": 1, "note": "x"}', 1, ['price']), /unexpected output\(s\) "note"; kernel\.outputs declares price/, 'declared outputs stay exact');
+  assert.throws(
+    () => parseOutputLine('{"price": 1, "note": "x"}', 1, ['price']),
+    /unexpected output\(s\) "note"; kernel\.outputs declares price/,
+    'declared outputs stay exact',
+  );
 });
 
 /**
@@ -139,7 +155,13 @@ const COMMAND = [
 const PARAMETERS = Array.from({ length: 12 }, (_, x) => ({ x }));
 
 const pubsubEvent = (json: unknown): CloudEvent<unknown> =>
-  ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } } }) as CloudEvent<unknown>;
+  ({
+    specversion: '1.0',
+    id: 'x',
+    source: 'test',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } },
+  }) as CloudEvent<unknown>;
 
 /** A whole run at `shardSize`: validate, plan, every shard through the worker's code, collect, aggregate. */
 async function runAt(shardSize: number, kernel: Record<string, unknown> = { command: COMMAND }, extra: Record<string, unknown> = {}) {
@@ -164,7 +186,14 @@ async function runAt(shardSize: number, kernel: Record<string, unknown> = { comm
   const planUri = runObjects.plan('altus-results', runId);
   await store.write(planUri, JSON.stringify(plan));
   await runs.createRun({
-    runId, name: 'undeclared', status: 'RUNNING', origin: { kind: 'request', requestId: runId }, manifestHash: 'h', planUri, attempt: 0, createdAt: '2026-03-01T09:00:00Z',
+    runId,
+    name: 'undeclared',
+    status: 'RUNNING',
+    origin: { kind: 'request', requestId: runId },
+    manifestHash: 'h',
+    planUri,
+    attempt: 0,
+    createdAt: '2026-03-01T09:00:00Z',
     counts: { parameters: plan.parameterCount, shards: plan.shardCount, shardsSucceeded: 0, shardsFailed: 0, parametersFailed: 0 },
   } as RunDocument);
   const collect = createCollectHandler(deps);
@@ -175,8 +204,20 @@ async function runAt(shardSize: number, kernel: Record<string, unknown> = { comm
     const event = { v: 1, runId, shard, attempt: 0, cluster: 'worker-a', cpuSeconds: 0.1, wallSeconds: 0.2 } as const;
     let completion: CompletionEvent;
     try {
-      const outcome = await runShard({ plan, shard, store, compute: () => computeCustomShard({ plan, shard, store, kernel: customKernel, env: { PATH: process.env.PATH ?? '' }, log }) });
-      completion = { ...event, status: 'succeeded', resultUri: outcome.resultUri, partialUri: outcome.partialUri, parameters: outcome.parameters, parametersFailed: outcome.parametersFailed };
+      const outcome = await runShard({
+        plan,
+        shard,
+        store,
+        compute: () => computeCustomShard({ plan, shard, store, kernel: customKernel, env: { PATH: process.env.PATH ?? '' }, log }),
+      });
+      completion = {
+        ...event,
+        status: 'succeeded',
+        resultUri: outcome.resultUri,
+        partialUri: outcome.partialUri,
+        parameters: outcome.parameters,
+        parametersFailed: outcome.parametersFailed,
+      };
     } catch (error) {
       // What the worker publishes for a protocol error (exit 42).
       assert.ok(error instanceof KernelProtocolError, String(error));
@@ -188,7 +229,9 @@ async function runAt(shardSize: number, kernel: Record<string, unknown> = { comm
   for (const message of published.filter((p) => p.role === 'aggregate').map((p) => p.message)) await aggregate(pubsubEvent(message));
   const run = (await runs.getRun(runId))!;
   const partials = await Promise.all(
-    (await runs.listShards(runId)).filter((s) => s.partialUri).map(async (s) => JSON.parse((await store.read(s.partialUri!)).toString('utf8')) as { metrics: Record<string, unknown> }),
+    (await runs.listShards(runId))
+      .filter((s) => s.partialUri)
+      .map(async (s) => JSON.parse((await store.read(s.partialUri!)).toString('utf8')) as { metrics: Record<string, unknown> }),
   );
   return { run, plan, results: run.results?.path && run.results.format === 'ndjson' ? readFileSync(run.results.path, 'utf8') : '', partials };
 }
@@ -198,7 +241,10 @@ test('discovered metrics: byte-identical results and the same aggregated metrics
   for (const { run } of [one, five, twelve]) assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
   assert.equal(one.results, twelve.results);
   assert.equal(five.results, twelve.results);
-  const rows = twelve.results.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const rows = twelve.results
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.deepEqual(rows[0], { index: 0, params: { x: 0 }, y: 0, z: 0, tag: 'set-0' });
   assert.deepEqual(rows[4], { index: 4, params: { x: 4 }, error: 'x is 4' });
   assert.deepEqual(Object.keys(rows[9]!), ['index', 'params', 'y', 'z', 'tag', 'w']);
@@ -206,7 +252,8 @@ test('discovered metrics: byte-identical results and the same aggregated metrics
   // w first appears in shard 1 at shard size 5 and in shard 7 at shard size 1: the union still finds it, in the same place.
   assert.deepEqual(Object.keys(five.partials[0]!.metrics), ['y', 'z']);
   assert.deepEqual(metricUnion(five.partials), ['y', 'z', 'w']);
-  for (const { run } of [one, five, twelve]) assert.deepEqual(Object.keys(run.aggregates!), ['y', 'z', 'w'], 'numeric fields only, first appearance in index order');
+  for (const { run } of [one, five, twelve])
+    assert.deepEqual(Object.keys(run.aggregates!), ['y', 'z', 'w'], 'numeric fields only, first appearance in index order');
 
   const valid = rows.filter((r) => !('error' in r));
   const expected = (name: string) => valid.map((r) => r[name]).filter((v): v is number => typeof v === 'number');
@@ -240,26 +287,45 @@ test('a line without a metric aggregate.metrics names fails its shard as a proto
 });
 
 test('a shard whose lines carry more numeric fields than can be aggregated fails with a reason that says what to do', async () => {
-  const many = [process.execPath, '-e', `require('readline').createInterface({ input: process.stdin }).on('line', (l) => { const { x } = JSON.parse(l); const o = {}; for (let i = 0; i < 60; i++) o['m' + (x * 60 + i)] = i; console.log(JSON.stringify(o)); });`];
+  const many = [
+    process.execPath,
+    '-e',
+    `require('readline').createInterface({ input: process.stdin }).on('line', (l) => { const { x } = JSON.parse(l); const o = {}; for (let i = 0; i < 60; i++) o['m' + (x * 60 + i)] = i; console.log(JSON.stringify(o)); });`,
+  ];
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-undeclared-')));
   const validated = validateManifest(manifest({ command: many }, { parameters: { inline: [{ x: 0 }, { x: 1 }] } }), fleet);
   const plan = await planRun({ runId: 'many', validated, store, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
   await assert.rejects(
-    computeCustomShard({ plan, shard: 0, store, kernel: plan.manifest.kernel as { image: string; command: string[] }, env: { PATH: process.env.PATH ?? '' }, log: createLogger({ component: 't', sink: () => {} }) }),
-    (e: unknown) => e instanceof KernelProtocolError && /output line 2: "m100" would be numeric field 101 of this shard; .* name the ones you want/.test(e.message),
+    computeCustomShard({
+      plan,
+      shard: 0,
+      store,
+      kernel: plan.manifest.kernel as { image: string; command: string[] },
+      env: { PATH: process.env.PATH ?? '' },
+      log: createLogger({ component: 't', sink: () => {} }),
+    }),
+    (e: unknown) =>
+      e instanceof KernelProtocolError && /output line 2: "m100" would be numeric field 101 of this shard; .* name the ones you want/.test(e.message),
   );
 });
 
 test('shards that between them carry more than 100 numeric fields: the run aggregates the first 100 in index order, the results keep all', async () => {
   // 30 fields per line, named after the parameter set: 12 sets, 360 names, 30 per shard.
-  const wide = [process.execPath, '-e', `require('readline').createInterface({ input: process.stdin }).on('line', (l) => { const { x } = JSON.parse(l); const o = {}; for (let i = 0; i < 30; i++) o['m' + (x * 30 + i)] = i; console.log(JSON.stringify(o)); });`];
+  const wide = [
+    process.execPath,
+    '-e',
+    `require('readline').createInterface({ input: process.stdin }).on('line', (l) => { const { x } = JSON.parse(l); const o = {}; for (let i = 0; i < 30; i++) o['m' + (x * 30 + i)] = i; console.log(JSON.stringify(o)); });`,
+  ];
   const { run, results } = await runAt(1, { command: wide });
   assert.equal(run.status, 'SUCCEEDED', JSON.stringify(run.error ?? run.failedShards));
-  assert.deepEqual(Object.keys(run.aggregates!), Array.from({ length: 100 }, (_, i) => `m${i}`));
+  assert.deepEqual(
+    Object.keys(run.aggregates!),
+    Array.from({ length: 100 }, (_, i) => `m${i}`),
+  );
   assert.match(results, /"m359":29\}/);
 });
 
-test('Parquet: the worker converts the command\'s NDJSON answers; undeclared fields go to extra, and the rows match the NDJSON run at shard sizes 1 and 12', async () => {
+test("Parquet: the worker converts the command's NDJSON answers; undeclared fields go to extra, and the rows match the NDJSON run at shard sizes 1 and 12", async () => {
   const parquet = { results: { format: 'parquet' } };
   const [one, twelve, text] = [await runAt(1, { command: COMMAND }, parquet), await runAt(12, { command: COMMAND }, parquet), await runAt(12)];
   const rows = async (run: RunDocument) => {
@@ -277,11 +343,17 @@ test('Parquet: the worker converts the command\'s NDJSON answers; undeclared fie
   // No declared outputs: every field of an answer is in extra, in the order written.
   assert.deepEqual(twelveRows[0], { index: 0, x: 0, error: null, extra: '{"outputs":{"y":0,"z":0,"tag":"set-0"}}' });
   assert.deepEqual(twelveRows[4], { index: 4, x: 4, error: 'x is 4', extra: null });
-  const lines = text.results.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = text.results
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const { plan } = twelve;
   assert.equal(plan.results?.format, 'parquet');
   if (plan.results?.format !== 'parquet') return;
   const schema = plan.results.schema;
-  assert.deepEqual(twelveRows.map((r) => nestedRow(r, schema)), lines);
-  assert.deepEqual(twelve.run.aggregates, text.run.aggregates, 'a run\'s aggregates do not depend on its results format');
+  assert.deepEqual(
+    twelveRows.map((r) => nestedRow(r, schema)),
+    lines,
+  );
+  assert.deepEqual(twelve.run.aggregates, text.run.aggregates, "a run's aggregates do not depend on its results format");
 });

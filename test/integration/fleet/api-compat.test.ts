@@ -114,7 +114,7 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-test('connect reads each cluster\'s version ahead of the first Job, once, and never throws', async () => {
+test("connect reads each cluster's version ahead of the first Job, once, and never throws", async () => {
   const f = fleet();
   const before = requestsTo(/^GET \/clusters\/worker-on-demand-with-a-long-name-x40ch\/version/).length;
   await f.connect(['worker-on-demand-with-a-long-name-x40ch', 'no-such-cluster']);

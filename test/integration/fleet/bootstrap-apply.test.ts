@@ -41,9 +41,15 @@ test('the first apply creates every object on every cluster, the namespace first
   assert.deepEqual(actions(reports), { 'worker-a': every('created'), 'worker-b': every('created') });
   assert.ok(reports.every((r) => r.error === undefined));
   for (const cluster of ['worker-a', 'worker-b']) {
-    assert.deepEqual(server.objectsOn(cluster).map((o) => o.kind), ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding', 'Role', 'RoleBinding']);
+    assert.deepEqual(
+      server.objectsOn(cluster).map((o) => o.kind),
+      ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding', 'Role', 'RoleBinding'],
+    );
     const posts = server.requests.filter((r) => r.method === 'POST' && r.path.startsWith(`/clusters/${cluster}/`));
-    assert.deepEqual(posts.map((r) => r.status), [201, 201, 201, 201, 201, 201, 201, 201]);
+    assert.deepEqual(
+      posts.map((r) => r.status),
+      [201, 201, 201, 201, 201, 201, 201, 201],
+    );
     assert.equal(posts[0]!.path, `/clusters/${cluster}/api/v1/namespaces`);
   }
 });
@@ -63,7 +69,12 @@ test('drift is put back: a shrunk quota and a removed subject are replaced, keep
     o.spec!.hard!.pods = '10';
     o.metadata!.labels = { ...o.metadata!.labels, 'team.example.com/owner': 'risk' };
   });
-  server.edit<V1RoleBinding>('worker-b', 'RoleBinding', 'altus-job-operator', (o) => void o.subjects!.push({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'intruder@example.com' }));
+  server.edit<V1RoleBinding>(
+    'worker-b',
+    'RoleBinding',
+    'altus-job-operator',
+    (o) => void o.subjects!.push({ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'intruder@example.com' }),
+  );
   const reports = await apply();
   assert.deepEqual(actions(reports)['worker-a'], every('unchanged'));
   const b = reports.find((r) => r.cluster === 'worker-b')!;
@@ -82,7 +93,7 @@ test('drift is put back: a shrunk quota and a removed subject are replaced, keep
   assert.deepEqual(actions(await apply())['worker-b'], every('unchanged'));
 });
 
-test('a cluster bootstrapped before the RBAC split has its shared Role narrowed to dispatch\'s in place, and reconcile gets its own', async () => {
+test("a cluster bootstrapped before the RBAC split has its shared Role narrowed to dispatch's in place, and reconcile gets its own", async () => {
   await apply();
   server.edit<V1Role>('worker-a', 'Role', 'altus-job-operator', (o) => {
     o.rules = [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'list', 'watch', 'delete', 'deletecollection'] }];
@@ -91,7 +102,10 @@ test('a cluster bootstrapped before the RBAC split has its shared Role narrowed 
     o.subjects = [...o.subjects!, { apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: `altus-reconcile@${config.project}.iam.gserviceaccount.com` }];
   });
   const a = (await apply()).find((r) => r.cluster === 'worker-a')!;
-  assert.deepEqual(a.outcomes.filter((o) => o.action !== 'unchanged').map((o) => o.object), ['Role altus/altus-job-operator', 'RoleBinding altus/altus-job-operator']);
+  assert.deepEqual(
+    a.outcomes.filter((o) => o.action !== 'unchanged').map((o) => o.object),
+    ['Role altus/altus-job-operator', 'RoleBinding altus/altus-job-operator'],
+  );
   const role = server.objectsOn('worker-a').find((o) => o.kind === 'Role' && o.metadata?.name === 'altus-job-operator') as V1Role;
   assert.deepEqual(role.rules, [{ apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get'] }]);
 });
@@ -109,11 +123,19 @@ test('a PriorityClass with another value is kept (the value is immutable) and th
 test('403 on one cluster: a clear error naming the object and the cluster; later objects are not tried; the other cluster is done', async () => {
   const message =
     'roles.rbac.authorization.k8s.io is forbidden: User "ops@example.com" cannot create resource "roles" in API group "rbac.authorization.k8s.io" in the namespace "altus"';
-  server.faults.push({ status: 403, method: 'POST', path: /^\/clusters\/worker-b\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/altus\/roles$/, message });
+  server.faults.push({
+    status: 403,
+    method: 'POST',
+    path: /^\/clusters\/worker-b\/apis\/rbac\.authorization\.k8s\.io\/v1\/namespaces\/altus\/roles$/,
+    message,
+  });
   const reports = await apply();
   assert.deepEqual(actions(reports)['worker-a'], every('created'));
   const b = reports.find((r) => r.cluster === 'worker-b')!;
-  assert.deepEqual(b.outcomes.map((o) => o.object), OBJECTS.slice(0, 4));
+  assert.deepEqual(
+    b.outcomes.map((o) => o.object),
+    OBJECTS.slice(0, 4),
+  );
   assert.ok(b.error instanceof BootstrapApplyError);
   assert.equal(b.error.message, `create Role altus/altus-job-operator on cluster worker-b was refused (HTTP 403): ${message}`);
   assert.equal(b.error.cluster, 'worker-b');
@@ -137,7 +159,15 @@ test('a cluster whose access cannot be resolved is reported, the others applied'
  * Bootstrap through a token-checking TLS gate. The token source mints tokens the
  * gate takes (unless `honour(false)`); `revoke()` makes the gate refuse all so far.
  */
-async function behindGate(fn: (ctx: { gate: TokenGate; minted: () => number; apply: () => Promise<ClusterApplyReport[]>; revoke: () => void; honour: (yes: boolean) => void }) => Promise<void>) {
+async function behindGate(
+  fn: (ctx: {
+    gate: TokenGate;
+    minted: () => number;
+    apply: () => Promise<ClusterApplyReport[]>;
+    revoke: () => void;
+    honour: (yes: boolean) => void;
+  }) => Promise<void>,
+) {
   const gate = new TokenGate(baseUrl);
   const gateUrl = await gate.start();
   let valid: string[] = [];
@@ -149,7 +179,11 @@ async function behindGate(fn: (ctx: { gate: TokenGate; minted: () => number; app
     gate.accept(...valid);
     return { token, expiresAtMilliseconds: Date.now() + 3600_000 };
   };
-  const lookup = async (_p: string, _r: string, cluster: string) => ({ server: `${gateUrl}/clusters/${cluster}`, caCertificate: gate.caCertificate, kind: 'ip' as const });
+  const lookup = async (_p: string, _r: string, cluster: string) => ({
+    server: `${gateUrl}/clusters/${cluster}`,
+    caCertificate: gate.caCertificate,
+    kind: 'ip' as const,
+  });
   const access = gkeClusterAccess(config, lookup, tokens);
   const revoke = () => {
     valid = [];
@@ -173,7 +207,10 @@ test('401 mid-bootstrap (the cached token was revoked): new credentials once, an
     assert.ok(reports.every((r) => r.error === undefined));
     assert.ok(minted() > before, 'new credentials were asked for');
     const revoked = new Set(gate.seen.slice(0, seen));
-    assert.ok(gate.seen.slice(seen).some((t) => revoked.has(t)), 'the revoked token was tried first (and refused)');
+    assert.ok(
+      gate.seen.slice(seen).some((t) => revoked.has(t)),
+      'the revoked token was tried first (and refused)',
+    );
   });
 });
 
@@ -185,7 +222,10 @@ test('401 even with refreshed credentials: the cluster is reported refused, nami
     for (const report of reports) {
       assert.deepEqual(report.outcomes, []);
       assert.ok(report.error instanceof BootstrapApplyError);
-      assert.match(report.error.message, new RegExp(`^create Namespace altus on cluster ${report.cluster} was refused \\(HTTP 401, even with refreshed credentials\\): Unauthorized`));
+      assert.match(
+        report.error.message,
+        new RegExp(`^create Namespace altus on cluster ${report.cluster} was refused \\(HTTP 401, even with refreshed credentials\\): Unauthorized`),
+      );
     }
   });
 });

@@ -28,7 +28,10 @@ test('altus fleet bootstrap --dry-run prints one JSON array of {cluster, objects
   assert.equal(result.status, 0, result.stderr);
   const printed = JSON.parse(result.stdout) as Array<{ cluster: string; objects: Array<{ kind: string; metadata: { namespace?: string } }> }>;
   assert.deepEqual(printed, JSON.parse(JSON.stringify(buildBootstrap(parseFleetConfig(JSON.parse(readFileSync(path, 'utf8')))))));
-  assert.deepEqual(printed.map((p) => p.cluster), ['worker-a', 'worker-b']);
+  assert.deepEqual(
+    printed.map((p) => p.cluster),
+    ['worker-a', 'worker-b'],
+  );
   assert.ok(printed.every((p) => p.objects.some((o) => o.kind === 'Role' && o.metadata.namespace === 'risk-batch')));
 });
 
@@ -39,10 +42,21 @@ test('altus fleet bootstrap with pod resources it cannot size a quota from: exit
   assert.match(result.stderr, /"one gig" is not a resource quantity/);
 });
 
-test('the apply report: one line per object with what happened, and each refused cluster\'s error', () => {
-  const error = new BootstrapApplyError('create Role altus/altus-job-operator on cluster worker-b was refused (HTTP 403): forbidden', 'worker-b', 'Role altus/altus-job-operator', 403);
+test("the apply report: one line per object with what happened, and each refused cluster's error", () => {
+  const error = new BootstrapApplyError(
+    'create Role altus/altus-job-operator on cluster worker-b was refused (HTTP 403): forbidden',
+    'worker-b',
+    'Role altus/altus-job-operator',
+    403,
+  );
   const { lines, errors } = renderApplyReport([
-    { cluster: 'worker-a', outcomes: [{ object: 'Namespace altus', action: 'unchanged' }, { object: 'PriorityClass altus-batch', action: 'kept', detail: 'value (5, wanted 1000) cannot change in place' }] },
+    {
+      cluster: 'worker-a',
+      outcomes: [
+        { object: 'Namespace altus', action: 'unchanged' },
+        { object: 'PriorityClass altus-batch', action: 'kept', detail: 'value (5, wanted 1000) cannot change in place' },
+      ],
+    },
     { cluster: 'worker-b', outcomes: [{ object: 'Namespace altus', action: 'created' }], error },
   ]);
   assert.deepEqual(lines, [

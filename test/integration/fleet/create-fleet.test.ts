@@ -39,10 +39,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('connect loads the clients and reads each cluster\'s version once; an unknown cluster does not throw', async () => {
+test("connect loads the clients and reads each cluster's version once; an unknown cluster does not throw", async () => {
   const fleet = createFleet({ kind: 'local', kubeconfig }, threeClusters);
   const versionReads = () => server.requests.filter((r) => r.method === 'GET' && /^\/clusters\/worker-[ab]\/version/.test(r.path)).length;
-  assert.ok(fleet.connect, 'the functions\' fleet can be connected ahead of its first call');
+  assert.ok(fleet.connect, "the functions' fleet can be connected ahead of its first call");
   await fleet.connect(['worker-a', 'worker-b', 'no-such-cluster']);
   assert.equal(versionReads(), 2);
   await fleet.createJob('worker-a', buildJob(jobRequest({ cluster: clusterNamed(threeClusters, 'worker-a'), runId: 'connected-first' })));

@@ -71,7 +71,18 @@ async function dispatchFixture(runId: string, access = fakeClusterAccess(baseUrl
     faults: NO_FAULTS,
   };
   const planUri = runObjects.plan('altus-results', runId);
-  const plan: RunPlan = { v: 1, runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price', 'stdError'], quantiles: [0.5], parameterCount: 1000, shardSize: 100, shardCount: 10 };
+  const plan: RunPlan = {
+    v: 1,
+    runId,
+    resultsBucket: 'altus-results',
+    manifest,
+    kernelOptions: {},
+    metrics: ['price', 'stdError'],
+    quantiles: [0.5],
+    parameterCount: 1000,
+    shardSize: 100,
+    shardCount: 10,
+  };
   await store.write(planUri, JSON.stringify(plan));
   const run: RunDocument = {
     runId,
@@ -111,9 +122,10 @@ test('201: the Job is created on its cluster and the run goes on', async () => {
   assert.deepEqual(f.runFinished(), []);
 });
 
-test('403: the run ends FAILED with DISPATCH_FAILED and the cluster\'s reason, run-finished is published once, a redelivery changes nothing', async () => {
+test("403: the run ends FAILED with DISPATCH_FAILED and the cluster's reason, run-finished is published once, a redelivery changes nothing", async () => {
   const f = await dispatchFixture('run-dispatch-forbidden');
-  const reason = 'jobs.batch is forbidden: User "altus-dispatch@demo-dispatch.iam.gserviceaccount.com" cannot create resource "jobs" in API group "batch" in the namespace "altus"';
+  const reason =
+    'jobs.batch is forbidden: User "altus-dispatch@demo-dispatch.iam.gserviceaccount.com" cannot create resource "jobs" in API group "batch" in the namespace "altus"';
   server.faults.push({ status: 403, message: reason, method: 'POST', path: /\/clusters\/worker-a\/apis\/batch\/v1\/namespaces\/altus\/jobs$/ });
   assert.equal(await f.handler(f.event), 'failed');
   const run = (await f.runs.getRun('run-dispatch-forbidden'))!;
@@ -137,7 +149,10 @@ test('409: a redelivered message finds its Job already there, which is success; 
   assert.equal(await f.handler(f.event), 'created');
   assert.equal(await f.handler(f.event), 'exists');
   const posts = server.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/worker-a/apis/batch/v1/namespaces/altus/jobs'));
-  assert.deepEqual(posts.slice(-2).map((r) => r.status), [201, 409]);
+  assert.deepEqual(
+    posts.slice(-2).map((r) => r.status),
+    [201, 409],
+  );
   assert.equal(jobsOf('run-dispatch-duplicate').length, 1);
   const run = (await f.runs.getRun('run-dispatch-duplicate'))!;
   assert.equal(run.status, 'RUNNING');
@@ -145,7 +160,7 @@ test('409: a redelivered message finds its Job already there, which is success; 
   assert.deepEqual(f.runFinished(), []);
 });
 
-test('503: the handler rethrows a TransientError after the fleet\'s retries, so the message is redelivered; the run stays RUNNING', async () => {
+test("503: the handler rethrows a TransientError after the fleet's retries, so the message is redelivered; the run stays RUNNING", async () => {
   const f = await dispatchFixture('run-dispatch-unavailable');
   server.faults.push(...[503, 503, 503].map((status) => ({ status, method: 'POST' })));
   await assert.rejects(f.handler(f.event), (error: unknown) => {
@@ -175,7 +190,11 @@ test('401: a token the cluster stopped taking is refreshed and the Job created; 
     gate.accept(token);
     return { token, expiresAtMilliseconds: Date.now() + 3600_000 };
   };
-  const lookup = async (_p: string, _r: string, cluster: string) => ({ server: `${gateUrl}/clusters/${cluster}`, caCertificate: gate.caCertificate, kind: 'ip' as const });
+  const lookup = async (_p: string, _r: string, cluster: string) => ({
+    server: `${gateUrl}/clusters/${cluster}`,
+    caCertificate: gate.caCertificate,
+    kind: 'ip' as const,
+  });
   const f = await dispatchFixture('run-dispatch-stale-token', gkeClusterAccess(fleetConfig, lookup, tokens));
   await f.deps.fleet.listJobs('worker-a', 'altus', 'altus.dev/run-id=none'); // the instance is warm: token 1 is cached
   gate.accept(); // and now revoked
@@ -187,22 +206,25 @@ test('401: a token the cluster stopped taking is refreshed and the Job created; 
   assert.deepEqual(f.runFinished(), []);
 });
 
-test('a re-dispatch late in the run gets the time left to the run\'s deadline, not a fresh one; past the deadline nothing is created', async () => {
+test("a re-dispatch late in the run gets the time left to the run's deadline, not a fresh one; past the deadline nothing is created", async () => {
   const late = await dispatchFixture('run-dispatch-late', undefined, new Date(NOW.getTime() + 600_000).toISOString(), 3);
   assert.equal(await late.handler(late.event), 'created');
   const job = jobsOf('run-dispatch-late')[0]!;
   assert.equal(job.spec?.activeDeadlineSeconds, 600);
-  assert.ok(job.spec!.ttlSecondsAfterFinished! >= 600 + 2 * 1200, 'the TTL outlives the deadline plus reconcile\'s longest grace');
+  assert.ok(job.spec!.ttlSecondsAfterFinished! >= 600 + 2 * 1200, "the TTL outlives the deadline plus reconcile's longest grace");
   const over = await dispatchFixture('run-dispatch-over', undefined, new Date(NOW.getTime() - 1000).toISOString(), 3);
   assert.equal(await over.handler(over.event), 'skipped');
   assert.equal(jobsOf('run-dispatch-over').length, 0);
 });
 
-test('a re-dispatch\'s shard list travels as an object in the results bucket: dispatch writes it, the Job names it, the pod reads its shard from it', async () => {
+test("a re-dispatch's shard list travels as an object in the results bucket: dispatch writes it, the Job names it, the pod reads its shard from it", async () => {
   const f = await dispatchFixture('run-dispatch-list', undefined, undefined, 2);
   const list = [3, 17, 18, 19, 4095];
   const message: DispatchMessage = { v: 1, runId: 'run-dispatch-list', cluster: 'worker-a', attempt: 2, shards: { list } };
-  const event = { ...f.event, data: { message: { data: Buffer.from(JSON.stringify(message)).toString('base64'), publishTime: NOW.toISOString() } } } as CloudEvent<unknown>;
+  const event = {
+    ...f.event,
+    data: { message: { data: Buffer.from(JSON.stringify(message)).toString('base64'), publishTime: NOW.toISOString() } },
+  } as CloudEvent<unknown>;
   assert.equal(await f.handler(event), 'created');
   const job = jobsOf('run-dispatch-list')[0]!;
   const env = Object.fromEntries(job.spec!.template.spec!.containers[0]!.env!.map((e) => [e.name, e.value]));

@@ -31,7 +31,10 @@ test('create answers 201 and the job is stored; the same name again is 409 and r
   assert.equal(await f.createJob('worker-a', job('run-created')), 'created');
   assert.equal(await f.createJob('worker-a', job('run-created')), 'exists');
   const posts = server.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/namespaces/altus/jobs'));
-  assert.deepEqual(posts.slice(-2).map((r) => r.status), [201, 409]);
+  assert.deepEqual(
+    posts.slice(-2).map((r) => r.status),
+    [201, 409],
+  );
   assert.equal(server.jobsOn('worker-a').filter((j) => j.metadata?.labels?.['altus.dev/run-id'] === 'run-created').length, 1);
 });
 
@@ -62,12 +65,16 @@ test('a cluster that keeps answering 503 fails with a TransientError after the l
 
 test('403 is not retried and becomes a FleetRequestError naming the job, the cluster and the reason', async () => {
   const { fleet: f, sleeps } = fleet();
-  const message = 'jobs.batch is forbidden: User "altus-dispatch@altus-test-project.iam.gserviceaccount.com" cannot create resource "jobs" in API group "batch" in the namespace "altus"';
+  const message =
+    'jobs.batch is forbidden: User "altus-dispatch@altus-test-project.iam.gserviceaccount.com" cannot create resource "jobs" in API group "batch" in the namespace "altus"';
   server.faults.push({ status: 403, message, method: 'POST' });
   await assert.rejects(f.createJob('worker-a', job('run-forbidden')), (error: unknown) => {
     assert.ok(error instanceof FleetRequestError);
     assert.equal(error.status, 403);
-    assert.match(error.message, /^create Job altus-run-forbidden-worker-a-a0 on cluster worker-a was refused \(HTTP 403\): jobs\.batch is forbidden: User "altus-dispatch@/);
+    assert.match(
+      error.message,
+      /^create Job altus-run-forbidden-worker-a-a0 on cluster worker-a was refused \(HTTP 403\): jobs\.batch is forbidden: User "altus-dispatch@/,
+    );
     assert.ok(error.cause, 'the client error is kept as cause');
     return true;
   });

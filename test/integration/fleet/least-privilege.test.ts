@@ -41,15 +41,22 @@ const fleet = () => new KubernetesFleet(fakeClusterAccess(baseUrl), { attempts: 
 async function requestsOf(work: () => Promise<void>): Promise<Set<string>> {
   const from = server.requests.length;
   await work();
-  return new Set(server.requests.slice(from).map(authorized).filter((r): r is string => r !== undefined));
+  return new Set(
+    server.requests
+      .slice(from)
+      .map(authorized)
+      .filter((r): r is string => r !== undefined),
+  );
 }
 
 /** Every (verb, resource) the rules grant. */
 function granted(rules: typeof DISPATCH_RULES): Set<string> {
-  return new Set((rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`)))));
+  return new Set(
+    (rules ?? []).flatMap((r) => (r.apiGroups ?? []).flatMap((g) => (r.resources ?? []).flatMap((res) => r.verbs.map((v) => `${v} ${g}/${res}`)))),
+  );
 }
 
-test('dispatch\'s Role grants exactly what dispatch does: create Jobs, and get one after a 409', async () => {
+test("dispatch's Role grants exactly what dispatch does: create Jobs, and get one after a 409", async () => {
   const f = reconcileFixture();
   const run = await f.runningRun('rbac-dispatch', 3);
   const job = f.putJob(run, {});
@@ -62,7 +69,7 @@ test('dispatch\'s Role grants exactly what dispatch does: create Jobs, and get o
   assert.deepEqual([...granted(DISPATCH_RULES)].sort(), [...used].sort());
 });
 
-test('reconcile\'s Role grants exactly what reconcile does: list and get Jobs, list pods and events, delete Jobs; dispatch\'s Role cannot do those', async () => {
+test("reconcile's Role grants exactly what reconcile does: list and get Jobs, list pods and events, delete Jobs; dispatch's Role cannot do those", async () => {
   const f = reconcileFixture();
   f.deps.fleet = fleet();
   const run = await f.runningRun('rbac-reconcile', 3);
@@ -75,18 +82,33 @@ test('reconcile\'s Role grants exactly what reconcile does: list and get Jobs, l
   });
   server.putPod('worker-a', {
     metadata: { name: `${name}-0-abcde`, namespace: 'altus', labels: { 'batch.kubernetes.io/job-name': name } },
-    status: { phase: 'Pending', containerStatuses: [{ name: 'worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } }] },
+    status: {
+      phase: 'Pending',
+      containerStatuses: [
+        { name: 'worker', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: 'not found' } } },
+      ],
+    },
   });
   const used = await requestsOf(async () => {
     await reconcileRun(f.deps, run); // the stall: pods, events, the run fails and its Jobs are deleted
-    await createReconcileHandler(f.deps)({ specversion: '1.0', id: 't', source: 't', type: 't', data: { message: { data: Buffer.from('{"v":1}').toString('base64') } } } as never);
+    await createReconcileHandler(f.deps)({
+      specversion: '1.0',
+      id: 't',
+      source: 't',
+      type: 't',
+      data: { message: { data: Buffer.from('{"v":1}').toString('base64') } },
+    } as never);
   });
   for (const request of used) assert.ok(rulesAllow(RECONCILE_RULES, ...split(request)), `reconcile's Role must allow ${request}`);
   assert.deepEqual([...used].sort(), ['delete batch/jobs', 'list /events', 'list /pods', 'list batch/jobs']);
   // get is granted for reading one Job back; everything granted beyond what was used here is named.
-  assert.deepEqual([...granted(RECONCILE_RULES)].filter((g) => !used.has(g)), ['get batch/jobs']);
+  assert.deepEqual(
+    [...granted(RECONCILE_RULES)].filter((g) => !used.has(g)),
+    ['get batch/jobs'],
+  );
   for (const request of used) assert.equal(rulesAllow(DISPATCH_RULES, ...split(request)), false, `dispatch must not ${request}`);
-  for (const verb of ['create', 'deletecollection', 'update', 'patch', 'watch']) assert.equal(rulesAllow(RECONCILE_RULES, verb, 'batch', 'jobs'), false, `reconcile must not ${verb} Jobs`);
+  for (const verb of ['create', 'deletecollection', 'update', 'patch', 'watch'])
+    assert.equal(rulesAllow(RECONCILE_RULES, verb, 'batch', 'jobs'), false, `reconcile must not ${verb} Jobs`);
   assert.equal(rulesAllow(RECONCILE_RULES, 'get', '', 'pods/log'), false);
   assert.equal(rulesAllow(RECONCILE_RULES, 'delete', '', 'pods'), false);
 });

@@ -22,7 +22,10 @@ test('pod pool: round-robin across Jobs; each index runs once and reports its ex
   // A0 may have taken the idle slot before B queued; B0 must start within the next two.
   assert.ok(started.indexOf('B0') <= 2, `B0 started ${started.indexOf('B0')}th: ${started.join(' ')}`);
   assert.ok(started.indexOf('B1') <= 4, `B1 started ${started.indexOf('B1')}th: ${started.join(' ')}`);
-  assert.deepEqual(started.filter((s) => s.startsWith('A')), ['A0', 'A1', 'A2', 'A3', 'A4', 'A5']);
+  assert.deepEqual(
+    started.filter((s) => s.startsWith('A')),
+    ['A0', 'A1', 'A2', 'A3', 'A4', 'A5'],
+  );
 });
 
 test('pod pool: a pod killed while others wait does not hand its replacement to two indexes (each index reports back)', async () => {
@@ -30,19 +33,27 @@ test('pod pool: a pod killed while others wait does not hand its replacement to 
   try {
     let killed = false;
     const runs = Array.from({ length: 4 }, (_, i) =>
-      local.run({}, [], (pid) => {
-        // The first index is deleted as it starts, with three more waiting: the replacement process is offered to one of them.
-        if (!killed) {
-          killed = true;
-          local.kill(pid);
-        }
-      }, `job-${i % 2}`),
+      local.run(
+        {},
+        [],
+        (pid) => {
+          // The first index is deleted as it starts, with three more waiting: the replacement process is offered to one of them.
+          if (!killed) {
+            killed = true;
+            local.kill(pid);
+          }
+        },
+        `job-${i % 2}`,
+      ),
     );
     const exits = await Promise.race([
       Promise.all(runs),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('an index never reported back')), 60_000)),
     ]);
-    assert.deepEqual(exits.map((e) => e.exitCode), [137, 43, 43, 43]);
+    assert.deepEqual(
+      exits.map((e) => e.exitCode),
+      [137, 43, 43, 43],
+    );
   } finally {
     await local.close();
   }
@@ -62,7 +73,10 @@ test('pod pool: an index handed to a process that died just before the hand-over
       ]),
       new Promise<never>((_, reject) => setTimeout(() => reject(new Error('an index never reported back')), 60_000)),
     ]);
-    assert.deepEqual(exits.map((e) => e.exitCode), [137, 43]);
+    assert.deepEqual(
+      exits.map((e) => e.exitCode),
+      [137, 43],
+    );
   } finally {
     await local.close();
   }

@@ -9,7 +9,14 @@ import { after, before, beforeEach, test } from 'node:test';
 import { OAuth2Client, type GoogleAuth } from 'google-auth-library';
 import { fleetAdmission } from '../../../jobs/fleet/admission.ts';
 import { FleetRequestError } from '../../../jobs/fleet/fleet.ts';
-import { adcTokenSource, gkeClusterAccess, reusedTokens, TOKEN_REFRESH_MARGIN_MILLISECONDS, type AccessToken, type TokenSource } from '../../../jobs/fleet/gke-access.ts';
+import {
+  adcTokenSource,
+  gkeClusterAccess,
+  reusedTokens,
+  TOKEN_REFRESH_MARGIN_MILLISECONDS,
+  type AccessToken,
+  type TokenSource,
+} from '../../../jobs/fleet/gke-access.ts';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { KubernetesFleet } from '../../../jobs/fleet/kubernetes-fleet.ts';
 import { FakeApiServer } from '../../support/fake-apiserver.ts';
@@ -53,7 +60,11 @@ beforeEach(() => {
   sleeps = [];
   gate.accept();
   gate.seen.length = 0;
-  const lookup = async (_project: string, _region: string, cluster: string) => ({ server: `${gateUrl}/clusters/${cluster}`, caCertificate: gate.caCertificate, kind: 'ip' as const });
+  const lookup = async (_project: string, _region: string, cluster: string) => ({
+    server: `${gateUrl}/clusters/${cluster}`,
+    caCertificate: gate.caCertificate,
+    kind: 'ip' as const,
+  });
   const access = gkeClusterAccess(threeClusters, lookup, adc.source, () => adc.now);
   fleet = new KubernetesFleet(access, { attempts: 4, initialDelayMilliseconds: 100, sleep: async (ms) => void sleeps.push(ms) });
 });
@@ -90,7 +101,10 @@ test('list and delete recover from a 401 the same way', async () => {
   assert.equal((await fleet.listJobs('worker-a', 'altus', 'altus.dev/run-id=run-revoked-list')).length, 1);
   gate.accept();
   assert.equal(await fleet.deleteJobs('worker-a', 'altus', 'altus.dev/run-id=run-revoked-list'), 1);
-  assert.deepEqual(adc.calls.map((c) => c.forceRefresh), [false, true, true]);
+  assert.deepEqual(
+    adc.calls.map((c) => c.forceRefresh),
+    [false, true, true],
+  );
 });
 
 test('a 401 for the refreshed token too is permanent: refreshed once, then a FleetRequestError with HTTP 401', async () => {
@@ -102,11 +116,17 @@ test('a 401 for the refreshed token too is permanent: refreshed once, then a Fle
   await assert.rejects(fleet.createJob('worker-a', job('run-unauthorized')), (error: unknown) => {
     assert.ok(error instanceof FleetRequestError);
     assert.equal(error.status, 401);
-    assert.match(error.message, /^create Job altus-run-unauthorized-worker-a-a0 on cluster worker-a was refused even with refreshed credentials \(HTTP 401\): Unauthorized$/);
+    assert.match(
+      error.message,
+      /^create Job altus-run-unauthorized-worker-a-a0 on cluster worker-a was refused even with refreshed credentials \(HTTP 401\): Unauthorized$/,
+    );
     return true;
   });
   assert.deepEqual(gate.seen, ['token-1', 'token-2']);
-  assert.deepEqual(adc.calls.map((c) => c.forceRefresh), [false, true]);
+  assert.deepEqual(
+    adc.calls.map((c) => c.forceRefresh),
+    [false, true],
+  );
 });
 
 test('reused tokens: concurrent callers share one request; a token of unknown expiry is asked for again each time', async () => {
@@ -118,7 +138,10 @@ test('reused tokens: concurrent callers share one request; a token of unknown ex
   };
   const shared = reusedTokens(slow);
   const tokens = await Promise.all([shared(), shared(), shared()]);
-  assert.deepEqual(tokens.map((t) => t.token), ['t1', 't1', 't1']);
+  assert.deepEqual(
+    tokens.map((t) => t.token),
+    ['t1', 't1', 't1'],
+  );
   assert.equal(asked, 1);
   let unknown = 0;
   const noExpiry = reusedTokens(async () => ({ token: `u${++unknown}` }));

@@ -52,28 +52,50 @@ function pod(job: string, index: number, status: V1Pod['status']): V1Pod {
 }
 
 function event(job: string, reason: string, message: string): CoreV1Event {
-  return { metadata: { name: `${job}.1`, namespace: 'altus' }, involvedObject: { kind: 'Job', name: job, namespace: 'altus' }, reason, message, type: 'Warning' };
+  return {
+    metadata: { name: `${job}.1`, namespace: 'altus' },
+    involvedObject: { kind: 'Job', name: job, namespace: 'altus' },
+    reason,
+    message,
+    type: 'Warning',
+  };
 }
 
 const pullMessage = `Back-off pulling image "${IMAGE}": ErrImagePull: failed to resolve reference: not found`;
-const schedulerMessage = '0/3 nodes are available: 1 node(s) had untolerated taint {components.gke.io/gke-managed-components: true}, 2 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
+const schedulerMessage =
+  '0/3 nodes are available: 1 node(s) had untolerated taint {components.gke.io/gke-managed-components: true}, 2 Insufficient nvidia.com/gpu. preemption: 0/3 nodes are available: 3 Preemption is not helpful for scheduling.';
 const saMessage = 'Error creating: pods "x-0-" is forbidden: error looking up service account altus/altus-worker: serviceaccount "altus-worker" not found';
 
-test('an image the kubelet cannot pull ends the run FAILED with IMAGE_PULL_FAILED and the kubelet\'s words; its Job is deleted', async () => {
+test("an image the kubelet cannot pull ends the run FAILED with IMAGE_PULL_FAILED and the kubelet's words; its Job is deleted", async () => {
   const { f, run, name } = await stalledRun('stall-image', 4);
-  server.putPod('worker-a', pod(name, 0, { phase: 'Pending', containerStatuses: [{ name: 'worker', image: IMAGE, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: pullMessage } } }] }));
+  server.putPod(
+    'worker-a',
+    pod(name, 0, {
+      phase: 'Pending',
+      containerStatuses: [
+        { name: 'worker', image: IMAGE, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: pullMessage } } },
+      ],
+    }),
+  );
   const report = await reconcileRun(f.deps, run);
   assert.equal(report.stalled?.action, 'failed');
   const ended = (await f.runs.getRun(run.runId))!;
   assert.equal(ended.status, 'FAILED');
   assert.equal(ended.error?.code, 'IMAGE_PULL_FAILED');
   assert.ok(ended.error!.message.includes(pullMessage), ended.error!.message);
-  assert.deepEqual(f.published.map((p) => [p.role, p.message.status]), [['runFinished', 'FAILED']]);
-  assert.equal(server.jobsOn('worker-a').some((j) => j.metadata?.name === name), false, 'the stalled Job is deleted');
+  assert.deepEqual(
+    f.published.map((p) => [p.role, p.message.status]),
+    [['runFinished', 'FAILED']],
+  );
+  assert.equal(
+    server.jobsOn('worker-a').some((j) => j.metadata?.name === name),
+    false,
+    'the stalled Job is deleted',
+  );
   assert.equal(ended.fleetCleanedUp, true);
 });
 
-test('a missing service account (FailedCreate on the Job) ends the run FAILED with POD_CREATE_FAILED and the Job controller\'s words', async () => {
+test("a missing service account (FailedCreate on the Job) ends the run FAILED with POD_CREATE_FAILED and the Job controller's words", async () => {
   const { f, run, name } = await stalledRun('stall-sa', 4);
   server.putEvent('worker-a', event(name, 'FailedCreate', saMessage));
   await reconcileRun(f.deps, run);
@@ -82,38 +104,66 @@ test('a missing service account (FailedCreate on the Job) ends the run FAILED wi
   assert.ok(ended.error!.message.includes('serviceaccount "altus-worker" not found'), ended.error!.message);
 });
 
-test('no room on the cluster (Unschedulable) re-places the Job\'s unfinished shards on another cluster and deletes the stalled Job', async () => {
+test("no room on the cluster (Unschedulable) re-places the Job's unfinished shards on another cluster and deletes the stalled Job", async () => {
   const { f, run, name } = await stalledRun('stall-room', 4);
   await f.record(run, [0]);
-  server.putPod('worker-a', pod(name, 1, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }));
+  server.putPod(
+    'worker-a',
+    pod(name, 1, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }),
+  );
   const report = await reconcileRun(f.deps, run);
   assert.equal(report.stalled?.action, 'replaced');
   const updated = (await f.runs.getRun(run.runId))!;
   assert.equal(updated.status, 'RUNNING');
-  assert.deepEqual(updated.redispatches?.map((r) => [r.cluster, r.shards]), [['worker-b', [1, 2, 3]]]);
+  assert.deepEqual(
+    updated.redispatches?.map((r) => [r.cluster, r.shards]),
+    [['worker-b', [1, 2, 3]]],
+  );
   assert.match(updated.redispatches![0]!.reason, /^no room on worker-a: .*Insufficient nvidia\.com\/gpu/);
   assert.equal(updated.redispatches![0]!.noRoomOn, 'worker-a', 'the cluster it left is recorded as such, not only in the text');
-  assert.deepEqual(f.published.map((p) => [p.role, p.message.cluster]), [['dispatch', 'worker-b']]);
-  assert.equal(server.jobsOn('worker-a').some((j) => j.metadata?.name === name), false);
+  assert.deepEqual(
+    f.published.map((p) => [p.role, p.message.cluster]),
+    [['dispatch', 'worker-b']],
+  );
+  assert.equal(
+    server.jobsOn('worker-a').some((j) => j.metadata?.name === name),
+    false,
+  );
 });
 
-test('no room and no other cluster for the run ends it FAILED with UNSCHEDULABLE and the scheduler\'s words', async () => {
+test("no room and no other cluster for the run ends it FAILED with UNSCHEDULABLE and the scheduler's words", async () => {
   const { f, run, name } = await stalledRun('stall-nowhere', 4, { placementClusters: ['worker-a'] });
-  server.putPod('worker-a', pod(name, 0, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }));
+  server.putPod(
+    'worker-a',
+    pod(name, 0, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }),
+  );
   await reconcileRun(f.deps, run);
   const ended = (await f.runs.getRun(run.runId))!;
   assert.deepEqual([ended.status, ended.error?.code], ['FAILED', 'UNSCHEDULABLE']);
   assert.ok(ended.error!.message.includes(schedulerMessage));
 });
 
-test('no room, no other cluster, but other runs\' pods hold the cluster: the run waits its turn instead of failing', async () => {
+test("no room, no other cluster, but other runs' pods hold the cluster: the run waits its turn instead of failing", async () => {
   const { f, run, name } = await stalledRun('stall-queued', 4, { placementClusters: ['worker-a'] });
-  server.putPod('worker-a', pod(name, 0, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }));
-  server.putPod('worker-a', { metadata: { name: 'altus-other-run-worker-a-a0-0-q1w2e', namespace: 'altus', labels: { 'app.kubernetes.io/managed-by': 'altus', 'altus.dev/run-id': 'other-run' } }, status: { phase: 'Running' } });
+  server.putPod(
+    'worker-a',
+    pod(name, 0, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }),
+  );
+  server.putPod('worker-a', {
+    metadata: {
+      name: 'altus-other-run-worker-a-a0-0-q1w2e',
+      namespace: 'altus',
+      labels: { 'app.kubernetes.io/managed-by': 'altus', 'altus.dev/run-id': 'other-run' },
+    },
+    status: { phase: 'Running' },
+  });
   const report = await reconcileRun(f.deps, run);
   assert.equal(report.stalled, undefined);
   assert.equal((await f.runs.getRun(run.runId))!.status, 'RUNNING');
-  assert.ok(server.jobsOn('worker-a').some((j) => j.metadata?.name === name), 'its Job stays');
+  assert.ok(
+    server.jobsOn('worker-a').some((j) => j.metadata?.name === name),
+    'its Job stays',
+  );
 });
 
 test('a quiet Job younger than the patience (3 minutes by default) is not looked into; the configured patience applies', async () => {
@@ -122,7 +172,15 @@ test('a quiet Job younger than the patience (3 minutes by default) is not looked
   assert.equal(parseRuntimeConfig({ ALTUS_PROJECT_ID: 'demo-x', ALTUS_STALLED_JOB_SECONDS: '60' }).stalledJobMilliseconds, 60_000);
   assert.throws(() => parseRuntimeConfig({ ALTUS_PROJECT_ID: 'demo-x', ALTUS_STALLED_JOB_SECONDS: '0' }), /ALTUS_STALLED_JOB_SECONDS/);
   const { f, run, name } = await stalledRun('stall-young', 2);
-  server.putPod('worker-a', pod(name, 0, { phase: 'Pending', containerStatuses: [{ name: 'worker', image: IMAGE, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: pullMessage } } }] }));
+  server.putPod(
+    'worker-a',
+    pod(name, 0, {
+      phase: 'Pending',
+      containerStatuses: [
+        { name: 'worker', image: IMAGE, imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ErrImagePull', message: pullMessage } } },
+      ],
+    }),
+  );
   const podLists = () => server.requests.filter((r) => r.path.endsWith('/pods') && r.query.labelSelector === `batch.kubernetes.io/job-name=${name}`).length;
   await reconcileRun(f.deps, run);
   assert.equal((await f.runs.getRun(run.runId))!.status, 'RUNNING');
@@ -140,7 +198,10 @@ test('a Job with a ready pod costs no pod or event read, and a running pod is no
   assert.equal(server.requests.filter((r) => r.path.endsWith('/pods') && r.query.labelSelector?.endsWith(name)).length, 0);
   server.editJob('worker-a', name, (j: V1Job) => (j.status = { active: 4, ready: 0 }));
   server.putPod('worker-a', pod(name, 0, { phase: 'Running' }));
-  server.putPod('worker-a', pod(name, 1, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }));
+  server.putPod(
+    'worker-a',
+    pod(name, 1, { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: schedulerMessage }] }),
+  );
   const report = await reconcileRun(f.deps, run);
   assert.equal(report.stalled, undefined);
   assert.equal((await f.runs.getRun(run.runId))!.status, 'RUNNING');

@@ -63,10 +63,19 @@ after(() => server.close());
 
 test('the run page links each part for download and shows the SQL and the bq command', async () => {
   const detail = (await (await fetch(`${base}api/runs/${fixture.run.runId}`)).json()) as { results: Record<string, unknown> };
-  const results = detail.results as { format: string; parts: Array<{ name: string; downloadPath: string }>; partCount: number; sqlCommand: string; bigQuery: string };
+  const results = detail.results as {
+    format: string;
+    parts: Array<{ name: string; downloadPath: string }>;
+    partCount: number;
+    sqlCommand: string;
+    bigQuery: string;
+  };
   assert.equal(results.format, 'parquet');
   assert.equal(results.partCount, 3);
-  assert.deepEqual(results.parts.map((p) => p.name), ['part-000000.parquet', 'part-000001.parquet', 'part-000002.parquet']);
+  assert.deepEqual(
+    results.parts.map((p) => p.name),
+    ['part-000000.parquet', 'part-000001.parquet', 'part-000002.parquet'],
+  );
   assert.equal(results.sqlCommand, `altus results ${fixture.run.runId} --sql "${fixture.run.results!.sql}"`);
   assert.match(results.sqlCommand, /SELECT COUNT\(\*\) AS row_count, COUNT\(error\) AS failed, AVG\(price\).* FROM results/);
   assert.equal(results.bigQuery, fixture.run.results!.bigQuery);
@@ -83,7 +92,10 @@ test('the run page links each part for download and shows the SQL and the bq com
 
 test('failed parameter sets are read from the Parquet parts: index, reason and the parameters as read', async () => {
   const rows = await failedParameterSets({ shards: new ShardList(fixture.shards), store: fixture.store }, fixture.run.runId, 4);
-  assert.deepEqual(rows.map((r) => r.index), [1, 4, 7, 10]);
+  assert.deepEqual(
+    rows.map((r) => r.index),
+    [1, 4, 7, 10],
+  );
   assert.match(rows[0]!.error, /volatility must be > 0/);
   assert.deepEqual(rows[0]!.params, { type: 'call', spot: 100, rate: 0.03, maturity: 1, strike: 80, volatility: -0.2, dividendYield: 0 });
 });

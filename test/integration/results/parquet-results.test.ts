@@ -46,7 +46,14 @@ const manifest = (shardSize: number, format: 'parquet' | 'ndjson' = 'parquet') =
 async function runAll(shardSize: number, format: 'parquet' | 'ndjson' = 'parquet') {
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-parquet-')));
   const runId = 'determinism';
-  const plan = await planRun({ runId, validated: validateManifest(manifest(shardSize, format), fleet), store, manifestsBucket: 'm', resultsBucket: 'altus-results', manifestObject: null });
+  const plan = await planRun({
+    runId,
+    validated: validateManifest(manifest(shardSize, format), fleet),
+    store,
+    manifestsBucket: 'm',
+    resultsBucket: 'altus-results',
+    manifestObject: null,
+  });
   for (let shard = 0; shard < plan.shardCount; shard++) await runShard({ plan, shard, store, compute: () => computeShard({ plan, shard, kernel, store }) });
   return { plan, store, folder: store.localPath(runObjects.dataset('altus-results', runId).replace(/\/$/, '')) };
 }
@@ -68,7 +75,10 @@ test('the rows read back are identical at shard sizes 1, 7 and 1000 (the logical
   assert.deepEqual(readdirSync(seven.folder).slice(0, 2), ['part-000000.parquet', 'part-000001.parquet']);
   const rows = await readAll(thousand.folder);
   assert.equal(rows.length, COUNT);
-  assert.deepEqual(rows.map((r) => r.index), Array.from({ length: COUNT }, (_, i) => i));
+  assert.deepEqual(
+    rows.map((r) => r.index),
+    Array.from({ length: COUNT }, (_, i) => i),
+  );
   assert.deepEqual(await readAll(one.folder), rows);
   assert.deepEqual(await readAll(seven.folder), rows);
   const failed = rows.filter((r) => r.error !== null);
@@ -110,7 +120,12 @@ test('each Parquet row holds what the NDJSON line of the same parameter set hold
   const lines: Record<string, unknown>[] = [];
   for (let shard = 0; shard < parquet.plan.shardCount; shard++) {
     const text = (await ndjson.store.read(runObjects.shardResult('altus-results', 'determinism', String(shard).padStart(6, '0'), 'ndjson'))).toString('utf8');
-    lines.push(...text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>));
+    lines.push(
+      ...text
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    );
   }
   const table = await ResultsTable.open(parquet.folder);
   try {
@@ -131,7 +146,17 @@ test('each Parquet row holds what the NDJSON line of the same parameter set hold
 
 test('a value that fits no planned column is kept in extra: an unplanned key, a text value in a DOUBLE column, an undeclared output', async () => {
   const folder = mkdtempSync(join(tmpdir(), 'altus-parquet-extra-'));
-  const rows = new ParquetRows({ params: [{ key: 'a', column: 'a', type: 'DOUBLE' }, { key: 'b', column: 'b', type: 'STRING' }], outputs: [{ key: 'price', column: 'price' }] }, 3, true);
+  const rows = new ParquetRows(
+    {
+      params: [
+        { key: 'a', column: 'a', type: 'DOUBLE' },
+        { key: 'b', column: 'b', type: 'STRING' },
+      ],
+      outputs: [{ key: 'price', column: 'price' }],
+    },
+    3,
+    true,
+  );
   rows.result(0, { a: 1, b: 'x' }, { price: 2.5 });
   rows.result(1, { a: 'oops', c: true }, { price: 3, note: 'hi' });
   rows.failure(2, null, 'the line is not valid JSON');

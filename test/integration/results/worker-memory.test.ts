@@ -10,10 +10,23 @@ import { test } from 'node:test';
 
 const ROOT = join(import.meta.dirname, '../../..');
 
-test('a 100,000-row Parquet shard peaks under 256 MB RSS with the worker\'s 128 MB heap cap', () => {
+test("a 100,000-row Parquet shard peaks under 256 MB RSS with the worker's 128 MB heap cap", () => {
   const out = execFileSync(
     process.execPath,
-    ['--max-old-space-size=128', '--import', 'tsx', join(ROOT, 'scripts/bench/shard-profile.ts'), '--format', 'parquet', '--shard-size', '100000', '--shard', '3', '--repeat', '1'],
+    [
+      '--max-old-space-size=128',
+      '--import',
+      'tsx',
+      join(ROOT, 'scripts/bench/shard-profile.ts'),
+      '--format',
+      'parquet',
+      '--shard-size',
+      '100000',
+      '--shard',
+      '3',
+      '--repeat',
+      '1',
+    ],
     { cwd: ROOT, encoding: 'utf8' },
   );
   const report = JSON.parse(out.trim().split('\n').pop()!) as { rows: number; peakRssMb: number; bytesPerRow: number };

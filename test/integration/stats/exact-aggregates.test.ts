@@ -68,7 +68,16 @@ const runs: Record<string, { kernel: Record<string, unknown>; parameters: Record
       random: {
         count: COUNT,
         seed: 5,
-        base: { positions: [{ value: 1e6, dailyVolatility: 0.02 }, { value: -4e5, dailyVolatility: 0.01 }], correlation: [[1, 0.3], [0.3, 1]] },
+        base: {
+          positions: [
+            { value: 1e6, dailyVolatility: 0.02 },
+            { value: -4e5, dailyVolatility: 0.01 },
+          ],
+          correlation: [
+            [1, 0.3],
+            [0.3, 1],
+          ],
+        },
         fields: { horizonDays: { uniform: [1, 20] }, confidence: { uniform: [0.9, 0.999] } },
       },
     },
@@ -108,13 +117,23 @@ async function plan(kernelName: string, shardSize: number, runSuffix = ''): Prom
     aggregate: { quantiles: [0.001, 0.01, 0.5, 0.99], ...(run.expectedShortfall ? { expectedShortfall: run.expectedShortfall } : {}) },
   };
   const validated = validateManifest(manifest, fleet);
-  return planRun({ runId: `exact-${kernelName}-${shardSize}${runSuffix}`, validated, store, manifestsBucket: 'manifests', resultsBucket: 'results', manifestObject: null });
+  return planRun({
+    runId: `exact-${kernelName}-${shardSize}${runSuffix}`,
+    validated,
+    store,
+    manifestsBucket: 'manifests',
+    resultsBucket: 'results',
+    manifestObject: null,
+  });
 }
 
 /** The bucket as a pod sees it, except that the first write of chosen shards' partials fails: a pod preempted between its two writes. */
 class PreemptingStore extends LocalObjectStore {
   readonly preempted = new Set<string>();
-  constructor(rootPath: string, private readonly victim: (uri: string) => boolean) {
+  constructor(
+    rootPath: string,
+    private readonly victim: (uri: string) => boolean,
+  ) {
     super(rootPath);
   }
   override async write(uri: string, data: Buffer | string, options: { ifAbsent?: boolean; contentType?: string } = {}) {
@@ -179,7 +198,8 @@ for (const kernelName of kernelNames()) {
     const { bytes } = reference.get(kernelName) ?? assert.fail('the shard-size test runs first');
     const p = await plan(kernelName, 7, '-faults');
     const pod = new PreemptingStore(root, (uri) => /shards\/\d*[05]\.partial/.test(uri));
-    const work = (shard: number) => runShard({ plan: p, shard, store: pod, compute: () => computeShard({ plan: p, shard, kernel, store: pod, tempDir: root }) });
+    const work = (shard: number) =>
+      runShard({ plan: p, shard, store: pod, compute: () => computeShard({ plan: p, shard, kernel, store: pod, tempDir: root }) });
     const deliveries: { shard: number; partialUri: string }[] = [];
     for (let shard = 0; shard < p.shardCount; shard++) {
       // The Job controller retries a failed pod: the retry finds the rows but no partial, and computes the shard again.
@@ -193,7 +213,9 @@ for (const kernelName of kernelNames()) {
     const recorded = new Map<number, string>();
     for (const d of shuffled(deliveries, 99)) if (!recorded.has(d.shard)) recorded.set(d.shard, d.partialUri);
     assert.equal(recorded.size, p.shardCount);
-    const partials = await Promise.all(shuffled([...recorded.values()], 7).map(async (uri) => JSON.parse((await store.read(uri)).toString('utf8')) as ShardPartial));
+    const partials = await Promise.all(
+      shuffled([...recorded.values()], 7).map(async (uri) => JSON.parse((await store.read(uri)).toString('utf8')) as ShardPartial),
+    );
     assert.equal(statistics(p, partials), bytes);
   });
 }
@@ -207,10 +229,15 @@ test('the check can fail: partials without exact sums (an older worker) merge or
   const orders = [legacy, shuffled(legacy, 1), shuffled(legacy, 2), [...legacy].reverse()].map((order) => statistics(p, order));
   assert.ok(new Set(orders).size > 1, 'the old floating-point merge should depend on the merge order');
   // Still readable: count, min, max, quantiles and histograms agree with the exact merge.
-  const exact = JSON.parse(statistics(p, partials)) as { aggregates: Record<string, { count: number; min: number; max: number; quantiles: unknown; histogram: unknown }> };
+  const exact = JSON.parse(statistics(p, partials)) as {
+    aggregates: Record<string, { count: number; min: number; max: number; quantiles: unknown; histogram: unknown }>;
+  };
   const old = JSON.parse(orders[0]!) as typeof exact;
   for (const [metric, aggregate] of Object.entries(exact.aggregates)) {
     const { count, min, max, quantiles, histogram } = old.aggregates[metric]!;
-    assert.deepEqual({ count, min, max, quantiles, histogram }, { count: aggregate.count, min: aggregate.min, max: aggregate.max, quantiles: aggregate.quantiles, histogram: aggregate.histogram });
+    assert.deepEqual(
+      { count, min, max, quantiles, histogram },
+      { count: aggregate.count, min: aggregate.min, max: aggregate.max, quantiles: aggregate.quantiles, histogram: aggregate.histogram },
+    );
   }
 });

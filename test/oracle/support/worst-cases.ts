@@ -60,8 +60,6 @@ export function compareOutput<C>(
 
 /** A failure message: how many cases missed and the worst ones with their inputs. */
 export function describeWorst<C>(deviation: Deviation<C>, of: number): string {
-  const lines = deviation.worst.map(
-    (w) => `  ours ${w.ours} vs oracle ${w.reference} (${w.ratio.toExponential(2)} × tolerance) for ${JSON.stringify(w.item)}`,
-  );
+  const lines = deviation.worst.map((w) => `  ours ${w.ours} vs oracle ${w.reference} (${w.ratio.toExponential(2)} × tolerance) for ${JSON.stringify(w.item)}`);
   return `${deviation.output}: ${deviation.failures} of ${of} cases outside the tolerance; worst:\n${lines.join('\n')}`;
 }

@@ -42,7 +42,9 @@ function scripted(steps: Array<{ status: RunDocument['status']; recorded: Array<
   } as unknown as RunStore;
   const shards: ShardQueries = {
     async count(_runId: string, f: ShardFilter = {}) {
-      return steps[Math.min(Math.max(0, i - 1), steps.length - 1)]!.recorded.filter((s) => (!f.cluster || s.cluster === f.cluster) && (!f.status || s.status === f.status)).length;
+      return steps[Math.min(Math.max(0, i - 1), steps.length - 1)]!.recorded.filter(
+        (s) => (!f.cluster || s.cluster === f.cluster) && (!f.status || s.status === f.status),
+      ).length;
     },
     async failed() {
       return [];
@@ -87,7 +89,11 @@ const steps = [
   },
   {
     status: 'PARTIAL' as const,
-    recorded: [0, 1, 2, 3, 4].map((s) => ({ shard: s, cluster: s < 3 ? 'worker-a' : 'worker-b', status: s === 3 ? ('failed' as const) : ('succeeded' as const) })),
+    recorded: [0, 1, 2, 3, 4].map((s) => ({
+      shard: s,
+      cluster: s < 3 ? 'worker-a' : 'worker-b',
+      status: s === 3 ? ('failed' as const) : ('succeeded' as const),
+    })),
   },
 ];
 

@@ -44,7 +44,15 @@ test('altus status and watch: a failure reason from a kernel is printed escaped'
   assert.equal(text.split('\n').length, 4, 'a reason cannot add lines');
   assert.match(text, /the kernel said \\u001b\[2J\\u001b\]0;pwned\\u0007\\u009b31m\\u000drun SUCCEEDED\\u202e/);
   assert.doesNotMatch(progressLine('r1', failedRun, undefined, new RateMeter()), CONTROL);
-  const summary = { runId: 'r1', name: failedRun.name, status: 'PARTIAL', progress: { total: 2, done: 2, failed: 1 }, parameters: 10, createdAt: '2026-01-01T00:00:00Z', durationSeconds: 1 } as unknown as RunSummary;
+  const summary = {
+    runId: 'r1',
+    name: failedRun.name,
+    status: 'PARTIAL',
+    progress: { total: 2, done: 2, failed: 1 },
+    parameters: 10,
+    createdAt: '2026-01-01T00:00:00Z',
+    durationSeconds: 1,
+  } as unknown as RunSummary;
   assert.doesNotMatch(renderRunsTable([summary]), CONTROL);
 });
 

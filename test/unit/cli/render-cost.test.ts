@@ -33,15 +33,24 @@ test('status: a CPU run on both Spot clusters shows the estimate, the on-demand 
   ]);
   const lines = renderRun(finished(cost)).split('\n');
   assert.ok(lines.includes('cost: $0.0287 estimated · $0.1125 on-demand equivalent · 74.5% saved (10800 vCPU-s)'), lines.join('\n'));
-  assert.ok(lines.includes('  worker-a us-central1 c2d-standard-8 Spot: 2 shards, 7200 vCPU-s × $0.0093/vCPU-h = $0.0186 (on-demand $0.0726)'), lines.join('\n'));
-  assert.ok(lines.includes('  worker-b europe-west4 c2d-standard-8 Spot: 1 shard, 3600 vCPU-s × $0.0101/vCPU-h = $0.0101 (on-demand $0.0399)'), lines.join('\n'));
+  assert.ok(
+    lines.includes('  worker-a us-central1 c2d-standard-8 Spot: 2 shards, 7200 vCPU-s × $0.0093/vCPU-h = $0.0186 (on-demand $0.0726)'),
+    lines.join('\n'),
+  );
+  assert.ok(
+    lines.includes('  worker-b europe-west4 c2d-standard-8 Spot: 1 shard, 3600 vCPU-s × $0.0101/vCPU-h = $0.0101 (on-demand $0.0399)'),
+    lines.join('\n'),
+  );
 });
 
 test('status: a GPU run names the pool, its accelerator and the GPU price', () => {
   const cost = runCost(fleet, { type: 'nvidia-h100-80gb', count: 1 }, [{ cluster: 'worker-a', cpuSeconds: 10, wallSeconds: 1800 }]);
   const text = renderRun(finished(cost));
   assert.match(text, /^cost: \$1\.13 estimated · \$5\.55 on-demand equivalent · 79\.6% saved \(1800 vCPU-s, 1800 GPU-s\)$/m);
-  assert.match(text, /^ {2}worker-a\/h100 \(nvidia-h100-80gb\) us-central1 a3-highgpu-1g Spot: 1 shard, 1800 vCPU-s × \$0\.0093\/vCPU-h \+ 1800 GPU-s × \$2\.25\/GPU-h = \$1\.13 \(on-demand \$5\.55\)$/m);
+  assert.match(
+    text,
+    /^ {2}worker-a\/h100 \(nvidia-h100-80gb\) us-central1 a3-highgpu-1g Spot: 1 shard, 1800 vCPU-s × \$0\.0093\/vCPU-h \+ 1800 GPU-s × \$2\.25\/GPU-h = \$1\.13 \(on-demand \$5\.55\)$/m,
+  );
 });
 
 test('status: no cost line before the run has one', () => {

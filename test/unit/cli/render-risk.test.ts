@@ -31,7 +31,12 @@ test('no risk block without risk', () => {
 });
 
 test('a Parquet run prints its dataset folder and a ready --sql query; in the cloud, the bq command too', () => {
-  const results = { uri: 'gs://b/results/run_id=r1/', format: 'parquet' as const, sql: 'SELECT COUNT(*) AS row_count FROM results', bigQuery: "bq mkdef … && bq query …" };
+  const results = {
+    uri: 'gs://b/results/run_id=r1/',
+    format: 'parquet' as const,
+    sql: 'SELECT COUNT(*) AS row_count FROM results',
+    bigQuery: 'bq mkdef … && bq query …',
+  };
   const local = renderRun({ ...run, results: { ...results, path: '/home/me/.altus/storage/b/results/run_id=r1' } });
   assert.match(local, /^results: Parquet dataset, one part per shard: \/home\/me\/\.altus\/storage\/b\/results\/run_id=r1$/m);
   assert.match(local, /^query: altus results r1 --sql "SELECT COUNT\(\*\) AS row_count FROM results"$/m);

@@ -20,8 +20,14 @@ const rows: ResultRow[] = [
 const ndjson = () => Readable.from([rows.map((r) => JSON.stringify(r)).join('\n') + '\n']);
 
 test('top N by a metric: largest first, ties in file order, rows without the metric skipped', async () => {
-  assert.deepEqual((await topRows(resultRows(ndjson()), 3, 'price')).map((r) => r.index), [3, 0, 4]);
-  assert.deepEqual((await topRows(resultRows(ndjson()), 10, 'delta')).map((r) => r.index), [3, 0, 4, 1]);
+  assert.deepEqual(
+    (await topRows(resultRows(ndjson()), 3, 'price')).map((r) => r.index),
+    [3, 0, 4],
+  );
+  assert.deepEqual(
+    (await topRows(resultRows(ndjson()), 10, 'delta')).map((r) => r.index),
+    [3, 0, 4, 1],
+  );
   assert.deepEqual(await topRows(resultRows(ndjson()), 2, 'vega'), []);
 });
 
@@ -70,7 +76,13 @@ test('local log files: every try of the slot, in order; other indexes and stray 
   mkdirSync(dir, { recursive: true });
   for (const name of ['1-1.log', '1-0.log', '0-0.log', '11-0.log', 'notes.txt']) writeFileSync(join(dir, name), name);
   const files = localLogFiles(pods, run, podSlots(run, 4));
-  assert.deepEqual(files.map((f) => [f.job, f.index, f.try]), [['altus-r1-worker-b-a0', 1, 0], ['altus-r1-worker-b-a0', 1, 1]]);
+  assert.deepEqual(
+    files.map((f) => [f.job, f.index, f.try]),
+    [
+      ['altus-r1-worker-b-a0', 1, 0],
+      ['altus-r1-worker-b-a0', 1, 1],
+    ],
+  );
 });
 
 test('in the cloud: a Logging query on the labels the worker logs carry, as gcloud and console forms', () => {

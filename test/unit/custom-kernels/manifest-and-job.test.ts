@@ -83,7 +83,11 @@ test('a metric the custom kernel does not declare is MANIFEST_INVALID', () => {
 });
 
 test('an image outside allowedImageRegistries is IMAGE_NOT_ALLOWED, naming the allowed registries', () => {
-  for (const image of ['docker.io/acme/kernel:1', 'us-central1-docker.pkg.dev/altus-demo-project-evil/k/x:1', 'europe-docker.pkg.dev/altus-demo-project/altus/k:1']) {
+  for (const image of [
+    'docker.io/acme/kernel:1',
+    'us-central1-docker.pkg.dev/altus-demo-project-evil/k/x:1',
+    'europe-docker.pkg.dev/altus-demo-project/altus/k:1',
+  ]) {
     const { code, message } = rejection(manifest({ ...kernel, image }));
     assert.equal(code, 'IMAGE_NOT_ALLOWED', image);
     assert.match(message, /push it under one of: us-central1-docker\.pkg\.dev\/altus-demo-project\//);
@@ -115,13 +119,24 @@ test('the Job runs the custom image with the worker entrypoint as command and ke
 
 test('the worker image and the Job agree on the entrypoint', () => {
   const dockerfile = readFileSync(new URL('../../../jobs/Dockerfile', import.meta.url), 'utf8');
-  assert.match(dockerfile, new RegExp(`^ENTRYPOINT ${JSON.stringify(WORKER_ENTRYPOINT).replaceAll(',', ', ').replace(/[[\]/.]/g, '\\$&')}$`, 'm'));
+  assert.match(
+    dockerfile,
+    new RegExp(
+      `^ENTRYPOINT ${JSON.stringify(WORKER_ENTRYPOINT)
+        .replaceAll(',', ', ')
+        .replace(/[[\]/.]/g, '\\$&')}$`,
+      'm',
+    ),
+  );
   assert.match(dockerfile, /^WORKDIR \/opt\/altus$/m);
 });
 
 test('the local fleet refuses a Job whose image is from a registry the fleet does not allow', () => {
   const job = buildJob(jobRequest({ fleet, cluster: clusterNamed(fleet, 'worker-a'), customKernel: { ...kernel, image: 'docker.io/acme/kernel:1' } }));
-  assert.match(fleetAdmission(fleet)(job).join('\n'), /containers\[0\]\.image: "docker\.io\/acme\/kernel:1" is neither the worker image nor from an allowed registry/);
+  assert.match(
+    fleetAdmission(fleet)(job).join('\n'),
+    /containers\[0\]\.image: "docker\.io\/acme\/kernel:1" is neither the worker image nor from an allowed registry/,
+  );
 });
 
 test('local image folders: exact reference first, then the repository for any tag or digest', () => {

@@ -45,12 +45,18 @@ for (const c of cases) {
   test(`bootstrap of ${c.label}: schema-valid objects per cluster, namespaced RBAC for dispatch and reconcile, Workload Identity, quota`, () => {
     const { config } = c;
     const plan = buildBootstrap(config);
-    assert.deepEqual(plan.map((p) => p.cluster), config.clusters.map((k) => k.name));
+    assert.deepEqual(
+      plan.map((p) => p.cluster),
+      config.clusters.map((k) => k.name),
+    );
     const dispatch = `altus-dispatch@${config.project}.iam.gserviceaccount.com`;
     const reconcile = `altus-reconcile@${config.project}.iam.gserviceaccount.com`;
     for (const { cluster, objects } of plan) {
       for (const object of objects) assert.deepEqual(schemaProblems(object), [], `${cluster}: ${object.kind}`);
-      assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding', 'Role', 'RoleBinding']);
+      assert.deepEqual(
+        objects.map((o) => o.kind),
+        ['Namespace', 'ResourceQuota', 'ServiceAccount', 'PriorityClass', 'Role', 'RoleBinding', 'Role', 'RoleBinding'],
+      );
       assert.equal(objects[0]!.metadata?.name, config.namespace, 'the namespace comes first: the rest live in it');
 
       // Nothing cluster-wide except the namespace itself and the PriorityClass; no ClusterRole or ClusterRoleBinding.
@@ -66,18 +72,22 @@ for (const c of cases) {
 
       // One Role per identity, each bound to that identity alone.
       const roles = ofKind<V1Role>(objects, 'Role');
-      const verbs = (role: V1Role) => Object.fromEntries(role.rules!.flatMap((r) => r.resources!.map((res) => [`${r.apiGroups!.join()}/${res}`, [...r.verbs].sort()])));
+      const verbs = (role: V1Role) =>
+        Object.fromEntries(role.rules!.flatMap((r) => r.resources!.map((res) => [`${r.apiGroups!.join()}/${res}`, [...r.verbs].sort()])));
       assert.deepEqual(roles.map(verbs), [
         { 'batch/jobs': ['create', 'get'] },
         { 'batch/jobs': ['delete', 'get', 'list'], '/pods': ['list'], '/events': ['list'] },
       ]);
       for (const role of roles) assert.ok(!JSON.stringify(role.rules).includes('*'), 'no wildcard');
       const bindings = ofKind<V1RoleBinding>(objects, 'RoleBinding');
-      assert.deepEqual(bindings.map((b) => b.roleRef.name), roles.map((r) => r.metadata?.name));
-      assert.deepEqual(bindings.map((b) => b.subjects), [
-        [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: dispatch }],
-        [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: reconcile }],
-      ]);
+      assert.deepEqual(
+        bindings.map((b) => b.roleRef.name),
+        roles.map((r) => r.metadata?.name),
+      );
+      assert.deepEqual(
+        bindings.map((b) => b.subjects),
+        [[{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: dispatch }], [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: reconcile }]],
+      );
 
       const expected = c.quota[cluster];
       if (expected) assert.deepEqual(ofKind<V1ResourceQuota>(objects, 'ResourceQuota')[0]!.spec?.hard, expected, `${cluster} quota`);
@@ -103,7 +113,7 @@ test('the Jobs dispatch builds run as the bootstrapped service account, at the b
   }
 });
 
-test('the RBAC subjects are the dispatch and reconcile functions\' runtime accounts as the infrastructure names them', () => {
+test("the RBAC subjects are the dispatch and reconcile functions' runtime accounts as the infrastructure names them", () => {
   const subjects = ofKind<V1RoleBinding>(buildBootstrap(defaults)[0]!.objects, 'RoleBinding').flatMap((b) => b.subjects!.map((s) => s.name));
   assert.deepEqual(subjects, [
     `${functionAccountId('dispatch')}@${defaults.project}.iam.gserviceaccount.com`,
@@ -113,7 +123,10 @@ test('the RBAC subjects are the dispatch and reconcile functions\' runtime accou
 
 test('a pod resource the bootstrap cannot size a quota from is a BootstrapConfigError naming it', () => {
   const config = withChanges({ workerResources: { cpu: '1', memory: 'one gig' } });
-  assert.throws(() => buildBootstrap(config), (error: unknown) => error instanceof BootstrapConfigError && /^workerResources\.memory: "one gig" is not a resource quantity/.test(error.message));
+  assert.throws(
+    () => buildBootstrap(config),
+    (error: unknown) => error instanceof BootstrapConfigError && /^workerResources\.memory: "one gig" is not a resource quantity/.test(error.message),
+  );
 });
 
 const products: Array<[string, number, string]> = [

@@ -28,8 +28,15 @@ function memoryRuns(doc: RunDocument): RunStore & { doc: RunDocument } {
 
 function run(status: RunStatus, extra: Partial<RunDocument> = {}): RunDocument {
   return {
-    runId: 'book-1', name: 'book', status, origin: { kind: 'request', requestId: 'book-1' } as RunDocument['origin'], manifestHash: 'h', attempt: 0,
-    counts: { ...emptyCounts(), parameters: 400, shards: 200, shardsSucceeded: 37 }, createdAt: '2025-01-01T00:00:00.000Z', ...extra,
+    runId: 'book-1',
+    name: 'book',
+    status,
+    origin: { kind: 'request', requestId: 'book-1' } as RunDocument['origin'],
+    manifestHash: 'h',
+    attempt: 0,
+    counts: { ...emptyCounts(), parameters: 400, shards: 200, shardsSucceeded: 37 },
+    createdAt: '2025-01-01T00:00:00.000Z',
+    ...extra,
   };
 }
 
@@ -45,7 +52,14 @@ function setup(doc: RunDocument, lost: string[] = []) {
     },
   } as unknown as Fleet;
   const runs = memoryRuns(doc);
-  const deps: CancelDependencies = { fleet, runs, bus, clusters: ['worker-a', 'worker-b'], namespace: 'altus', now: () => new Date('2025-01-01T01:00:00.000Z') };
+  const deps: CancelDependencies = {
+    fleet,
+    runs,
+    bus,
+    clusters: ['worker-a', 'worker-b'],
+    namespace: 'altus',
+    now: () => new Date('2025-01-01T01:00:00.000Z'),
+  };
   return { deps, runs, published, order };
 }
 
@@ -86,7 +100,10 @@ test('a cancel that died before announcing: the next cancel publishes the event'
   const { deps, published } = setup(run('CANCELLED'));
   const outcome = await cancelRun(deps, 'book-1');
   assert.equal(outcome.cancelled, false);
-  assert.deepEqual(published.map((p) => (p.message as { status: string }).status), ['CANCELLED']);
+  assert.deepEqual(
+    published.map((p) => (p.message as { status: string }).status),
+    ['CANCELLED'],
+  );
 });
 
 test('a lost cluster: the run is still cancelled and announced; the cluster is reported, the other cleaned', async () => {
@@ -95,7 +112,9 @@ test('a lost cluster: the run is still cancelled and announced; the cluster is r
   assert.equal(runs.doc.status, 'CANCELLED');
   assert.equal(published.length, 1);
   assert.equal(outcome.deletedJobs, 1);
-  assert.deepEqual(outcome.unreachable, [{ cluster: 'worker-b', reason: 'delete Jobs on cluster worker-b failed after 5 attempts: cluster worker-b is unreachable' }]);
+  assert.deepEqual(outcome.unreachable, [
+    { cluster: 'worker-b', reason: 'delete Jobs on cluster worker-b failed after 5 attempts: cluster worker-b is unreachable' },
+  ]);
 });
 
 test('an unknown run is a usage error and changes nothing', async () => {
@@ -104,7 +123,7 @@ test('an unknown run is a usage error and changes nothing', async () => {
   assert.deepEqual(published, []);
 });
 
-test('altus cancel exits 0 when it cancelled the run; 3 when a cluster could not be reached; else the ended run\'s own code', () => {
+test("altus cancel exits 0 when it cancelled the run; 3 when a cluster could not be reached; else the ended run's own code", () => {
   assert.equal(cancelExitCode({ status: 'CANCELLED', cancelled: true, deletedJobs: 2, unreachable: [] }), 0);
   assert.equal(cancelExitCode({ status: 'CANCELLED', cancelled: true, deletedJobs: 1, unreachable: [{ cluster: 'worker-b', reason: 'ECONNREFUSED' }] }), 3);
   assert.equal(cancelExitCode({ status: 'SUCCEEDED', cancelled: false, deletedJobs: 0, unreachable: [] }), 0);

@@ -27,7 +27,7 @@ const view: LocalClusterView[] = [
   { name: 'worker-c', down: false, jobs: [] },
 ];
 
-test('per-cluster status sums its Jobs\' indexes: active, succeeded, failed for good (not failed attempts)', () => {
+test("per-cluster status sums its Jobs' indexes: active, succeeded, failed for good (not failed attempts)", () => {
   assert.deepEqual(clusterStatuses(view), [
     { cluster: 'worker-a', down: false, jobs: 2, activeIndexes: 6, succeededIndexes: 10, failedIndexes: 3 },
     { cluster: 'worker-b', down: true, jobs: 1, activeIndexes: 0, succeededIndexes: 7, failedIndexes: 0 },
@@ -38,6 +38,11 @@ test('per-cluster status sums its Jobs\' indexes: active, succeeded, failed for 
 test('the table shows a lost cluster as DOWN, one aligned row per cluster', () => {
   assert.equal(
     renderClusterStatuses(clusterStatuses(view)),
-    ['cluster   state  jobs  active  succeeded  failed', 'worker-a  up        2       6         10       3', 'worker-b  DOWN      1       0          7       0', 'worker-c  up        0       0          0       0'].join('\n'),
+    [
+      'cluster   state  jobs  active  succeeded  failed',
+      'worker-a  up        2       6         10       3',
+      'worker-b  DOWN      1       0          7       0',
+      'worker-c  up        0       0          0       0',
+    ].join('\n'),
   );
 });

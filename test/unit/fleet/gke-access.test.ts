@@ -42,7 +42,7 @@ const cases: Array<[string, Cluster, EndpointPreference, object | undefined]> = 
   ['as deployed, for the functions: the private IP endpoint, with the CA', asDeployed, 'private', ip('172.16.0.2')],
   ['DNS endpoint closed to user traffic: the private endpoint even for an operator', dnsClosed, 'dns', ip('172.16.0.2')],
   ['IP endpoints disabled: the DNS endpoint even for the functions', ipDisabled, 'private', dns],
-  ['no endpoints config (older cluster): the private cluster config\'s endpoint', legacyPrivate, 'dns', ip('172.16.0.18')],
+  ["no endpoints config (older cluster): the private cluster config's endpoint", legacyPrivate, 'dns', ip('172.16.0.18')],
   ['a public cluster: its endpoint', publicOnly, 'dns', ip('34.1.2.3')],
   ['an IP endpoint without a CA and no DNS endpoint: nothing to dial', { endpoint: '34.1.2.3' }, 'dns', undefined],
 ];
@@ -72,8 +72,14 @@ test('the lookup asks the Container API for the cluster in its region and names 
     'projects/altus-test-project/locations/us-central1/clusters/worker-b': { endpoint: '34.1.2.3' },
   });
   assert.deepEqual(await containerApiLookup(api)('altus-test-project', 'us-central1', 'worker-a'), dns);
-  await assert.rejects(containerApiLookup(api)('altus-test-project', 'us-central1', 'worker-b'), /cluster worker-b in us-central1 has neither a DNS endpoint open to user traffic nor an IP endpoint with a CA certificate/);
-  assert.deepEqual(api.asked, ['projects/altus-test-project/locations/us-central1/clusters/worker-a', 'projects/altus-test-project/locations/us-central1/clusters/worker-b']);
+  await assert.rejects(
+    containerApiLookup(api)('altus-test-project', 'us-central1', 'worker-b'),
+    /cluster worker-b in us-central1 has neither a DNS endpoint open to user traffic nor an IP endpoint with a CA certificate/,
+  );
+  assert.deepEqual(api.asked, [
+    'projects/altus-test-project/locations/us-central1/clusters/worker-a',
+    'projects/altus-test-project/locations/us-central1/clusters/worker-b',
+  ]);
 });
 
 for (const [prefer, server, caData] of [
@@ -96,7 +102,10 @@ for (const [prefer, server, caData] of [
 
 test('a cluster missing from the fleet configuration is refused before any lookup', async () => {
   const api = containerApi({});
-  await assert.rejects(gkeClusterAccess(threeClusters, containerApiLookup(api), adcToken('t'))('worker-z'), /cluster worker-z is not in the fleet configuration/);
+  await assert.rejects(
+    gkeClusterAccess(threeClusters, containerApiLookup(api), adcToken('t'))('worker-z'),
+    /cluster worker-z is not in the fleet configuration/,
+  );
   assert.deepEqual(api.asked, []);
 });
 

@@ -36,12 +36,28 @@ const validJob = (cluster = spotCluster): V1Job => structuredClone(buildJob(jobR
 
 const schemaCases: Array<{ label: string; mutate: (job: V1Job) => void; expect: RegExp }> = [
   { label: 'misspelt spec field', mutate: (j) => Object.assign(j.spec!, { backofLimitPerIndex: 3 }), expect: /^spec\.backofLimitPerIndex: unknown field$/ },
-  { label: 'misspelt container field', mutate: (j) => Object.assign(j.spec!.template.spec!.containers[0]!, { imagePullPolicyy: 'Always' }), expect: /containers\[0\]\.imagePullPolicyy: unknown field/ },
-  { label: 'misspelt field in a failure policy rule', mutate: (j) => Object.assign(j.spec!.podFailurePolicy!.rules[0]!, { onPodCondition: [] }), expect: /rules\[0\]\.onPodCondition: unknown field/ },
+  {
+    label: 'misspelt container field',
+    mutate: (j) => Object.assign(j.spec!.template.spec!.containers[0]!, { imagePullPolicyy: 'Always' }),
+    expect: /containers\[0\]\.imagePullPolicyy: unknown field/,
+  },
+  {
+    label: 'misspelt field in a failure policy rule',
+    mutate: (j) => Object.assign(j.spec!.podFailurePolicy!.rules[0]!, { onPodCondition: [] }),
+    expect: /rules\[0\]\.onPodCondition: unknown field/,
+  },
   { label: 'unknown top-level field', mutate: (j) => Object.assign(j, { specs: {} }), expect: /^specs: unknown field$/ },
   { label: 'string where an integer belongs', mutate: (j) => Object.assign(j.spec!, { completions: '100' }), expect: /spec\.completions: must be integer/ },
-  { label: 'completionMode outside the enum', mutate: (j) => Object.assign(j.spec!, { completionMode: 'indexed' }), expect: /spec\.completionMode: must be equal to one of the allowed values/ },
-  { label: 'container without a name', mutate: (j) => delete (j.spec!.template.spec!.containers[0] as { name?: string }).name, expect: /containers\.0: must have required property name/ },
+  {
+    label: 'completionMode outside the enum',
+    mutate: (j) => Object.assign(j.spec!, { completionMode: 'indexed' }),
+    expect: /spec\.completionMode: must be equal to one of the allowed values/,
+  },
+  {
+    label: 'container without a name',
+    mutate: (j) => delete (j.spec!.template.spec!.containers[0] as { name?: string }).name,
+    expect: /containers\.0: must have required property name/,
+  },
 ];
 
 for (const c of schemaCases) {
@@ -49,26 +65,67 @@ for (const c of schemaCases) {
     const job = validJob();
     c.mutate(job);
     const problems = kubernetesAdmission(job);
-    assert.ok(problems.some((p) => c.expect.test(p)), `expected ${c.expect} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => c.expect.test(p)),
+      `expected ${c.expect} in ${JSON.stringify(problems)}`,
+    );
   });
 }
 
 /** Altus's own rules; what the API server validates is judged by the real one (test/e2e/job-admission.test.ts). */
 const ruleCases: Array<{ label: string; mutate: (job: V1Job) => void; expect: RegExp; cluster?: typeof spotCluster }> = [
-  { label: 'parallelism above completions', mutate: (j) => { j.spec!.parallelism = j.spec!.completions! + 1; }, expect: /parallelism: .*at most completions|parallelism: .*less than or equal to completions/ },
-  { label: 'terminationGracePeriodSeconds of 30', mutate: (j) => { j.spec!.template.spec!.terminationGracePeriodSeconds = 30; }, expect: /terminationGracePeriodSeconds: Invalid value: 30/ },
-  { label: 'Spot cluster without the Spot toleration', mutate: (j) => { delete j.spec!.template.spec!.tolerations; }, expect: /tolerations: .*must be present on Spot cluster worker-a/ },
-  { label: 'Spot cluster without the Spot selector', mutate: (j) => { delete j.spec!.template.spec!.nodeSelector; }, expect: /nodeSelector: .*must be present on Spot cluster/ },
-  { label: 'Spot selector on an on-demand cluster', mutate: (j) => { j.spec!.template.spec!.nodeSelector = { 'cloud.google.com/gke-spot': 'true' }; }, cluster: onDemand, expect: /nodeSelector: .*must be absent on on-demand cluster/ },
+  {
+    label: 'parallelism above completions',
+    mutate: (j) => {
+      j.spec!.parallelism = j.spec!.completions! + 1;
+    },
+    expect: /parallelism: .*at most completions|parallelism: .*less than or equal to completions/,
+  },
+  {
+    label: 'terminationGracePeriodSeconds of 30',
+    mutate: (j) => {
+      j.spec!.template.spec!.terminationGracePeriodSeconds = 30;
+    },
+    expect: /terminationGracePeriodSeconds: Invalid value: 30/,
+  },
+  {
+    label: 'Spot cluster without the Spot toleration',
+    mutate: (j) => {
+      delete j.spec!.template.spec!.tolerations;
+    },
+    expect: /tolerations: .*must be present on Spot cluster worker-a/,
+  },
+  {
+    label: 'Spot cluster without the Spot selector',
+    mutate: (j) => {
+      delete j.spec!.template.spec!.nodeSelector;
+    },
+    expect: /nodeSelector: .*must be present on Spot cluster/,
+  },
+  {
+    label: 'Spot selector on an on-demand cluster',
+    mutate: (j) => {
+      j.spec!.template.spec!.nodeSelector = { 'cloud.google.com/gke-spot': 'true' };
+    },
+    cluster: onDemand,
+    expect: /nodeSelector: .*must be absent on on-demand cluster/,
+  },
 ];
 
 for (const c of ruleCases) {
   test(`the fleet rules refuse a Job with ${c.label}`, () => {
     const job = validJob(c.cluster);
-    assert.deepEqual(fleetRuleProblems(job, c.cluster ?? spotCluster).filter((p) => c.expect.test(p)), [], 'the unmutated Job must pass this rule');
+    assert.deepEqual(
+      fleetRuleProblems(job, c.cluster ?? spotCluster).filter((p) => c.expect.test(p)),
+      [],
+      'the unmutated Job must pass this rule',
+    );
     c.mutate(job);
     const problems = fleetRuleProblems(job, c.cluster ?? spotCluster);
-    assert.ok(problems.some((p) => c.expect.test(p)), `expected ${c.expect} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => c.expect.test(p)),
+      `expected ${c.expect} in ${JSON.stringify(problems)}`,
+    );
   });
 }
 

@@ -30,7 +30,15 @@ const gpuFleet = parseFleetConfig({
       maxNodes: 10,
       pricing: { spotPerVcpuHour: 0.01, onDemandPerVcpuHour: 0.04 },
       gpuPools: [
-        { name: 'h100', acceleratorType: 'nvidia-h100-80gb', acceleratorCount: 1, machineType: 'a3-highgpu-1g', maxNodes: 4, spot: true, pricing: { spotPerGpuHour: 2, onDemandPerGpuHour: 10 } },
+        {
+          name: 'h100',
+          acceleratorType: 'nvidia-h100-80gb',
+          acceleratorCount: 1,
+          machineType: 'a3-highgpu-1g',
+          maxNodes: 4,
+          spot: true,
+          pricing: { spotPerGpuHour: 2, onDemandPerGpuHour: 10 },
+        },
       ],
     },
   ],
@@ -51,7 +59,10 @@ test('a Spot cluster: a system node, batch nodes tainted and labelled for Spot, 
     assert.deepEqual(node.spec?.taints, [{ key: 'cloud.google.com/gke-spot', value: 'true', effect: 'NoSchedule' }]);
   }
   // workerResources default to 1 vCPU: 3 pods at once over two nodes is 2 + 1.
-  assert.deepEqual(batch.map((n) => n.node.status?.allocatable?.cpu), ['2', '1']);
+  assert.deepEqual(
+    batch.map((n) => n.node.status?.allocatable?.cpu),
+    ['2', '1'],
+  );
   const system = nodes[0]!.node;
   assert.equal(system.spec?.taints, undefined, 'the system pool is on-demand and untainted');
   assert.equal(system.metadata?.labels?.['cloud.google.com/gke-spot'], undefined);
@@ -87,7 +98,10 @@ function podOf(index: number): V1Pod {
   const job = buildJob(jobRequest({ cluster: clusterNamed(threeClusters, 'worker-a') }));
   const template = structuredClone(job.spec!.template);
   const container = template.spec!.containers[0]!;
-  container.env = [...(container.env ?? []), { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } } }];
+  container.env = [
+    ...(container.env ?? []),
+    { name: 'JOB_COMPLETION_INDEX', valueFrom: { fieldRef: { fieldPath: "metadata.labels['batch.kubernetes.io/job-completion-index']" } } },
+  ];
   return {
     metadata: {
       name: `${job.metadata!.name}-${index}-abcde`,
@@ -128,7 +142,11 @@ test('pod statuses as the kubelet reports them', () => {
   const crashed = terminatedStatus(pod, { exitCode: 137, startedAt: at, finishedAt: later });
   assert.equal(crashed.phase, 'Failed');
   assert.equal(crashed.containerStatuses?.[0]?.state?.terminated?.exitCode, 137);
-  assert.equal(crashed.conditions?.find((c) => c.type === 'DisruptionTarget'), undefined, 'a crash is the pod’s own failure: counted');
+  assert.equal(
+    crashed.conditions?.find((c) => c.type === 'DisruptionTarget'),
+    undefined,
+    'a crash is the pod’s own failure: counted',
+  );
 
   const done = terminatedStatus(pod, { exitCode: 0, startedAt: at, finishedAt: later });
   assert.equal(done.phase, 'Succeeded');
@@ -150,7 +168,14 @@ test('pod statuses as the kubelet reports them', () => {
 
 test('a path under a volume mount names the folder standing in for the volume (nothing is mounted without a container runtime)', () => {
   const pod = podOf(1);
-  const container = { ...pod.spec!.containers[0]!, env: [{ name: 'TMPDIR', value: '/scratch' }, { name: 'ROWS', value: '/scratch/rows' }, { name: 'OTHER', value: '/scratchy' }] };
+  const container = {
+    ...pod.spec!.containers[0]!,
+    env: [
+      { name: 'TMPDIR', value: '/scratch' },
+      { name: 'ROWS', value: '/scratch/rows' },
+      { name: 'OTHER', value: '/scratchy' },
+    ],
+  };
   const env = containerEnvironment(pod, container, {}, { '/scratch': '/tmp/pod-1/scratch' });
   assert.equal(env.TMPDIR, '/tmp/pod-1/scratch');
   assert.equal(env.ROWS, '/tmp/pod-1/scratch/rows');

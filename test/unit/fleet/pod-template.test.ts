@@ -33,7 +33,7 @@ for (const { label, request } of requestTable()) {
   });
 }
 
-test('an on-demand cluster\'s pods select the batch pool too (not only Spot ones), so none lands on the system pool', () => {
+test("an on-demand cluster's pods select the batch pool too (not only Spot ones), so none lands on the system pool", () => {
   const pod = buildJob(jobRequest({ cluster: onDemand })).spec!.template.spec!;
   assert.deepEqual(pod.nodeSelector, { [POOL_LABEL]: 'batch' });
 });
@@ -57,17 +57,28 @@ test('ephemeral-storage requests equal limits, grow with the shard, and leave ro
   assert.ok(small.limit < 400, `small shard limit ${small.limit} Mi`);
 });
 
-test('the pods run as the worker image\'s numeric non-root user', () => {
+test("the pods run as the worker image's numeric non-root user", () => {
   const pod = buildJob(jobRequest({ cluster: spot })).spec!.template.spec!;
   assert.equal(pod.securityContext?.runAsUser, WORKER_UID);
   assert.equal(pod.containers[0]!.securityContext?.readOnlyRootFilesystem, true);
 });
 
 const restrictedCases: Array<{ label: string; mutate: (pod: V1PodSpec) => void; expect: RegExp }> = [
-  { label: 'privilege escalation allowed', mutate: (p) => delete p.containers[0]!.securityContext!.allowPrivilegeEscalation, expect: /allowPrivilegeEscalation != false/ },
+  {
+    label: 'privilege escalation allowed',
+    mutate: (p) => delete p.containers[0]!.securityContext!.allowPrivilegeEscalation,
+    expect: /allowPrivilegeEscalation != false/,
+  },
   { label: 'capabilities not dropped', mutate: (p) => delete p.containers[0]!.securityContext!.capabilities, expect: /capabilities\.drop=\["ALL"\]/ },
   { label: 'a capability added', mutate: (p) => (p.containers[0]!.securityContext!.capabilities!.add = ['SYS_ADMIN']), expect: /must not include SYS_ADMIN/ },
-  { label: 'runAsNonRoot unset', mutate: (p) => { delete p.securityContext!.runAsNonRoot; delete p.containers[0]!.securityContext!.runAsNonRoot; }, expect: /runAsNonRoot != true/ },
+  {
+    label: 'runAsNonRoot unset',
+    mutate: (p) => {
+      delete p.securityContext!.runAsNonRoot;
+      delete p.containers[0]!.securityContext!.runAsNonRoot;
+    },
+    expect: /runAsNonRoot != true/,
+  },
   { label: 'root user', mutate: (p) => (p.securityContext!.runAsUser = 0), expect: /runAsUser=0/ },
   { label: 'no seccomp profile', mutate: (p) => delete p.securityContext!.seccompProfile, expect: /seccompProfile/ },
   { label: 'Unconfined seccomp', mutate: (p) => (p.securityContext!.seccompProfile = { type: 'Unconfined' }), expect: /seccompProfile/ },
@@ -80,7 +91,10 @@ for (const c of restrictedCases) {
     const pod = structuredClone(buildJob(jobRequest({ cluster: spot })).spec!.template.spec!);
     c.mutate(pod);
     const problems = restrictedProblems(pod);
-    assert.ok(problems.some((p) => c.expect.test(p)), `expected ${c.expect} in ${JSON.stringify(problems)}`);
+    assert.ok(
+      problems.some((p) => c.expect.test(p)),
+      `expected ${c.expect} in ${JSON.stringify(problems)}`,
+    );
   });
 }
 

@@ -29,8 +29,14 @@ const cases = [
 for (const c of cases) {
   test(`renderJobs: ${c.label} → one admissible Job per receiving cluster, completions summing to the shards, parallelism within each cap`, () => {
     const jobs = renderJobs({ fleet: threeClusters, manifest: manifest(c.placement), runId: 'big-book-0123456789ab', shardCount: c.shards });
-    assert.deepEqual(jobs.map((j) => j.metadata?.labels?.['altus.dev/cluster']), c.clusters);
-    assert.equal(jobs.reduce((sum, j) => sum + j.spec!.completions!, 0), c.shards);
+    assert.deepEqual(
+      jobs.map((j) => j.metadata?.labels?.['altus.dev/cluster']),
+      c.clusters,
+    );
+    assert.equal(
+      jobs.reduce((sum, j) => sum + j.spec!.completions!, 0),
+      c.shards,
+    );
     let offset = 0;
     for (const job of jobs) {
       const cluster = threeClusters.clusters.find((k) => k.name === job.metadata?.labels?.['altus.dev/cluster'])!;

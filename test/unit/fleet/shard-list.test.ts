@@ -47,7 +47,10 @@ const malformed: Array<[string, RegExp]> = [
 ];
 for (const [text, message] of malformed) {
   test(`shard list: "${text}" is refused`, () => {
-    assert.throws(() => parseShardList(text), (e: Error) => e instanceof ShardListError && message.test(e.message));
+    assert.throws(
+      () => parseShardList(text),
+      (e: Error) => e instanceof ShardListError && message.test(e.message),
+    );
   });
 }
 
@@ -62,7 +65,11 @@ const indexSets: Array<[string | undefined, number[] | RegExp]> = [
 ];
 for (const [text, expected] of indexSets) {
   test(`index set ${JSON.stringify(text)}: ${expected instanceof RegExp ? 'refused' : JSON.stringify(expected)}`, () => {
-    if (expected instanceof RegExp) assert.throws(() => parseIndexSet(text), (e: Error) => e instanceof ShardListError && expected.test(e.message));
+    if (expected instanceof RegExp)
+      assert.throws(
+        () => parseIndexSet(text),
+        (e: Error) => e instanceof ShardListError && expected.test(e.message),
+      );
     else assert.deepEqual(parseIndexSet(text).toArray(), expected);
   });
 }
@@ -89,8 +96,14 @@ for (const [list, index, shard] of workerCases) {
 }
 
 test('worker: an index past the list and a malformed list are environment errors naming the variable', () => {
-  assert.throws(() => parseWorkerEnvironment({ ...podEnv, JOB_COMPLETION_INDEX: '201', ALTUS_SHARD_LIST: '0-99,105,200-299' }), /JOB_COMPLETION_INDEX=201 is outside ALTUS_SHARD_LIST \(201 shards\)/);
-  assert.throws(() => parseWorkerEnvironment({ ...podEnv, ALTUS_SHARD_LIST: '9-3' }), /ALTUS_SHARD_LIST must be shard numbers and ranges a-b, comma-separated: range 9-3 is descending/);
+  assert.throws(
+    () => parseWorkerEnvironment({ ...podEnv, JOB_COMPLETION_INDEX: '201', ALTUS_SHARD_LIST: '0-99,105,200-299' }),
+    /JOB_COMPLETION_INDEX=201 is outside ALTUS_SHARD_LIST \(201 shards\)/,
+  );
+  assert.throws(
+    () => parseWorkerEnvironment({ ...podEnv, ALTUS_SHARD_LIST: '9-3' }),
+    /ALTUS_SHARD_LIST must be shard numbers and ranges a-b, comma-separated: range 9-3 is descending/,
+  );
 });
 
 /** Every other shard of 0..99,999: nothing for ranges to compress. */
@@ -119,8 +132,14 @@ test('the builder names the list object in the bucket (not the list itself), the
   for (const part of splitShardList(scattered)) {
     const job = buildJob(jobRequest({ cluster, attempt: 3, shards: { list: part } }));
     const env = job.spec!.template.spec!.containers[0]!.env!;
-    assert.equal(env.find((e) => e.name === WORKER_ENV.shardList), undefined);
-    assert.equal(env.find((e) => e.name === WORKER_ENV.shardListUri)?.value, `gs://altus-results/runs/book-mc-0123456789ab/shard-lists/${job.metadata!.name}.txt`);
+    assert.equal(
+      env.find((e) => e.name === WORKER_ENV.shardList),
+      undefined,
+    );
+    assert.equal(
+      env.find((e) => e.name === WORKER_ENV.shardListUri)?.value,
+      `gs://altus-results/runs/book-mc-0123456789ab/shard-lists/${job.metadata!.name}.txt`,
+    );
     assert.equal(job.spec!.completions, part.length);
     assert.deepEqual(fleetAdmission(threeClusters)(job), []);
     assert.deepEqual(jobShards(job, part), part);
@@ -131,12 +150,16 @@ test('a Job dispatched before the move still carries ALTUS_SHARD_LIST, and recon
   const cluster = clusterNamed(threeClusters, 'worker-a');
   const job = buildJob(jobRequest({ cluster, attempt: 1, shards: { list: [0, 1] } }));
   const env = job.spec!.template.spec!.containers[0]!.env!;
-  env.splice(env.findIndex((e) => e.name === WORKER_ENV.shardListUri), 1, { name: WORKER_ENV.shardList, value: '0-99,105,200-299' });
+  env.splice(
+    env.findIndex((e) => e.name === WORKER_ENV.shardListUri),
+    1,
+    { name: WORKER_ENV.shardList, value: '0-99,105,200-299' },
+  );
   assert.deepEqual(jobShards(job), [...range(0, 99), 105, ...range(200, 299)]);
   assert.equal(parseWorkerEnvironment({ ...podEnv, JOB_COMPLETION_INDEX: '100', [WORKER_ENV.shardList]: '0-99,105,200-299' }).shard, 105);
 });
 
-test('the builder takes any list, however scattered: the pods\' environment stays small', () => {
+test("the builder takes any list, however scattered: the pods' environment stays small", () => {
   const cluster = clusterNamed(threeClusters, 'worker-a');
   const job = buildJob(jobRequest({ cluster, attempt: 1, shards: { list: scattered } }));
   assert.ok(JSON.stringify(job.spec!.template.spec!.containers[0]!.env).length < 4096);
@@ -146,7 +169,10 @@ test('re-dispatching 50,000 scattered shards: one attempt per part and cluster, 
   const f = reconcileFixture();
   const run = await f.runningRun('run-scattered', 100_000);
   const records = await redispatchShards(f.deps, run, { shards: [...scattered].reverse(), reason: 'lost' });
-  assert.deepEqual(records.flatMap((r) => r.shards).sort((a, b) => a - b), scattered);
+  assert.deepEqual(
+    records.flatMap((r) => r.shards).sort((a, b) => a - b),
+    scattered,
+  );
   const messages = f.published.filter((p) => p.role === 'dispatch').map((p) => p.message as unknown as DispatchMessage);
   assert.equal(messages.length, records.length);
   const names = new Set<string>();
@@ -159,6 +185,9 @@ test('re-dispatching 50,000 scattered shards: one attempt per part and cluster, 
   }
   assert.equal(names.size, messages.length, 'two parts would share a Job name');
   const stored = (await f.runs.getRun('run-scattered'))!.redispatches!;
-  assert.deepEqual(stored.map((r) => [r.cluster, r.attempt]), records.map((r) => [r.cluster, r.attempt]));
+  assert.deepEqual(
+    stored.map((r) => [r.cluster, r.attempt]),
+    records.map((r) => [r.cluster, r.attempt]),
+  );
   assert.ok(Math.min(...records.map((r) => r.attempt)) === 1);
 });

@@ -63,7 +63,9 @@ const textMutation = (text: string) =>
   fc.oneof(
     // a character deleted, inserted or replaced
     fc.nat(text.length).map((at) => text.slice(0, at) + text.slice(at + 1)),
-    fc.tuple(fc.nat(text.length), fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', '\u0000', '\u001b', '-', '1e400', '\ud800')).map(([at, c]) => text.slice(0, at) + c + text.slice(at)),
+    fc
+      .tuple(fc.nat(text.length), fc.constantFrom('{', '}', '[', ']', '"', ',', ':', '\\', '\u0000', '\u001b', '-', '1e400', '\ud800'))
+      .map(([at, c]) => text.slice(0, at) + c + text.slice(at)),
     // a member given twice
     fc.nat(text.length).map((at) => {
       const key = /"([A-Za-z]+)"\s*:/g;
@@ -74,9 +76,9 @@ const textMutation = (text: string) =>
     // a number that overflows, a value nested far too deep, a huge number of keys
     fc.constant(text.replace(/(\d+(\.\d+)?)/, '1e400')),
     fc.integer({ min: 1, max: 5000 }).map((depth) => text.replace(/\{/, `{"deep": ${'['.repeat(depth)}${']'.repeat(depth)}, `)),
-    fc.integer({ min: LIMITS.objectKeys - 2, max: LIMITS.objectKeys + 2 }).map((keys) =>
-      text.replace(/\{/, `{"wide": {${Array.from({ length: keys }, (_, i) => `"k${i}": ${i}`).join(',')}}, `),
-    ),
+    fc
+      .integer({ min: LIMITS.objectKeys - 2, max: LIMITS.objectKeys + 2 })
+      .map((keys) => text.replace(/\{/, `{"wide": {${Array.from({ length: keys }, (_, i) => `"k${i}": ${i}`).join(',')}}, `)),
     // a value replaced by an arbitrary JSON value
     fc.tuple(fc.nat(text.length), fc.jsonValue({ maxDepth: 3 })).map(([at, value]) => {
       const colon = text.indexOf(':', at);
@@ -175,8 +177,14 @@ test('fuzz: a parameter set is checked visiting each of its values once (never m
 test('fuzz: manifest bytes, arbitrary or mutated from the examples, end valid or as a documented error', () => {
   for (const text of examples) assert.equal(manifestOutcome(Buffer.from(text)), 'valid', 'the examples are valid');
   for (const { name, text, code } of MANIFEST_REGRESSIONS) assert.equal(manifestOutcome(Buffer.from(text)), code, name);
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => void manifestOutcome(bytes)), params());
-  fc.assert(fc.property(mutatedExample, (text) => void manifestOutcome(Buffer.from(text))), params());
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => void manifestOutcome(bytes)),
+    params(),
+  );
+  fc.assert(
+    fc.property(mutatedExample, (text) => void manifestOutcome(Buffer.from(text))),
+    params(),
+  );
   fc.assert(
     fc.property(fc.jsonValue({ maxDepth: 5 }), (value) => void manifestOutcome(Buffer.from(JSON.stringify(value) ?? 'null'))),
     params(),
@@ -201,7 +209,10 @@ function requestOutcome(bytes: Uint8Array): string {
 }
 
 test('fuzz: run requests, arbitrary or built around mutated manifests, end decoded, rejected with a documented error, or parked with a reason', () => {
-  fc.assert(fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => void requestOutcome(bytes)), params());
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 500 }), (bytes) => void requestOutcome(bytes)),
+    params(),
+  );
   const requestId = fc.oneof(fc.constantFrom('req-1', 'a', 'x'.repeat(40)), fc.string({ maxLength: 45 }));
   fc.assert(
     fc.property(requestId, mutatedExample, fc.boolean(), (id, manifest, idFirst) => {
@@ -236,7 +247,14 @@ async function fileOutcome(bytes: Uint8Array, format: 'ndjson' | 'csv'): Promise
     assert.ok(error instanceof ParameterFileError && error.message.length > 0, `not a ParameterFileError: ${String(error)}`);
     return 'refused';
   }
-  const plan = { runId: 'fuzz', parameterCount: index.count, shardSize: 7, shardCount: index.shardOffsets.length, manifest: { parameters: { file: { uri, format } } }, file: index } as unknown as RunPlan;
+  const plan = {
+    runId: 'fuzz',
+    parameterCount: index.count,
+    shardSize: 7,
+    shardCount: index.shardOffsets.length,
+    manifest: { parameters: { file: { uri, format } } },
+    file: index,
+  } as unknown as RunPlan;
   const seen: Array<Record<string, unknown> | string> = [];
   for (let shard = 0; shard < plan.shardCount; shard++) {
     try {
@@ -257,7 +275,10 @@ async function fileOutcome(bytes: Uint8Array, format: 'ndjson' | 'csv'): Promise
 const quoteField = (s: string) => (/[",\r\n]/.test(s) || s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : s);
 
 test('fuzz: CSV files end indexed with one input per record at its own index, or refused with a reason; a field spanning lines names its line', async () => {
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => void (await fileOutcome(bytes, 'csv'))), params());
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => void (await fileOutcome(bytes, 'csv'))),
+    params(),
+  );
   const field = fc.oneof(fc.string({ maxLength: 12 }), fc.constantFrom('=HYPERLINK("x")', 'a,b', 'say "hi"', 'two\nlines', '1e400', '-3.5', ''));
   const header = fc.uniqueArray(fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/), { minLength: 1, maxLength: 4 });
   await fc.assert(
@@ -281,7 +302,10 @@ test('fuzz: CSV files end indexed with one input per record at its own index, or
 });
 
 test('fuzz: NDJSON files end with one input per non-empty line at its own index, each a set or an error with a reason', async () => {
-  await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => void (await fileOutcome(bytes, 'ndjson'))), params());
+  await fc.assert(
+    fc.asyncProperty(fc.uint8Array({ maxLength: 400 }), async (bytes) => void (await fileOutcome(bytes, 'ndjson'))),
+    params(),
+  );
   const line = fc.oneof(
     fc.dictionary(fc.string({ maxLength: 6 }), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }).map((o) => JSON.stringify(o)),
     fc.json({ maxDepth: 3 }),
@@ -295,7 +319,8 @@ test('fuzz: NDJSON files end with one input per non-empty line at its own index,
       assert.notEqual(outcome, 'refused', 'short lines never refuse the file');
       const sets = outcome as Array<Record<string, unknown> | string>;
       assert.equal(sets.length, clean.filter((l) => l.length > 0).length);
-      for (const set of sets) if (typeof set !== 'string') assert.ok(!JSON.stringify(set).includes('null') || clean.some((l) => l.includes('null')), 'no null the file never wrote');
+      for (const set of sets)
+        if (typeof set !== 'string') assert.ok(!JSON.stringify(set).includes('null') || clean.some((l) => l.includes('null')), 'no null the file never wrote');
     }),
     params(),
   );

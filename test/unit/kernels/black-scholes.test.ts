@@ -14,7 +14,15 @@ import type { OptionParameters } from '../../../jobs/kernels/option-parameters.t
 
 type Fixture = readonly [source: string, p: OptionParameters, expected: number, tolerance: number];
 
-function option(type: 'call' | 'put', spot: number, strike: number, rate: number, dividendYield: number, volatility: number, maturity: number): OptionParameters {
+function option(
+  type: 'call' | 'put',
+  spot: number,
+  strike: number,
+  rate: number,
+  dividendYield: number,
+  volatility: number,
+  maturity: number,
+): OptionParameters {
   return { type, spot, strike, rate, dividendYield, volatility, maturity };
 }
 
@@ -147,6 +155,9 @@ const FAILING: ReadonlyArray<readonly [label: string, p: OptionParameters, messa
 
 for (const [label, p, message] of FAILING) {
   test(`${label} fails the parameter set with DomainError`, () => {
-    assert.throws(() => evaluate(p, 0), (error: unknown) => error instanceof DomainError && message.test(error.message));
+    assert.throws(
+      () => evaluate(p, 0),
+      (error: unknown) => error instanceof DomainError && message.test(error.message),
+    );
   });
 }

@@ -170,6 +170,9 @@ const FAILING: ReadonlyArray<readonly [label: string, p: OptionParameters, messa
 for (const [label, p, message] of FAILING) {
   test(`${label} fails the parameter set with DomainError`, () => {
     const evaluate = europeanOptionMc.prepare({ paths: 1000, seed: 0, antithetic: true });
-    assert.throws(() => evaluate(p, 0), (error: unknown) => error instanceof DomainError && message.test(error.message));
+    assert.throws(
+      () => evaluate(p, 0),
+      (error: unknown) => error instanceof DomainError && message.test(error.message),
+    );
   });
 }

@@ -21,7 +21,14 @@ const keys = fc.constantFrom('type', 'spot', 'strike', 'rate', 'dividendYield', 
 /** Parameter sets near the plain shape: the plain keys with some values swapped, dropped or added. */
 const nearPlain = fc
   .tuple(
-    fc.record({ type: fc.constantFrom('call', 'put'), spot: fc.double({ min: 1, max: 200 }), strike: fc.double({ min: 1, max: 200 }), rate: fc.double({ min: -0.05, max: 0.2 }), volatility: fc.double({ min: 0.01, max: 2 }), maturity: fc.double({ min: 0.01, max: 10 }) }),
+    fc.record({
+      type: fc.constantFrom('call', 'put'),
+      spot: fc.double({ min: 1, max: 200 }),
+      strike: fc.double({ min: 1, max: 200 }),
+      rate: fc.double({ min: -0.05, max: 0.2 }),
+      volatility: fc.double({ min: 0.01, max: 2 }),
+      maturity: fc.double({ min: 0.01, max: 10 }),
+    }),
     fc.option(fc.double({ min: 0, max: 0.1 }), { nil: undefined }),
     fc.dictionary(keys, value, { maxKeys: 2 }),
     fc.array(keys, { maxLength: 2 }),
@@ -60,6 +67,6 @@ for (const kernel of fastKernels) {
     const plain = { type: 'put', spot: 100, strike: 95, rate: 0.03, volatility: 0.2, maturity: 1 };
     assert.deepEqual(kernel.acceptParameters!(plain), kernel.parametersSchema.parse(plain));
     assert.deepEqual(kernel.acceptParameters!({ ...plain, dividendYield: 0.01 }), kernel.parametersSchema.parse({ ...plain, dividendYield: 0.01 }));
-    assert.equal(kernel.acceptParameters!({ ...plain, extra: 1 }), undefined, 'an unknown key is the schema\'s to refuse');
+    assert.equal(kernel.acceptParameters!({ ...plain, extra: 1 }), undefined, "an unknown key is the schema's to refuse");
   });
 }

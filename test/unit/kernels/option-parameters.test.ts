@@ -48,10 +48,13 @@ const OUT_OF_DOMAIN: ReadonlyArray<readonly [change: Partial<OptionParameters>, 
 
 for (const [change, message] of OUT_OF_DOMAIN) {
   test(`checkOptionDomain: ${message}`, () => {
-    assert.throws(() => checkOptionDomain({ ...VALID, ...change }), (error: unknown) => {
-      assert.ok(error instanceof DomainError);
-      assert.equal(error.message, message);
-      return true;
-    });
+    assert.throws(
+      () => checkOptionDomain({ ...VALID, ...change }),
+      (error: unknown) => {
+        assert.ok(error instanceof DomainError);
+        assert.equal(error.message, message);
+        return true;
+      },
+    );
   });
 }

@@ -16,8 +16,14 @@ const NORMAL_ES_99 = normalPdf(Z_99) / 0.01;
 // with correlation 0.3.
 const HULL_ONE: PortfolioParameters = { positions: [{ value: 10e6, dailyVolatility: 0.02 }], correlation: [[1]], horizonDays: 10, confidence: 0.99 };
 const HULL_TWO: PortfolioParameters = {
-  positions: [{ value: 10e6, dailyVolatility: 0.02 }, { value: 5e6, dailyVolatility: 0.01 }],
-  correlation: [[1, 0.3], [0.3, 1]],
+  positions: [
+    { value: 10e6, dailyVolatility: 0.02 },
+    { value: 5e6, dailyVolatility: 0.01 },
+  ],
+  correlation: [
+    [1, 0.3],
+    [0.3, 1],
+  ],
   horizonDays: 1,
   confidence: 0.99,
 };
@@ -69,8 +75,14 @@ test('the P&L loadings carry exactly the portfolio σ of the closed form', () =>
 
 test('a short hedge: long and short $10M at 2% with correlation 0.9 leaves σ = $200,000·√0.2', () => {
   const hedge: PortfolioParameters = {
-    positions: [{ value: 10e6, dailyVolatility: 0.02 }, { value: -10e6, dailyVolatility: 0.02 }],
-    correlation: [[1, 0.9], [0.9, 1]],
+    positions: [
+      { value: 10e6, dailyVolatility: 0.02 },
+      { value: -10e6, dailyVolatility: 0.02 },
+    ],
+    correlation: [
+      [1, 0.9],
+      [0.9, 1],
+    ],
     horizonDays: 1,
     confidence: 0.99,
   };
@@ -125,7 +137,10 @@ for (const [label, p, options] of ES_ABOVE_VAR) {
 }
 
 test('identical bits for the same (seed, index), whatever the evaluator computed before', () => {
-  for (const options of [{ paths: 5000, seed: 9 }, { paths: 5000, seed: 9, distribution: 'student-t', degreesOfFreedom: 5 }] as const) {
+  for (const options of [
+    { paths: 5000, seed: 9 },
+    { paths: 5000, seed: 9, distribution: 'student-t', degreesOfFreedom: 5 },
+  ] as const) {
     const fresh = evaluator(options)(HULL_TWO, 4242);
     const busy = evaluator(options);
     busy(HULL_ONE, 1);
@@ -150,11 +165,27 @@ test('a portfolio with no volatility has no risk: every output is 0 (never -0)',
   for (const output of portfolioVar.outputs) assert.ok(Object.is(flat[output], 0), `${output} ${flat[output]}`);
 });
 
-const SYMMETRIC_BY_A_HAIR: PortfolioParameters = { ...HULL_TWO, correlation: [[1, 0.3], [0.3 + 5e-13, 1 - 5e-13]] };
-const PERFECT: PortfolioParameters = { ...HULL_TWO, correlation: [[1, 1], [1, 1]] };
+const SYMMETRIC_BY_A_HAIR: PortfolioParameters = {
+  ...HULL_TWO,
+  correlation: [
+    [1, 0.3],
+    [0.3 + 5e-13, 1 - 5e-13],
+  ],
+};
+const PERFECT: PortfolioParameters = {
+  ...HULL_TWO,
+  correlation: [
+    [1, 1],
+    [1, 1],
+  ],
+};
 const CONTRADICTORY: PortfolioParameters = {
   positions: [...HULL_TWO.positions, { value: 1e6, dailyVolatility: 0.03 }],
-  correlation: [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]],
+  correlation: [
+    [1, 0.9, -0.9],
+    [0.9, 1, 0.9],
+    [-0.9, 0.9, 1],
+  ],
   horizonDays: 1,
   confidence: 0.99,
 };
@@ -165,26 +196,94 @@ const withPosition = (i: number, change: object): PortfolioParameters => ({
 
 const OUT_OF_DOMAIN: ReadonlyArray<readonly [label: string, p: PortfolioParameters, message: string | RegExp]> = [
   ['a NaN value', withPosition(0, { value: Number.NaN }), 'positions.0.value must be a finite number (got NaN)'],
-  ['an infinite volatility', withPosition(1, { dailyVolatility: Number.POSITIVE_INFINITY }), 'positions.1.dailyVolatility must be a finite number (got Infinity)'],
+  [
+    'an infinite volatility',
+    withPosition(1, { dailyVolatility: Number.POSITIVE_INFINITY }),
+    'positions.1.dailyVolatility must be a finite number (got Infinity)',
+  ],
   ['a negative volatility', withPosition(1, { dailyVolatility: -0.01 }), 'positions.1.dailyVolatility must be >= 0 (got -0.01)'],
   ['a zero horizon', { ...HULL_TWO, horizonDays: 0 }, 'horizonDays must be > 0 (got 0)'],
   ['an infinite horizon', { ...HULL_TWO, horizonDays: Number.POSITIVE_INFINITY }, 'horizonDays must be a finite number (got Infinity)'],
   ['confidence 1', { ...HULL_TWO, confidence: 1 }, 'confidence must be between 0 and 1, exclusive, e.g. 0.99 (got 1)'],
   ['confidence 0', { ...HULL_TWO, confidence: 0 }, 'confidence must be between 0 and 1, exclusive, e.g. 0.99 (got 0)'],
   ['confidence 99 (a percentage)', { ...HULL_TWO, confidence: 99 }, 'confidence must be between 0 and 1, exclusive, e.g. 0.99 (got 99)'],
-  ['a NaN correlation', { ...HULL_TWO, correlation: [[1, Number.NaN], [Number.NaN, 1]] }, 'correlation.0.1 must be a finite number (got NaN)'],
-  ['a diagonal that is not 1', { ...HULL_TWO, correlation: [[1, 0.3], [0.3, 0.98]] }, 'correlation.1.1 must be 1, the correlation of position 1 with itself (got 0.98)'],
-  ['a correlation above 1', { ...HULL_TWO, correlation: [[1, 1.2], [1.2, 1]] }, 'correlation.0.1 is 1.2; a correlation must be between -1 and 1'],
-  ['a correlation below -1', { ...HULL_TWO, correlation: [[1, 0.3], [-1.0001, 1]] }, 'correlation.1.0 is -1.0001; a correlation must be between -1 and 1'],
-  ['an asymmetric matrix', { ...HULL_TWO, correlation: [[1, 0.35], [0.3, 1]] }, 'correlation is not symmetric: correlation.1.0 is 0.3 but correlation.0.1 is 0.35'],
-  ['an asymmetry just above 1e-12', { ...HULL_TWO, correlation: [[1, 0.3], [0.3 + 2e-12, 1]] }, /^correlation is not symmetric/],
+  [
+    'a NaN correlation',
+    {
+      ...HULL_TWO,
+      correlation: [
+        [1, Number.NaN],
+        [Number.NaN, 1],
+      ],
+    },
+    'correlation.0.1 must be a finite number (got NaN)',
+  ],
+  [
+    'a diagonal that is not 1',
+    {
+      ...HULL_TWO,
+      correlation: [
+        [1, 0.3],
+        [0.3, 0.98],
+      ],
+    },
+    'correlation.1.1 must be 1, the correlation of position 1 with itself (got 0.98)',
+  ],
+  [
+    'a correlation above 1',
+    {
+      ...HULL_TWO,
+      correlation: [
+        [1, 1.2],
+        [1.2, 1],
+      ],
+    },
+    'correlation.0.1 is 1.2; a correlation must be between -1 and 1',
+  ],
+  [
+    'a correlation below -1',
+    {
+      ...HULL_TWO,
+      correlation: [
+        [1, 0.3],
+        [-1.0001, 1],
+      ],
+    },
+    'correlation.1.0 is -1.0001; a correlation must be between -1 and 1',
+  ],
+  [
+    'an asymmetric matrix',
+    {
+      ...HULL_TWO,
+      correlation: [
+        [1, 0.35],
+        [0.3, 1],
+      ],
+    },
+    'correlation is not symmetric: correlation.1.0 is 0.3 but correlation.0.1 is 0.35',
+  ],
+  [
+    'an asymmetry just above 1e-12',
+    {
+      ...HULL_TWO,
+      correlation: [
+        [1, 0.3],
+        [0.3 + 2e-12, 1],
+      ],
+    },
+    /^correlation is not symmetric/,
+  ],
   [
     'contradictory correlations',
     CONTRADICTORY,
     'correlation is not positive-definite (Cholesky pivot 3 is -15.2): the correlations among positions 0 to 2 contradict each other; ' +
       'fix them (e.g. with a nearest-correlation-matrix repair), and merge perfectly correlated positions into one',
   ],
-  ['perfectly correlated positions', PERFECT, /^correlation is not positive-definite \(Cholesky pivot 2 is 0\): .* merge perfectly correlated positions into one$/],
+  [
+    'perfectly correlated positions',
+    PERFECT,
+    /^correlation is not positive-definite \(Cholesky pivot 2 is 0\): .* merge perfectly correlated positions into one$/,
+  ],
   ['an overflowing P&L', withPosition(0, { value: 1e308, dailyVolatility: 10 }), /^the simulated P&L overflows double precision/],
 ];
 
@@ -204,7 +303,13 @@ test('asymmetry and a diagonal off by 1e-12 or less are rounding, not errors', (
 
 test('the parameter schema applies the defaults and leaves non-finite numbers to the domain check', () => {
   const { horizonDays: _h, confidence: _c, ...rest } = HULL_TWO;
-  const parsed = portfolioParametersSchema.parse({ ...rest, correlation: [[1, Number.NaN], [Number.NaN, 1]] });
+  const parsed = portfolioParametersSchema.parse({
+    ...rest,
+    correlation: [
+      [1, Number.NaN],
+      [Number.NaN, 1],
+    ],
+  });
   assert.equal(parsed.horizonDays, 1);
   assert.equal(parsed.confidence, 0.99);
   assert.ok(Number.isNaN(parsed.correlation[0]![1]));
@@ -212,16 +317,16 @@ test('the parameter schema applies the defaults and leaves non-finite numbers to
 
 const MALFORMED: ReadonlyArray<readonly [label: string, value: unknown, message: string]> = [
   ['no positions', { ...HULL_TWO, positions: [], correlation: [] }, 'positions: list at least one position'],
-  [
-    '501 positions',
-    { ...HULL_TWO, positions: Array.from({ length: 501 }, () => HULL_TWO.positions[0]) },
-    'positions: at most 500 positions per parameter set',
-  ],
+  ['501 positions', { ...HULL_TWO, positions: Array.from({ length: 501 }, () => HULL_TWO.positions[0]) }, 'positions: at most 500 positions per parameter set'],
   ['a matrix of the wrong size', { ...HULL_TWO, correlation: [[1]] }, 'correlation: must be 2×2, one row per position (got 1 rows)'],
   ['a short row', { ...HULL_TWO, correlation: [[1, 0.3], [1]] }, 'correlation.1: must have 2 entries, one per position (got 1)'],
   ['no correlation', { positions: HULL_TWO.positions }, 'correlation: Invalid input: expected array, received undefined'],
   ['a value given as a string', withPosition(0, { value: '10e6' }), 'positions.0.value: expected a number, received "10e6"'],
-  ['a position without volatility', { ...HULL_TWO, positions: [{ value: 1 }, HULL_TWO.positions[1]] }, 'positions.0.dailyVolatility: expected a number, received nothing'],
+  [
+    'a position without volatility',
+    { ...HULL_TWO, positions: [{ value: 1 }, HULL_TWO.positions[1]] },
+    'positions.0.dailyVolatility: expected a number, received nothing',
+  ],
   ['an unknown position field', withPosition(1, { beta: 1 }), 'positions.1: unknown field(s) "beta"'],
   ['an unknown field', { ...HULL_TWO, horizon: 10 }, '(root): unknown field(s) "horizon"'],
 ];
@@ -248,9 +353,17 @@ const BAD_OPTIONS: ReadonlyArray<readonly [label: string, options: Record<string
   ['an unsafe seed', { seed: 2 ** 53 }, /^kernel\.seed: /],
   ['an unknown distribution', { distribution: 'cauchy' }, /^kernel\.distribution: /],
   ['student-t without ν', { distribution: 'student-t' }, /^kernel\.degreesOfFreedom: is required with distribution "student-t": give a number > 2, e.g. 4$/],
-  ['ν = 2', { distribution: 'student-t', degreesOfFreedom: 2 }, /^kernel\.degreesOfFreedom: must be > 2: a Student t with 2 or fewer degrees of freedom has no variance to scale$/],
+  [
+    'ν = 2',
+    { distribution: 'student-t', degreesOfFreedom: 2 },
+    /^kernel\.degreesOfFreedom: must be > 2: a Student t with 2 or fewer degrees of freedom has no variance to scale$/,
+  ],
   ['ν given as a string', { distribution: 'student-t', degreesOfFreedom: '4' }, /^kernel\.degreesOfFreedom: /],
-  ['ν with distribution normal', { distribution: 'normal', degreesOfFreedom: 4 }, /^kernel\.degreesOfFreedom: applies only to distribution "student-t"; remove it, or set distribution to "student-t"$/],
+  [
+    'ν with distribution normal',
+    { distribution: 'normal', degreesOfFreedom: 4 },
+    /^kernel\.degreesOfFreedom: applies only to distribution "student-t"; remove it, or set distribution to "student-t"$/,
+  ],
   ['ν with the default distribution', { degreesOfFreedom: 4 }, /^kernel\.degreesOfFreedom: applies only to distribution "student-t"/],
   ['an unknown option', { antithetic: true }, /^kernel: unknown field\(s\) "antithetic"$/],
 ];

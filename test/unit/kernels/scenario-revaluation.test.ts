@@ -64,7 +64,10 @@ const DOMAIN_ERRORS: ReadonlyArray<readonly [label: string, scenario: Record<str
 
 for (const [label, scenario, message] of DOMAIN_ERRORS) {
   test(`a scenario outside the domain fails alone: ${label}`, () => {
-    assert.throws(() => run(scenario), (error: unknown) => error instanceof DomainError && message.test(error.message));
+    assert.throws(
+      () => run(scenario),
+      (error: unknown) => error instanceof DomainError && message.test(error.message),
+    );
   });
 }
 

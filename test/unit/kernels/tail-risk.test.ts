@@ -78,7 +78,13 @@ test('ES averages every P&L tied with the quantile', () => {
 });
 
 test('a tail that makes money reports negative VaR and ES, and no loss is 0, never -0', () => {
-  assert.deepEqual(tailRisk(Float64Array.from({ length: 100 }, (_, i) => 5 + i), 0.99), { valueAtRisk: -5, expectedShortfall: -5 });
+  assert.deepEqual(
+    tailRisk(
+      Float64Array.from({ length: 100 }, (_, i) => 5 + i),
+      0.99,
+    ),
+    { valueAtRisk: -5, expectedShortfall: -5 },
+  );
   const flat = tailRisk(new Float64Array(100), 0.99);
   assert.ok(Object.is(flat.valueAtRisk, 0) && Object.is(flat.expectedShortfall, 0));
 });

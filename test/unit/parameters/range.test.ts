@@ -23,7 +23,11 @@ const option = { type: 'call', spot: 100, rate: 0.05, volatility: 0.2, maturity:
 
 const points: Array<[string, { from: number; to: number; step: number }, number[]]> = [
   ['a strike ladder, both ends included', { from: 80, to: 82, step: 0.5 }, [80, 80.5, 81, 81.5, 82]],
-  ['0.3 / 0.1 is 2.9999999999999996 in doubles: still four points, the last exactly 0.3 (3 × 0.1 is 0.30000000000000004)', { from: 0, to: 0.3, step: 0.1 }, [0, 0.1, 0.2, 0.3]],
+  [
+    '0.3 / 0.1 is 2.9999999999999996 in doubles: still four points, the last exactly 0.3 (3 × 0.1 is 0.30000000000000004)',
+    { from: 0, to: 0.3, step: 0.1 },
+    [0, 0.1, 0.2, 0.3],
+  ],
   ['an end off the step is not reached', { from: 0, to: 1, step: 0.3 }, [0, 0.3, 0.6, 0.8999999999999999]],
   ['from == to is one point', { from: 5, to: 5, step: 1 }, [5]],
   ['negative values', { from: -1, to: 1, step: 1 }, [-1, 0, 1]],
@@ -33,7 +37,10 @@ for (const [name, bounds, expected] of points) {
   test(`range: ${name}`, () => {
     const range = createRange({ key: 'x', base: {}, ...bounds });
     assert.equal(range.count, expected.length);
-    assert.deepEqual(Array.from({ length: range.count }, (_, i) => rangeParameters(range, i).x), expected);
+    assert.deepEqual(
+      Array.from({ length: range.count }, (_, i) => rangeParameters(range, i).x),
+      expected,
+    );
   });
 }
 
@@ -67,20 +74,36 @@ for (const [name, block, code, message] of refused) {
 }
 
 test('range: a run is validated against the kernel, planned, and each shard reads its points', async () => {
-  const manifest = { apiVersion: 'altus/v1', kind: 'Run', name: 'ladder', kernel: { name: 'black-scholes' }, shardSize: 10, parameters: { range: { key: 'strike', from: 80, to: 120, step: 0.5, base: option } } };
+  const manifest = {
+    apiVersion: 'altus/v1',
+    kind: 'Run',
+    name: 'ladder',
+    kernel: { name: 'black-scholes' },
+    shardSize: 10,
+    parameters: { range: { key: 'strike', from: 80, to: 120, step: 0.5, base: option } },
+  };
   const validated = validateManifest(manifest, fleet);
   assert.equal(validated.parameterCount, 81);
   const store = new LocalObjectStore(mkdtempSync(join(tmpdir(), 'altus-range-')));
   const plan = await planRun({ runId: 'ladder', validated, store, manifestsBucket: 'm', resultsBucket: 'r', manifestObject: null });
   assert.equal(plan.shardCount, 9);
-  assert.ok(plan.results?.format === 'parquet' && plan.results.schema.params.some((c) => c.key === 'strike' && c.type === 'DOUBLE'), 'strike is a results column');
+  assert.ok(
+    plan.results?.format === 'parquet' && plan.results.schema.params.some((c) => c.key === 'strike' && c.type === 'DOUBLE'),
+    'strike is a results column',
+  );
   const last: Array<{ index: number; strike: unknown }> = [];
   for await (const item of shardInputs(plan, 8, store)) last.push({ index: item.index, strike: item.params?.strike });
   assert.deepEqual(last, [{ index: 80, strike: 120 }]);
   const fourth: unknown[] = [];
   for await (const item of shardInputs(plan, 3, store)) fourth.push(item.params?.strike);
-  assert.deepEqual(fourth, Array.from({ length: 10 }, (_, i) => 80 + (30 + i) * 0.5));
+  assert.deepEqual(
+    fourth,
+    Array.from({ length: 10 }, (_, i) => 80 + (30 + i) * 0.5),
+  );
   // A kernel's shape is checked on the first point: a base without spot is refused before anything runs.
   const { spot: _spot, ...noSpot } = option;
-  assert.throws(() => validateManifest({ ...manifest, parameters: { range: { key: 'strike', from: 80, to: 120, step: 0.5, base: noSpot } } }, fleet), /parameters\.range: spot/);
+  assert.throws(
+    () => validateManifest({ ...manifest, parameters: { range: { key: 'strike', from: 80, to: 120, step: 0.5, base: noSpot } } }, fleet),
+    /parameters\.range: spot/,
+  );
 });

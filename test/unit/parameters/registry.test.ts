@@ -45,7 +45,16 @@ for (const [name, parameters, message] of refused) {
 }
 
 test('the decoded block carries its defaults into the validated manifest', () => {
-  const v = validateManifest({ apiVersion: 'altus/v1', kind: 'Run', name: 'd', kernel: { name: 'black-scholes' }, parameters: { random: { count: 5, base: option, fields: { spot: { uniform: [40, 44] } } } } }, fleet);
+  const v = validateManifest(
+    {
+      apiVersion: 'altus/v1',
+      kind: 'Run',
+      name: 'd',
+      kernel: { name: 'black-scholes' },
+      parameters: { random: { count: 5, base: option, fields: { spot: { uniform: [40, 44] } } } },
+    },
+    fleet,
+  );
   assert.deepEqual(v.manifest.parameters, { random: { count: 5, seed: 0, base: option, fields: { spot: { uniform: [40, 44] } } } });
   assert.equal(v.parameterCount, 5);
 });
@@ -69,12 +78,19 @@ for (const [kind, parameters, count] of generated) {
     const source = resolveSource(parameters);
     assert.equal(source.inspect().count, count);
     const whole = await readAll(source.read({ shard: 0, start: 0, end: count, file: undefined, store }));
-    assert.deepEqual(whole.map((s) => s.index), Array.from({ length: count }, (_, i) => i));
+    assert.deepEqual(
+      whole.map((s) => s.index),
+      Array.from({ length: count }, (_, i) => i),
+    );
     for (const shardSize of [1, 4, 10, count]) {
       for (let shard = 0; shard * shardSize < count; shard++) {
         const start = shard * shardSize;
         const end = Math.min(count, start + shardSize);
-        assert.deepEqual(await readAll(source.read({ shard, start, end, file: undefined, store })), whole.slice(start, end), `${kind} shard ${shard} at size ${shardSize}`);
+        assert.deepEqual(
+          await readAll(source.read({ shard, start, end, file: undefined, store })),
+          whole.slice(start, end),
+          `${kind} shard ${shard} at size ${shardSize}`,
+        );
       }
     }
   });

@@ -16,7 +16,10 @@ import { reconcileFixture } from '../../support/reconcile-fixture.ts';
 import { jobRequest, requestTable, threeClusters } from '../../support/fleet-fixtures.ts';
 
 const tick: CloudEvent<unknown> = {
-  specversion: '1.0', id: 't', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished',
+  specversion: '1.0',
+  id: 't',
+  source: 'test',
+  type: 'google.cloud.pubsub.topic.v1.messagePublished',
   data: { message: { data: Buffer.from(JSON.stringify({ v: 1 })).toString('base64') } },
 } as CloudEvent<unknown>;
 
@@ -31,7 +34,12 @@ function jobOf(runId: string, cluster: string, attempt: number, finished: boolea
 for (const status of ['SUCCEEDED', 'PARTIAL', 'FAILED', 'CANCELLED'] as const) {
   test(`a ${status} run's unfinished Jobs are deleted on every cluster; its finished ones are left to their TTL`, async () => {
     const f = reconcileFixture();
-    const run = await f.runningRun(`done-${status.toLowerCase()}`, 6, { status, finishedAt: f.minutesAgo(1), runFinishedPublished: true, fleetCleanedUp: false });
+    const run = await f.runningRun(`done-${status.toLowerCase()}`, 6, {
+      status,
+      finishedAt: f.minutesAgo(1),
+      runFinishedPublished: true,
+      fleetCleanedUp: false,
+    });
     f.fleet.jobs.set('worker-a', [jobOf(run.runId, 'worker-a', 0, true), jobOf(run.runId, 'worker-a', 1, false)]);
     f.fleet.jobs.set('worker-b', [jobOf(run.runId, 'worker-b', 2, false), jobOf('another-run', 'worker-b', 0, false)]);
     // worker-b does not answer this tick: worker-a is cleaned, the run is kept for the next tick.
@@ -43,20 +51,27 @@ for (const status of ['SUCCEEDED', 'PARTIAL', 'FAILED', 'CANCELLED'] as const) {
     await createReconcileHandler(f.deps)(tick);
     assert.deepEqual(f.fleet.deleted, [`worker-a/altus-${run.runId}-worker-a-a1`, `worker-b/altus-${run.runId}-worker-b-a2`]);
     assert.equal((await f.runs.getRun(run.runId))!.fleetCleanedUp, true);
-    assert.deepEqual(f.fleet.jobs.get('worker-a')!.map((j) => j.metadata?.name), [`altus-${run.runId}-worker-a-a0`], 'the finished Job stays');
-    assert.equal(f.fleet.jobs.get('worker-b')!.length, 1, 'another run\'s Job is untouched');
+    assert.deepEqual(
+      f.fleet.jobs.get('worker-a')!.map((j) => j.metadata?.name),
+      [`altus-${run.runId}-worker-a-a0`],
+      'the finished Job stays',
+    );
+    assert.equal(f.fleet.jobs.get('worker-b')!.length, 1, "another run's Job is untouched");
     await createReconcileHandler(f.deps)(tick);
     assert.equal(f.fleet.deleted.length, 2, 'a cleaned-up run is not looked at again');
   });
 }
 
-test('the Jobs\' TTL outlives their deadline plus twice the longest reconcile grace the configuration accepts', () => {
+test("the Jobs' TTL outlives their deadline plus twice the longest reconcile grace the configuration accepts", () => {
   for (const { request } of requestTable()) {
     const job = buildJob(request);
     assert.ok(job.spec!.ttlSecondsAfterFinished! >= job.spec!.activeDeadlineSeconds! + 2 * MAX_RECONCILE_GRACE_SECONDS);
   }
   const env = { ALTUS_PROJECT_ID: 'demo-x' };
-  assert.equal(parseRuntimeConfig({ ...env, ALTUS_RECONCILE_GRACE_SECONDS: String(MAX_RECONCILE_GRACE_SECONDS) }).reconcileGraceMilliseconds, MAX_RECONCILE_GRACE_SECONDS * 1000);
+  assert.equal(
+    parseRuntimeConfig({ ...env, ALTUS_RECONCILE_GRACE_SECONDS: String(MAX_RECONCILE_GRACE_SECONDS) }).reconcileGraceMilliseconds,
+    MAX_RECONCILE_GRACE_SECONDS * 1000,
+  );
   assert.throws(() => parseRuntimeConfig({ ...env, ALTUS_RECONCILE_GRACE_SECONDS: String(MAX_RECONCILE_GRACE_SECONDS + 1) }), /ALTUS_RECONCILE_GRACE_SECONDS/);
 });
 

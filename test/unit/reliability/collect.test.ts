@@ -12,8 +12,30 @@ import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
 const completion = (runId: string, shard: number): CloudEvent<unknown> =>
   ({
-    specversion: '1.0', id: `c${shard}`, source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished',
-    data: { message: { data: Buffer.from(JSON.stringify({ v: 1, runId, shard, attempt: 0, cluster: 'worker-a', status: 'succeeded', resultUri: 'gs://r/a', partialUri: 'gs://r/b', parameters: 1, parametersFailed: 0, cpuSeconds: 0.1, wallSeconds: 0.1 })).toString('base64') } },
+    specversion: '1.0',
+    id: `c${shard}`,
+    source: 'test',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: {
+      message: {
+        data: Buffer.from(
+          JSON.stringify({
+            v: 1,
+            runId,
+            shard,
+            attempt: 0,
+            cluster: 'worker-a',
+            status: 'succeeded',
+            resultUri: 'gs://r/a',
+            partialUri: 'gs://r/b',
+            parameters: 1,
+            parametersFailed: 0,
+            cpuSeconds: 0.1,
+            wallSeconds: 0.1,
+          }),
+        ).toString('base64'),
+      },
+    },
   }) as CloudEvent<unknown>;
 
 test('collect: one run read per cache window, every shard recorded once, one aggregate request when all are in', async () => {
@@ -30,7 +52,10 @@ test('collect: one run read per cache window, every shard recorded once, one agg
   outcomes.push(await collect(completion(run.runId, 3)));
   assert.deepEqual(outcomes, [...Array(9).fill('recorded'), 'complete', 'complete']);
   assert.equal(reads, 1);
-  assert.deepEqual(f.published.map((p) => p.role), ['aggregate', 'aggregate']);
+  assert.deepEqual(
+    f.published.map((p) => p.role),
+    ['aggregate', 'aggregate'],
+  );
 
   // The run finishes; past the cache window a late completion is ignored without a write.
   await f.runs.update(run.runId, { status: 'SUCCEEDED' });

@@ -18,18 +18,56 @@ import type { RunPlan } from '../../../shared/run-plan.ts';
 import { NOW, reconcileFixture } from '../../support/reconcile-fixture.ts';
 
 const pubsubEvent = (json: unknown): CloudEvent<unknown> =>
-  ({ specversion: '1.0', id: 'x', source: 'test', type: 'google.cloud.pubsub.topic.v1.messagePublished', data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } } }) as CloudEvent<unknown>;
+  ({
+    specversion: '1.0',
+    id: 'x',
+    source: 'test',
+    type: 'google.cloud.pubsub.topic.v1.messagePublished',
+    data: { message: { data: Buffer.from(JSON.stringify(json)).toString('base64') } },
+  }) as CloudEvent<unknown>;
 
 test('20,000 failed shards with long reasons: the run finishes FAILED with a bounded document, and retry sends all 20,000 again', async () => {
   const f = reconcileFixture();
   const shards = 20_000;
   const run = await f.runningRun('all-failed', shards);
-  const manifest = manifestSchema.parse({ apiVersion: 'altus/v1', kind: 'Run', name: 'all-failed', kernel: { name: 'black-scholes' }, parameters: { inline: [{}] }, shardSize: 1 });
-  const plan: RunPlan = { v: 1, runId: run.runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price'], quantiles: [0.5], parameterCount: shards, shardSize: 1, shardCount: shards };
+  const manifest = manifestSchema.parse({
+    apiVersion: 'altus/v1',
+    kind: 'Run',
+    name: 'all-failed',
+    kernel: { name: 'black-scholes' },
+    parameters: { inline: [{}] },
+    shardSize: 1,
+  });
+  const plan: RunPlan = {
+    v: 1,
+    runId: run.runId,
+    resultsBucket: 'altus-results',
+    manifest,
+    kernelOptions: {},
+    metrics: ['price'],
+    quantiles: [0.5],
+    parameterCount: shards,
+    shardSize: 1,
+    shardCount: shards,
+  };
   await f.store.write(run.planUri!, JSON.stringify(plan));
   const reason = (shard: number) => `exit 1: Traceback (most recent call last) in shard ${shard}: ${'x'.repeat(900)}`;
   for (let shard = 0; shard < shards; shard++) {
-    await f.runs.recordShard(run.runId, { shard, status: 'failed', error: reason(shard), attempt: 0, cluster: 'worker-a', parameters: 1, parametersFailed: 0, cpuSeconds: 0, recordedAt: NOW.toISOString() }, shards);
+    await f.runs.recordShard(
+      run.runId,
+      {
+        shard,
+        status: 'failed',
+        error: reason(shard),
+        attempt: 0,
+        cluster: 'worker-a',
+        parameters: 1,
+        parametersFailed: 0,
+        cpuSeconds: 0,
+        recordedAt: NOW.toISOString(),
+      },
+      shards,
+    );
   }
 
   assert.equal(await createAggregateHandler(f.deps)(pubsubEvent({ v: 1, runId: run.runId })), 'FAILED');
@@ -58,4 +96,3 @@ test('20,000 failed shards with long reasons: the run finishes FAILED with a bou
   assert.equal(reopened.failedShardList, undefined);
   assert.equal(await f.runs.countShards(run.runId), 0, 'every failed record was removed for the new attempt');
 });
-

@@ -16,12 +16,36 @@ test('retry: a retry that died between deleting the failed records and re-openin
   const f = reconcileFixture();
   const run = await f.runningRun('partial-run', 4, {
     status: 'PARTIAL',
-    failedShards: [{ shard: 1, reason: 'bad' }, { shard: 3, reason: 'bad' }],
+    failedShards: [
+      { shard: 1, reason: 'bad' },
+      { shard: 3, reason: 'bad' },
+    ],
     finishedAt: f.minutesAgo(1),
     runFinishedPublished: true,
   });
-  const manifest = manifestSchema.parse({ apiVersion: 'altus/v1', kind: 'Run', name: 'partial-run', kernel: { name: 'black-scholes' }, parameters: { inline: [{}] }, shardSize: 1 });
-  await f.store.write(run.planUri!, JSON.stringify({ v: 1, runId: run.runId, resultsBucket: 'altus-results', manifest, kernelOptions: {}, metrics: ['price'], quantiles: [0.5], shardCount: 4, parameterCount: 4, shardSize: 1 } satisfies RunPlan));
+  const manifest = manifestSchema.parse({
+    apiVersion: 'altus/v1',
+    kind: 'Run',
+    name: 'partial-run',
+    kernel: { name: 'black-scholes' },
+    parameters: { inline: [{}] },
+    shardSize: 1,
+  });
+  await f.store.write(
+    run.planUri!,
+    JSON.stringify({
+      v: 1,
+      runId: run.runId,
+      resultsBucket: 'altus-results',
+      manifest,
+      kernelOptions: {},
+      metrics: ['price'],
+      quantiles: [0.5],
+      shardCount: 4,
+      parameterCount: 4,
+      shardSize: 1,
+    } satisfies RunPlan),
+  );
   await f.record(run, [0, 2]);
   await f.record(run, [1, 3], 'failed');
   assert.equal(await f.runs.totalTally(run.runId, 4), 4);
@@ -34,7 +58,10 @@ test('retry: a retry that died between deleting the failed records and re-openin
   };
   await assert.rejects(retryRun(f.deps, run.runId), /killed/);
   assert.equal((await f.runs.getRun(run.runId))!.status, 'PARTIAL');
-  assert.deepEqual((await f.runs.listShards(run.runId)).map((s) => s.shard), [0, 2]);
+  assert.deepEqual(
+    (await f.runs.listShards(run.runId)).map((s) => s.shard),
+    [0, 2],
+  );
   assert.equal(await f.runs.totalTally(run.runId, 4), 2, 'tallies follow the deleted records');
 
   f.runs.transition = transition;

@@ -2,7 +2,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MetricAccumulator, mergeMetric, type MetricPartial } from '../../../shared/stats/partial.ts';
-import { decodeInteger, encodeExactSums, encodeInteger, exactMoments, mergeExactSums, roundQuotient, roundSquareRoot } from '../../../shared/stats/exact-moments.ts';
+import {
+  decodeInteger,
+  encodeExactSums,
+  encodeInteger,
+  exactMoments,
+  mergeExactSums,
+  roundQuotient,
+  roundSquareRoot,
+} from '../../../shared/stats/exact-moments.ts';
 import { ExactMomentSums } from '../../../shared/stats/exact-sum.ts';
 
 function merged(values: readonly number[], chunk: number) {
@@ -39,7 +47,10 @@ test('tiny and huge values keep their squares: scaling the values by 2^±900 sca
   const base = Array.from({ length: 500 }, (_, i) => Math.sin(i * 1.7) * 3 + 0.25);
   const reference = merged(base, 13);
   for (const scale of [2 ** -900, 2 ** -1000, 2 ** 900]) {
-    const m = merged(base.map((v) => v * scale), 13);
+    const m = merged(
+      base.map((v) => v * scale),
+      13,
+    );
     assert.equal(m.mean, reference.mean * scale, `mean at scale ${scale}`);
     assert.equal(m.stddev, reference.stddev * scale, `stddev at scale ${scale}`);
   }
