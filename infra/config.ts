@@ -115,6 +115,7 @@ export class StackConfigError extends Error {
  * Terraform runs in `cdktf.out/stacks/<stack>/`; the build writes `dist/functions.zip`
  * at the repository root.
  */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: `${path.module}` is Terraform interpolation, resolved by Terraform, not a JavaScript template
 export const DEFAULT_FUNCTIONS_ARCHIVE = '${path.module}/../../../dist/functions.zip';
 
 const REGISTRY_IMAGE = /^([a-z0-9-]+)-docker\.pkg\.dev\/([^/]+)\/([^/]+)\//;

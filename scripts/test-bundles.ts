@@ -28,7 +28,9 @@ export interface TestBundles {
  */
 export function bundleSources(files: readonly string[], count: number): string[] {
   const shares = Array.from({ length: Math.max(1, Math.min(count, files.length)) }, () => [] as string[]);
-  files.forEach((file, index) => shares[index % shares.length]!.push(file));
+  files.forEach((file, index) => {
+    shares[index % shares.length]!.push(file);
+  });
   // Static imports: every file of the share is evaluated, and its tests registered, before the
   // runner starts them. Dynamic ones would let it start (and, with --test-force-exit, end the
   // process) after the first file's tests, before the next file was imported.

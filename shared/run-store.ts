@@ -52,7 +52,7 @@ function encodeRedispatches(records: readonly RunRedispatch[]): StoredRedispatch
 
 /** Decodes a stored run; runs written before the range format (number arrays) read as they were. */
 export function decodeRun(data: Record<string, unknown>): RunDocument {
-  const stored = data['redispatches'] as StoredRedispatch[] | undefined;
+  const stored = data.redispatches as StoredRedispatch[] | undefined;
   if (!stored) return data as unknown as RunDocument;
   const redispatches = stored.map((r) => ({ ...r, shards: typeof r.shards === 'string' ? parseShardList(r.shards).toArray() : r.shards }));
   return { ...data, redispatches } as unknown as RunDocument;

@@ -15,9 +15,9 @@
 const UNSAFE = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 const UNSAFE_BUT_NEWLINE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
-const escape = (character: string) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+const escapeCharacter = (character: string) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 
 /** `text` with every control character escaped; newlines too unless `multiline` (a quoted CSV cell may hold them). */
 export function terminalText(text: string, options: { multiline?: boolean } = {}): string {
-  return text.replace(options.multiline ? UNSAFE_BUT_NEWLINE : UNSAFE, escape);
+  return text.replace(options.multiline ? UNSAFE_BUT_NEWLINE : UNSAFE, escapeCharacter);
 }

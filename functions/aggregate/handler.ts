@@ -45,7 +45,7 @@ export function createAggregateHandler(deps: Dependencies) {
       await announceFinished(deps, run);
       return run.status;
     }
-    if (!run || run.status !== 'AGGREGATING' || !run.planUri) {
+    if (run?.status !== 'AGGREGATING' || !run.planUri) {
       log.info('aggregation not needed', { status: run?.status });
       return 'ignored';
     }

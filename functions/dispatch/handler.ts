@@ -34,7 +34,7 @@ export function createDispatchHandler(deps: Dependencies) {
     const published = event.time ? Date.parse(event.time) : Number.NaN;
     const timings: Record<string, number> = Number.isFinite(published) ? { deliveryMilliseconds: Math.max(0, received - published) } : {};
     const run = await deps.runs.getRun(message.runId);
-    if (!run || !run.planUri) {
+    if (!run?.planUri) {
       log.error('dispatch for a run that has no plan: skipped');
       return 'skipped';
     }

@@ -77,7 +77,7 @@ export async function startRun(
 
   if (rejectWith) return reject(deps, input.runId, rejectWith, undefined);
   let value: unknown;
-  let validated;
+  let validated: ReturnType<typeof validateManifest>;
   try {
     value = 'bytes' in input.manifest ? decodeManifestBytes(input.manifest.bytes) : checkManifestValue(input.manifest.value);
     validated = validateManifest(value, deps.fleetConfig);
@@ -87,7 +87,7 @@ export async function startRun(
   }
   const { manifest } = validated;
 
-  let plan;
+  let plan: Awaited<ReturnType<typeof planRun>>;
   try {
     plan = await planRun({
       runId: input.runId,

@@ -10,7 +10,7 @@
  * quotes the content it could not parse.
  */
 import type { CloudEvent } from '@google-cloud/functions-framework';
-import { PermanentError } from '../../shared/errors.ts';
+import type { PermanentError } from '../../shared/errors.ts';
 import { digest, isValidRunId } from '../../shared/ids.ts';
 import { scanJson } from '../../shared/json-scan.ts';
 import { LIMITS } from '../../shared/limits.ts';

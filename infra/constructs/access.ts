@@ -75,7 +75,10 @@ export class Access extends Construct {
     const { project, identity, buckets } = props;
     // Every grant the functions need before they are built and started; invoker grants name the functions, so they come after.
     const beforeFunctions: ITerraformDependable[] = [];
-    const needed = <T extends ITerraformDependable>(grant: T): T => (beforeFunctions.push(grant), grant);
+    const needed = <T extends ITerraformDependable>(grant: T): T => {
+      beforeFunctions.push(grant);
+      return grant;
+    };
     const agentsReady = [identity.serviceAgentsReady];
     const onProject = (key: string, role: string, member: string, dependsOn: ITerraformDependable[] = []) =>
       needed(new ProjectIamMember(this, `project-${key}`, { project, role, member, dependsOn }));
@@ -140,16 +143,15 @@ export class Access extends Construct {
       }),
     );
     publisher('pubsub-agent-dead-letter', props.topics.deadLetter, pubsubAgent, agentsReady);
-    props.pushSubscriptions.forEach(
-      (subscription, i) =>
-        new PubsubSubscriptionIamMember(this, `dead-letter-forwarder-${i}`, {
-          project,
-          subscription: subscription.name,
-          role: 'roles/pubsub.subscriber',
-          member: pubsubAgent,
-          dependsOn: agentsReady,
-        }),
-    );
+    props.pushSubscriptions.forEach((subscription, i) => {
+      new PubsubSubscriptionIamMember(this, `dead-letter-forwarder-${i}`, {
+        project,
+        subscription: subscription.name,
+        role: 'roles/pubsub.subscriber',
+        member: pubsubAgent,
+        dependsOn: agentsReady,
+      });
+    });
 
     // Worker pods: Workload Identity from their Kubernetes service account; read inputs, create shard results, publish completions.
     const { namespace, name } = props.workerKubernetesAccount;

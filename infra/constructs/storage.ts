@@ -78,7 +78,8 @@ export class Storage extends Construct {
     });
 
     // A local, so the path expression stays unescaped and is read by Terraform at plan time, not by synth.
-    const archive = (this.functionsArchive = new TerraformLocal(this, 'functions_archive', props.functionsArchive));
+    const archive = new TerraformLocal(this, 'functions_archive', props.functionsArchive);
+    this.functionsArchive = archive;
     this.functionsSource = new StorageBucketObject(this, 'functions-source', {
       bucket: this.sources.name,
       name: `functions/functions-${Fn.filemd5(archive.asString)}.zip`,

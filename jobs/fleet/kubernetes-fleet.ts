@@ -129,7 +129,7 @@ export class KubernetesFleet implements Fleet {
 
   /** Why the cluster's version is not good enough, or undefined when it is. */
   private async readVersion(cluster: string): Promise<string | undefined> {
-    let info;
+    let info: Awaited<ReturnType<VersionApi['getCode']>>;
     try {
       info = await this.call(cluster, 'read the server version', (api) => api.version.getCode());
     } catch (error) {

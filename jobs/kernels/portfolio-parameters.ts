@@ -80,7 +80,11 @@ export function factorCorrelation(p: PortfolioParameters): Float64Array {
   });
   requireFinite('horizonDays', p.horizonDays);
   requireFinite('confidence', p.confidence);
-  p.correlation.forEach((row, i) => row.forEach((entry, j) => requireFinite(`correlation.${i}.${j}`, entry)));
+  p.correlation.forEach((row, i) => {
+    row.forEach((entry, j) => {
+      requireFinite(`correlation.${i}.${j}`, entry);
+    });
+  });
 
   p.positions.forEach((position, i) => {
     if (position.dailyVolatility < 0) throw new DomainError(`positions.${i}.dailyVolatility must be >= 0 (got ${position.dailyVolatility})`);

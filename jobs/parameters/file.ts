@@ -54,7 +54,7 @@ export const fileSource: ParameterSource<FileBlock> = {
  */
 export function resolveParameterFileUri(uri: string, manifestsBucket: string, manifestObject: string | null): string {
   if (uri.startsWith('gs://')) return parseObjectUri(uri) && uri;
-  const folder = manifestObject && manifestObject.includes('/') ? manifestObject.slice(0, manifestObject.lastIndexOf('/') + 1) : '';
+  const folder = manifestObject?.includes('/') ? manifestObject.slice(0, manifestObject.lastIndexOf('/') + 1) : '';
   return objectUri(manifestsBucket, normalizeRelative(folder + uri));
 }
 

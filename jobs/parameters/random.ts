@@ -105,5 +105,5 @@ function standardNormal(uniform: () => number): number {
 }
 
 function clamp(x: number, min: number, max: number): number {
-  return x < min ? min : x > max ? max : x;
+  return x < min ? min : Math.min(x, max);
 }

@@ -96,7 +96,9 @@ function checkStructure(value: unknown, depth: number, path: string): void {
     throw new PermanentError('MANIFEST_INVALID', `the manifest nests deeper than ${LIMITS.jsonDepth} levels`);
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => typeof item === 'object' && item !== null && checkStructure(item, depth + 1, `${path}.${i}`));
+    value.forEach((item, i) => {
+      if (typeof item === 'object' && item !== null) checkStructure(item, depth + 1, `${path}.${i}`);
+    });
   } else if (typeof value === 'object' && value !== null) {
     const entries = Object.entries(value);
     if (entries.length > LIMITS.objectKeys) {

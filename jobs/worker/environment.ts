@@ -130,7 +130,7 @@ export async function resolveWorkerEnvironment(pod: PodEnvironment, read: (uri: 
   if (pod.shard !== undefined) return pod;
   const { shardListUri, ...rest } = pod;
   const text = (await read(shardListUri)).toString('utf8').trim();
-  let list;
+  let list: ReturnType<typeof parseShardList>;
   try {
     list = parseShardList(text);
   } catch (error) {

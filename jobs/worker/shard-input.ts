@@ -21,7 +21,7 @@ export async function* shardInputBatches(plan: RunPlan, shard: number, store: Ob
   if (!Number.isInteger(shard) || shard < 0 || shard >= plan.shardCount) {
     throw new ShardInputError(`shard ${shard} is outside the run's ${plan.shardCount} shards`);
   }
-  let source;
+  let source: ReturnType<typeof resolveSource>;
   try {
     source = resolveSource(plan.manifest.parameters);
   } catch (error) {

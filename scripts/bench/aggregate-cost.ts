@@ -32,6 +32,7 @@ const OUTPUTS = ['price', 'delta', 'gamma', 'vega', 'theta', 'rho'] as const;
 export function benchAggregateCost(options: { rows: number; rounds: number }): AggregateCostFigures {
   const { rows, rounds } = options;
   let seed = 42;
+  // biome-ignore lint/suspicious/noAssignInExpressions: a seeded PRNG step, so the inputs are the same on every run
   const uniform = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const params: OptionParameters[] = Array.from({ length: rows }, () => ({
     type: uniform() < 0.5 ? 'call' : 'put',
@@ -53,7 +54,9 @@ export function benchAggregateCost(options: { rows: number; rounds: number }): A
     let started = performance.now();
     for (let i = 0; i < rows; i++) {
       const v = blackScholesValues(params[i]!);
-      OUTPUTS.forEach((name, k) => (values[k]![i] = v[name]));
+      OUTPUTS.forEach((name, k) => {
+        values[k]![i] = v[name];
+      });
     }
     if (warm) kernel.push(((performance.now() - started) * 1e6) / rows);
 

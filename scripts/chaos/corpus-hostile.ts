@@ -122,7 +122,7 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
     check: async (run, logDir) => {
       const rows = rowsOf(run);
       const columns = new Columns();
-      rows.forEach((r) => columns.add(r));
+      for (const r of rows) columns.add(r);
       const files = localLogFiles(join(logDir, 'pods'), run, podSlots(run));
       const logged = files.flatMap((f) => readFileSync(f.path, 'utf8').split('\n').filter(Boolean));
       const printed = [
@@ -144,7 +144,7 @@ export const HOSTILE_CORPUS: CorpusCase[] = [
     check: async (run) => {
       const rows = rowsOf(run);
       const columns = new Columns();
-      rows.forEach((r) => columns.add(r));
+      for (const r of rows) columns.add(r);
       // The label cell (after the index); a quoted cell is judged by what follows its opening quote.
       const cells = rows.map((r) => (csvRecord(columns.cells(r)).split(',')[1] ?? '').replace(/^"/, ''));
       const live = cells.filter((c) => /^[=+\-@\t\r]/.test(c));

@@ -134,7 +134,7 @@ export const CORPUS: CorpusCase[] = [
         '{"__proto__": {"admin": true}}',
         'not json',
         '[1, 2]',
-        line({ ...option, volatility: 1e999 }),
+        line({ ...option, volatility: Number.POSITIVE_INFINITY }),
         line({ ...option, spot: -1 }),
         line({ ...option, type: 'straddle' }),
         line({ ...option, extra: 1 }),

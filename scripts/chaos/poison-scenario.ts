@@ -45,11 +45,9 @@ export function poisonScenario(ctx: ChaosContext): Promise<ChaosRow> {
           await ctx.pubsub.topic(ctx.stack.topics[topic]).publishMessage({ data: p.data });
         }
         // Decodable but outside the run: ignored by collect (the judgement shows it counted nothing), not parked.
-        await ctx.pubsub
-          .topic(ctx.stack.topics.completions)
-          .publishMessage({
-            json: { v: 1, runId, shard: 999, attempt: 0, cluster: 'worker-a', status: 'succeeded', parameters: 1, parametersFailed: 0, cpuSeconds: 0 },
-          });
+        await ctx.pubsub.topic(ctx.stack.topics.completions).publishMessage({
+          json: { v: 1, runId, shard: 999, attempt: 0, cluster: 'worker-a', status: 'succeeded', parameters: 1, parametersFailed: 0, cpuSeconds: 0 },
+        });
       },
       evidence: async () => {
         const parkedAs = (p: Poison) =>

@@ -5,7 +5,7 @@
  */
 import type { Command } from 'commander';
 import { createPubSubBus, type EventBus } from '../../shared/bus.ts';
-import { createFirestore, createPubSub } from '../../shared/clients.ts';
+import { type CloudEndpoints, createFirestore, createPubSub } from '../../shared/clients.ts';
 import { DEFAULT_FLEET_CONFIG } from '../../shared/config.ts';
 import type { RunStatus } from '../../shared/documents.ts';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
@@ -85,7 +85,7 @@ export function registerCancelCommand(program: Command, context: { home: string 
     .option('--config <file>', 'fleet configuration', DEFAULT_FLEET_CONFIG)
     .action(async (runId: string, options: { cloud?: boolean; config: string }) => {
       const config = loadFleetConfig(options.config);
-      let endpoints;
+      let endpoints: CloudEndpoints;
       let fleet: Fleet;
       let clusters: string[];
       if (options.cloud) {

@@ -66,7 +66,7 @@ class BarsView {
   private readonly multi: cliProgress.MultiBar;
   private readonly bars = new Map<string, cliProgress.SingleBar>();
 
-  constructor(private readonly stream: NodeJS.WriteStream) {
+  constructor(stream: NodeJS.WriteStream) {
     this.multi = new cliProgress.MultiBar(
       {
         stream,

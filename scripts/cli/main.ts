@@ -58,7 +58,7 @@ function upLine(info: StackInfo): Record<string, unknown> {
 
 async function submitAndFollow(manifest: string, options: { wait?: boolean; json?: boolean; timeout: string; cloud?: boolean }): Promise<number> {
   let runs: FirestoreRunStore;
-  let submission;
+  let submission: Awaited<ReturnType<typeof submitLocal>>;
   if (options.cloud) {
     // The deployment named by the environment (ALTUS_PROJECT_ID, ...), with Application Default Credentials.
     const config = parseRuntimeConfig({ ALTUS_STORAGE: 'gcs', ...process.env });
@@ -190,7 +190,7 @@ program
   .action(async (runId: string, options: { wait?: boolean; json?: boolean; timeout: string; cloud?: boolean }) => {
     const env = options.cloud ? process.env : { ...stackEnvironment(requireStack(home)), ALTUS_FLEET_CONFIG: process.env.ALTUS_FLEET_CONFIG };
     const deps = await createDependencies('cli', env);
-    let outcome;
+    let outcome: Awaited<ReturnType<typeof retryRun>>;
     try {
       outcome = await retryRun({ ...deps, log: createLogger({ component: 'cli', sink: err, minimumSeverity: 'WARNING' }) }, runId);
     } catch (error) {

@@ -177,7 +177,7 @@ async function printResults(format: ResultFormat, rows: () => AsyncIterable<Resu
         picked.push(row);
       }
     }
-    picked.forEach((r) => columns.add(r));
+    for (const r of picked) columns.add(r);
     if (format === 'table') await write(renderTable(columns, picked) + '\n');
     else if (format === 'csv') await write([csvRecord(columns.names()), ...picked.map((r) => csvRecord(columns.cells(r)))].join('\n') + '\n');
     else await write(picked.map((r) => terminalText(JSON.stringify(r))).join('\n') + (picked.length ? '\n' : ''));

@@ -17,7 +17,8 @@ export class GcsObjectStore implements ObjectStore {
   constructor(private readonly storage: Storage | (() => Promise<Storage>)) {}
 
   private async gcs(): Promise<Storage> {
-    return (this.client ??= typeof this.storage === 'function' ? this.storage() : Promise.resolve(this.storage));
+    this.client ??= typeof this.storage === 'function' ? this.storage() : Promise.resolve(this.storage);
+    return this.client;
   }
 
   private async file(uri: string) {

@@ -3,7 +3,7 @@
  * to `<root>/bucket/name`. Writes are atomic (temp file + rename); create-only
  * writes use link(2), which fails if the target exists, like `ifGenerationMatch: 0`.
  */
-import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
+import { createReadStream, createWriteStream, type Dirent, promises as fs } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -140,7 +140,7 @@ export class LocalObjectStore implements ObjectStore {
     const base = join(this.root, bucket);
     const names: string[] = [];
     const walk = async (dir: string, rel: string): Promise<void> => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch (error) {

@@ -25,7 +25,10 @@ function fakeRuntime(credentials: boolean, codes: (command: CommandLine) => numb
   const ran: string[] = [];
   let out = '';
   const runtime: DeployRuntime = {
-    run: async (command) => (ran.push(command.join(' ')), codes(command)),
+    run: async (command) => {
+      ran.push(command.join(' '));
+      return codes(command);
+    },
     write: (text) => (out += text),
     hasCredentials: async () => credentials,
   };
@@ -54,7 +57,9 @@ test('a dry run without credentials prints every step with its inputs, runs noth
   await dryRun(steps, runtime);
   assert.deepEqual(ran, []);
   const text = output();
-  steps.forEach((s, i) => assert.match(text, new RegExp(`^${i + 1}\\. ${s.id}: `, 'm')));
+  steps.forEach((s, i) => {
+    assert.match(text, new RegExp(`^${i + 1}\\. ${s.id}: `, 'm'));
+  });
   assert.match(text, /bucket: gs:\/\/altus-demo-project-altus-tfstate/);
   assert.match(text, /No Application Default Credentials/);
 });

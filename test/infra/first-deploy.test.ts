@@ -30,7 +30,11 @@ function upstream(stackJson: SynthesizedStack, start: string): Set<string> {
     const body = bodies.get(queue.pop()!) as { depends_on?: string[] } | undefined;
     if (!body) continue;
     const direct = [...referencesIn(body), ...(body.depends_on ?? []).map((d) => d.replace(/^\$\{|\}$/g, ''))];
-    for (const next of direct) if (!seen.has(next)) seen.add(next), queue.push(next);
+    for (const next of direct) {
+      if (seen.has(next)) continue;
+      seen.add(next);
+      queue.push(next);
+    }
   }
   return seen;
 }

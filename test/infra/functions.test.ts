@@ -104,6 +104,7 @@ test('the runtime environment parses with shared/config.ts into GCS storage and 
 test('the source archive is read by Terraform at plan time, named by its content hash, never at synth', () => {
   const local = stack.storage.functionsArchive.friendlyUniqueId;
   const locals = (JSON.parse(json) as { locals: Record<string, string> }).locals;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: `${path.module}` is Terraform interpolation, resolved by Terraform, not a JavaScript template
   assert.equal(locals[local], '${path.module}/../../../dist/functions.zip');
   has(StorageBucketObject.tfResourceType, {
     bucket: ref(stack.storage.sources.name),

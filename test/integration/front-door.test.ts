@@ -11,7 +11,9 @@ import { openFrontDoor } from '../../scripts/stack/front-door.ts';
 import { freePort } from '../../scripts/stack/processes.ts';
 
 const servers: Array<Server | TcpServer> = [];
-after(() => servers.forEach((s) => s.close()));
+after(() => {
+  for (const s of servers) s.close();
+});
 
 function backend(port: number, body: string): Promise<Server> {
   const server = createServer((_req, res) => res.end(body));

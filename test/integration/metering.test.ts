@@ -18,7 +18,14 @@ import { waitFor } from '../support/wait-for.ts';
 /** A process whose exit the test triggers. */
 function fakeProcess(pid: number): MeteredProcess & { exit(): void } {
   const listeners: Array<() => void> = [];
-  return { pid, maxRssBytes: () => 42 * 2 ** 20, onExit: (l) => void listeners.push(l), exit: () => listeners.forEach((l) => l()) };
+  return {
+    pid,
+    maxRssBytes: () => 42 * 2 ** 20,
+    onExit: (l) => void listeners.push(l),
+    exit: () => {
+      for (const l of listeners) l();
+    },
+  };
 }
 
 const records = (dir: string): MeterRecord[] =>

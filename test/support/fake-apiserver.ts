@@ -185,7 +185,7 @@ export class FakeApiServer {
   }
 
   /** Create, get and replace of a bootstrap kind, as the API server does them. */
-  private handleObject(method: string, match: RegExpExecArray, body: string, reply: (code: number, body: unknown) => void): void {
+  private handleObject(method: string, match: RegExpExecArray, body: string, reply: (code: number, body: unknown) => void) {
     const [, cluster, api, namespace, resource, name] = match as unknown as [string, string, string, string | undefined, string, string | undefined];
     const spec = RESOURCES[resource]!;
     if (spec.api !== api || spec.namespaced !== (namespace !== undefined))

@@ -2,7 +2,7 @@
  * Test access to the local stack started by `npm test` (scripts/test-with-stack.ts):
  * clients pointed at its emulators, submission helpers, and polling.
  */
-import { PubSub } from '@google-cloud/pubsub';
+import type { PubSub } from '@google-cloud/pubsub';
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

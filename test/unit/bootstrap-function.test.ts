@@ -27,12 +27,16 @@ async function call(
 ) {
   const answer: { status?: number; body?: any; headers: Record<string, string> } = { headers: {} };
   const res = {
-    setHeader: (k: string, v: string) => void (answer.headers[k] = v),
+    setHeader: (k: string, v: string) => {
+      answer.headers[k] = v;
+    },
     status(code: number) {
       answer.status = code;
       return this;
     },
-    json: (body: unknown) => void (answer.body = body),
+    json: (body: unknown) => {
+      answer.body = body;
+    },
   };
   await createBootstrapHandler({ fleetConfig, apply, applyEgress, log })({ method } as Request, res as unknown as Response);
   return answer;

@@ -25,6 +25,7 @@ test('row JSON: identical to JSON.stringify, first use and cached', () => {
 test('row JSON: random rows over many repeated and distinct values', () => {
   const writer = new RowJson();
   let s = 7;
+  // biome-ignore lint/suspicious/noAssignInExpressions: a seeded PRNG step, so the inputs are the same on every run
   const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
   for (let i = 0; i < 5000; i++) {
     const row = {
@@ -40,6 +41,7 @@ test('row JSON: random rows over many repeated and distinct values', () => {
 test('row JSON: a computed row written from its parts is JSON.stringify of the row, outputs in kernel order', () => {
   const writer = new RowJson();
   let s = 11;
+  // biome-ignore lint/suspicious/noAssignInExpressions: a seeded PRNG step, so the inputs are the same on every run
   const r = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const names = ['price', 'delta', 'gamma'];
   for (let i = 0; i < 2000; i++) {

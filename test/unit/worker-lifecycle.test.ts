@@ -90,7 +90,10 @@ test("SIGTERM during a shard: the worker returns 143 within the grace period, pu
   const exits: number[] = [];
   pod.exit = ((code: number) => void exits.push(code)) as never;
   const timers: number[] = [];
-  const signal = stopOnSigterm(pod, (TERMINATION_GRACE_SECONDS - 1) * 1000, (_cb, ms) => (timers.push(ms), {}));
+  const signal = stopOnSigterm(pod, (TERMINATION_GRACE_SECONDS - 1) * 1000, (_cb, ms) => {
+    timers.push(ms);
+    return {};
+  });
   const started = Date.now();
   const running = runWorker(env, cache, hanging, { signal });
   await waitFor(() => existsSync(pidFile), { timeoutMs: 30_000, intervalMs: 20, what: "the kernel's first heartbeat" });
@@ -119,7 +122,9 @@ test('no credentials on a fresh node: the worker keeps asking for about 30 s, th
         throw new Error('metadata server: no identity yet');
       },
       now: () => clock,
-      sleep: async (ms) => void (clock += ms),
+      sleep: async (ms) => {
+        clock += ms;
+      },
     },
   });
   assert.equal(code, EXIT_RETRYABLE);
@@ -144,7 +149,10 @@ for (const c of credentialCases) {
         return 'token';
       },
       now: () => clock,
-      sleep: async (ms) => void (sleeps.push(ms), (clock += ms)),
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
     });
     assert.equal(attempts, c.failures + 1);
     assert.deepEqual(sleeps, c.sleeps);
@@ -157,7 +165,9 @@ test('credentials that never come fail after the wait with the last error as cau
     awaitCredentials({
       token: async () => Promise.reject(new Error('403 from the metadata server')),
       now: () => clock,
-      sleep: async (ms) => void (clock += ms),
+      sleep: async (ms) => {
+        clock += ms;
+      },
     }),
     (error: unknown) =>
       error instanceof CredentialsUnavailableError &&

@@ -67,7 +67,7 @@ function markers(values: readonly number[], labels: readonly string[], color: st
 /** Draws the histogram into `container`; null (with a note) when the metric has no values. */
 export function histogramChart(container: HTMLElement, metric: string, aggregate: MetricAggregateView, risk: MetricRiskView | undefined): Chart | null {
   const h = aggregate.histogram;
-  if (!h || !h.counts.length) {
+  if (!h?.counts.length) {
     container.textContent = `No histogram for ${metric} (no values).`;
     return null;
   }

@@ -75,7 +75,10 @@ export function renderCharts(part: HTMLElement, d: RunDetail): Chart[] {
 /** Where the results are: downloads on this machine, the Cloud Console and copy command in the cloud, the SQL to query them. */
 export function renderResults(part: HTMLElement, d: RunDetail): void {
   const r = d.results;
-  if (!r) return part.replaceChildren();
+  if (!r) {
+    part.replaceChildren();
+    return;
+  }
   const runId = d.summary.runId;
   const children: Child[] = [
     el('div', {}, [r.format === 'parquet' ? 'Results (Parquet dataset, one part per shard): ' : 'Results file: ', el('code', {}, [r.uri])]),
@@ -99,7 +102,10 @@ export function renderResults(part: HTMLElement, d: RunDetail): void {
 /** The estimate, its on-demand equivalent and savings, and each pool with the prices it was billed at. */
 export function renderCost(part: HTMLElement, d: RunDetail): void {
   const c = d.cost;
-  if (!c) return part.replaceChildren();
+  if (!c) {
+    part.replaceChildren();
+    return;
+  }
   const rows = c.byPool.map((p): Child[] => [
     el('span', { className: 'mono' }, [p.cluster]),
     p.gpuPool ? `${p.gpuPool} (${p.acceleratorType ?? '?'})` : 'batch',

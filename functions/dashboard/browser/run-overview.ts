@@ -78,7 +78,10 @@ export function renderFacts(parts: RunParts, d: RunDetail): void {
 
 /** The first failed shards with cluster, attempt and reason. */
 export function renderFailedShards(parts: RunParts, d: RunDetail): void {
-  if (!d.failedShards.length) return parts.failedShards.replaceChildren();
+  if (!d.failedShards.length) {
+    parts.failedShards.replaceChildren();
+    return;
+  }
   const rows = d.failedShards.map((f): Child[] => [String(f.shard), el('span', { className: 'mono' }, [f.cluster]), String(f.attempt), f.reason]);
   const shown = d.failedShards.length < d.progress.failed ? `first ${d.failedShards.length} of ` : '';
   parts.failedShards.replaceChildren(

@@ -62,7 +62,7 @@ export function showRun(screen: Screen, runId: string): void {
     if (polls % POLLS_PER_FAILED_PARAMETERS === 0 || ended) void loadFailedParameters();
     if (ended) {
       renderAggregates(parts.aggregates, detail);
-      renderCharts(parts.charts, detail).forEach((chart) => screen.keep(chart));
+      for (const chart of renderCharts(parts.charts, detail)) screen.keep(chart);
     }
   };
 

@@ -30,7 +30,7 @@ export class LocalImagesError extends Error {
 /** Reads the table; folders are relative to the file. A missing file is an empty table. */
 export function loadLocalImages(path: string): LocalImages {
   if (!existsSync(path)) return new Map();
-  let parsed;
+  let parsed: z.infer<typeof fileSchema>;
   try {
     parsed = fileSchema.parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch (cause) {

@@ -31,6 +31,7 @@ class DoubleColumn {
   }
 
   setNull(row: number): void {
+    // biome-ignore lint/suspicious/noAssignInExpressions: the null bitmap is allocated on the first use, in the per-row hot path
     (this.nulls ??= new Uint8Array(this.values.length))[row] = 1;
   }
 
@@ -98,11 +99,13 @@ export class ParquetRows implements ShardRows {
       if (typeof value === 'number') this.outputs[i]!.set(row, value);
       else {
         this.outputs[i]!.setNull(row);
+        // biome-ignore lint/suspicious/noAssignInExpressions: the extra outputs object is allocated on the first use, in the per-row hot path
         if (value !== undefined) (extraOutputs ??= {})[declared[i]!.key] = value;
       }
     }
     if (this.keepUndeclared) {
       for (const key in outputs) {
+        // biome-ignore lint/suspicious/noAssignInExpressions: the extra outputs object is allocated on the first use, in the per-row hot path
         if (Object.hasOwn(outputs, key) && !this.outputColumn.has(key)) (extraOutputs ??= {})[key] = outputs[key];
       }
     }
@@ -115,6 +118,7 @@ export class ParquetRows implements ShardRows {
     const extraParams = params === null ? undefined : this.putParams(row, params);
     if (params === null) for (const column of this.params) if (column instanceof DoubleColumn) column.setNull(row);
     for (const column of this.outputs) column.setNull(row);
+    // biome-ignore lint/suspicious/noAssignInExpressions: the error column is allocated on the first use, in the per-row hot path
     (this.errors ??= new Array<string | null>(this.capacity).fill(null))[row] = error;
     this.putExtra(row, extraParams, undefined);
     return undefined;
@@ -163,7 +167,10 @@ export class ParquetRows implements ShardRows {
         if (column instanceof DoubleColumn) column.set(row, value as number);
         else column.values[row] = value as string | boolean;
         placed++;
-      } else (extra ??= {})[key] = value;
+      } else {
+        // biome-ignore lint/suspicious/noAssignInExpressions: the extra params object is allocated on the first use, in the per-row hot path
+        (extra ??= {})[key] = value;
+      }
     }
     // Columns this row has no value for are null (typed columns hold 0 until told).
     if (placed < this.params.length) {
@@ -179,6 +186,7 @@ export class ParquetRows implements ShardRows {
   private putExtra(row: number, params: Record<string, unknown> | undefined, outputs: Record<string, unknown> | undefined): void {
     if (!params && !outputs) return;
     const extra = { ...(params ? { params } : {}), ...(outputs ? { outputs } : {}) };
+    // biome-ignore lint/suspicious/noAssignInExpressions: the extras column is allocated on the first use, in the per-row hot path
     (this.extras ??= new Array<Record<string, unknown> | null>(this.capacity).fill(null))[row] = extra;
   }
 }

@@ -48,7 +48,9 @@ async function gone(text: string, withinMilliseconds = 3000): Promise<boolean> {
   });
 }
 
-const cleanup = (text: string) => processesWith(text).forEach((pid) => process.kill(pid, 'SIGKILL'));
+const cleanup = (text: string) => {
+  for (const pid of processesWith(text)) process.kill(pid, 'SIGKILL');
+};
 
 /**
  * A node kernel that first starts `sleep <mark>` inheriting its stdout and stderr

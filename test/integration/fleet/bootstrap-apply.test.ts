@@ -112,7 +112,9 @@ test("a cluster bootstrapped before the RBAC split has its shared Role narrowed 
 
 test('a PriorityClass with another value is kept (the value is immutable) and the report says how to fix it', async () => {
   await apply();
-  server.edit<V1PriorityClass>('worker-a', 'PriorityClass', 'altus-batch', (o) => void (o.value = 5));
+  server.edit<V1PriorityClass>('worker-a', 'PriorityClass', 'altus-batch', (o) => {
+    o.value = 5;
+  });
   const reports = await apply();
   const outcome = reports.find((r) => r.cluster === 'worker-a')!.outcomes.find((o) => o.object === 'PriorityClass altus-batch')!;
   assert.equal(outcome.action, 'kept');
@@ -190,7 +192,15 @@ async function behindGate(
     gate.accept();
   };
   try {
-    await fn({ gate, minted: () => minted, apply: () => applyBootstrap(plan, access), revoke, honour: (yes) => void (honouring = yes) });
+    await fn({
+      gate,
+      minted: () => minted,
+      apply: () => applyBootstrap(plan, access),
+      revoke,
+      honour: (yes) => {
+        honouring = yes;
+      },
+    });
   } finally {
     await gate.stop();
   }

@@ -43,7 +43,13 @@ function run(status: RunStatus, extra: Partial<RunDocument> = {}): RunDocument {
 function setup(doc: RunDocument, lost: string[] = []) {
   const published: Array<{ role: TopicRole; message: object }> = [];
   const order: string[] = [];
-  const bus: EventBus = { publish: async (role, message) => (published.push({ role, message }), order.push('publish'), 'id') };
+  const bus: EventBus = {
+    publish: async (role, message) => {
+      published.push({ role, message });
+      order.push('publish');
+      return 'id';
+    },
+  };
   const fleet = {
     deleteJobs: async (cluster: string) => {
       order.push(`delete ${cluster}`);

@@ -31,7 +31,9 @@ for (const [label, shards, text] of formats) {
     const parsed = parseShardList(text);
     assert.equal(parsed.length, shards.length);
     assert.deepEqual(parsed.toArray(), shards);
-    shards.forEach((shard, index) => assert.equal(parsed.at(index), shard, `index ${index}`));
+    shards.forEach((shard, index) => {
+      assert.equal(parsed.at(index), shard, `index ${index}`);
+    });
     assert.equal(parsed.at(shards.length), undefined);
     assert.equal(parsed.at(-1), undefined);
   });

@@ -240,7 +240,7 @@ let fileNumber = 0;
 async function fileOutcome(bytes: Uint8Array, format: 'ndjson' | 'csv'): Promise<Array<Record<string, unknown> | string> | 'refused'> {
   const uri = `gs://fuzz/${fileNumber++}.${format}`;
   await store.write(uri, Buffer.from(bytes));
-  let index;
+  let index: Awaited<ReturnType<typeof indexParameterFile>>;
   try {
     index = await indexParameterFile(store, uri, format, 7);
   } catch (error) {

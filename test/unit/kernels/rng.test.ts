@@ -92,7 +92,9 @@ for (const [label, state] of BAD_STATES) {
 test('splitMix64At reproduces published SplitMix64 outputs', () => {
   assert.equal(splitMix64At(0n, 0n), 0xe220a8397b1dcdafn);
   const published = [6457827717110365317n, 3203168211198807973n, 9817491932198370423n, 4593380528125082431n, 16408922859458223821n];
-  published.forEach((value, n) => assert.equal(splitMix64At(1234567n, BigInt(n)), value));
+  published.forEach((value, n) => {
+    assert.equal(splitMix64At(1234567n, BigInt(n)), value);
+  });
 });
 
 const STREAM_CASES: ReadonlyArray<readonly [seed: number, index: number]> = [

@@ -44,7 +44,10 @@ test('collect: one run read per cache window, every shard recorded once, one agg
   f.deps.now = () => new Date(clock);
   let reads = 0;
   const getRun = f.runs.getRun.bind(f.runs);
-  f.runs.getRun = async (runId: string) => (reads++, getRun(runId));
+  f.runs.getRun = async (runId: string) => {
+    reads++;
+    return getRun(runId);
+  };
   const run = await f.runningRun('collect-cache', 10);
   const collect = createCollectHandler(f.deps);
   const outcomes: string[] = [];
