@@ -104,7 +104,8 @@ describe('run commands', () => {
   test('status shows the run’s cost and each cluster’s share at its Spot price; --json carries it', async () => {
     const status = await altus(['status', run.runId]);
     assert.equal(status.code, 0, status.stderr);
-    assert.match(status.stdout, /^cost: \$[\d.e-]+ estimated · \$[\d.e-]+ on-demand equivalent · \d+\.\d% saved \([\d.e+-]+ vCPU-s\)$/m);
+    // Never scientific; an amount below a millionth of a dollar reads "<$0.000001".
+    assert.match(status.stdout, /^cost: <?\$[\d.,]+ estimated · <?\$[\d.,]+ on-demand equivalent · \d+\.\d% saved \([\d.]+ vCPU-s\)$/m);
     assert.match(status.stdout, /^ {2}worker-a us-central1 c2d-standard-8 Spot: 2 shards, .* × \$0\.0093\/vCPU-h = /m);
     assert.match(status.stdout, /^ {2}worker-b europe-west4 c2d-standard-8 Spot: 1 shard, .* × \$0\.0101\/vCPU-h = /m);
     const json = JSON.parse((await altus(['status', run.runId, '--json'])).stdout) as RunDocument;
