@@ -6,6 +6,7 @@
 import { createInterface } from 'node:readline';
 import { parquetReadObjects } from 'hyparquet';
 import type { FailedParameterSet } from '../../shared/dashboard-api.ts';
+import { readExtraColumn, readResultRow } from '../../shared/result-row.ts';
 import type { ObjectStore } from '../../shared/storage/object-store.ts';
 import type { ShardQueries } from '../../shared/shard-queries.ts';
 
@@ -38,8 +39,7 @@ async function parquetErrorRows(store: ObjectStore, uri: string, shard: number, 
     .map((row) => {
       const params: Record<string, unknown> = {};
       for (const [key, value] of Object.entries(row)) if (!PART_COLUMNS.has(key) && value !== null && value !== undefined) params[key] = value;
-      // The JSON column arrives parsed (hyparquet reads the JSON logical type) or as text.
-      const extra = (typeof row.extra === 'string' ? JSON.parse(row.extra) : (row.extra ?? {})) as { params?: Record<string, unknown> };
+      const extra = readExtraColumn(row.extra, `the extra column of row ${String(row.index)} of shard ${shard}`);
       return { index: Number(row.index), shard, error: row.error as string, params: { ...params, ...extra.params } };
     });
 }
@@ -57,7 +57,7 @@ async function ndjsonErrorRows(store: ObjectStore, uri: string, shard: number, l
     for await (const line of lines) {
       // Rows with outputs never carry an "error" key; skip parsing them.
       if (!line.includes('"error"')) continue;
-      const row = JSON.parse(line) as { index: number; params?: unknown; error?: unknown };
+      const row = readResultRow(line, `a results line of shard ${shard}`);
       if (typeof row.error !== 'string') continue;
       rows.push({ index: row.index, shard, error: row.error, params: row.params ?? null });
       if (rows.length >= limit) break;

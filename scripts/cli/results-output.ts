@@ -7,10 +7,11 @@ import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { csvLine } from '../../shared/csv-cell.ts';
 import { formatNumber } from '../../shared/display-format.ts';
+import { readResultRow, type ResultRow } from '../../shared/result-row.ts';
 import { terminalText } from '../../shared/terminal-text.ts';
 
 /** One row of a results file. */
-export type ResultRow = { index: number; params: Record<string, unknown> | null; error?: string } & Record<string, unknown>;
+export type { ResultRow } from '../../shared/result-row.ts';
 
 /** Output formats. */
 export const RESULT_FORMATS = ['table', 'csv', 'ndjson'] as const;
@@ -23,7 +24,11 @@ export const TABLE_ROWS = 50;
 export async function* resultRows(input: Readable): AsyncGenerator<ResultRow> {
   const lines = createInterface({ input, crlfDelay: Infinity });
   try {
-    for await (const line of lines) if (line.trim()) yield JSON.parse(line) as ResultRow;
+    let number = 0;
+    for await (const line of lines) {
+      number++;
+      if (line.trim()) yield readResultRow(line, `results line ${number}`);
+    }
   } finally {
     lines.close();
     input.destroy();

@@ -7,6 +7,7 @@
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { join } from 'node:path';
 import type { ResultsSchema } from '../../shared/run-plan.ts';
+import { readExtraColumn } from '../../shared/result-row.ts';
 import { RESULTS_TABLE } from '../../shared/results-query.ts';
 import type { ResultRow } from './results-output.ts';
 
@@ -53,7 +54,7 @@ export class ResultsTable {
 
 /** A Parquet row back in the shape of an NDJSON results line. */
 export function nestedRow(row: SqlRow, schema: ResultsSchema): ResultRow {
-  const extra = typeof row.extra === 'string' ? (JSON.parse(row.extra) as { params?: Record<string, unknown>; outputs?: Record<string, unknown> }) : {};
+  const extra = readExtraColumn(row.extra, `the extra column of row ${String(row.index)}`);
   const params: Record<string, unknown> = {};
   for (const p of schema.params) if (row[p.column] !== null && row[p.column] !== undefined) params[p.key] = row[p.column];
   Object.assign(params, extra.params);
