@@ -158,6 +158,15 @@ export class FirestoreRunStore implements RunStore {
     return snap.exists ? decodeRun(snap.data()!) : null;
   }
 
+  /**
+   * Calls `listener` with the run document now and on every change (a Firestore
+   * listener: no polling, so a long wait costs the database nothing while the run
+   * document is unchanged). Returns the function that stops listening.
+   */
+  watchRun(runId: string, listener: (run: RunDocument | null) => void, onError: (error: Error) => void): () => void {
+    return this.run(runId).onSnapshot((snap) => listener(snap.exists ? decodeRun(snap.data()!) : null), onError);
+  }
+
   async transition(runId: string, from: readonly RunStatus[], patch: RunPatch): Promise<RunDocument | null> {
     const updated = await this.db.runTransaction(async (tx) => {
       const ref = this.run(runId);
