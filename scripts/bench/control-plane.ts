@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { loadFleetConfig } from '../../shared/fleet-config.ts';
 import { quotaFor } from '../../jobs/fleet/bootstrap.ts';
 import { stackFile } from '../stack/state.ts';
-import { setPodQuota } from './load-generator.ts';
+import { createInterface } from 'node:readline';
+import { READY_LINE, setPodQuota } from './load-generator.ts';
 import type { Context } from './sections.ts';
 import { checkEveryIndexOnce, writeManifest, type BenchStack, type MeterTotals } from './stack-bench.ts';
 
@@ -54,6 +55,8 @@ export interface ControlPlaneFigures extends MeterTotals {
 }
 
 const GENERATOR = fileURLToPath(new URL('./load-generator.ts', import.meta.url));
+/** How long the generator may take to load and list the Jobs on a loaded two-core machine. */
+const GENERATOR_READY_SECONDS = 180;
 
 /** Runs both modes at 10,000 shards; the flat figures are the slower mode's. */
 export async function benchControlPlane(stack: BenchStack, work: string, ctx: Context): Promise<ControlPlaneSummary> {
@@ -77,19 +80,20 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
   const clusters = fleet.clusters.length;
   const names = fleet.clusters.map((c) => c.name);
   await setPodQuota(stack.info, fleet.namespace, names, '0');
-  const generator = spawn(process.execPath, ['--import', 'tsx', GENERATOR, `--stack=${stackFile(stack.info.home)}`, `--namespace=${fleet.namespace}`], {
-    env: { ...process.env, ALTUS_METER_DIR: join(stack.info.home, 'meters'), ALTUS_METER_ROLE: 'worker' },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
+  const generator = startGenerator(stack, fleet.namespace);
   const modes: ControlPlaneFigures[] = [];
   try {
+    await generator.ready;
     for (const mode of ['upload', 'run-request'] as const) {
       const options = { label: `controlPlane ${mode}`, timeoutSeconds: 1800, progress: ctx.progress };
       const named = { ...manifest, name: `${manifest.name}-${mode}` };
-      const timed =
+      // A generator that dies leaves every index unrun: the section fails then, not at its timeout.
+      const timed = await Promise.race([
         mode === 'upload'
-          ? await stack.runUpload(writeManifest(work, 'control-plane.json', named), options)
-          : await stack.runRequest(`bench-${Date.now()}`, named, options);
+          ? stack.runUpload(writeManifest(work, 'control-plane.json', named), options)
+          : stack.runRequest(`bench-${Date.now()}`, named, options),
+        generator.exited,
+      ]);
       const rowsChecked = await checkEveryIndexOnce(timed.run, shards);
       const ticks = Math.ceil(timed.wallSeconds / 10) + 1;
       modes.push({
@@ -105,7 +109,7 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
       });
     }
   } finally {
-    generator.kill('SIGTERM');
+    generator.stop();
     // The bootstrap's quota: maxParallelism pods per cluster.
     for (const cluster of fleet.clusters) await setPodQuota(stack.info, fleet.namespace, [cluster.name], quotaFor(fleet, cluster).pods!);
   }
@@ -135,6 +139,46 @@ export async function benchControlPlane(stack: BenchStack, work: string, ctx: Co
     kubernetesCalls: slower.kubernetesCalls,
     slowerMode: slower.mode,
     modes,
+  };
+}
+
+/** A running load generator: `ready` once it has listed the Jobs already there; `exited` rejects if it stops on its own. */
+function startGenerator(stack: BenchStack, namespace: string): { ready: Promise<void>; exited: Promise<never>; stop: () => void } {
+  const child = spawn(process.execPath, ['--import', 'tsx', GENERATOR, `--stack=${stackFile(stack.info.home)}`, `--namespace=${namespace}`], {
+    env: { ...process.env, ALTUS_METER_DIR: join(stack.info.home, 'meters'), ALTUS_METER_ROLE: 'worker' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let stopping = false;
+  const exited = new Promise<never>((_, reject) => {
+    child.on('exit', (code, signal) => {
+      if (!stopping) reject(new Error(`the load generator stopped (${signal ?? `exit ${code}`}) before the control-plane runs finished; its errors are above`));
+    });
+  });
+  exited.catch(() => undefined); // observed through ready and the runs' race
+  const ready = new Promise<void>((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    const timer = setTimeout(
+      () => reject(new Error(`the load generator did not get ready within ${GENERATOR_READY_SECONDS} s`)),
+      GENERATOR_READY_SECONDS * 1000,
+    );
+    lines.on('line', (line) => {
+      if (line === READY_LINE) {
+        clearTimeout(timer);
+        resolve();
+      } else process.stdout.write(`${line}\n`);
+    });
+    exited.catch((error: Error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+  });
+  return {
+    ready,
+    exited,
+    stop: () => {
+      stopping = true;
+      child.kill('SIGTERM');
+    },
   };
 }
 

@@ -10,8 +10,9 @@
  *
  *     tsx scripts/bench/load-generator.ts --stack <stack.json> [--concurrency C] [--namespace N]
  *
- * It serves every Altus Job created after it started, until it is stopped (SIGTERM),
- * and is metered like a pod (the bench sets ALTUS_METER_ROLE=worker).
+ * It serves every Altus Job that appears after its first listing (it prints
+ * READY_LINE then), until it is stopped (SIGTERM), and is metered like a pod (the
+ * bench sets ALTUS_METER_ROLE=worker).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,6 +25,9 @@ import { localClusterAccess } from '../../jobs/fleet/local/local-access.ts';
 import { containerEnvironment } from '../../jobs/fleet/local/pod-env.ts';
 import { runWorker, WorkerCache } from '../../jobs/worker/worker.ts';
 import type { StackInfo } from '../stack/state.ts';
+
+/** What the generator prints once it has listed the Jobs already there: runs submitted after it are served. */
+export const READY_LINE = 'load generator: ready';
 
 /** The bootstrap's quota object: its `pods` limit decides whether the Job controller may create pods. */
 const QUOTA = 'altus-workers';
@@ -71,15 +75,18 @@ async function main(): Promise<void> {
   const seen = new Set<string>();
   // Metered like a pod (the bench starts it with ALTUS_METER_ROLE=worker).
   const cache = new WorkerCache(createMeter(parseMeterSettings(process.env)));
-  const since = Date.now() - 1000;
   // New Jobs are picked up as dispatch creates them (one per cluster, more after a re-dispatch).
-  const poll = async () => {
+  // The Jobs of the first listing are earlier runs' (the bench submits only once this process
+  // says it is ready): they are remembered and never served. A start-time cut-off instead
+  // (creationTimestamp, whole seconds) lost a Job created while this process was still loading
+  // on a busy machine, and the section then waited its whole timeout for indexes nobody ran.
+  const poll = async (serve: boolean) => {
     for (const { name } of clusters) {
       const batch = (await access(name)).makeApiClient(BatchV1Api);
       for (const job of (await batch.listNamespacedJob({ namespace, labelSelector: `${LABELS.managedBy}=altus` })).items) {
         if (seen.has(job.metadata!.uid!)) continue;
         seen.add(job.metadata!.uid!);
-        if (new Date(job.metadata!.creationTimestamp!).getTime() < since) continue;
+        if (!serve) continue;
         const completions = job.spec?.completions ?? 1;
         for (let index = 0; index < completions; index++) queue.push({ job, index });
       }
@@ -98,8 +105,10 @@ async function main(): Promise<void> {
       await runWorker(env, cache, container.args ?? []);
     }
   };
-  setInterval(() => void poll().catch((error: Error) => process.stderr.write(`load generator: ${error.message}\n`)), 500);
+  await poll(false);
+  setInterval(() => void poll(true).catch((error: Error) => process.stderr.write(`load generator: ${error.message}\n`)), 500);
   process.on('SIGTERM', () => process.exit(0));
+  process.stdout.write(`${READY_LINE}\n`);
   await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
