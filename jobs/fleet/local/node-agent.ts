@@ -20,21 +20,18 @@ import { ListWatch, Watch, CoreV1Api, type KubeConfig, type V1Pod } from '@kuber
 import type { Logger } from '../../../shared/log.ts';
 import { KubeWriter } from './kube-writer.ts';
 import type { LocalNode } from './nodes.ts';
-import { containerEnvironment, PodEnvironmentError } from './pod-env.ts';
-import { emptyDirFolders, podLogFile } from './pod-files.ts';
+import { admitContainer, IMAGE_BACKOFF_MILLISECONDS, type ImageResolver, type Refusal } from './pod-admission.ts';
+import { podLogFile } from './pod-files.ts';
 import type { PodPool, PodExit } from './pod-pool.ts';
 import { runningStatus, terminatedStatus, waitingStatus, type KubeletDisruption } from './pod-status.ts';
 
 /** How often node leases are renewed (the kubelet's default is a quarter of 40 s). */
 const LEASE_RENEW_MILLISECONDS = 10_000;
-/** A pod whose image cannot be pulled goes from ErrImagePull to ImagePullBackOff after this long. */
-const IMAGE_BACKOFF_MILLISECONDS = 10_000;
 /** GKE gives ordinary pods this much of a Spot VM's 30 s shutdown notice. */
 const NODE_SHUTDOWN_GRACE_SECONDS = 15;
 const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
 
-/** What stands in for a container image on this machine. */
-export type ImageResolver = (image: string) => { folder?: string } | { problem: string };
+export type { ImageResolver } from './pod-admission.ts';
 
 /** Everything an agent needs; the clients and the pool are injected. */
 export interface NodeAgentOptions {
@@ -255,45 +252,28 @@ export class NodeAgent {
 
   private async admit(pod: V1Pod, node: string): Promise<void> {
     const uid = pod.metadata!.uid!;
-    const container = pod.spec!.containers[0]!;
     const state: PodState = { pod, node, phase: 'waiting', logFile: podLogFile(pod, this.options.logDir), timers: [], writes: Promise.resolve() };
     this.pods.set(uid, state);
     this.logFiles.set(`${pod.metadata!.namespace}/${pod.metadata!.name}`, state.logFile);
     const since = new Date();
-    const image = container.image ?? '';
-    const resolved = this.options.images(image);
-    if ('problem' in resolved) {
-      // As the kubelet: ErrImagePull, then ImagePullBackOff; the pod waits until someone deletes it.
-      const pull = `Failed to pull image "${image}": ${resolved.problem}`;
-      await this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'ErrImagePull', message: pull }, since)));
-      await this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'Failed', pull));
-      state.timers.push(
-        setTimeout(() => {
-          if (state.phase !== 'waiting') return;
-          const backoff = `Back-off pulling image "${image}": ErrImagePull: ${resolved.problem}`;
-          void this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'ImagePullBackOff', message: backoff }, since)));
-          void this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'BackOff', backoff));
-        }, IMAGE_BACKOFF_MILLISECONDS),
-      );
+    const { images, nodeEnv, volumesDir } = this.options;
+    const admission = admitContainer(pod, { images, nodeEnv, volumesDir, logFile: state.logFile });
+    if ('refusal' in admission) {
+      // As the kubelet: the container waits (ErrImagePull, then ImagePullBackOff) until someone deletes the pod.
+      const report = ({ waiting, event }: Refusal) => {
+        void this.write(state, () => this.writer.podStatus(state.pod, waitingStatus(state.pod, waiting, since)));
+        return this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', event.reason, event.message));
+      };
+      await report(admission.refusal);
+      const { backoff } = admission;
+      if (backoff) state.timers.push(setTimeout(() => state.phase === 'waiting' && void report(backoff), IMAGE_BACKOFF_MILLISECONDS));
       return;
     }
-    let env: Record<string, string>;
-    try {
-      env = containerEnvironment(pod, container, this.options.nodeEnv, emptyDirFolders(pod, container, this.options.volumesDir));
-    } catch (error) {
-      if (!(error instanceof PodEnvironmentError)) throw error;
-      await this.write(state, () =>
-        this.writer.podStatus(state.pod, waitingStatus(state.pod, { reason: 'CreateContainerConfigError', message: error.message }, since)),
-      );
-      await this.write(state, () => this.writer.podEvent(state.pod, node, 'Warning', 'Failed', `Error: ${error.message}`));
-      return;
-    }
-    if (resolved.folder) env.ALTUS_KERNEL_WORKDIR = resolved.folder;
-    env.ALTUS_LOG_FILE = state.logFile;
+    const { env } = admission;
     state.phase = 'starting';
     const exit = await this.options.pool.run(
       env,
-      container.args ?? [],
+      pod.spec!.containers[0]!.args ?? [],
       (pid) => {
         // Deleted or lost while it waited for a process: it must not run on.
         if (state.phase !== 'starting' || this.down) return this.options.pool.kill(pid, 'SIGKILL');

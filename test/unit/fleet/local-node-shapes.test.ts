@@ -1,15 +1,20 @@
 /**
  * The local fleet's kubelet stand-in, its pure parts: nodes shaped like the
  * fleet's pools (GKE's labels and taints, allocatable scaled to this machine),
- * the container environment the kubelet would give (downward API), and pod
+ * the container environment the kubelet would give (downward API), what it does
+ * with a pod it cannot start (ErrImagePull, CreateContainerConfigError), and pod
  * statuses as the kubelet reports them (the DisruptionTarget condition the Job
  * controller's pod failure policy reads).
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { buildJob } from '../../../jobs/fleet/job-builder.ts';
 import { localNodes, GKE_NODEPOOL_LABEL } from '../../../jobs/fleet/local/nodes.ts';
+import { admitContainer, type AdmissionSetup } from '../../../jobs/fleet/local/pod-admission.ts';
 import { containerEnvironment, PodEnvironmentError } from '../../../jobs/fleet/local/pod-env.ts';
 import { runningStatus, terminatedStatus, waitingStatus } from '../../../jobs/fleet/local/pod-status.ts';
 import { parseFleetConfig } from '../../../shared/fleet-config.ts';
@@ -128,6 +133,44 @@ test('the container environment: literal values, the downward API (completion in
   const limits = structuredClone(pod);
   limits.spec!.containers[0]!.env!.push({ name: 'CPU_MILLIS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1m' } } });
   assert.equal(containerEnvironment(limits, limits.spec!.containers[0]!, {}).CPU_MILLIS, '1000');
+});
+
+test('admission: the container starts with its environment, or waits as a kubelet reports it (ErrImagePull then ImagePullBackOff, CreateContainerConfigError)', () => {
+  const volumesDir = mkdtempSync(join(tmpdir(), 'altus-admission-'));
+  const setup = (images: AdmissionSetup['images']): AdmissionSetup => ({ images, nodeEnv: { PATH: '/usr/bin' }, volumesDir, logFile: '/logs/0-0.log' });
+  const pod = podOf(3);
+  const image = pod.spec!.containers[0]!.image!;
+
+  const started = admitContainer(
+    pod,
+    setup(() => ({ folder: '/images/worker' })),
+  );
+  assert.ok('env' in started);
+  assert.equal(started.env.JOB_COMPLETION_INDEX, '3');
+  assert.equal(started.env.ALTUS_KERNEL_WORKDIR, '/images/worker', "the image's folder is the kernel's working directory");
+  assert.equal(started.env.ALTUS_LOG_FILE, '/logs/0-0.log');
+  assert.equal(started.env.PATH, '/usr/bin');
+
+  const unpulled = admitContainer(
+    pod,
+    setup(() => ({ problem: 'not in the local image table' })),
+  );
+  assert.ok('refusal' in unpulled);
+  assert.deepEqual(unpulled.refusal.waiting, { reason: 'ErrImagePull', message: `Failed to pull image "${image}": not in the local image table` });
+  assert.equal(unpulled.refusal.event.reason, 'Failed');
+  assert.equal(unpulled.backoff?.waiting.reason, 'ImagePullBackOff');
+  assert.match(unpulled.backoff?.event.message ?? '', /^Back-off pulling image ".+": ErrImagePull: not in the local image table$/);
+
+  const secret = structuredClone(pod);
+  secret.spec!.containers[0]!.env!.push({ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } });
+  const unconfigured = admitContainer(
+    secret,
+    setup(() => ({})),
+  );
+  assert.ok('refusal' in unconfigured);
+  assert.equal(unconfigured.refusal.waiting.reason, 'CreateContainerConfigError');
+  assert.match(unconfigured.refusal.event.message, /^Error: TOKEN: .*no Secrets or ConfigMaps/);
+  assert.equal(unconfigured.backoff, undefined, 'a configuration error has no back-off: it waits until the pod is deleted');
 });
 
 test('pod statuses as the kubelet reports them', () => {
