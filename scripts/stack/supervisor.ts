@@ -28,6 +28,13 @@ import { PUSH_SUBSCRIPTIONS, wireTopics } from './wiring.ts';
 
 /** How long a function server or the local fleet may take to start listening. */
 const SERVER_START_MILLISECONDS = 240_000;
+/**
+ * The Go garbage collector's target for etcd and the Kubernetes components: memory
+ * is plentiful here and CPU is not. At 400 (the default is 100) the API servers
+ * spent 21 % less CPU on three 1M-row grids (2.94 -> 2.31 CPU-seconds), CPU that
+ * goes to the pods on a two-core machine, for a few hundred MB more of heap.
+ */
+const CONTROL_PLANE_GOGC = '400';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const FRAMEWORK = join(ROOT, 'node_modules/@google-cloud/functions-framework/build/src/main.js');
 
@@ -72,7 +79,8 @@ async function start(): Promise<void> {
     startControlPlane({
       home,
       fleet,
-      launch: (name, args, logName) => keepRunning(() => startProcess(name, binary, args, { env: process.env, logFile: join(logDir, logName) })),
+      launch: (name, args, logName) =>
+        keepRunning(() => startProcess(name, binary, args, { env: { ...process.env, GOGC: CONTROL_PLANE_GOGC }, logFile: join(logDir, logName) })),
     }),
   ]);
   children.push(pubsub, firestore);
