@@ -110,33 +110,53 @@ export async function runStackSections(sections: readonly Section[], ctx: Contex
 }
 
 /**
- * One small run before any timed one: every function instance and pod process has
- * then served a request, as in a deployment that has run before. Without it, the
- * first timed section pays each instance's first Firestore, Pub/Sub and Kubernetes
- * calls (loading and connecting clients, about 0.7 s of a 20 s run here), which a
- * long-lived deployment pays once, not per run. Its time is in `timings.warmUp`.
+ * Small runs before any timed one, one per kernel path the sections time (the
+ * pipeline's Monte Carlo; the Black–Scholes grid of the grid, memory, control-plane
+ * and scaling sections): every function instance and pod process has then served
+ * requests, as in a deployment that has run before. Without them the first timed
+ * section pays each instance's first Firestore, Pub/Sub and Kubernetes calls (about
+ * 0.7 s of a 20 s run here) and each pod process's first shards of a kernel, whose
+ * code V8 has not optimized yet (a 50,000-row grid shard: 0.56 CPU-s in a new
+ * process, 0.31 the second time, 0.21 from the fourth on). Local pod processes are
+ * long-lived, so that is a cost a deployment pays once, not per run. Their time is
+ * in `timings.warmUp`.
  */
 async function warmUp(stack: BenchStack, work: string, ctx: Context): Promise<void> {
   const shards = 4 * availableParallelism();
-  const manifest = writeManifest(work, 'warm-up.json', {
-    apiVersion: 'altus/v1',
-    kind: 'Run',
-    name: 'bench-warm-up',
-    kernel: { name: 'european-option-mc', paths: 10_000, seed: 1, antithetic: true },
-    parameters: {
-      random: {
-        count: shards,
-        seed: 1,
-        base: { type: 'call', spot: 100, strike: 100, rate: 0.03, dividendYield: 0, volatility: 0.2, maturity: 1 },
-        fields: {},
+  const runs = [
+    {
+      name: 'bench-warm-up-mc',
+      kernel: { name: 'european-option-mc', paths: 10_000, seed: 1, antithetic: true },
+      parameters: {
+        random: {
+          count: shards,
+          seed: 1,
+          base: { type: 'call', spot: 100, strike: 100, rate: 0.03, dividendYield: 0, volatility: 0.2, maturity: 1 },
+          fields: {},
+        },
       },
+      shardSize: 1,
+      aggregate: { metrics: ['price'] },
     },
-    shardSize: 1,
-    aggregate: { metrics: ['price'] },
-  });
-  const { run, wallSeconds } = await stack.runUpload(manifest, { label: 'warm-up', timeoutSeconds: 600, progress: ctx.progress });
-  stack.discardRunFiles(run);
-  ctx.progress(`warm-up: ${shards} shards in ${wallSeconds.toFixed(1)} s (not a figure: it warms every instance and pod process)`);
+    {
+      name: 'bench-warm-up-grid',
+      kernel: { name: 'black-scholes' },
+      parameters: {
+        grid: {
+          base: { type: 'call', spot: 100, rate: 0.05, dividendYield: 0.01, maturity: 1 },
+          axes: { strike: { from: 50, to: 150, steps: 100 }, volatility: { from: 0.05, to: 0.8, steps: shards * 100 } },
+        },
+      },
+      shardSize: 10_000,
+      aggregate: { metrics: ['price', 'delta', 'vega'] },
+    },
+  ];
+  for (const run of runs) {
+    const manifest = writeManifest(work, `${run.name}.json`, { apiVersion: 'altus/v1', kind: 'Run', ...run });
+    const timed = await stack.runUpload(manifest, { label: run.name, timeoutSeconds: 600, progress: ctx.progress });
+    stack.discardRunFiles(timed.run);
+    ctx.progress(`${run.name}: ${shards} shards in ${timed.wallSeconds.toFixed(1)} s (not a figure: it warms every instance and pod process)`);
+  }
 }
 
 /** Inputs prepared while the stack starts. */
