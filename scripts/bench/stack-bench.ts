@@ -184,6 +184,16 @@ export class BenchStack {
     return new Promise<RunDocument>((resolve, reject) => {
       const started = Date.now();
       let latest: RunDocument | null = null;
+      let settled = false;
+      let stop: (() => void) | undefined;
+      const settle = (how: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearInterval(report);
+        clearTimeout(timeout);
+        stop?.();
+        how();
+      };
       const report = setInterval(() => {
         if (latest) {
           options.progress(`${options.label}: ${latest.status}, ${latest.counts.shards ?? '?'} shards, ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -193,13 +203,7 @@ export class BenchStack {
         () => settle(() => reject(new Error(`benchmark run ${runId} did not finish within ${options.timeoutSeconds} s (logs: ${this.info.logDir})`))),
         options.timeoutSeconds * 1000,
       );
-      const settle = (how: () => void) => {
-        clearInterval(report);
-        clearTimeout(timeout);
-        stop();
-        how();
-      };
-      const stop = this.runs.watchRun(
+      stop = this.runs.watchRun(
         runId,
         (run) => {
           latest = run;
@@ -207,6 +211,7 @@ export class BenchStack {
         },
         (error) => settle(() => reject(new Error(`watching run ${runId} failed: ${error.message}`, { cause: error }))),
       );
+      if (settled) stop();
     });
   }
 }
